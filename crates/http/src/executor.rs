@@ -1,0 +1,186 @@
+//! The retrying executor: runs attempts, asks the [`RetryPolicy`] what to do, sleeps, logs.
+
+use std::error::Error as StdError;
+use std::future::Future;
+use std::time::{Duration, Instant, SystemTime};
+
+use reqwest::header::HeaderMap;
+use reqwest::{RequestBuilder, StatusCode};
+
+use crate::retry::{Decision, Outcome, RetryPolicy};
+use crate::retry_after::parse_retry_after;
+
+/// A response read to the end, with the story of how it was obtained.
+#[derive(Debug)]
+pub struct Attempted {
+    /// Final HTTP status.
+    pub status: StatusCode,
+    /// Final response headers.
+    pub headers: HeaderMap,
+    /// The whole body.
+    pub body: Vec<u8>,
+    /// How many attempts were made (1 = no retry).
+    pub attempts: u32,
+    /// Time from the first attempt to the end of the last one.
+    pub elapsed: Duration,
+    /// Set when the status was retryable but a limit stopped the retries; says which limit.
+    pub gave_up: Option<String>,
+}
+
+impl Attempted {
+    /// The wait the server asked for in `Retry-After`, if any.
+    pub fn retry_after(&self) -> Option<Duration> {
+        retry_after_of(&self.headers)
+    }
+}
+
+/// A request that produced no response.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError<E: StdError + 'static> {
+    /// Preparing the request failed (for example, fetching an access token).
+    #[error(transparent)]
+    Prepare(E),
+    /// The transport failed on the last attempt.
+    #[error("{reason} (after {attempts} attempt(s) in {:.1} s)", elapsed.as_secs_f64())]
+    Transport {
+        /// Classification of the last failure.
+        outcome: Outcome,
+        /// Attempts made.
+        attempts: u32,
+        /// Time spent.
+        elapsed: Duration,
+        /// Why retries stopped (or that the error is not retryable).
+        reason: String,
+        /// The last transport error.
+        #[source]
+        source: reqwest::Error,
+    },
+}
+
+fn retry_after_of(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    parse_retry_after(value).map(|r| r.wait_from(SystemTime::now()))
+}
+
+/// Classifies a transport error for the retry policy.
+pub(crate) fn classify(err: &reqwest::Error) -> Outcome {
+    if is_tls_error(err) || err.is_builder() || err.is_redirect() {
+        return Outcome::Fatal;
+    }
+    if err.is_timeout() {
+        Outcome::Timeout
+    } else if err.is_connect() {
+        Outcome::Connect
+    } else {
+        // Broken connection, truncated body, protocol error mid-flight.
+        Outcome::Reset
+    }
+}
+
+/// A certificate problem will not go away by retrying.
+fn is_tls_error(err: &reqwest::Error) -> bool {
+    let mut cur: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = cur {
+        if e.downcast_ref::<rustls::Error>().is_some() {
+            return true;
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if io
+                .get_ref()
+                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
+            {
+                return true;
+            }
+        }
+        cur = e.source();
+    }
+    false
+}
+
+/// Sends a request with retries and reads the whole response body.
+///
+/// `prepare(attempt)` builds the request for each attempt (1-based), so that headers such as an
+/// access token or a request date are fresh every time; it may wait (for a rate limiter) and may fail
+/// with the caller's error type. `what` names the request in logs (never include secrets).
+///
+/// Every retry is logged at WARN with its reason and wait. A retryable status that exhausts the
+/// policy is returned as a response with [`Attempted::gave_up`] set, so the caller can build its own
+/// error from the status and body.
+pub async fn send_with_retry<E, F, Fut>(
+    policy: &RetryPolicy,
+    idempotent: bool,
+    what: &str,
+    mut prepare: F,
+) -> Result<Attempted, SendError<E>>
+where
+    E: StdError + 'static,
+    F: FnMut(u32) -> Fut,
+    Fut: Future<Output = Result<RequestBuilder, E>>,
+{
+    let start = Instant::now();
+    let mut attempt = 0u32;
+    loop {
+        attempt += 1;
+        let request = prepare(attempt).await.map_err(SendError::Prepare)?;
+        let result = match request.send().await {
+            Ok(resp) => {
+                let status = resp.status();
+                let headers = resp.headers().clone();
+                resp.bytes().await.map(|b| (status, headers, b.to_vec()))
+            }
+            Err(e) => Err(e),
+        };
+        let elapsed = start.elapsed();
+        let (outcome, ok) = match result {
+            Ok((status, headers, body)) => (
+                Outcome::Status {
+                    status: status.as_u16(),
+                    retry_after: retry_after_of(&headers),
+                },
+                Ok((status, headers, body)),
+            ),
+            Err(e) => (classify(&e), Err(e)),
+        };
+        let decision = policy.decide(attempt, &outcome, idempotent, elapsed, fastrand::f64());
+        match (decision, ok) {
+            (Decision::Retry { wait, reason }, _) => {
+                tracing::warn!(
+                    target: "idm_http::retry",
+                    request = what,
+                    attempt,
+                    wait_ms = wait.as_millis() as u64,
+                    "retrying {what} in {:.1} s: {reason}",
+                    wait.as_secs_f64()
+                );
+                tokio::time::sleep(wait).await;
+            }
+            (decision, Ok((status, headers, body))) => {
+                let gave_up = match decision {
+                    Decision::GiveUp { reason } => Some(reason),
+                    _ => None,
+                };
+                return Ok(Attempted {
+                    status,
+                    headers,
+                    body,
+                    attempts: attempt,
+                    elapsed,
+                    gave_up,
+                });
+            }
+            (decision, Err(source)) => {
+                let reason = match decision {
+                    Decision::GiveUp { reason } => reason,
+                    _ => format!("{} (not retried)", outcome.describe()),
+                };
+                return Err(SendError::Transport {
+                    outcome,
+                    attempts: attempt,
+                    elapsed,
+                    reason,
+                    source,
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! Shared HTTP parts of the idm clients: transport configuration, an I/O-free retry policy,
+//! `Retry-After` parsing, a retrying executor, RSA-SHA256 signing and secret handling.
+//!
+//! The [`jumpcloud`](https://docs.rs/jumpcloud) and [`umapi`](https://docs.rs/umapi) crates build on
+//! this crate; most users configure it through their builders and never name it directly.
+//!
+//! ```
+//! use std::time::Duration;
+//! use idm_http::{HttpConfig, RetryPolicy};
+//!
+//! let config = HttpConfig::default()
+//!     .timeout(Duration::from_secs(30))
+//!     .user_agent_prefix("my-sync-job/1.2")
+//!     .retry(RetryPolicy::default().max_attempts(6));
+//! let client = config.build_client().expect("valid configuration");
+//! # drop(client);
+//! ```
+#![warn(missing_docs)]
+
+mod config;
+mod executor;
+mod retry;
+mod retry_after;
+mod signer;
+
+pub mod secret;
+
+pub use config::{ConfigError, HttpConfig, ProxyConfig, install_crypto_provider, user_agent};
+pub use executor::{Attempted, SendError, send_with_retry};
+pub use retry::{Decision, Outcome, RetryPolicy};
+pub use retry_after::{RetryAfter, parse_retry_after};
+pub use secret::{ExposeSecret, SecretString};
+pub use signer::{RsaSigner, SignerError};
+
+/// Re-exported so that users of the clients can name request and URL types without a direct dependency.
+pub use reqwest;
+
+/// The version of idm, as sent in the `User-Agent` header.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Reads the `X-Request-Id` header of a response, if present and printable.
+pub fn request_id(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
