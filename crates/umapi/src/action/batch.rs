@@ -1,0 +1,561 @@
+//! Sending actions: a queue that packs command entries into requests of at most 10, sends them
+//! concurrently (paced by the rate limiter), and routes every server error and warning back to
+//! the action the caller built. No action is lost: each ends reported as completed or failed.
+
+use std::sync::atomic::Ordering;
+
+use idm_http::reqwest::Method;
+use serde_json::Value;
+use tokio::task::JoinSet;
+
+use super::{Action, split_lists, split_steps};
+use crate::client::{Client, excerpt, segment};
+use crate::limiter::RouteClass;
+use crate::{Error, Result};
+
+/// A server error (or a request-level failure) attached to an action.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StepError {
+    /// Index of the failing step in the action as built (before any splitting); `None` when the
+    /// whole request failed.
+    pub step: Option<usize>,
+    /// The failing step as sent, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<Value>,
+    /// UMAPI's `errorCode` (e.g. `error.user.nonexistent`), or `request.failed` when the request
+    /// as a whole failed.
+    pub code: String,
+    /// The message.
+    pub message: String,
+}
+
+/// A server warning attached to an action (warnings never fail a step).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StepWarning {
+    /// Index of the step in the action as built.
+    pub step: Option<usize>,
+    /// UMAPI's `warningCode`.
+    pub code: String,
+    /// The message.
+    pub message: String,
+}
+
+/// How an action ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActionStatus {
+    /// Every command entry of the action completed (in test mode: would complete).
+    Completed,
+    /// At least one entry failed; see the errors.
+    Failed,
+}
+
+/// The outcome of one action.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ActionReport {
+    /// Position of the action in submission order (0-based).
+    pub index: usize,
+    /// The user or group acted on.
+    pub target: String,
+    /// The `requestID` the caller set, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// How it ended.
+    pub status: ActionStatus,
+    /// Command entries it was split into.
+    pub entries: usize,
+    /// Errors, in the order the server reported them.
+    pub errors: Vec<StepError>,
+    /// Warnings.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<StepWarning>,
+}
+
+/// The outcome of a batch of actions.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct BatchReport {
+    /// One report per action, in submission order.
+    pub actions: Vec<ActionReport>,
+    /// Action requests sent.
+    pub requests: usize,
+    /// Command entries sent.
+    pub entries_sent: usize,
+    /// Whether the batch ran in test mode (nothing changed).
+    pub test_mode: bool,
+}
+
+impl BatchReport {
+    /// Actions that completed.
+    pub fn completed(&self) -> impl Iterator<Item = &ActionReport> {
+        self.actions
+            .iter()
+            .filter(|a| a.status == ActionStatus::Completed)
+    }
+
+    /// Actions that failed.
+    pub fn failed(&self) -> impl Iterator<Item = &ActionReport> {
+        self.actions
+            .iter()
+            .filter(|a| a.status == ActionStatus::Failed)
+    }
+
+    /// True when every action completed.
+    pub fn is_success(&self) -> bool {
+        self.failed().next().is_none()
+    }
+
+    /// `Ok(self)` when every action completed, otherwise [`Error::Batch`] carrying this report.
+    pub fn into_result(self) -> Result<BatchReport> {
+        if self.is_success() {
+            Ok(self)
+        } else {
+            Err(Error::Batch(Box::new(BatchError { report: self })))
+        }
+    }
+}
+
+/// Some actions of a batch failed. The report holds every action's outcome, successes included.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{} of {} actions failed ({} completed; {} command entries in {} requests){}",
+    report.failed().count(), report.actions.len(), report.completed().count(),
+    report.entries_sent, report.requests, first_failure(report))]
+pub struct BatchError {
+    /// The full report.
+    pub report: BatchReport,
+}
+
+impl BatchError {
+    /// Actions that completed.
+    pub fn completed(&self) -> usize {
+        self.report.completed().count()
+    }
+
+    /// Actions that failed.
+    pub fn failed(&self) -> usize {
+        self.report.failed().count()
+    }
+}
+
+fn first_failure(r: &BatchReport) -> String {
+    r.failed()
+        .next()
+        .and_then(|a| {
+            a.errors
+                .first()
+                .map(|e| format!("; first: {}: {} ({})", a.target, e.code, e.message))
+        })
+        .unwrap_or_default()
+}
+
+/// One command entry ready to send: part `part` of action `action`.
+#[derive(Debug, Clone)]
+struct Entry {
+    action: usize,
+    /// For each step of this entry, the index of the step in the action as built.
+    step_map: Vec<usize>,
+    wire: Value,
+}
+
+/// What one entry came back with.
+#[derive(Debug, Default)]
+struct EntryOutcome {
+    action: usize,
+    completed: bool,
+    errors: Vec<StepError>,
+    warnings: Vec<StepWarning>,
+}
+
+/// Collects actions and sends them in batches. Get one from [`Client::queue`].
+///
+/// [`push`](Self::push) sends full requests as they fill (up to the configured concurrency, then
+/// it waits); [`flush`](Self::flush) sends the rest and returns every action's report.
+pub struct ActionQueue {
+    client: Client,
+    pending: Vec<Entry>,
+    inflight: JoinSet<Vec<EntryOutcome>>,
+    reports: Vec<ActionReport>,
+    /// Per action, the entries not answered yet.
+    outstanding: Vec<usize>,
+    requests: usize,
+    entries_sent: usize,
+}
+
+impl ActionQueue {
+    pub(crate) fn new(client: Client) -> Self {
+        ActionQueue {
+            client,
+            pending: Vec::new(),
+            inflight: JoinSet::new(),
+            reports: Vec::new(),
+            outstanding: Vec::new(),
+            requests: 0,
+            entries_sent: 0,
+        }
+    }
+
+    /// Number of actions pushed since the last flush.
+    pub fn len(&self) -> usize {
+        self.reports.len()
+    }
+
+    /// True when nothing was pushed since the last flush.
+    pub fn is_empty(&self) -> bool {
+        self.reports.is_empty()
+    }
+
+    /// Queues an action, splitting it as UMAPI requires, and sends every full request.
+    /// Returns the action's index in the report.
+    pub async fn push(&mut self, action: impl Into<Action>) -> usize {
+        let action = action.into();
+        let index = self.reports.len();
+        let opts = self.client.inner.batch;
+        let parts = split_steps(
+            split_lists(&action.steps, opts.names_per_list),
+            opts.steps_per_entry,
+        );
+        self.reports.push(ActionReport {
+            index,
+            target: action.target().to_owned(),
+            request_id: action.request_id().map(str::to_owned),
+            status: ActionStatus::Completed,
+            entries: parts.len(),
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        });
+        self.outstanding.push(parts.len());
+        if parts.is_empty() {
+            self.reports[index].status = ActionStatus::Failed;
+            self.reports[index].errors.push(StepError {
+                step: None,
+                command: None,
+                code: "request.empty".into(),
+                message: "the action has no step; nothing was sent".into(),
+            });
+        }
+        self.client
+            .inner
+            .counters
+            .actions_queued
+            .fetch_add(parts.len() as u64, Ordering::Relaxed);
+        for part in parts {
+            let mut wire = action.frame.clone();
+            wire.insert(
+                "do".into(),
+                Value::Array(part.iter().map(|(_, s)| s.to_wire()).collect()),
+            );
+            self.pending.push(Entry {
+                action: index,
+                step_map: part.iter().map(|(i, _)| *i).collect(),
+                wire: Value::Object(wire),
+            });
+        }
+        while self.pending.len() >= opts.entries_per_request.max(1) {
+            self.send_one().await;
+        }
+        index
+    }
+
+    /// Starts sending one request of pending entries, first waiting for a free slot.
+    async fn send_one(&mut self) {
+        let opts = self.client.inner.batch;
+        while self.inflight.len() >= opts.concurrency.max(1) {
+            self.join_one().await;
+        }
+        let n = self.pending.len().min(opts.entries_per_request.max(1));
+        let batch: Vec<Entry> = self.pending.drain(..n).collect();
+        self.requests += 1;
+        self.entries_sent += batch.len();
+        let client = self.client.clone();
+        self.inflight
+            .spawn(async move { send_batch(client, batch).await });
+    }
+
+    async fn join_one(&mut self) {
+        if let Some(done) = self.inflight.join_next().await {
+            match done {
+                Ok(outcomes) => self.record(outcomes),
+                // A panicked or cancelled task cannot tell which entries it held; send_batch does
+                // not panic, so this is unreachable in practice, but never lose the actions:
+                // every still-undecided action is marked failed in flush().
+                Err(e) => {
+                    tracing::error!(target: "umapi::batch", "a batch task ended abnormally: {e}")
+                }
+            }
+        }
+    }
+
+    fn record(&mut self, outcomes: Vec<EntryOutcome>) {
+        let counters = &self.client.inner.counters;
+        for o in outcomes {
+            let r = &mut self.reports[o.action];
+            if o.completed {
+                counters.actions_completed.fetch_add(1, Ordering::Relaxed);
+            } else {
+                counters.actions_failed.fetch_add(1, Ordering::Relaxed);
+                r.status = ActionStatus::Failed;
+            }
+            r.errors.extend(o.errors);
+            r.warnings.extend(o.warnings);
+            self.outstanding[o.action] = self.outstanding[o.action].saturating_sub(1);
+        }
+    }
+
+    /// Sends everything still queued, waits for every request, and returns the report of every
+    /// action pushed since the last flush. The queue is empty afterwards.
+    pub async fn flush(&mut self) -> BatchReport {
+        while !self.pending.is_empty() {
+            self.send_one().await;
+        }
+        while !self.inflight.is_empty() {
+            self.join_one().await;
+        }
+        let mut actions = std::mem::take(&mut self.reports);
+        let outstanding = std::mem::take(&mut self.outstanding);
+        for (r, left) in actions.iter_mut().zip(outstanding) {
+            // Entries that never got an answer must not pass for done.
+            if left > 0 {
+                r.status = ActionStatus::Failed;
+                r.errors.push(StepError {
+                    step: None,
+                    command: None,
+                    code: "request.lost".into(),
+                    message: format!(
+                        "{left} of {} command entries got no answer (the sending task failed)",
+                        r.entries
+                    ),
+                });
+            }
+        }
+        BatchReport {
+            actions,
+            requests: std::mem::take(&mut self.requests),
+            entries_sent: std::mem::take(&mut self.entries_sent),
+            test_mode: self.client.inner.test_mode,
+        }
+    }
+}
+
+/// Reads an index that UMAPI documents as a string but sends as an integer.
+fn as_index(v: Option<&Value>) -> Option<usize> {
+    match v? {
+        Value::Number(n) => n.as_u64().and_then(|n| usize::try_from(n).ok()),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn text(v: &Value, key: &str) -> String {
+    v.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Sends one action request and turns the answer into one outcome per entry.
+async fn send_batch(client: Client, batch: Vec<Entry>) -> Vec<EntryOutcome> {
+    let inner = &client.inner;
+    let path = format!("/action/{}", segment(&inner.org_id));
+    let query: Vec<(&str, String)> = if inner.test_mode {
+        vec![("testOnly", "true".into())]
+    } else {
+        Vec::new()
+    };
+    let body = Value::Array(batch.iter().map(|e| e.wire.clone()).collect());
+    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    inner
+        .counters
+        .actions_sent
+        .fetch_add(batch.len() as u64, Ordering::Relaxed);
+    let answer = match client
+        .request(RouteClass::Action, Method::POST, &path, &query, Some(bytes))
+        .await
+    {
+        Ok(a) => client.json_ok(&a, "POST", &path).map(|v| (v, a)),
+        Err(e) => Err(e),
+    };
+    let (body, attempted) = match answer {
+        Ok(x) => x,
+        Err(e) => return fail_all(&batch, &e),
+    };
+    route(&batch, &body).unwrap_or_else(|detail| {
+        let e = Error::Decode {
+            what: format!("POST {path}"),
+            detail: format!("{detail}: {}", excerpt(&attempted.body)),
+        };
+        fail_all(&batch, &e)
+    })
+}
+
+fn fail_all(batch: &[Entry], e: &Error) -> Vec<EntryOutcome> {
+    let code = match e {
+        Error::Api { code: Some(c), .. } => c.clone(),
+        Error::Api { status, .. } | Error::Unavailable { status, .. } => format!("http.{status}"),
+        Error::Transport { .. } => "request.transport".into(),
+        Error::Auth { .. } => "request.auth".into(),
+        _ => "request.failed".into(),
+    };
+    tracing::warn!(target: "umapi::batch", entries = batch.len(), "an action request failed: {e}");
+    batch
+        .iter()
+        .map(|entry| EntryOutcome {
+            action: entry.action,
+            completed: false,
+            errors: vec![StepError {
+                step: None,
+                command: None,
+                code: code.clone(),
+                message: e.to_string(),
+            }],
+            warnings: Vec::new(),
+        })
+        .collect()
+}
+
+/// Routes `errors[]` and `warnings[]` of an action response to their entries.
+fn route(batch: &[Entry], body: &Value) -> std::result::Result<Vec<EntryOutcome>, String> {
+    let result = body.get("result").and_then(Value::as_str).unwrap_or("");
+    let mut out: Vec<EntryOutcome> = batch
+        .iter()
+        .map(|e| EntryOutcome {
+            action: e.action,
+            completed: true,
+            ..Default::default()
+        })
+        .collect();
+    let list = |key: &str| -> std::result::Result<Vec<Value>, String> {
+        match body.get(key) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(a)) => Ok(a.clone()),
+            Some(_) => Err(format!("`{key}` is not an array")),
+        }
+    };
+    let errors = list("errors")?;
+    let warnings = list("warnings")?;
+    for err in &errors {
+        let i = as_index(err.get("index"))
+            .filter(|i| *i < batch.len())
+            .ok_or_else(|| {
+                format!(
+                    "an error names entry {:?}, but the request had {} entries",
+                    err.get("index"),
+                    batch.len()
+                )
+            })?;
+        let local = as_index(err.get("step"));
+        let entry = &batch[i];
+        out[i].completed = false;
+        out[i].errors.push(StepError {
+            step: local.and_then(|s| entry.step_map.get(s).copied()),
+            command: local.and_then(|s| entry.wire.get("do").and_then(|d| d.get(s)).cloned()),
+            code: text(err, "errorCode"),
+            message: text(err, "message"),
+        });
+    }
+    for w in &warnings {
+        let Some(i) = as_index(w.get("index")).filter(|i| *i < batch.len()) else {
+            tracing::warn!(target: "umapi::batch", "unroutable warning: {w}");
+            continue;
+        };
+        let local = as_index(w.get("step"));
+        out[i].warnings.push(StepWarning {
+            step: local.and_then(|s| batch[i].step_map.get(s).copied()),
+            code: text(w, "warningCode"),
+            message: text(w, "message"),
+        });
+    }
+    if errors.is_empty() && result != "success" {
+        // A failure the server did not attribute: never count it as done.
+        for o in &mut out {
+            o.completed = false;
+            o.errors.push(StepError {
+                step: None,
+                command: None,
+                code: format!(
+                    "result.{}",
+                    if result.is_empty() { "missing" } else { result }
+                ),
+                message: format!(
+                    "UMAPI answered result {result:?} without saying which command failed"
+                ),
+            });
+        }
+    }
+    Ok(out)
+}
+
+impl Client {
+    /// A queue for sending many actions in batches.
+    pub fn queue(&self) -> ActionQueue {
+        ActionQueue::new(self.clone())
+    }
+
+    /// Sends these actions at once (split and batched as needed) and waits for all of them.
+    ///
+    /// Returns the report when every action completed, and [`Error::Batch`] (with the full report,
+    /// successes included) when any failed.
+    pub async fn execute<I, A>(&self, actions: I) -> Result<BatchReport>
+    where
+        I: IntoIterator<Item = A>,
+        A: Into<Action>,
+    {
+        let mut q = self.queue();
+        for a in actions {
+            q.push(a).await;
+        }
+        q.flush().await.into_result()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn entry(action: usize, map: Vec<usize>, steps: usize) -> Entry {
+        Entry {
+            action,
+            step_map: map,
+            wire: json!({"user": format!("u{action}@x.com"), "do": (0..steps).map(|i| json!({"s": i})).collect::<Vec<_>>()}),
+        }
+    }
+
+    #[test]
+    fn errors_go_to_their_entry_and_original_step() {
+        let batch = vec![entry(0, vec![0, 1], 2), entry(1, vec![3, 3, 4], 3)];
+        let body = json!({"result": "partial", "completed": 1, "notCompleted": 1,
+            "errors": [{"index": 1, "step": "2", "errorCode": "error.group.not_found", "message": "nope"}],
+            "warnings": [{"index": 0, "step": 1, "warningCode": "warning.command.deprecated", "message": "old"}]});
+        let out = route(&batch, &body).unwrap();
+        assert!(out[0].completed);
+        assert_eq!(out[0].warnings[0].step, Some(1));
+        assert!(!out[1].completed);
+        assert_eq!(out[1].errors[0].step, Some(4));
+        assert_eq!(out[1].errors[0].command, Some(json!({"s": 2})));
+        assert_eq!(out[1].errors[0].code, "error.group.not_found");
+    }
+
+    #[test]
+    fn unattributed_failure_is_not_success() {
+        let out = route(&[entry(0, vec![0], 1)], &json!({"result": "error"})).unwrap();
+        assert!(!out[0].completed);
+        assert_eq!(out[0].errors[0].code, "result.error");
+    }
+
+    #[test]
+    fn malformed_errors_are_reported() {
+        assert!(
+            route(
+                &[entry(0, vec![0], 1)],
+                &json!({"result": "partial", "errors": [{"index": 7}]})
+            )
+            .is_err()
+        );
+        assert!(
+            route(
+                &[entry(0, vec![0], 1)],
+                &json!({"result": "success", "errors": {}})
+            )
+            .is_err()
+        );
+    }
+}

@@ -1,0 +1,184 @@
+//! Splitting long actions the way UMAPI needs them (API.md §6.1, Appendix A.5): name lists of
+//! at most `max` entries, and entries of at most `max` steps. Nothing is lost, duplicated or reordered.
+
+use serde_json::{Map, Value};
+
+use super::Step;
+
+/// Cuts every list longer than `max` in `add`/`remove` steps into chunks; extra chunks become new
+/// steps of the same kind right after the original. Returns each resulting step with the index
+/// of the step it came from. `"all"` and non-list values are left whole.
+pub(crate) fn split_lists(steps: &[Step], max: usize) -> Vec<(usize, Step)> {
+    let max = max.max(1);
+    let mut out = Vec::with_capacity(steps.len());
+    for (i, step) in steps.iter().enumerate() {
+        let lists = match (&step.name[..], &step.value) {
+            ("add" | "remove", Value::Object(m)) => m,
+            _ => {
+                out.push((i, step.clone()));
+                continue;
+            }
+        };
+        let longest = lists
+            .values()
+            .filter_map(Value::as_array)
+            .map(Vec::len)
+            .max()
+            .unwrap_or(0);
+        if longest <= max {
+            out.push((i, step.clone()));
+            continue;
+        }
+        let chunks = longest.div_ceil(max);
+        for c in 0..chunks {
+            let mut m = Map::new();
+            for (k, v) in lists {
+                match v.as_array() {
+                    Some(items) => {
+                        let part: Vec<Value> =
+                            items.iter().skip(c * max).take(max).cloned().collect();
+                        if !part.is_empty() {
+                            m.insert(k.clone(), Value::Array(part));
+                        }
+                    }
+                    // Non-list values ride along with the first chunk only.
+                    None if c == 0 => {
+                        m.insert(k.clone(), v.clone());
+                    }
+                    None => {}
+                }
+            }
+            out.push((i, Step::new(step.name.clone(), Value::Object(m))));
+        }
+    }
+    out
+}
+
+/// Cuts a step list into consecutive runs of at most `max` steps.
+pub(crate) fn split_steps(steps: Vec<(usize, Step)>, max: usize) -> Vec<Vec<(usize, Step)>> {
+    let max = max.max(1);
+    let mut out = Vec::with_capacity(steps.len().div_ceil(max));
+    let mut it = steps.into_iter().peekable();
+    while it.peek().is_some() {
+        out.push(it.by_ref().take(max).collect());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    #[test]
+    fn splits_long_lists_in_place() {
+        let names: Vec<String> = (0..23).map(|i| format!("g{i}")).collect();
+        let steps = vec![
+            Step::new("createEnterpriseID", json!({"email": "a@b.c"})),
+            Step::new("add", json!({"group": names})),
+            Step::new("remove", json!("all")),
+        ];
+        let out = split_lists(&steps, 10);
+        let shape: Vec<(usize, &str, usize)> = out
+            .iter()
+            .map(|(i, s)| {
+                (
+                    *i,
+                    s.name.as_str(),
+                    s.value
+                        .get("group")
+                        .and_then(Value::as_array)
+                        .map_or(0, Vec::len),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                (0, "createEnterpriseID", 0),
+                (1, "add", 10),
+                (1, "add", 10),
+                (1, "add", 3),
+                (2, "remove", 0)
+            ]
+        );
+        assert_eq!(out[4].1.value, json!("all"));
+    }
+
+    #[test]
+    fn mixed_lists_share_chunks() {
+        let users: Vec<String> = (0..12).map(|i| format!("u{i}@x.com")).collect();
+        let steps = vec![Step::new(
+            "add",
+            json!({"user": users, "productConfiguration": ["P1", "P2"]}),
+        )];
+        let out = split_lists(&steps, 10);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].1.value["productConfiguration"], json!(["P1", "P2"]));
+        assert!(out[1].1.value.get("productConfiguration").is_none());
+        assert_eq!(out[1].1.value["user"].as_array().unwrap().len(), 2);
+    }
+
+    fn step_strategy() -> impl Strategy<Value = Step> {
+        let names = prop::collection::vec("[a-z]{1,4}", 0..40);
+        prop_oneof![
+            names
+                .clone()
+                .prop_map(|g| Step::new("add", json!({ "group": g }))),
+            (names.clone(), names).prop_map(|(u, p)| Step::new(
+                "remove",
+                json!({ "user": u, "productConfiguration": p })
+            )),
+            Just(Step::new("remove", json!("all"))),
+            "[a-z]{1,8}".prop_map(|n| Step::new("update", json!({ "firstname": n }))),
+        ]
+    }
+
+    /// Flattens steps back to (step name, key, element) triples, per original step.
+    fn flatten(steps: &[(usize, Step)]) -> Vec<(usize, String, String, Value)> {
+        let mut out = Vec::new();
+        for (i, s) in steps {
+            match &s.value {
+                Value::Object(m) if s.name == "add" || s.name == "remove" => {
+                    for (k, v) in m {
+                        for item in v.as_array().into_iter().flatten() {
+                            out.push((*i, s.name.clone(), k.clone(), item.clone()));
+                        }
+                    }
+                }
+                other => out.push((*i, s.name.clone(), String::new(), other.clone())),
+            }
+        }
+        // Order within one step across keys is map order; compare per original step and key.
+        out.sort_by(|a, b| (a.0, &a.2).cmp(&(b.0, &b.2)));
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn no_step_lost_duplicated_or_reordered(steps in prop::collection::vec(step_strategy(), 0..25), max in 1usize..12) {
+            let lists = split_lists(&steps, max);
+            // Every list within bounds.
+            for (_, s) in &lists {
+                if let Value::Object(m) = &s.value {
+                    for v in m.values() {
+                        if let Some(a) = v.as_array() {
+                            prop_assert!(a.len() <= max);
+                        }
+                    }
+                }
+            }
+            // Same content in the same order (stable sort keeps per-key order).
+            let original: Vec<(usize, Step)> = steps.iter().cloned().enumerate().collect();
+            prop_assert_eq!(flatten(&lists), flatten(&original));
+            // Original indices never go backwards.
+            prop_assert!(lists.windows(2).all(|w| w[0].0 <= w[1].0));
+            // Entries: consecutive, bounded, and concatenating them gives the list back.
+            let entries = split_steps(lists.clone(), max);
+            prop_assert!(entries.iter().all(|e| !e.is_empty() && e.len() <= max));
+            let rejoined: Vec<(usize, Step)> = entries.into_iter().flatten().collect();
+            prop_assert_eq!(rejoined, lists);
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! The error type of the UMAPI client.
+
+use std::time::Duration;
+
+use crate::action::BatchError;
+
+/// Everything that can go wrong talking to UMAPI.
+///
+/// Messages say what failed and what to do; none of them contains a secret.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The client is misconfigured (missing org id, bad URL, unreadable key file, ...).
+    #[error("configuration error: {0}")]
+    Config(String),
+
+    /// An action or query was given invalid arguments; nothing was sent.
+    #[error("invalid argument: {0}")]
+    Argument(String),
+
+    /// The identity service (IMS) refused to issue an access token.
+    #[error(
+        "authentication failed at {endpoint}: HTTP {status}{}; check the client id and secret \
+         (UMAPI_CLIENT_ID, UMAPI_CLIENT_SECRET) and that the integration has the User Management API",
+        message.as_deref().map(|m| format!(" ({m})")).unwrap_or_default()
+    )]
+    Auth {
+        /// The token endpoint (no credentials in it).
+        endpoint: String,
+        /// HTTP status.
+        status: u16,
+        /// IMS's `error_description` or `error`, when it sent one.
+        message: Option<String>,
+        /// The raw body.
+        body: String,
+    },
+
+    /// UMAPI answered with an error status that retrying cannot fix.
+    #[error("{method} {path} failed: HTTP {status}{}{}", code.as_deref().map(|c| format!(" {c}")).unwrap_or_default(), message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
+    Api {
+        /// HTTP method.
+        method: &'static str,
+        /// Request path below the endpoint.
+        path: String,
+        /// HTTP status.
+        status: u16,
+        /// UMAPI's `result` error key (for example `error.organization.invalid_id`).
+        code: Option<String>,
+        /// UMAPI's `message`.
+        message: Option<String>,
+        /// The raw body.
+        body: String,
+        /// The `X-Request-Id` of the response.
+        request_id: Option<String>,
+    },
+
+    /// UMAPI kept answering with a retryable status (429, 502, 503, 504) until the retry policy gave up.
+    #[error(
+        "{method} {path}: UMAPI unavailable, {reason}; try again later{}",
+        retry_after.map(|d| format!(" (the server asked to wait {} s)", d.as_secs())).unwrap_or_default()
+    )]
+    Unavailable {
+        /// HTTP method.
+        method: &'static str,
+        /// Request path below the endpoint.
+        path: String,
+        /// The last status.
+        status: u16,
+        /// Which retry limit was reached.
+        reason: String,
+        /// Attempts made.
+        attempts: u32,
+        /// The last `Retry-After`.
+        retry_after: Option<Duration>,
+        /// The last body.
+        body: String,
+    },
+
+    /// The network failed (timeouts, refused or reset connections) until the retry policy gave up.
+    #[error(
+        "{method} {path}: {reason} (after {attempts} attempt(s)); check the network, proxy and endpoint URL"
+    )]
+    Transport {
+        /// HTTP method.
+        method: &'static str,
+        /// Request path below the endpoint.
+        path: String,
+        /// What failed and why retries stopped.
+        reason: String,
+        /// Attempts made.
+        attempts: u32,
+        /// The transport failure.
+        #[source]
+        source: idm_http::reqwest::Error,
+    },
+
+    /// UMAPI answered 2xx with a body idm cannot read.
+    #[error("{what}: unexpected response from UMAPI: {detail}")]
+    Decode {
+        /// Which request.
+        what: String,
+        /// What is wrong with the body.
+        detail: String,
+    },
+
+    /// A paged query ended before the server's own counts say it should: idm refuses to return a
+    /// silently short list (a short user list has caused mass deletions downstream).
+    #[error(
+        "{what}: listing ended early: {detail}; no partial result is returned, run the query again"
+    )]
+    Truncated {
+        /// Which query.
+        what: String,
+        /// What the pages and headers said.
+        detail: String,
+    },
+
+    /// Some actions of a batch failed; every action's outcome is inside.
+    #[error(transparent)]
+    Batch(#[from] Box<BatchError>),
+}
+
+impl Error {
+    /// The HTTP status involved, if any.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Auth { status, .. }
+            | Error::Api { status, .. }
+            | Error::Unavailable { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// UMAPI's `result` error key, if any.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Error::Api { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// True for errors worth retrying later (throttling, outages, network failures).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Error::Unavailable { .. } | Error::Transport { .. })
+    }
+}
+
+/// Result alias of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

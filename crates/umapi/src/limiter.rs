@@ -1,0 +1,165 @@
+//! A client-side rate limiter that keeps one process under UMAPI's per-client limits (API.md §9),
+//! so that throttling (429) is the exception rather than the pacing mechanism.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// The kinds of request UMAPI limits separately.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RouteClass {
+    /// User reads: the two user listings and the single-user query.
+    Users,
+    /// The groups listing.
+    Groups,
+    /// Action requests.
+    Action,
+}
+
+/// Requests allowed per window, per route class.
+///
+/// The default is UMAPI's documented per-client limits: 10 action requests, 25 user reads and 5
+/// group listings per minute. Use [`RateLimits::unlimited`] against a server without limits
+/// (such as the sandbox with throttling off), and [`time_scale`](Self::time_scale) against a
+/// sandbox whose minutes are shortened.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimits {
+    /// Action requests per window.
+    pub action: u32,
+    /// User reads per window.
+    pub users: u32,
+    /// Group listings per window.
+    pub groups: u32,
+    /// The window (one minute by default); `None` disables limiting.
+    pub window: Option<Duration>,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        RateLimits {
+            action: 10,
+            users: 25,
+            groups: 5,
+            window: Some(Duration::from_secs(60)),
+        }
+    }
+}
+
+impl RateLimits {
+    /// No client-side limiting (the server's 429s and the retry policy still apply).
+    pub fn unlimited() -> Self {
+        RateLimits {
+            window: None,
+            ..Default::default()
+        }
+    }
+
+    /// Shrinks the window by `factor` (a sandbox started with `--time-scale 60` has 1-second minutes).
+    pub fn time_scale(mut self, factor: f64) -> Self {
+        if factor.is_finite() && factor > 0.0 {
+            self.window = self.window.map(|w| w.div_f64(factor));
+        }
+        self
+    }
+
+    fn limit(&self, class: RouteClass) -> u32 {
+        match class {
+            RouteClass::Users => self.users,
+            RouteClass::Groups => self.groups,
+            RouteClass::Action => self.action,
+        }
+    }
+}
+
+/// Sliding-window limiter: at most `limit` request starts in any window.
+pub(crate) struct Limiter {
+    limits: RateLimits,
+    starts: [Mutex<VecDeque<Instant>>; 3],
+}
+
+impl Limiter {
+    pub(crate) fn new(limits: RateLimits) -> Self {
+        Limiter {
+            limits,
+            starts: Default::default(),
+        }
+    }
+
+    /// Waits until a request of `class` may start, and records its start.
+    pub(crate) async fn acquire(&self, class: RouteClass) {
+        let Some(window) = self.limits.window else {
+            return;
+        };
+        let limit = self.limits.limit(class).max(1) as usize;
+        let slot = &self.starts[class as usize];
+        loop {
+            let wait = {
+                let mut starts = slot.lock().unwrap_or_else(|p| p.into_inner());
+                let now = Instant::now();
+                while starts
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) >= window)
+                {
+                    starts.pop_front();
+                }
+                if starts.len() < limit {
+                    starts.push_back(now);
+                    return;
+                }
+                // The oldest start leaves the window first.
+                starts.front().map_or(Duration::ZERO, |t| {
+                    window.saturating_sub(now.duration_since(*t))
+                })
+            };
+            tracing::debug!(target: "umapi::limiter", ?class, wait_ms = wait.as_millis() as u64, "client-side rate limit");
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn never_more_than_the_limit_in_a_window() {
+        let limits = RateLimits {
+            action: 3,
+            users: 1,
+            groups: 1,
+            window: Some(Duration::from_secs(60)),
+        };
+        let limiter = Limiter::new(limits);
+        let start = Instant::now();
+        let mut times = Vec::new();
+        for _ in 0..7 {
+            limiter.acquire(RouteClass::Action).await;
+            times.push(start.elapsed());
+        }
+        // 3 at once, 3 a window later, 1 two windows later.
+        let secs: Vec<u64> = times.iter().map(|d| d.as_secs()).collect();
+        assert_eq!(secs, vec![0, 0, 0, 60, 60, 60, 120]);
+        // Other classes are independent.
+        let before = start.elapsed();
+        limiter.acquire(RouteClass::Users).await;
+        assert_eq!(start.elapsed(), before);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn unlimited_never_waits() {
+        let limiter = Limiter::new(RateLimits::unlimited());
+        let start = Instant::now();
+        for _ in 0..1000 {
+            limiter.acquire(RouteClass::Groups).await;
+        }
+        assert_eq!(start.elapsed(), Duration::ZERO);
+    }
+
+    #[test]
+    fn time_scale_shrinks_the_window() {
+        let l = RateLimits::default().time_scale(60.0);
+        assert_eq!(l.window, Some(Duration::from_secs(1)));
+    }
+}
