@@ -84,15 +84,14 @@ fn is_tls_error(err: &reqwest::Error) -> bool {
         if e.downcast_ref::<rustls::Error>().is_some() {
             return true;
         }
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if io
-                .get_ref()
-                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
-            {
-                return true;
-            }
-        }
-        cur = e.source();
+        // io::Error hides a wrapped error from `source()`; descend through `get_ref()` instead.
+        cur = match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn StdError + 'static)),
+            None => e.source(),
+        };
     }
     false
 }

@@ -210,16 +210,16 @@ impl RetryPolicy {
             Some(w) if !w.is_zero() => w,
             _ => self.backoff(attempt, random),
         };
-        if let Some(budget) = self.budget {
-            if elapsed.saturating_add(wait) > budget {
-                return Decision::GiveUp {
-                    reason: format!(
-                        "{what}: waiting {:.1} s more would exceed the {} s time budget",
-                        wait.as_secs_f64(),
-                        budget.as_secs()
-                    ),
-                };
-            }
+        if let Some(budget) = self.budget
+            && elapsed.saturating_add(wait) > budget
+        {
+            return Decision::GiveUp {
+                reason: format!(
+                    "{what}: waiting {:.1} s more would exceed the {} s time budget",
+                    wait.as_secs_f64(),
+                    budget.as_secs()
+                ),
+            };
         }
         Decision::Retry {
             wait,

@@ -165,13 +165,13 @@ impl ClientBuilder {
         if self.org_id.is_none() {
             self.org_id = env_nonempty("UMAPI_ORG_ID");
         }
-        if self.credentials.is_none() {
-            if let (Some(id), Some(secret)) = (
+        if self.credentials.is_none()
+            && let (Some(id), Some(secret)) = (
                 env_nonempty("UMAPI_CLIENT_ID"),
                 env_nonempty("UMAPI_CLIENT_SECRET"),
-            ) {
-                self.credentials = Some(OAuthS2S::new(id, secret).into());
-            }
+            )
+        {
+            self.credentials = Some(OAuthS2S::new(id, secret).into());
         }
         if let Some(e) = env_nonempty("UMAPI_ENDPOINT") {
             self.endpoint = e;
@@ -184,7 +184,7 @@ impl ClientBuilder {
     }
 
     /// Reads only `IDM_CA_FILE` from the environment.
-    pub(crate) fn from_env_ca(mut self) -> Self {
+    pub(crate) fn ca_file_from_env(mut self) -> Self {
         self.http = self.http.ca_file_from_env();
         self
     }
@@ -378,16 +378,14 @@ impl Client {
     /// The service's own status (`GET /status`, no authentication), cached after the first call
     /// unless `refresh` is set; the answer gains an `endpoint` key naming where it came from.
     pub async fn remote_status(&self, refresh: bool) -> Result<Value> {
-        if !refresh {
-            if let Some(v) = self
-                .inner
-                .remote_status
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .clone()
-            {
-                return Ok(v);
-            }
+        let cached = self
+            .inner
+            .remote_status
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let (false, Some(v)) = (refresh, cached) {
+            return Ok(v);
         }
         let url = self.status_url();
         let http = self.inner.http.clone();
@@ -628,10 +626,12 @@ pub(crate) fn api_error(a: &Attempted, method: &'static str, path: &str) -> Erro
         method,
         path: path.to_owned(),
         status: a.status.as_u16(),
-        code: field("result").or_else(|| field("error_code")),
-        message,
+        code: field("result")
+            .or_else(|| field("error_code"))
+            .map(Into::into),
+        message: message.map(Into::into),
         body,
-        request_id: idm_http::request_id(&a.headers),
+        request_id: idm_http::request_id(&a.headers).map(Into::into),
     }
 }
 

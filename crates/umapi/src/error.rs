@@ -45,13 +45,13 @@ pub enum Error {
         /// HTTP status.
         status: u16,
         /// UMAPI's `result` error key (for example `error.organization.invalid_id`).
-        code: Option<String>,
+        code: Option<Box<str>>,
         /// UMAPI's `message`.
-        message: Option<String>,
+        message: Option<Box<str>>,
         /// The raw body.
         body: String,
         /// The `X-Request-Id` of the response.
-        request_id: Option<String>,
+        request_id: Option<Box<str>>,
     },
 
     /// UMAPI kept answering with a retryable status (429, 502, 503, 504) until the retry policy gave up.

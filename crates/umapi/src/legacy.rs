@@ -276,7 +276,7 @@ impl Umapi {
             })
             .endpoint(endpoint)
             .rate_limits(RateLimits::unlimited())
-            .from_env_ca()
+            .ca_file_from_env()
             .build()?;
         Ok(Umapi { client })
     }

@@ -152,6 +152,7 @@ impl Pager {
                         "result is {:?}, not \"success\"",
                         result.unwrap_or("<missing>")
                     )
+                    .into()
                 });
             }
             return Err(e);
@@ -212,13 +213,13 @@ impl Pager {
 
     /// Compares what arrived with the server's own counts once `lastPage` is seen.
     fn check_complete<T>(&self, last: &Page<T>) -> std::result::Result<(), String> {
-        if let Some(count) = last.page_count {
-            if u64::from(last.number) + 1 < count {
-                return Err(format!(
-                    "lastPage came on page {} but X-Page-Count says {count} pages",
-                    last.number + 1
-                ));
-            }
+        if let Some(count) = last.page_count
+            && u64::from(last.number) + 1 < count
+        {
+            return Err(format!(
+                "lastPage came on page {} but X-Page-Count says {count} pages",
+                last.number + 1
+            ));
         }
         if let Some(total) = last.total_count {
             // UMAPI counts technical accounts in X-Total-Count without listing them, so allow a

@@ -388,7 +388,7 @@ async fn send_batch(client: Client, batch: Vec<Entry>) -> Vec<EntryOutcome> {
 
 fn fail_all(batch: &[Entry], e: &Error) -> Vec<EntryOutcome> {
     let code = match e {
-        Error::Api { code: Some(c), .. } => c.clone(),
+        Error::Api { code: Some(c), .. } => c.to_string(),
         Error::Api { status, .. } | Error::Unavailable { status, .. } => format!("http.{status}"),
         Error::Transport { .. } => "request.transport".into(),
         Error::Auth { .. } => "request.auth".into(),

@@ -20,7 +20,11 @@ pub fn build_jwt(
     signer: &RsaSigner,
     lifetime: Duration,
 ) -> crate::Result<String> {
-    let ims = ims_url.trim_end_matches('/');
+    // Like the official clients, the audience names the IMS host over https, whatever the scheme
+    // used to reach it (a local sandbox may be plain http).
+    let host = ims_url.split_once("://").map_or(ims_url, |(_, rest)| rest);
+    let host = host.split('/').next().unwrap_or(host);
+    let ims = format!("https://{host}");
     let exp = (SystemTime::now() + lifetime)
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())

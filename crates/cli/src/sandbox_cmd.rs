@@ -1,0 +1,86 @@
+//! `idm sandbox serve`.
+
+use std::net::SocketAddr;
+
+use clap::{Args, Subcommand, ValueEnum};
+use idm_sandbox::{Sandbox, SandboxConfig};
+
+use crate::CliError;
+
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Serve the sandbox until killed; prints one JSON line with URLs and credentials when ready.
+    ///
+    /// Example: idm sandbox serve --users 5000 --throttle on --time-scale 60
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// Seeded users.
+    #[arg(long, default_value_t = 200)]
+    users: usize,
+    /// Seeded user groups.
+    #[arg(long, default_value_t = 20)]
+    groups: usize,
+    /// Enforce the APIs' documented rate limits (429 with Retry-After).
+    #[arg(long, value_enum, default_value = "off")]
+    throttle: OnOff,
+    /// Speed up time for rate limiting: 60 makes a rate-limit minute last one second.
+    #[arg(long, default_value_t = 1.0)]
+    time_scale: f64,
+    /// Inject faults, e.g. "umapi.action:429:retry-after=2:count=3;umapi.users:truncate:page=1"
+    /// (see the idm-sandbox README for the grammar).
+    #[arg(long)]
+    faults: Option<String>,
+    /// Serve https with a self-signed certificate; its CA file is named in the ready line.
+    #[arg(long)]
+    tls: bool,
+}
+
+pub async fn run(cmd: SandboxCommand) -> Result<(), CliError> {
+    match cmd {
+        SandboxCommand::Serve(args) => serve(args).await,
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<(), CliError> {
+    if !(args.time_scale.is_finite() && args.time_scale > 0.0) {
+        return Err(CliError::usage(format!(
+            "--time-scale must be a positive number, got {}",
+            args.time_scale
+        )));
+    }
+    let mut config = SandboxConfig {
+        listen: args.listen,
+        users: args.users,
+        groups: args.groups,
+        throttle: args.throttle == OnOff::On,
+        time_scale: args.time_scale,
+        tls: args.tls,
+        ..Default::default()
+    };
+    if let Some(spec) = &args.faults {
+        config = config
+            .faults_spec(spec)
+            .map_err(|e| CliError::usage(format!("--faults: {e}")))?;
+    }
+    let sandbox = Sandbox::start(config)
+        .await
+        .map_err(|e| CliError::failure(format!("cannot start the sandbox: {e}")))?;
+    println!("{}", sandbox.readiness_line());
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| CliError::failure(format!("cannot wait for Ctrl-C: {e}")))?;
+    sandbox.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,323 @@
+//! A local, stateful simulator of the Adobe User Management API (UMAPI) and Adobe IMS, for tests,
+//! demos and `idm ... --sandbox`.
+//!
+//! One [`Sandbox`] serves, on one port:
+//!
+//! - IMS: `POST /ims/token/v3` and `/ims/token/v2` (OAuth client credentials; `expires_in` in
+//!   seconds) and `POST /ims/exchange/jwt` (service-account JWT, RS256, verified against a key
+//!   registered with [`Sandbox::register_jwt_public_key`]; `expires_in` in milliseconds);
+//! - UMAPI at `/v2/usermanagement`: the user lists (`/users/{orgId}/{page}[/{groupName}]`), the
+//!   single-user lookup, the group list and `POST /action/{orgId}[?testOnly=true]`, with the
+//!   paging headers, filters, error bodies, per-step action results and read-only groups of the
+//!   real service;
+//! - `GET /status`.
+//!
+//! The demo organisation is generated from a seed: the same seed always gives the same users and
+//! groups (claimed domains `example.com` for Enterprise IDs, `example.net` and `example.org` for
+//! Federated IDs). Rate limits (API.md §9) can be switched on and sped up with a time scale, and
+//! faults can be injected from the start or at run time.
+//!
+//! ```
+//! use idm_sandbox::{Sandbox, SandboxConfig};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), idm_sandbox::SandboxError> {
+//! let sandbox = Sandbox::start(SandboxConfig::default().users(50)).await?;
+//! let info = sandbox.umapi_info();
+//! assert!(info.endpoint.ends_with("/v2/usermanagement"));
+//! println!("{}", sandbox.readiness_line());
+//! sandbox.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Fault grammar
+//!
+//! Faults are given as a specification string (`idm sandbox serve --faults SPEC`,
+//! [`SandboxConfig::faults_spec`], [`parse_faults`]) or as [`FaultRule`] values
+//! ([`Sandbox::inject`]):
+//!
+//! ```text
+//! SPEC   = RULE (";" RULE)*
+//! RULE   = TARGET ":" FAULT (":" OPTION)*
+//! TARGET = umapi.users    both user-list endpoints
+//!        | umapi.user     the single-user lookup
+//!        | umapi.groups   the group list
+//!        | umapi.action   POST /action
+//!        | umapi          the four above
+//!        | ims            the token endpoints (client credentials and JWT exchange)
+//!        | any            every route
+//! FAULT  = 429            429 {"error_code":"429050",...} with Retry-After (default 1 s)
+//!        | 401            401 with WWW-Authenticate, empty body
+//!        | 500            500 with a JSON error body
+//!        | 502 | 503 | 504 | any other 4xx/5xx code: that status, empty body
+//!        | delay=MS       wait MS milliseconds, then answer normally (client timeouts)
+//!        | reset          close the connection without an answer
+//!        | truncate       paged endpoints: an empty page with lastPage=false (as=404: a 404)
+//!        | result=VALUE   200 with the normal body, but "result" replaced by VALUE
+//! OPTION = nth=K          only the K-th matching request (1-based, counted from when the rule was added)
+//!        | count=N        the next N matching requests (default 1); with every/prob: at most N firings
+//!        | every=N        every N-th matching request
+//!        | prob=P         each matching request with probability P (deterministic from the seed)
+//!        | page=K         only requests for page K (0-based) of a paged endpoint
+//!        | retry-after=S  (429) Retry-After as delta-seconds, fractions allowed (not time-scaled)
+//!        | retry-after-date=S  (429) Retry-After as an HTTP-date S seconds ahead
+//!        | as=404         (truncate) answer 404 instead of an empty page
+//! ```
+//!
+//! Example: `umapi.action:429:retry-after=2:count=3;umapi.users:truncate:page=1`. Each request
+//! is counted by every rule it matches, and the first rule (in the order added) that fires wins.
+//! Faults are applied before the rate limiter and before authentication.
+//!
+//! # Rate limits
+//!
+//! With [`SandboxConfig::throttle`] on, each route class has a per-client limit (keyed by
+//! `X-Api-Key`) and a global one per "minute": actions 10 and 100, user reads 25 and 100, group
+//! list 5 and 100. A minute lasts `60 s / time_scale`. The window slides: a request is refused
+//! while `limit` requests were admitted in the last minute, and `Retry-After` is the time until
+//! the oldest of them leaves the window (whole seconds at time scale 1, otherwise seconds with
+//! three decimals such as `0.250`; never zero).
+#![warn(missing_docs)]
+
+mod config;
+mod error;
+mod faults;
+mod form;
+mod gate;
+mod ims;
+mod ratelimit;
+mod server;
+mod stats;
+mod tls;
+mod umapi;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::Serialize;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use config::{DEFAULT_SEED, SandboxConfig};
+pub use error::SandboxError;
+pub use faults::{FaultKind, FaultRule, FaultTarget, RetryAfterValue, parse_faults};
+pub use stats::{RouteKind, StatsSnapshot};
+
+use faults::FaultEngine;
+use gate::Shared;
+use ims::Ims;
+use ratelimit::RateLimiter;
+use umapi::Umapi;
+use umapi::seed::{CLIENT_ID, CLIENT_SECRET};
+
+/// Locks a mutex, carrying on if another thread panicked while holding it.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// How to reach the simulated UMAPI (the `"umapi"` object of the readiness line).
+///
+/// The credentials are the sandbox's fixed demo credentials, not secrets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct UmapiInfo {
+    /// The UMAPI base URL, e.g. `http://127.0.0.1:PORT/v2/usermanagement`.
+    pub endpoint: String,
+    /// The IMS base URL (the sandbox's base URL); token paths are appended to it.
+    pub ims: String,
+    /// The organisation id, `<24 hex digits>@AdobeOrg`.
+    pub org_id: String,
+    /// The client id (also the `X-Api-Key`).
+    pub client_id: String,
+    /// The client secret.
+    pub client_secret: String,
+}
+
+#[derive(Serialize)]
+struct Readiness {
+    jumpcloud: Option<()>,
+    umapi: UmapiInfo,
+    tls_ca: Option<String>,
+}
+
+/// A running sandbox server. Dropping it, or calling [`shutdown`](Self::shutdown), stops it.
+pub struct Sandbox {
+    base_url: String,
+    ca_file: Option<PathBuf>,
+    shared: Arc<Shared>,
+    ims: Arc<Ims>,
+    umapi: Arc<Umapi>,
+    shutdown: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("base_url", &self.base_url)
+            .field("ca_file", &self.ca_file)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sandbox {
+    /// Generates the demo organisation, binds the listening socket and starts serving on the
+    /// current tokio runtime.
+    pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+        config.validate()?;
+        let (listener, addr) = server::bind(config.listen).await?;
+        let shared = Arc::new(Shared {
+            stats: Default::default(),
+            faults: Mutex::new(FaultEngine::new(config.faults.clone(), config.seed)),
+            limiter: Mutex::new(RateLimiter::new(config.rate_window())),
+            throttle: config.throttle,
+            time_scale: config.time_scale,
+        });
+        let store = umapi::seed::build(config.seed, config.users, config.groups);
+        let org_id = store.org_id.clone();
+        let ims = Arc::new(Ims::new(
+            org_id.clone(),
+            HashMap::from([(CLIENT_ID.to_owned(), CLIENT_SECRET.to_owned())]),
+            config.token_ttl,
+            Arc::clone(&shared),
+        ));
+        let umapi = Arc::new(Umapi {
+            store: Mutex::new(store),
+            ims: Arc::clone(&ims),
+            shared: Arc::clone(&shared),
+            org_id,
+            user_page_size: config.user_page_size,
+            group_page_size: config.group_page_size,
+        });
+        let router = server::app([
+            ims::router(Arc::clone(&ims), &shared),
+            umapi::router(Arc::clone(&umapi), &shared),
+        ]);
+        let (acceptor, ca_file) = if config.tls {
+            let setup = tls::setup(addr.port())?;
+            (Some(setup.acceptor), Some(setup.ca_file))
+        } else {
+            (None, None)
+        };
+        let base_url = if config.tls {
+            format!("https://localhost:{}", addr.port())
+        } else {
+            let host = match addr.ip() {
+                IpAddr::V4(ip) if ip.is_unspecified() => "127.0.0.1".to_owned(),
+                IpAddr::V6(ip) if ip.is_unspecified() => "[::1]".to_owned(),
+                IpAddr::V4(ip) => ip.to_string(),
+                IpAddr::V6(ip) => format!("[{ip}]"),
+            };
+            format!("http://{host}:{}", addr.port())
+        };
+        let (shutdown, task) = server::spawn(listener, router, acceptor);
+        tracing::debug!(%base_url, users = config.users, "sandbox started");
+        Ok(Sandbox {
+            base_url,
+            ca_file,
+            shared,
+            ims,
+            umapi,
+            shutdown,
+            task: Some(task),
+        })
+    }
+
+    /// The base URL: `http://127.0.0.1:PORT`, or `https://localhost:PORT` with TLS.
+    pub fn base_url(&self) -> String {
+        self.base_url.clone()
+    }
+
+    /// Endpoint and credentials of the simulated UMAPI.
+    pub fn umapi_info(&self) -> UmapiInfo {
+        UmapiInfo {
+            endpoint: format!("{}{}", self.base_url, umapi::BASE),
+            ims: self.base_url.clone(),
+            org_id: self.umapi.org_id.clone(),
+            client_id: CLIENT_ID.to_owned(),
+            client_secret: CLIENT_SECRET.to_owned(),
+        }
+    }
+
+    /// The PEM file of the self-signed CA, when serving TLS (removed when the sandbox stops).
+    pub fn ca_file(&self) -> Option<PathBuf> {
+        self.ca_file.clone()
+    }
+
+    /// The JSON line that `idm sandbox serve` prints when ready:
+    /// `{"jumpcloud":null,"umapi":{...},"tls_ca":PATH_OR_NULL}`.
+    pub fn readiness_line(&self) -> String {
+        let line = Readiness {
+            jumpcloud: None,
+            umapi: self.umapi_info(),
+            tls_ca: self
+                .ca_file
+                .as_ref()
+                .map(|p| p.to_string_lossy().into_owned()),
+        };
+        serde_json::to_string(&line).unwrap_or_default()
+    }
+
+    /// Adds a fault rule; it counts matching requests from now on.
+    pub fn inject(&self, rule: FaultRule) {
+        lock(&self.shared.faults).add(rule);
+    }
+
+    /// Removes every fault rule.
+    pub fn clear_faults(&self) {
+        lock(&self.shared.faults).clear();
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> StatsSnapshot {
+        self.shared.stats.snapshot()
+    }
+
+    /// The current state of one user (by email or email-form username; org-owned accounts first),
+    /// in the wire shape of API.md §4.3, with its direct groups.
+    pub fn umapi_user(&self, email: &str) -> Option<serde_json::Value> {
+        self.umapi.user_json(email)
+    }
+
+    /// The emails of the direct members of a user group, product profile or admin group.
+    pub fn umapi_group_members(&self, group: &str) -> Option<Vec<String>> {
+        self.umapi.group_members(group)
+    }
+
+    /// Registers the public key that verifies `client_id`'s JWTs at `/ims/exchange/jwt`: a PEM
+    /// `BEGIN PUBLIC KEY` (SPKI), `BEGIN RSA PUBLIC KEY` or `BEGIN CERTIFICATE` block.
+    pub fn register_jwt_public_key(&self, client_id: &str, pem: &str) -> Result<(), SandboxError> {
+        self.ims.register_key(client_id, pem)
+    }
+
+    /// Stops accepting connections, closes the open ones and waits for the server task.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(path) = self.ca_file.take() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sandbox_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<super::Sandbox>();
+        check::<super::SandboxConfig>();
+        check::<super::SandboxError>();
+    }
+}

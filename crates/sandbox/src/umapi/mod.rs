@@ -1,0 +1,101 @@
+//! The simulated Adobe User Management API (API.md §4–§9) at `/v2/usermanagement`, and `/status`.
+
+pub(crate) mod actions;
+mod handlers;
+pub(crate) mod jwt;
+pub(crate) mod seed;
+pub(crate) mod store;
+
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::gate::{Gate, Shared};
+use crate::ims::Ims;
+use crate::lock;
+use crate::ratelimit::{UMAPI_ACTION, UMAPI_GROUPS, UMAPI_USERS};
+use crate::stats::RouteKind;
+use store::Store;
+
+/// The base path of UMAPI.
+pub(crate) const BASE: &str = "/v2/usermanagement";
+
+/// The UMAPI half of a sandbox.
+#[derive(Debug)]
+pub(crate) struct Umapi {
+    pub store: Mutex<Store>,
+    pub ims: Arc<Ims>,
+    pub shared: Arc<Shared>,
+    pub org_id: String,
+    pub user_page_size: usize,
+    pub group_page_size: usize,
+}
+
+impl Umapi {
+    /// One user in the wire shape of API.md §4.3 (direct groups).
+    pub(crate) fn user_json(&self, email: &str) -> Option<serde_json::Value> {
+        let store = lock(&self.store);
+        let user = store
+            .find_user(email, None, false)
+            .and_then(|s| store.user(s))?;
+        serde_json::to_value(store.wire_user(user, true, true)).ok()
+    }
+
+    /// The emails of the direct members of a group.
+    pub(crate) fn group_members(&self, group: &str) -> Option<Vec<String>> {
+        let store = lock(&self.store);
+        let g = store.group_by_name(group)?;
+        Some(
+            g.members
+                .iter()
+                .filter_map(|seq| store.user(*seq))
+                .map(|u| u.email.clone())
+                .collect(),
+        )
+    }
+}
+
+/// The UMAPI routes and `/status`, each wrapped in the gate of its route kind.
+pub(crate) fn router(app: Arc<Umapi>, shared: &Arc<Shared>) -> Router {
+    let users = Router::new()
+        .route(
+            &format!("{BASE}/users/{{org}}/{{page}}"),
+            get(handlers::list_users),
+        )
+        .route(
+            &format!("{BASE}/users/{{org}}/{{page}}/{{*group}}"),
+            get(handlers::list_group_users),
+        );
+    let user = Router::new().route(
+        &format!("{BASE}/organizations/{{org}}/users/{{*user}}"),
+        get(handlers::get_user),
+    );
+    let groups = Router::new().route(
+        &format!("{BASE}/groups/{{org}}/{{page}}"),
+        get(handlers::list_groups),
+    );
+    let action = Router::new().route(&format!("{BASE}/action/{{org}}"), post(handlers::action));
+    let status = Router::new().route("/status", get(handlers::status));
+    Gate::layer(users, shared, RouteKind::UmapiUsers, Some(UMAPI_USERS))
+        .merge(Gate::layer(
+            user,
+            shared,
+            RouteKind::UmapiUser,
+            Some(UMAPI_USERS),
+        ))
+        .merge(Gate::layer(
+            groups,
+            shared,
+            RouteKind::UmapiGroups,
+            Some(UMAPI_GROUPS),
+        ))
+        .merge(Gate::layer(
+            action,
+            shared,
+            RouteKind::UmapiAction,
+            Some(UMAPI_ACTION),
+        ))
+        .merge(Gate::layer(status, shared, RouteKind::Status, None))
+        .with_state(app)
+}

@@ -1,0 +1,237 @@
+//! Actions against the sandbox: creation, groups, splitting, batching, error routing, test mode.
+
+mod common;
+
+use common::start;
+use idm_sandbox::SandboxConfig;
+use serde_json::json;
+use umapi::{
+    Action, ActionStatus, Error, GroupAction, IfAlreadyExists, NewUser, UserAction, UserUpdate,
+};
+
+async fn two_user_groups(client: &umapi::Client) -> Vec<String> {
+    client
+        .groups()
+        .all()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|g| {
+            g.group_type == Some(umapi::GroupType::UserGroup) && !g.group_name.contains("Read")
+        })
+        .map(|g| g.group_name)
+        .take(2)
+        .collect()
+}
+
+#[tokio::test]
+async fn creates_a_user_and_adds_it_to_groups() {
+    let (sb, client) = start(SandboxConfig::default()).await;
+    let groups = two_user_groups(&client).await;
+    let action = UserAction::new("new.person@example.com")
+        .unwrap()
+        .create(NewUser::enterprise("new.person@example.com", "New", "Person").country("DE"))
+        .unwrap()
+        .add_to_groups(groups.clone())
+        .unwrap();
+    let report = client.execute([action]).await.unwrap();
+    assert_eq!(report.actions.len(), 1);
+    assert_eq!(report.actions[0].status, ActionStatus::Completed);
+    let user = client
+        .user("new.person@example.com")
+        .get()
+        .await
+        .unwrap()
+        .expect("created");
+    assert_eq!(user.firstname.as_deref(), Some("New"));
+    for g in &groups {
+        assert!(user.groups.contains(g), "{g} in {:?}", user.groups);
+        assert!(
+            sb.umapi_group_members(g)
+                .unwrap()
+                .contains(&"new.person@example.com".to_owned())
+        );
+    }
+    // Update and remove.
+    let report = client
+        .execute([UserAction::new("new.person@example.com")
+            .unwrap()
+            .update(UserUpdate::new().lastname("Renamed"))
+            .unwrap()
+            .remove_from_groups([groups[0].clone()])
+            .unwrap()])
+        .await
+        .unwrap();
+    assert!(report.is_success());
+    let state = sb.umapi_user("new.person@example.com").unwrap();
+    assert_eq!(state["lastname"], "Renamed");
+    assert!(
+        !state["groups"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(groups[0]))
+    );
+    client
+        .execute([UserAction::new("new.person@example.com")
+            .unwrap()
+            .remove_from_org(true)
+            .unwrap()])
+        .await
+        .unwrap();
+    assert_eq!(
+        client.user("new.person@example.com").get().await.unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn errors_are_routed_to_the_action_and_step_that_caused_them() {
+    let (_sb, client) = start(SandboxConfig::default()).await;
+    let groups = two_user_groups(&client).await;
+    let good = UserAction::new("ok@example.com")
+        .unwrap()
+        .create(NewUser::enterprise("ok@example.com", "O", "K"))
+        .unwrap()
+        .add_to_groups([groups[0].clone()])
+        .unwrap();
+    let bad = UserAction::new("bad@example.com")
+        .unwrap()
+        .request_id("r-bad")
+        .create(NewUser::enterprise("bad@example.com", "B", "D"))
+        .unwrap()
+        .add_to_groups(["Group That Does Not Exist"])
+        .unwrap();
+    let err = client.execute([good, bad]).await.unwrap_err();
+    let Error::Batch(batch) = &err else {
+        panic!("expected a batch error, got {err}")
+    };
+    assert_eq!(batch.completed(), 1);
+    assert_eq!(batch.failed(), 1);
+    let failed = &batch.report.actions[1];
+    assert_eq!(failed.target, "bad@example.com");
+    assert_eq!(failed.request_id.as_deref(), Some("r-bad"));
+    assert_eq!(failed.errors.len(), 1);
+    assert_eq!(failed.errors[0].step, Some(1));
+    assert_eq!(failed.errors[0].code, "error.group.not_found");
+    assert!(
+        failed.errors[0]
+            .command
+            .as_ref()
+            .unwrap()
+            .get("add")
+            .is_some()
+    );
+    assert!(err.to_string().contains("1 of 2 actions failed"), "{err}");
+}
+
+#[tokio::test]
+async fn long_actions_and_many_actions_are_split_and_batched() {
+    let (sb, client) = start(SandboxConfig::default()).await;
+    let groups = two_user_groups(&client).await;
+    // 25 new users, then one group action adding all 25 (split into 3 lists).
+    let creates: Vec<Action> = (0..25)
+        .map(|i| {
+            let email = format!("batch{i}@example.com");
+            UserAction::new(&email)
+                .unwrap()
+                .create(NewUser::enterprise(&email, "B", format!("{i}")))
+                .unwrap()
+                .into()
+        })
+        .collect();
+    let report = client.execute(creates).await.unwrap();
+    assert_eq!(report.requests, 3, "25 entries go out in 3 requests");
+    let emails: Vec<String> = (0..25).map(|i| format!("batch{i}@example.com")).collect();
+    let add = GroupAction::new(groups[1].clone())
+        .unwrap()
+        .add_users(emails.clone())
+        .unwrap();
+    let report = client.execute([add]).await.unwrap();
+    assert_eq!(report.entries_sent, 1, "3 split steps fit in one entry");
+    let members = sb.umapi_group_members(&groups[1]).unwrap();
+    for e in &emails {
+        assert!(members.contains(e), "{e}");
+    }
+    // An action with 12 steps becomes two entries.
+    let mut a = UserAction::new("batch0@example.com").unwrap();
+    for i in 0..12 {
+        a = a
+            .update(UserUpdate::new().firstname(format!("Step{i}")))
+            .unwrap();
+    }
+    let report = client.execute([a]).await.unwrap();
+    assert_eq!(report.entries_sent, 2);
+    assert_eq!(report.actions[0].entries, 2);
+    assert_eq!(
+        sb.umapi_user("batch0@example.com").unwrap()["firstname"],
+        "Step11"
+    );
+}
+
+#[tokio::test]
+async fn test_mode_changes_nothing() {
+    let (sb, _) = start(SandboxConfig::default()).await;
+    let client = common::builder(&sb).test_mode(true).build().unwrap();
+    let report = client
+        .execute([UserAction::new("dry@example.com")
+            .unwrap()
+            .create(NewUser::enterprise("dry@example.com", "D", "R"))
+            .unwrap()])
+        .await
+        .unwrap();
+    assert!(report.test_mode && report.is_success());
+    assert!(sb.umapi_user("dry@example.com").is_none());
+}
+
+#[tokio::test]
+async fn group_lifecycle() {
+    let (sb, client) = start(SandboxConfig::default()).await;
+    let create = GroupAction::new("Idm Test Group")
+        .unwrap()
+        .create(Some("made by a test"), IfAlreadyExists::Error)
+        .unwrap();
+    client.execute([create.clone()]).await.unwrap();
+    // Creating it again without an option fails, and says so.
+    let err = client.execute([create]).await.unwrap_err();
+    assert!(
+        err.to_string().contains("error.usergroup.already_exists"),
+        "{err}"
+    );
+    let first_user = client.users().all().await.unwrap().remove(0).email;
+    client
+        .execute([GroupAction::new("Idm Test Group")
+            .unwrap()
+            .add_users([first_user.clone()])
+            .unwrap()])
+        .await
+        .unwrap();
+    assert_eq!(
+        sb.umapi_group_members("Idm Test Group").unwrap(),
+        vec![first_user]
+    );
+    client
+        .execute([GroupAction::new("Idm Test Group")
+            .unwrap()
+            .delete()
+            .unwrap()])
+        .await
+        .unwrap();
+    assert!(sb.umapi_group_members("Idm Test Group").is_none());
+}
+
+#[tokio::test]
+async fn wire_format_entries_run_as_given() {
+    let (sb, client) = start(SandboxConfig::default()).await;
+    let entries = json!([
+        {"user": "wire@example.com", "requestID": "w1",
+         "do": [{"createEnterpriseID": {"email": "wire@example.com", "firstname": "W", "lastname": "F"}}]},
+        {"user": "wire@example.com", "do": [{"update": {"firstname": "Wired"}}]}
+    ]);
+    let actions = Action::list_from_wire(&entries).unwrap();
+    let report = client.execute(actions).await.unwrap();
+    assert_eq!(report.actions.len(), 2);
+    assert_eq!(
+        sb.umapi_user("wire@example.com").unwrap()["firstname"],
+        "Wired"
+    );
+}

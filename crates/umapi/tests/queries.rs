@@ -1,0 +1,146 @@
+//! Queries against the sandbox: paging, filters, single users, truncation.
+
+mod common;
+
+use common::start;
+use futures_util::TryStreamExt;
+use idm_sandbox::SandboxConfig;
+use umapi::{Error, GroupType};
+
+#[tokio::test]
+async fn lists_every_user_across_pages() {
+    let (sb, client) = start(SandboxConfig {
+        users: 57,
+        user_page_size: 10,
+        ..Default::default()
+    })
+    .await;
+    let q = client.users();
+    let pages: Vec<_> = q.pages().try_collect().await.unwrap();
+    assert!(pages.len() >= 5, "{} pages", pages.len());
+    assert!(pages.last().unwrap().last_page);
+    assert!(
+        pages[..pages.len() - 1]
+            .iter()
+            .all(|p| !p.last_page && p.items.len() == 10)
+    );
+    let users: Vec<_> = pages.into_iter().flat_map(|p| p.items).collect();
+    let stats = q.stats();
+    assert_eq!(stats.items, users.len() as u64);
+    assert!(stats.total_count.unwrap() >= users.len() as u64);
+    // Same listing through the item stream and all().
+    let again = client.users().all().await.unwrap();
+    assert_eq!(again, users);
+    // Every listed user is active and has an email.
+    assert!(
+        users
+            .iter()
+            .all(|u| !u.email.is_empty() && u.status.as_deref() == Some("active"))
+    );
+    assert!(sb.stats().tokens_issued >= 1);
+}
+
+#[tokio::test]
+async fn filters_by_group_and_domain() {
+    let (_sb, client) = start(SandboxConfig {
+        users: 80,
+        ..Default::default()
+    })
+    .await;
+    let groups = client.groups().all().await.unwrap();
+    let group = groups
+        .iter()
+        .find(|g| g.group_type == Some(GroupType::UserGroup) && g.member_count.unwrap_or(0) > 0)
+        .expect("a user group with members");
+    let members = client
+        .users()
+        .in_group(&group.group_name)
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(members.len() as u64, group.member_count.unwrap());
+    assert!(members.iter().all(|u| u.groups.contains(&group.group_name)));
+
+    let all = client.users().all().await.unwrap();
+    let domain = all[0].domain.clone().expect("users have domains");
+    let in_domain = client.users().domain(&domain).all().await.unwrap();
+    assert!(!in_domain.is_empty());
+    assert!(
+        in_domain
+            .iter()
+            .all(|u| u.domain.as_deref() == Some(domain.as_str()))
+    );
+    assert!(in_domain.len() <= all.len());
+
+    let err = client
+        .users()
+        .in_group("No Such Group")
+        .all()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err}");
+}
+
+#[tokio::test]
+async fn single_user_found_or_none() {
+    let (_sb, client) = start(SandboxConfig {
+        users: 10,
+        ..Default::default()
+    })
+    .await;
+    let first = client.users().all().await.unwrap().remove(0);
+    let found = client
+        .user(first.email.to_uppercase())
+        .get()
+        .await
+        .unwrap()
+        .expect("case-insensitive match");
+    assert_eq!(found.email, first.email);
+    assert_eq!(client.user("nobody@example.com").get().await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn groups_have_types_and_quotas() {
+    let (_sb, client) = start(SandboxConfig::default()).await;
+    let groups = client.groups().all().await.unwrap();
+    assert!(
+        groups
+            .iter()
+            .any(|g| g.group_type == Some(GroupType::ProductProfile) && g.license_quota.is_some())
+    );
+    assert!(
+        groups
+            .iter()
+            .any(|g| g.group_type == Some(GroupType::UserGroup))
+    );
+}
+
+#[tokio::test]
+async fn a_truncated_listing_is_an_error_not_a_short_list() {
+    for spec in [
+        "umapi.users:truncate:page=1",
+        "umapi.users:truncate:page=1:as=404",
+    ] {
+        let config = SandboxConfig {
+            users: 30,
+            user_page_size: 10,
+            ..Default::default()
+        }
+        .faults_spec(spec)
+        .unwrap();
+        let (_sb, client) = start(config).await;
+        let err = client.users().all().await.unwrap_err();
+        assert!(matches!(err, Error::Truncated { .. }), "{spec}: {err}");
+        assert!(err.to_string().contains("ended early"), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn a_result_other_than_success_is_an_error() {
+    let config = SandboxConfig::default()
+        .faults_spec("umapi.groups:result=error.test")
+        .unwrap();
+    let (_sb, client) = start(config).await;
+    let err = client.groups().all().await.unwrap_err();
+    assert_eq!(err.code(), Some("error.test"), "{err}");
+}

@@ -1,0 +1,289 @@
+//! Faults, retries, authentication and rate limits against the sandbox.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{builder, start};
+use idm_sandbox::SandboxConfig;
+use umapi::{ActionStatus, Error, JwtAuth, NewUser, RateLimits, UserAction};
+
+fn create(email: &str) -> UserAction {
+    UserAction::new(email)
+        .unwrap()
+        .create(NewUser::enterprise(email, "F", "T"))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn retryable_faults_are_retried_until_success() {
+    for spec in [
+        "umapi.groups:429:retry-after=0.05:count=2",
+        "umapi.groups:429:retry-after-date=1",
+        "umapi.groups:502:count=2",
+        "umapi.groups:503",
+        "umapi.groups:504",
+        "umapi.groups:reset:count=2",
+        "ims:503",
+    ] {
+        let config = SandboxConfig::default().faults_spec(spec).unwrap();
+        let (sb, client) = start(config).await;
+        let groups = client
+            .groups()
+            .all()
+            .await
+            .unwrap_or_else(|e| panic!("{spec}: {e}"));
+        assert!(!groups.is_empty(), "{spec}");
+        assert!(sb.stats().faults_fired >= 1, "{spec}: the fault fired");
+        if !spec.starts_with("ims") {
+            assert!(client.local_status().retries >= 1, "{spec}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn non_retryable_status_fails_at_once_with_the_status() {
+    let config = SandboxConfig::default()
+        .faults_spec("umapi.groups:500")
+        .unwrap();
+    let (_sb, client) = start(config).await;
+    let err = client.groups().all().await.unwrap_err();
+    assert_eq!(err.status(), Some(500), "{err}");
+    assert_eq!(client.local_status().retries, 0);
+}
+
+#[tokio::test]
+async fn persistent_throttling_gives_up_with_the_retry_after() {
+    let config = SandboxConfig::default()
+        .faults_spec("umapi.groups:429:retry-after=0.01:count=10")
+        .unwrap();
+    let (_sb, client) = start(config).await;
+    let err = client.groups().all().await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Unavailable {
+                status: 429,
+                attempts: 4,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.is_transient());
+}
+
+#[tokio::test]
+async fn a_server_past_the_timeout_is_a_transport_error() {
+    let config = SandboxConfig::default()
+        .faults_spec("umapi.user:delay=3000:count=10")
+        .unwrap();
+    let sb = common::sandbox(config).await;
+    let client = builder(&sb)
+        .timeout(Duration::from_millis(200))
+        .max_attempts(2)
+        .build()
+        .unwrap();
+    let err = client.user("x@example.com").get().await.unwrap_err();
+    assert!(matches!(err, Error::Transport { attempts: 2, .. }), "{err}");
+}
+
+#[tokio::test]
+async fn a_failed_request_fails_every_action_in_it_with_the_cause() {
+    let config = SandboxConfig::default()
+        .faults_spec("umapi.action:503:count=100")
+        .unwrap();
+    let (_sb, client) = start(config).await;
+    let actions: Vec<_> = (0..15)
+        .map(|i| create(&format!("lost{i}@example.com")))
+        .collect();
+    let err = client.execute(actions).await.unwrap_err();
+    let Error::Batch(b) = err else {
+        panic!("expected a batch error")
+    };
+    assert_eq!(b.report.actions.len(), 15, "every action is reported");
+    assert!(
+        b.report
+            .actions
+            .iter()
+            .all(|a| a.status == ActionStatus::Failed)
+    );
+    assert!(
+        b.report
+            .actions
+            .iter()
+            .all(|a| a.errors[0].code == "http.503"),
+        "{:?}",
+        b.report.actions[0]
+    );
+}
+
+#[tokio::test]
+async fn an_unattributed_error_result_is_a_failure() {
+    let config = SandboxConfig::default()
+        .faults_spec("umapi.action:result=error")
+        .unwrap();
+    let (_sb, client) = start(config).await;
+    let err = client.execute([create("r@example.com")]).await.unwrap_err();
+    assert!(err.to_string().contains("result.error"), "{err}");
+}
+
+#[tokio::test]
+async fn a_401_fetches_a_new_token_once() {
+    let config = SandboxConfig::default()
+        .faults_spec("umapi.groups:401")
+        .unwrap();
+    let (_sb, client) = start(config).await;
+    client.groups().all().await.unwrap();
+    assert_eq!(client.local_status().tokens_fetched, 2);
+    // A second 401 in a row is an error, not a loop.
+    let config = SandboxConfig::default()
+        .faults_spec("umapi.groups:401:count=5")
+        .unwrap();
+    let (_sb, client) = start(config).await;
+    let err = client.groups().all().await.unwrap_err();
+    assert_eq!(err.status(), Some(401), "{err}");
+    assert_eq!(client.local_status().tokens_fetched, 2);
+}
+
+#[tokio::test]
+async fn bad_credentials_say_what_to_check() {
+    let (sb, _) = start(SandboxConfig::default()).await;
+    let info = sb.umapi_info();
+    let client = builder(&sb)
+        .oauth(info.client_id, "wrong-secret")
+        .build()
+        .unwrap();
+    let err = client.groups().all().await.unwrap_err();
+    assert!(matches!(err, Error::Auth { status: 401, .. }), "{err}");
+    assert!(err.to_string().contains("UMAPI_CLIENT_SECRET"), "{err}");
+    assert!(!err.to_string().contains("wrong-secret"));
+}
+
+#[tokio::test]
+async fn concurrent_callers_share_one_token_and_refresh_before_expiry() {
+    let (sb, _) = start(SandboxConfig {
+        token_ttl: Duration::from_secs(2),
+        ..Default::default()
+    })
+    .await;
+    let client = builder(&sb)
+        .token_refresh_margin(Duration::from_millis(1500))
+        .build()
+        .unwrap();
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let c = client.clone();
+            tokio::spawn(async move { c.user("nobody@example.com").get().await })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(client.local_status().tokens_fetched, 1);
+    // With a 2 s token and a 1.5 s margin (capped at half the lifetime), a call after 1.1 s refreshes.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    client.user("nobody@example.com").get().await.unwrap();
+    assert_eq!(client.local_status().tokens_fetched, 2);
+    drop(sb);
+}
+
+#[tokio::test]
+async fn jwt_credentials_are_exchanged_and_verified() {
+    let (sb, _) = start(SandboxConfig::default()).await;
+    let info = sb.umapi_info();
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../http/tests/fixtures");
+    let key = std::fs::read(format!("{dir}/test-rsa-pkcs8.pem")).unwrap();
+    let public = std::process::Command::new("openssl")
+        .args([
+            "rsa",
+            "-pubout",
+            "-in",
+            &format!("{dir}/test-rsa-pkcs8.pem"),
+        ])
+        .output()
+        .expect("openssl is installed");
+    sb.register_jwt_public_key(&info.client_id, &String::from_utf8(public.stdout).unwrap())
+        .unwrap();
+    let jwt = JwtAuth::new(
+        info.client_id.clone(),
+        info.client_secret.clone(),
+        "tech@techacct.adobe.com",
+        &key,
+    )
+    .unwrap();
+    let client = builder(&sb).credentials(jwt).build().unwrap();
+    assert!(!client.groups().all().await.unwrap().is_empty());
+    assert_eq!(client.local_status().tokens_fetched, 1);
+}
+
+#[tokio::test]
+async fn sync_signals_go_out_once() {
+    let (sb, client) = start(SandboxConfig::default()).await;
+    client.start_sync();
+    client.groups().all().await.unwrap();
+    client.end_sync();
+    client.user("a@example.com").get().await.unwrap();
+    client.user("a@example.com").get().await.unwrap();
+    let s = sb.stats();
+    assert_eq!((s.sync_start, s.sync_end), (1, 1));
+}
+
+#[tokio::test]
+async fn status_reports_local_and_remote() {
+    let (_sb, client) = start(SandboxConfig::default()).await;
+    client.groups().all().await.unwrap();
+    let (local, remote) = client.status().await.unwrap();
+    assert!(local.requests >= 1 && local.queries >= 1);
+    assert_eq!(remote["state"], "LIVE");
+    assert!(
+        remote["endpoint"]
+            .as_str()
+            .unwrap()
+            .contains("/v2/usermanagement")
+    );
+}
+
+#[tokio::test]
+async fn the_rate_limiter_keeps_throttling_rare() {
+    // 40 action requests at 10 per (1/60 of a minute = 1 s) window: ~3 s.
+    let config = SandboxConfig {
+        throttle: true,
+        time_scale: 60.0,
+        ..Default::default()
+    };
+    let sb = common::sandbox(config).await;
+    let client = builder(&sb)
+        .rate_limits(RateLimits::default().time_scale(60.0))
+        .build()
+        .unwrap();
+    let actions: Vec<_> = (0..400)
+        .map(|i| create(&format!("rate{i}@example.com")))
+        .collect();
+    let report = client.execute(actions).await.unwrap();
+    assert_eq!(report.requests, 40);
+    let s = sb.stats();
+    assert!(s.throttled <= 4, "{} 429s", s.throttled);
+}
+
+#[tokio::test]
+async fn tls_sandbox_is_verified_with_its_ca() {
+    let (sb, client) = start(SandboxConfig {
+        tls: true,
+        ..Default::default()
+    })
+    .await;
+    assert!(sb.base_url().starts_with("https://"));
+    assert!(!client.groups().all().await.unwrap().is_empty());
+    // Without the CA, the certificate is refused (and not retried as if it were transient).
+    let info = sb.umapi_info();
+    let plain = umapi::Client::builder()
+        .org_id(info.org_id)
+        .oauth(info.client_id, info.client_secret)
+        .endpoint(info.endpoint)
+        .ims_url(info.ims)
+        .build()
+        .unwrap();
+    let err = plain.groups().all().await.unwrap_err();
+    assert!(matches!(err, Error::Transport { attempts: 1, .. }), "{err}");
+}
