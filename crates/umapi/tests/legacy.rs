@@ -17,16 +17,8 @@ async fn the_seed_walkthrough_works() {
     let info = sb.umapi_info();
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../http/tests/fixtures");
     let key = std::fs::read(format!("{dir}/test-rsa-pkcs1.pem")).unwrap();
-    let public = std::process::Command::new("openssl")
-        .args([
-            "rsa",
-            "-pubout",
-            "-in",
-            &format!("{dir}/test-rsa-pkcs8.pem"),
-        ])
-        .output()
-        .unwrap();
-    sb.register_jwt_public_key(&info.client_id, &String::from_utf8(public.stdout).unwrap())
+    let public = std::fs::read_to_string(format!("{dir}/test-rsa-public.pem")).unwrap();
+    sb.register_jwt_public_key(&info.client_id, &public)
         .unwrap();
 
     // Steps 1-4.

@@ -194,16 +194,8 @@ async fn jwt_credentials_are_exchanged_and_verified() {
     let info = sb.umapi_info();
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../http/tests/fixtures");
     let key = std::fs::read(format!("{dir}/test-rsa-pkcs8.pem")).unwrap();
-    let public = std::process::Command::new("openssl")
-        .args([
-            "rsa",
-            "-pubout",
-            "-in",
-            &format!("{dir}/test-rsa-pkcs8.pem"),
-        ])
-        .output()
-        .expect("openssl is installed");
-    sb.register_jwt_public_key(&info.client_id, &String::from_utf8(public.stdout).unwrap())
+    let public = std::fs::read_to_string(format!("{dir}/test-rsa-public.pem")).unwrap();
+    sb.register_jwt_public_key(&info.client_id, &public)
         .unwrap();
     let jwt = JwtAuth::new(
         info.client_id.clone(),
