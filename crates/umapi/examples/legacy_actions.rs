@@ -6,28 +6,12 @@
 mod support;
 
 use serde_json::json;
-use umapi::HttpConfig;
-use umapi::legacy::{Action, Auth, Umapi, paginate};
+use umapi::legacy::{Action, paginate};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = support::target().await;
-    let http = HttpConfig::default();
-    let form = [
-        ("grant_type", "client_credentials"),
-        ("client_id", t.client_id.as_str()),
-        ("client_secret", t.client_secret.as_str()),
-        ("scope", umapi::auth::DEFAULT_SCOPE),
-    ];
-    let (token, _) = umapi::auth::request_token(
-        &http.build_client()?,
-        &http,
-        &format!("{}/ims/token/v3", t.ims),
-        &form,
-        false,
-    )
-    .await?;
-    let api = Umapi::new(&t.endpoint, Auth::new(&t.client_id, token))?;
+    let api = support::legacy_api(&t).await?;
 
     // A product profile to work with.
     let groups = paginate(|p| api.groups(&t.org_id, p), None, None).await?;

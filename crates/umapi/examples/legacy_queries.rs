@@ -5,13 +5,12 @@
 #[path = "support/mod.rs"]
 mod support;
 
-use umapi::HttpConfig;
-use umapi::legacy::{Auth, Umapi, paginate};
+use umapi::legacy::paginate;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = support::target().await;
-    let api = connect(&t).await?;
+    let api = support::legacy_api(&t).await?;
 
     let users = api.users(&t.org_id, 0).await?;
     println!(
@@ -33,19 +32,4 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("  {} ({} members)", g["groupName"], g["memberCount"]);
     }
     Ok(())
-}
-
-/// Gets a token with OAuth Server-to-Server (the JWT route is in `legacy_auth`).
-async fn connect(t: &support::Target) -> Result<Umapi, Box<dyn std::error::Error>> {
-    let http = HttpConfig::default();
-    let url = format!("{}/ims/token/v3", t.ims);
-    let form = [
-        ("grant_type", "client_credentials"),
-        ("client_id", t.client_id.as_str()),
-        ("client_secret", t.client_secret.as_str()),
-        ("scope", umapi::auth::DEFAULT_SCOPE),
-    ];
-    let (token, _) =
-        umapi::auth::request_token(&http.build_client()?, &http, &url, &form, false).await?;
-    Ok(Umapi::new(&t.endpoint, Auth::new(&t.client_id, token))?)
 }

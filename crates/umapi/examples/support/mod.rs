@@ -55,3 +55,19 @@ pub async fn target() -> Target {
 /// A test key pair made for idm's tests; a real integration uses its own private key.
 pub const DEMO_PRIVATE_KEY: &str = include_str!("../../../http/tests/fixtures/test-rsa-pkcs8.pem");
 pub const DEMO_PUBLIC_KEY: &str = include_str!("../../../http/tests/fixtures/test-rsa-public.pem");
+
+/// A legacy `Umapi` object with a token from OAuth Server-to-Server (the JWT route is in `legacy_auth`).
+pub async fn legacy_api(t: &Target) -> Result<umapi::legacy::Umapi, Box<dyn std::error::Error>> {
+    let http = umapi::HttpConfig::default();
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", t.client_id.as_str()),
+        ("client_secret", t.client_secret.as_str()),
+        ("scope", umapi::auth::DEFAULT_SCOPE),
+    ];
+    let url = format!("{}/ims/token/v3", t.ims);
+    let (token, _) =
+        umapi::auth::request_token(&http.build_client()?, &http, &url, &form, false).await?;
+    let auth = umapi::legacy::Auth::new(&t.client_id, token);
+    Ok(umapi::legacy::Umapi::new(&t.endpoint, auth)?)
+}
