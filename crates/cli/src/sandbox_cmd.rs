@@ -38,6 +38,10 @@ pub struct ServeArgs {
     /// Speed up time for rate limiting: 60 makes a rate-limit minute last one second.
     #[arg(long, default_value_t = 1.0)]
     time_scale: f64,
+    /// Send Retry-After with millisecond decimals instead of whole seconds (faster throttled
+    /// tests with a time scale, for clients that accept decimals; HTTP itself allows only whole seconds).
+    #[arg(long)]
+    fractional_retry_after: bool,
     /// Inject faults, e.g. "umapi.action:429:retry-after=2:count=3;umapi.users:truncate:page=1"
     /// (see the idm-sandbox README for the grammar).
     #[arg(long)]
@@ -66,6 +70,7 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
         groups: args.groups,
         throttle: args.throttle == OnOff::On,
         time_scale: args.time_scale,
+        fractional_retry_after: args.fractional_retry_after,
         tls: args.tls,
         ..Default::default()
     };

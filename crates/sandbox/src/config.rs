@@ -37,6 +37,12 @@ pub struct SandboxConfig {
     pub throttle: bool,
     /// Speed-up of rate-limit time: a "minute" lasts `60 s / time_scale` (default 1.0).
     pub time_scale: f64,
+    /// Send `Retry-After` with millisecond decimals (e.g. `0.250`) instead of whole seconds.
+    ///
+    /// Off by default: HTTP allows only whole seconds, real UMAPI sends them, and some clients
+    /// (the official Python client among them) fail on a decimal. Turn it on with a time scale
+    /// to keep throttled tests fast for clients that accept decimals (idm's do).
+    pub fractional_retry_after: bool,
     /// Fault rules active from the start.
     pub faults: Vec<FaultRule>,
     /// Serve https with a self-signed certificate (default off).
@@ -59,6 +65,7 @@ impl Default for SandboxConfig {
             groups: 20,
             throttle: false,
             time_scale: 1.0,
+            fractional_retry_after: false,
             faults: Vec::new(),
             tls: false,
             user_page_size: 2000,
@@ -91,6 +98,12 @@ impl SandboxConfig {
     /// Sets [`throttle`](Self::throttle).
     pub fn throttle(mut self, on: bool) -> Self {
         self.throttle = on;
+        self
+    }
+
+    /// Sets [`fractional_retry_after`](Self::fractional_retry_after).
+    pub fn fractional_retry_after(mut self, on: bool) -> Self {
+        self.fractional_retry_after = on;
         self
     }
 

@@ -27,7 +27,7 @@ pub(crate) struct Shared {
     pub faults: Mutex<FaultEngine>,
     pub limiter: Mutex<RateLimiter>,
     pub throttle: bool,
-    pub time_scale: f64,
+    pub fractional_retry_after: bool,
 }
 
 /// Marks a response that must not be sent: the server closes the connection instead.
@@ -158,7 +158,7 @@ async fn run(
         let verdict = lock(&shared.limiter).check(class, &client, Instant::now());
         if let Err(wait) = verdict {
             shared.stats.throttled(true);
-            let value = ratelimit::format_retry_after(wait, shared.time_scale);
+            let value = ratelimit::format_retry_after(wait, shared.fractional_retry_after);
             tracing::debug!(class = class.name, %client, retry_after = %value, "rate limited");
             return too_many_requests(&value);
         }

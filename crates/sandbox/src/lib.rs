@@ -11,6 +11,8 @@
 //!   paging headers, filters, error bodies, per-step action results and read-only groups of the
 //!   real service;
 //! - `GET /status`.
+//! - `GET /_sandbox/stats`: the sandbox's own counters ([`StatsSnapshot`]) as JSON, for benchmarks
+//!   and scripts that run the sandbox as a separate process. Not part of either API.
 //!
 //! The demo organisation is generated from a seed: the same seed always gives the same users and
 //! groups (claimed domains `example.com` for Enterprise IDs, `example.net` and `example.org` for
@@ -75,8 +77,8 @@
 //! `X-Api-Key`) and a global one per "minute": actions 10 and 100, user reads 25 and 100, group
 //! list 5 and 100. A minute lasts `60 s / time_scale`. The window slides: a request is refused
 //! while `limit` requests were admitted in the last minute, and `Retry-After` is the time until
-//! the oldest of them leaves the window (whole seconds at time scale 1, otherwise seconds with
-//! three decimals such as `0.250`; never zero).
+//! the oldest of them leaves the window (whole seconds rounded up, or with
+//! [`SandboxConfig::fractional_retry_after`] three decimals such as `0.250`; never zero).
 #![warn(missing_docs)]
 
 mod config;
@@ -174,7 +176,7 @@ impl Sandbox {
             faults: Mutex::new(FaultEngine::new(config.faults.clone(), config.seed)),
             limiter: Mutex::new(RateLimiter::new(config.rate_window())),
             throttle: config.throttle,
-            time_scale: config.time_scale,
+            fractional_retry_after: config.fractional_retry_after,
         });
         let store = umapi::seed::build(config.seed, config.users, config.groups);
         let org_id = store.org_id.clone();
@@ -195,6 +197,7 @@ impl Sandbox {
         let router = server::app([
             ims::router(Arc::clone(&ims), &shared),
             umapi::router(Arc::clone(&umapi), &shared),
+            stats::router(Arc::clone(&shared)),
         ]);
         let (acceptor, ca_file) = if config.tls {
             let setup = tls::setup(addr.port())?;

@@ -111,10 +111,10 @@ impl RateLimiter {
     }
 }
 
-/// Formats a wait as a `Retry-After` value: whole seconds (rounded up) at time scale 1, otherwise
-/// seconds with three decimals (rounded up to the millisecond). Never zero.
-pub(crate) fn format_retry_after(wait: Duration, time_scale: f64) -> String {
-    if time_scale == 1.0 {
+/// Formats a wait as a `Retry-After` value: whole seconds (rounded up), or seconds with three
+/// decimals (rounded up to the millisecond) when `fractional`. Never zero.
+pub(crate) fn format_retry_after(wait: Duration, fractional: bool) -> String {
+    if !fractional {
         let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
         secs.max(1).to_string()
     } else {
@@ -171,17 +171,20 @@ mod tests {
 
     #[test]
     fn formats() {
-        assert_eq!(format_retry_after(Duration::from_millis(1), 1.0), "1");
-        assert_eq!(format_retry_after(Duration::from_millis(38_200), 1.0), "39");
-        assert_eq!(format_retry_after(Duration::ZERO, 1.0), "1");
+        assert_eq!(format_retry_after(Duration::from_millis(1), false), "1");
         assert_eq!(
-            format_retry_after(Duration::from_millis(250), 60.0),
+            format_retry_after(Duration::from_millis(38_200), false),
+            "39"
+        );
+        assert_eq!(format_retry_after(Duration::ZERO, false), "1");
+        assert_eq!(
+            format_retry_after(Duration::from_millis(250), true),
             "0.250"
         );
-        assert_eq!(format_retry_after(Duration::from_nanos(1), 60.0), "0.001");
-        assert_eq!(format_retry_after(Duration::ZERO, 60.0), "0.001");
+        assert_eq!(format_retry_after(Duration::from_nanos(1), true), "0.001");
+        assert_eq!(format_retry_after(Duration::ZERO, true), "0.001");
         assert_eq!(
-            format_retry_after(Duration::from_micros(1_500_100), 2.0),
+            format_retry_after(Duration::from_micros(1_500_100), true),
             "1.501"
         );
     }

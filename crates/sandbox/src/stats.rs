@@ -151,3 +151,14 @@ impl Stats {
         }
     }
 }
+
+/// `GET /_sandbox/stats`: the counters as JSON, for tools that run the sandbox out of process.
+pub(crate) fn router(shared: std::sync::Arc<crate::gate::Shared>) -> axum::Router {
+    axum::Router::new().route(
+        "/_sandbox/stats",
+        axum::routing::get(move || {
+            let snapshot = shared.stats.snapshot();
+            async move { axum::Json(snapshot) }
+        }),
+    )
+}

@@ -203,6 +203,20 @@ async fn status_request_id_and_pragma() {
     assert_eq!(s.requests_for(RouteKind::Status), 1);
     assert_eq!(s.requests_for(RouteKind::UmapiGroups), 2);
     assert_eq!(s.requests_for(RouteKind::UmapiUsers), 1);
+
+    // The same counters over HTTP, for out-of-process tools.
+    let remote: Value = ctx
+        .http
+        .get(format!("{}/_sandbox/stats", ctx.sb.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(remote["sync_start"], 1);
+    assert_eq!(remote["requests"]["umapi_groups"], 2);
+    assert_eq!(remote["requests"]["status"], 1);
 }
 
 fn b64(v: &[u8]) -> String {

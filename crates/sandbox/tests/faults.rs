@@ -248,11 +248,27 @@ async fn ims_faults() {
 #[tokio::test]
 async fn rate_limits_per_client_at_a_time_scale() {
     // At time scale 60 a minute lasts one second: 5 group lists per client per second.
+    // By default Retry-After stays in whole seconds, as HTTP requires.
     let ctx = Ctx::new(
         SandboxConfig::default()
             .users(5)
             .throttle(true)
             .time_scale(60.0),
+    )
+    .await;
+    for _ in 0..5 {
+        groups_status(&ctx).await;
+    }
+    let (status, h, _) = groups_status(&ctx).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(header(&h, "retry-after"), "1");
+    // With fractional Retry-After, the exact wait in milliseconds.
+    let ctx = Ctx::new(
+        SandboxConfig::default()
+            .users(5)
+            .throttle(true)
+            .time_scale(60.0)
+            .fractional_retry_after(true),
     )
     .await;
     for i in 0..5 {

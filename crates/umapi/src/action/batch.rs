@@ -206,17 +206,19 @@ impl ActionQueue {
     /// Queues an action, splitting it as UMAPI requires, and sends every full request.
     /// Returns the action's index in the report.
     pub async fn push(&mut self, action: impl Into<Action>) -> usize {
-        let action = action.into();
+        let mut action = action.into();
         let index = self.reports.len();
         let opts = self.client.inner.batch;
+        let target = action.target().to_owned();
+        let request_id = action.request_id().map(str::to_owned);
         let parts = split_steps(
-            split_lists(&action.steps, opts.names_per_list),
+            split_lists(std::mem::take(&mut action.steps), opts.names_per_list),
             opts.steps_per_entry,
         );
         self.reports.push(ActionReport {
             index,
-            target: action.target().to_owned(),
-            request_id: action.request_id().map(str::to_owned),
+            target,
+            request_id,
             status: ActionStatus::Completed,
             entries: parts.len(),
             errors: Vec::new(),
@@ -237,15 +239,22 @@ impl ActionQueue {
             .counters
             .actions_queued
             .fetch_add(parts.len() as u64, Ordering::Relaxed);
-        for part in parts {
-            let mut wire = action.frame.clone();
+        let last = parts.len().saturating_sub(1);
+        for (n, part) in parts.into_iter().enumerate() {
+            // Every part repeats the frame; the last one takes it instead of a copy.
+            let mut wire = if n == last {
+                std::mem::take(&mut action.frame)
+            } else {
+                action.frame.clone()
+            };
+            let step_map = part.iter().map(|(i, _)| *i).collect();
             wire.insert(
                 "do".into(),
-                Value::Array(part.iter().map(|(_, s)| s.to_wire()).collect()),
+                Value::Array(part.into_iter().map(|(_, s)| s.into_wire()).collect()),
             );
             self.pending.push(Entry {
                 action: index,
-                step_map: part.iter().map(|(i, _)| *i).collect(),
+                step_map,
                 wire: Value::Object(wire),
             });
         }
@@ -360,7 +369,8 @@ async fn send_batch(client: Client, batch: Vec<Entry>) -> Vec<EntryOutcome> {
     } else {
         Vec::new()
     };
-    let body = Value::Array(batch.iter().map(|e| e.wire.clone()).collect());
+    // Serialised by reference: the entries stay here to route the answer back.
+    let body: Vec<&Value> = batch.iter().map(|e| &e.wire).collect();
     let bytes = serde_json::to_vec(&body).unwrap_or_default();
     inner
         .counters

@@ -48,8 +48,13 @@ impl Step {
 
     /// The wire form, `{name: value}`.
     pub fn to_wire(&self) -> Value {
+        self.clone().into_wire()
+    }
+
+    /// Like [`to_wire`](Self::to_wire), consuming the step.
+    pub fn into_wire(self) -> Value {
         let mut m = Map::new();
-        m.insert(self.name.clone(), self.value.clone());
+        m.insert(self.name, self.value);
         Value::Object(m)
     }
 

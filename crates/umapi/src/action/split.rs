@@ -8,14 +8,15 @@ use super::Step;
 /// Cuts every list longer than `max` in `add`/`remove` steps into chunks; extra chunks become new
 /// steps of the same kind right after the original. Returns each resulting step with the index
 /// of the step it came from. `"all"` and non-list values are left whole.
-pub(crate) fn split_lists(steps: &[Step], max: usize) -> Vec<(usize, Step)> {
+/// Takes the steps by value: the common case (nothing to cut) moves each step, copying nothing.
+pub(crate) fn split_lists(steps: Vec<Step>, max: usize) -> Vec<(usize, Step)> {
     let max = max.max(1);
     let mut out = Vec::with_capacity(steps.len());
-    for (i, step) in steps.iter().enumerate() {
+    for (i, step) in steps.into_iter().enumerate() {
         let lists = match (&step.name[..], &step.value) {
             ("add" | "remove", Value::Object(m)) => m,
             _ => {
-                out.push((i, step.clone()));
+                out.push((i, step));
                 continue;
             }
         };
@@ -26,7 +27,7 @@ pub(crate) fn split_lists(steps: &[Step], max: usize) -> Vec<(usize, Step)> {
             .max()
             .unwrap_or(0);
         if longest <= max {
-            out.push((i, step.clone()));
+            out.push((i, step));
             continue;
         }
         let chunks = longest.div_ceil(max);
@@ -79,7 +80,7 @@ mod tests {
             Step::new("add", json!({"group": names})),
             Step::new("remove", json!("all")),
         ];
-        let out = split_lists(&steps, 10);
+        let out = split_lists(steps.clone(), 10);
         let shape: Vec<(usize, &str, usize)> = out
             .iter()
             .map(|(i, s)| {
@@ -113,7 +114,7 @@ mod tests {
             "add",
             json!({"user": users, "productConfiguration": ["P1", "P2"]}),
         )];
-        let out = split_lists(&steps, 10);
+        let out = split_lists(steps.clone(), 10);
         assert_eq!(out.len(), 2);
         assert_eq!(out[0].1.value["productConfiguration"], json!(["P1", "P2"]));
         assert!(out[1].1.value.get("productConfiguration").is_none());
@@ -158,7 +159,7 @@ mod tests {
     proptest! {
         #[test]
         fn no_step_lost_duplicated_or_reordered(steps in prop::collection::vec(step_strategy(), 0..25), max in 1usize..12) {
-            let lists = split_lists(&steps, max);
+            let lists = split_lists(steps.clone(), max);
             // Every list within bounds.
             for (_, s) in &lists {
                 if let Value::Object(m) = &s.value {
