@@ -1,0 +1,251 @@
+//! The operation catalog: what every generated operation is (id, API version, method, path
+//! template, parameters), so that tools such as the `idm` CLI and the sandbox can list and route
+//! all of them.
+
+use std::fmt;
+
+/// The JumpCloud API version of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Api {
+    /// API v1, under `/api`.
+    V1,
+    /// API v2, under `/api/v2`.
+    V2,
+}
+
+impl Api {
+    /// `"v1"` or `"v2"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Api::V1 => "v1",
+            Api::V2 => "v2",
+        }
+    }
+
+    /// The path prefix under the console root: `/api` or `/api/v2`.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Api::V1 => "/api",
+            Api::V2 => "/api/v2",
+        }
+    }
+}
+
+impl fmt::Display for Api {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    /// A `{name}` segment of the path template.
+    Path,
+    /// The query string.
+    Query,
+    /// A request header.
+    Header,
+}
+
+/// The type of a parameter's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamKind {
+    /// Text.
+    String,
+    /// A whole number.
+    Integer,
+    /// A number.
+    Number,
+    /// `true` or `false`.
+    Boolean,
+    /// A list of strings, sent comma-separated.
+    Array,
+}
+
+/// One parameter of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Param {
+    /// The name on the wire (`limit`, `x-org-id`, `system_id`).
+    pub name: &'static str,
+    /// Where it goes.
+    pub location: Location,
+    /// Whether the operation requires it (path parameters always are).
+    pub required: bool,
+    /// The type of its value.
+    pub kind: ParamKind,
+}
+
+impl Param {
+    /// A parameter (used by the generated catalog).
+    pub const fn new(
+        name: &'static str,
+        location: Location,
+        required: bool,
+        kind: ParamKind,
+    ) -> Param {
+        Param {
+            name,
+            location,
+            required,
+            kind,
+        }
+    }
+}
+
+/// The request body an operation takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    /// None.
+    None,
+    /// A JSON document.
+    Json {
+        /// Whether the spec requires it.
+        required: bool,
+    },
+    /// `multipart/form-data` (file uploads).
+    Multipart {
+        /// Whether the spec requires it.
+        required: bool,
+    },
+}
+
+/// What a successful response carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseKind {
+    /// Nothing (204, or an empty 200/201).
+    Empty,
+    /// A JSON document.
+    Json,
+    /// Text.
+    Text,
+    /// Bytes (files, images).
+    Binary,
+}
+
+/// How a list operation pages (both take `limit` and `skip`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paging {
+    /// v1 style: `{"totalCount": N, "results": [...]}`.
+    Results,
+    /// v2 style: a bare JSON array; a short page is the last.
+    Array,
+}
+
+/// One operation of the JumpCloud API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Operation {
+    /// JumpCloud's operation id, e.g. `systemusers_list` (jcapi-python's method name is its
+    /// snake_case form).
+    pub id: &'static str,
+    /// The API version.
+    pub api: Api,
+    /// The HTTP method, upper case.
+    pub method: &'static str,
+    /// The path template under the API prefix, e.g. `/systemusers/{id}`.
+    pub path: &'static str,
+    /// The spec's tags (the first names the group in `Client::v1()` / `Client::v2()`).
+    pub tags: &'static [&'static str],
+    /// The spec's one-line summary.
+    pub summary: &'static str,
+    /// Path, query and header parameters (`Content-Type` and `Accept` are set by the client).
+    pub params: &'static [Param],
+    /// The request body.
+    pub body: BodyKind,
+    /// The successful response.
+    pub response: ResponseKind,
+    /// How it pages, for list operations.
+    pub paging: Option<Paging>,
+}
+
+impl Operation {
+    /// The full path template including the API prefix, e.g. `/api/v2/usergroups/{group_id}`.
+    pub fn full_path(&self) -> String {
+        format!("{}{}", self.api.prefix(), self.path)
+    }
+
+    /// Whether retrying the method is safe (GET, PUT, DELETE, HEAD, OPTIONS).
+    pub fn is_idempotent(&self) -> bool {
+        matches!(self.method, "GET" | "PUT" | "DELETE" | "HEAD" | "OPTIONS")
+    }
+
+    /// The parameter called `name` (case-insensitive for headers).
+    pub fn param(&self, name: &str) -> Option<&'static Param> {
+        self.params.iter().find(|p| {
+            p.name == name || (p.location == Location::Header && p.name.eq_ignore_ascii_case(name))
+        })
+    }
+}
+
+/// Every operation: API v1's, then API v2's, each in path order.
+pub fn operations() -> impl Iterator<Item = &'static Operation> {
+    crate::generated::catalog::V1
+        .iter()
+        .chain(crate::generated::catalog::V2)
+}
+
+/// The operation with this id (e.g. `systemusers_list`, `graph_systemMemberOf`); the
+/// snake_case form jcapi-python uses (`graph_system_member_of`) is accepted too.
+pub fn find(id: &str) -> Option<&'static Operation> {
+    operations()
+        .find(|op| op.id == id)
+        .or_else(|| operations().find(|op| snake(op.id) == id))
+}
+
+fn snake(id: &str) -> String {
+    let mut out = String::with_capacity(id.len() + 4);
+    let mut prev_lower = false;
+    for c in id.chars() {
+        if c.is_ascii_uppercase() {
+            if prev_lower {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+            prev_lower = false;
+        } else {
+            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_is_complete_and_unique() {
+        assert_eq!(crate::generated::catalog::V1.len(), 55);
+        assert_eq!(crate::generated::catalog::V2.len(), 338);
+        let mut ids: Vec<_> = operations().map(|o| (o.api, o.id)).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 393);
+        for op in operations() {
+            assert!(op.path.starts_with('/'), "{}", op.id);
+            for p in op.params.iter().filter(|p| p.location == Location::Path) {
+                assert!(
+                    op.path.contains(&format!("{{{}}}", p.name)),
+                    "{} {}",
+                    op.id,
+                    p.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn finds_by_id_and_python_name() {
+        let op = find("graph_systemMemberOf").unwrap();
+        assert_eq!(
+            (op.api, op.method, op.path),
+            (Api::V2, "GET", "/systems/{system_id}/memberof")
+        );
+        assert_eq!(find("graph_system_member_of"), Some(op));
+        let list = find("systemusers_list").unwrap();
+        assert_eq!(list.paging, Some(Paging::Results));
+        assert_eq!(list.full_path(), "/api/systemusers");
+        assert!(find("no_such_operation").is_none());
+    }
+}

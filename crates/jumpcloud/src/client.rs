@@ -1,0 +1,226 @@
+//! The client and its builder.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use idm_http::reqwest::Url;
+use idm_http::{ExposeSecret, HttpConfig, RetryPolicy, SecretString};
+
+use crate::catalog::Operation;
+use crate::error::{Error, Result};
+use crate::request::OpRequest;
+use crate::system_context::SystemContext;
+
+/// JumpCloud's regions (the console root; the client appends `/api` and `/api/v2`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Region {
+    /// `https://console.jumpcloud.com`.
+    Us,
+    /// `https://console.eu.jumpcloud.com`.
+    Eu,
+    /// `https://console.in.jumpcloud.com`.
+    In,
+}
+
+impl Region {
+    /// The console root URL.
+    pub fn base_url(self) -> &'static str {
+        match self {
+            Region::Us => "https://console.jumpcloud.com",
+            Region::Eu => "https://console.eu.jumpcloud.com",
+            Region::In => "https://console.in.jumpcloud.com",
+        }
+    }
+}
+
+/// Builds a [`Client`].
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    api_key: Option<SecretString>,
+    base_url: String,
+    org_id: Option<String>,
+    http: HttpConfig,
+    system_context: Option<SystemContext>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            api_key: None,
+            base_url: Region::Us.base_url().into(),
+            org_id: None,
+            http: HttpConfig::default(),
+            system_context: None,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// The API key (sent as `x-api-key`).
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(SecretString::from(key.into()));
+        self
+    }
+
+    /// A region's console root.
+    pub fn region(mut self, region: Region) -> Self {
+        self.base_url = region.base_url().into();
+        self
+    }
+
+    /// Any console root, e.g. a sandbox's `http://127.0.0.1:PORT` (a trailing `/api` is accepted).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// The default `x-org-id`, for multi-tenant administrators; each call can override it.
+    pub fn org_id(mut self, org_id: impl Into<String>) -> Self {
+        self.org_id = Some(org_id.into());
+        self
+    }
+
+    /// Transport settings: timeouts, proxy, root certificates, user agent, retries.
+    pub fn http_config(mut self, config: HttpConfig) -> Self {
+        self.http = config;
+        self
+    }
+
+    /// The request timeout (default 120 s; zero means none).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.http = self.http.timeout(timeout);
+        self
+    }
+
+    /// The retry policy (default: 429 and 503 always, 502/504/connection failures for idempotent methods).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.http = self.http.retry(policy);
+        self
+    }
+
+    /// An application name put before `idm/<version>` in the user agent.
+    pub fn user_agent(mut self, prefix: impl Into<String>) -> Self {
+        self.http = self.http.user_agent_prefix(prefix);
+        self
+    }
+
+    /// Signs every request as a system (System Context Authorization) unless the call sets
+    /// `Authorization` itself.
+    pub fn system_context(mut self, context: SystemContext) -> Self {
+        self.system_context = Some(context);
+        self
+    }
+
+    /// Fills what is not set yet from `JUMPCLOUD_API_KEY`, `JUMPCLOUD_ORG_ID`,
+    /// `JUMPCLOUD_BASE_URL` and `IDM_CA_FILE`.
+    pub fn from_env(mut self) -> Self {
+        let var = |n: &str| std::env::var(n).ok().filter(|v| !v.trim().is_empty());
+        if self.api_key.is_none()
+            && let Some(k) = var("JUMPCLOUD_API_KEY")
+        {
+            self.api_key = Some(SecretString::from(k));
+        }
+        if self.org_id.is_none() {
+            self.org_id = var("JUMPCLOUD_ORG_ID");
+        }
+        if let Some(u) = var("JUMPCLOUD_BASE_URL") {
+            self.base_url = u;
+        }
+        self.http = self.http.ca_file_from_env();
+        self
+    }
+
+    /// Checks the settings and builds the client.
+    ///
+    /// Neither an API key nor a system context is required: requests may carry System Context
+    /// headers set by hand, as jcapi-python's examples do.
+    pub fn build(self) -> Result<Client> {
+        let trimmed = self.base_url.trim().trim_end_matches('/');
+        let trimmed = trimmed
+            .strip_suffix("/api/v2")
+            .or_else(|| trimmed.strip_suffix("/api"))
+            .unwrap_or(trimmed);
+        let base = self
+            .http
+            .check_url(trimmed)
+            .map_err(|e| Error::Config(format!("base URL {trimmed:?}: {e}")))?;
+        if let Some(k) = &self.api_key
+            && k.expose_secret().trim().is_empty()
+        {
+            return Err(Error::Config(
+                "the API key is empty: set JUMPCLOUD_API_KEY or pass api_key()".into(),
+            ));
+        }
+        let http = self
+            .http
+            .build_client()
+            .map_err(|e| Error::Config(e.to_string()))?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                api_key: self.api_key,
+                org_id: self.org_id,
+                retry: self.http.retry_policy().clone(),
+                system_context: self.system_context,
+            }),
+        })
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) http: idm_http::reqwest::Client,
+    pub(crate) base: Url,
+    pub(crate) api_key: Option<SecretString>,
+    pub(crate) org_id: Option<String>,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) system_context: Option<SystemContext>,
+}
+
+/// A JumpCloud client: cheap to clone, safe to share between tasks.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base.as_str())
+            .field(
+                "api_key",
+                &self.inner.api_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field("org_id", &self.inner.org_id)
+            .field("system_context", &self.inner.system_context)
+            .finish()
+    }
+}
+
+impl Client {
+    /// A builder with the US region and no credentials.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// Every operation of API v1, by tag: `client.v1().systemusers().list()`.
+    pub fn v1(&self) -> crate::generated::v1::Api {
+        crate::generated::v1::Api::new(self.clone())
+    }
+
+    /// Every operation of API v2, by tag: `client.v2().user_groups().list()`.
+    pub fn v2(&self) -> crate::generated::v2::Api {
+        crate::generated::v2::Api::new(self.clone())
+    }
+
+    /// A request for any operation of the [catalog](crate::catalog), with parameters given by
+    /// name: what the typed builders use underneath, and what `idm jumpcloud call` uses.
+    pub fn request(&self, operation: &'static Operation) -> OpRequest {
+        OpRequest::new(self, operation)
+    }
+
+    /// The console root the client talks to.
+    pub fn base_url(&self) -> &str {
+        self.inner.base.as_str()
+    }
+}

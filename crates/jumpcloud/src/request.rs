@@ -1,0 +1,452 @@
+//! One request of one operation: parameters by name, execution with retries, decoding, paging.
+
+use std::time::SystemTime;
+
+use futures_core::Stream;
+use idm_http::reqwest::header::{HeaderName, HeaderValue};
+use idm_http::reqwest::{Method, Url};
+use idm_http::{Attempted, SendError, send_with_retry};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::catalog::{Location, Operation, Paging};
+use crate::client::Client;
+use crate::error::{ApiError, Error, Result};
+
+/// The page size of `stream()` and `all()` when `limit` is not set: JumpCloud's maximum.
+pub const DEFAULT_PAGE_SIZE: u64 = 100;
+
+/// A file for a `multipart/form-data` body.
+#[derive(Debug, Clone)]
+pub struct FilePart {
+    /// The form field name.
+    pub field: String,
+    /// The file name sent.
+    pub file_name: String,
+    /// Its media type, e.g. `image/png`.
+    pub content_type: String,
+    /// The bytes.
+    pub data: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+enum Body {
+    Json(std::result::Result<Vec<u8>, String>),
+    Files(Vec<FilePart>),
+}
+
+/// A request being built for one [`Operation`]. The generated builders wrap it; get one
+/// directly from [`Client::request`] to call an operation by name.
+#[derive(Debug, Clone)]
+pub struct OpRequest {
+    client: Client,
+    op: &'static Operation,
+    path: Vec<(&'static str, String)>,
+    query: Vec<(&'static str, String)>,
+    headers: Vec<(String, String)>,
+    body: Option<Body>,
+}
+
+/// Why a request could not be prepared (a header value that HTTP does not allow, signing).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Prepare(String);
+
+impl OpRequest {
+    /// A request with no parameter set.
+    pub fn new(client: &Client, op: &'static Operation) -> Self {
+        OpRequest {
+            client: client.clone(),
+            op,
+            path: Vec::new(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    /// The operation.
+    pub fn operation(&self) -> &'static Operation {
+        self.op
+    }
+
+    /// Sets a path parameter.
+    pub fn path(&mut self, name: &'static str, value: String) {
+        self.path.retain(|(n, _)| *n != name);
+        self.path.push((name, value));
+    }
+
+    /// Sets a query parameter (replacing an earlier value).
+    pub fn query(&mut self, name: &'static str, value: String) {
+        self.query.retain(|(n, _)| *n != name);
+        self.query.push((name, value));
+    }
+
+    /// Sets a list query parameter, sent comma-separated as the spec says (`style: form`,
+    /// `explode: false`).
+    pub fn query_list(&mut self, name: &'static str, values: Vec<String>) {
+        self.query(name, values.join(","));
+    }
+
+    /// Sets a header (replacing an earlier value of the same name).
+    pub fn header(&mut self, name: &str, value: String) {
+        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        self.headers.push((name.to_owned(), value));
+    }
+
+    /// Sets a JSON body.
+    pub fn json_body<T: Serialize + ?Sized>(&mut self, body: &T) {
+        self.body = Some(Body::Json(
+            serde_json::to_vec(body).map_err(|e| e.to_string()),
+        ));
+    }
+
+    /// Adds a file to a multipart body.
+    pub fn file(&mut self, file: FilePart) {
+        match &mut self.body {
+            Some(Body::Files(files)) => files.push(file),
+            _ => self.body = Some(Body::Files(vec![file])),
+        }
+    }
+
+    /// Sets any parameter of the operation by its wire name, checking that the operation has it.
+    pub fn param(&mut self, name: &str, value: impl Into<String>) -> Result<()> {
+        let p = self.op.param(name).ok_or_else(|| {
+            let known: Vec<&str> = self.op.params.iter().map(|p| p.name).collect();
+            Error::Argument(format!(
+                "{} has no parameter {name:?}; its parameters are: {}",
+                self.op.id,
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            ))
+        })?;
+        let value = value.into();
+        match p.location {
+            Location::Path => self.path(p.name, value),
+            Location::Query => self.query(p.name, value),
+            Location::Header => self.header(p.name, value),
+        }
+        Ok(())
+    }
+
+    fn url(&self) -> Result<Url> {
+        let mut path = String::from(self.op.api.prefix());
+        let mut rest = self.op.path;
+        while let Some(start) = rest.find('{') {
+            path.push_str(&rest[..start]);
+            let end = rest[start..]
+                .find('}')
+                .map(|e| start + e)
+                .ok_or_else(|| Error::Argument(format!("bad path template {}", self.op.path)))?;
+            let name = &rest[start + 1..end];
+            let value = self
+                .path
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v)
+                .ok_or_else(|| {
+                    Error::Argument(format!("{} needs the path parameter {name:?}", self.op.id))
+                })?;
+            if value.is_empty() {
+                return Err(Error::Argument(format!(
+                    "{}: the path parameter {name:?} is empty",
+                    self.op.id
+                )));
+            }
+            path.push_str(&percent_encoding::utf8_percent_encode(value, SEGMENT).to_string());
+            rest = &rest[end + 1..];
+        }
+        path.push_str(rest);
+        let mut url = self.client.inner.base.clone();
+        let base_path = url.path().trim_end_matches('/').to_owned();
+        url.set_path(&format!("{base_path}{path}"));
+        if !self.query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (k, v) in &self.query {
+                pairs.append_pair(k, v);
+            }
+        }
+        Ok(url)
+    }
+
+    fn path_for_errors(&self) -> String {
+        self.url()
+            .map(|u| u.path().to_owned())
+            .unwrap_or_else(|_| self.op.full_path())
+    }
+
+    /// Sends the request (with retries) and returns the successful response.
+    async fn execute(&self) -> Result<Attempted> {
+        let op = self.op;
+        let url = self.url()?;
+        let method = Method::from_bytes(op.method.as_bytes())
+            .map_err(|_| Error::Argument(format!("bad method {}", op.method)))?;
+        let inner = &self.client.inner;
+        let body = match &self.body {
+            Some(Body::Json(Err(e))) => {
+                return Err(Error::Argument(format!(
+                    "{}: the body cannot be serialised: {e}",
+                    op.id
+                )));
+            }
+            Some(Body::Json(Ok(bytes))) => Some(("application/json".to_string(), bytes.clone())),
+            Some(Body::Files(files)) => Some(multipart(files)),
+            None => None,
+        };
+        let request_line_target = match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        };
+        let user_sets_auth = self
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("authorization"));
+        let what = format!("{} ({} {})", op.id, op.method, url.path());
+        let result = send_with_retry(&inner.retry, op.is_idempotent(), &what, |_attempt| {
+            let url = url.clone();
+            let method = method.clone();
+            let body = body.clone();
+            let target = request_line_target.clone();
+            async move {
+                let mut req = inner
+                    .http
+                    .request(method, url)
+                    .header("accept", "application/json");
+                if let Some(key) = &inner.api_key {
+                    use idm_http::ExposeSecret as _;
+                    let mut v = HeaderValue::from_str(key.expose_secret()).map_err(|_| {
+                        Prepare("the API key holds characters not allowed in a header".into())
+                    })?;
+                    v.set_sensitive(true);
+                    req = req.header("x-api-key", v);
+                }
+                if let Some(org) = &inner.org_id
+                    && !self
+                        .headers
+                        .iter()
+                        .any(|(n, _)| n.eq_ignore_ascii_case("x-org-id"))
+                {
+                    req = req.header("x-org-id", org);
+                }
+                if let Some(ctx) = &inner.system_context
+                    && !user_sets_auth
+                {
+                    // Signed per attempt: the Date must be fresh.
+                    let signed = ctx
+                        .sign(op.method, &target, SystemTime::now())
+                        .map_err(|e| Prepare(e.to_string()))?;
+                    let mut auth = HeaderValue::from_str(&signed.authorization)
+                        .map_err(|e| Prepare(e.to_string()))?;
+                    auth.set_sensitive(true);
+                    req = req
+                        .header("date", signed.date)
+                        .header("authorization", auth);
+                }
+                for (n, v) in &self.headers {
+                    let name = HeaderName::from_bytes(n.as_bytes())
+                        .map_err(|_| Prepare(format!("bad header name {n:?}")))?;
+                    let mut value = HeaderValue::from_str(v).map_err(|_| {
+                        Prepare(format!(
+                            "the {n} header holds characters not allowed in a header"
+                        ))
+                    })?;
+                    value.set_sensitive(n.eq_ignore_ascii_case("authorization"));
+                    req = req.header(name, value);
+                }
+                if let Some((ctype, bytes)) = body {
+                    req = req.header("content-type", ctype).body(bytes);
+                }
+                Ok::<_, Prepare>(req)
+            }
+        })
+        .await;
+        let attempted = match result {
+            Ok(a) => a,
+            Err(SendError::Prepare(e)) => return Err(Error::Argument(format!("{}: {e}", op.id))),
+            Err(e @ SendError::Transport { .. }) => {
+                return Err(Error::Transport {
+                    operation: op.id,
+                    method: op.method,
+                    path: self.path_for_errors(),
+                    detail: e.to_string(),
+                    source: Some(Box::new(e)),
+                });
+            }
+        };
+        if !attempted.status.is_success() {
+            return Err(api_error(op, self.path_for_errors(), &attempted));
+        }
+        Ok(attempted)
+    }
+
+    /// Sends the request and decodes a JSON response.
+    pub async fn send_json<T: DeserializeOwned>(self) -> Result<T> {
+        let a = self.execute().await?;
+        decode(self.op, &a.body)
+    }
+
+    /// Sends the request and returns the JSON response as a [`serde_json::Value`] (`null` when empty).
+    pub async fn send_value(self) -> Result<serde_json::Value> {
+        let a = self.execute().await?;
+        if a.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(serde_json::Value::Null);
+        }
+        match serde_json::from_slice(&a.body) {
+            Ok(v) => Ok(v),
+            Err(_) => Ok(serde_json::Value::String(
+                String::from_utf8_lossy(&a.body).into_owned(),
+            )),
+        }
+    }
+
+    /// Sends the request, ignoring any response body.
+    pub async fn send_empty(self) -> Result<()> {
+        self.execute().await.map(|_| ())
+    }
+
+    /// Sends the request and returns the body as text.
+    pub async fn send_text(self) -> Result<String> {
+        let a = self.execute().await?;
+        String::from_utf8(a.body).map_err(|e| Error::Decode {
+            operation: self.op.id,
+            detail: format!("the body is not UTF-8 text: {e}"),
+        })
+    }
+
+    /// Sends the request and returns the body's bytes.
+    pub async fn send_bytes(self) -> Result<Vec<u8>> {
+        Ok(self.execute().await?.body)
+    }
+
+    /// Every item of every page, lazily: one request per page of `limit` items (default
+    /// [`DEFAULT_PAGE_SIZE`]), starting at `skip` (default 0). Memory stays at one page.
+    pub fn stream<T: DeserializeOwned + Send + 'static>(
+        self,
+    ) -> impl Stream<Item = Result<T>> + Send + 'static {
+        let paging = self.op.paging;
+        let limit = self
+            .query
+            .iter()
+            .find(|(n, _)| *n == "limit")
+            .and_then(|(_, v)| v.parse::<u64>().ok())
+            .filter(|l| *l > 0)
+            .unwrap_or(DEFAULT_PAGE_SIZE);
+        let skip = self
+            .query
+            .iter()
+            .find(|(n, _)| *n == "skip")
+            .and_then(|(_, v)| v.parse::<u64>().ok())
+            .unwrap_or(0);
+        let state = Some((self, skip));
+        let pages = futures_util::stream::try_unfold(state, move |state| async move {
+            let Some((mut req, skip)) = state else {
+                return Ok(None);
+            };
+            req.query("limit", limit.to_string());
+            req.query("skip", skip.to_string());
+            let op = req.op;
+            let a = req.execute().await?;
+            let (items, total): (Vec<T>, Option<u64>) = match paging {
+                Some(Paging::Results) => {
+                    let page: ResultsPage<T> = decode(op, &a.body)?;
+                    (page.results.unwrap_or_default(), page.total_count)
+                }
+                _ => (decode(op, &a.body)?, None),
+            };
+            let got = items.len() as u64;
+            let next = skip + got;
+            let done = got < limit || total.is_some_and(|t| next >= t);
+            Ok(Some((items, (!done).then_some((req, next)))))
+        });
+        use futures_util::TryStreamExt as _;
+        pages
+            .map_ok(|items| futures_util::stream::iter(items.into_iter().map(Ok)))
+            .try_flatten()
+    }
+
+    /// Every item of every page, collected.
+    pub async fn all<T: DeserializeOwned + Send + 'static>(self) -> Result<Vec<T>> {
+        use futures_util::TryStreamExt as _;
+        self.stream().try_collect().await
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ResultsPage<T> {
+    #[serde(rename = "totalCount")]
+    total_count: Option<u64>,
+    results: Option<Vec<T>>,
+}
+
+/// A path segment: everything but unreserved characters is escaped.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+fn excerpt(body: &[u8]) -> String {
+    let s = String::from_utf8_lossy(body);
+    let mut out: String = s.chars().take(200).collect();
+    if s.chars().count() > 200 {
+        out.push_str("...");
+    }
+    out
+}
+
+fn decode<T: DeserializeOwned>(op: &'static Operation, body: &[u8]) -> Result<T> {
+    serde_json::from_slice(body).map_err(|e| Error::Decode {
+        operation: op.id,
+        detail: format!("{e}; body: {}", excerpt(body)),
+    })
+}
+
+fn api_error(op: &'static Operation, path: String, a: &Attempted) -> Error {
+    let raw: String = String::from_utf8_lossy(&a.body)
+        .chars()
+        .take(4096)
+        .collect();
+    let body: Option<serde_json::Value> = serde_json::from_slice(&a.body).ok();
+    let message = body
+        .as_ref()
+        .and_then(|b| b.get("message").or_else(|| b.get("error")))
+        .and_then(|m| m.as_str())
+        .map(str::to_owned)
+        .or_else(|| (!raw.trim().is_empty() && body.is_none()).then(|| excerpt(raw.as_bytes())));
+    Error::Api(Box::new(ApiError {
+        status: a.status.as_u16(),
+        operation: op.id,
+        method: op.method,
+        path,
+        message,
+        body,
+        raw,
+        retry_after: a.retry_after(),
+        request_id: idm_http::request_id(&a.headers),
+    }))
+}
+
+/// A `multipart/form-data` body from files: (content type with boundary, bytes).
+fn multipart(files: &[FilePart]) -> (String, Vec<u8>) {
+    let boundary = format!("idm-{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
+    let mut out = Vec::new();
+    for f in files {
+        let clean = |s: &str| s.replace(['"', '\r', '\n'], "_");
+        out.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: {}\r\n\r\n",
+                clean(&f.field),
+                clean(&f.file_name),
+                clean(&f.content_type)
+            )
+            .as_bytes(),
+        );
+        out.extend_from_slice(&f.data);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), out)
+}
