@@ -22,6 +22,7 @@
 //!   [`Client::request`] calls any of them by name.
 //! - [`SystemContext`] signs requests as a system (System Context Authorization).
 //! - [`filter`] builds filter expressions in the syntax of each version.
+//! - [`blocking::Client`] waits on the same builders, for scripts.
 //! - Retries (429 and 503 always, 502/504 and connection failures for idempotent methods), timeouts,
 //!   proxies and extra root certificates come from [`idm_http`].
 //!
@@ -30,6 +31,7 @@
 //! or loses a field still decodes.
 #![warn(missing_docs)]
 
+pub mod blocking;
 pub mod catalog;
 mod client;
 mod error;

@@ -452,3 +452,21 @@ fn bad_configuration_is_reported() {
         .unwrap();
     assert_eq!(c.base_url(), "https://console.eu.jumpcloud.com/");
 }
+
+#[test]
+fn blocking_facade() {
+    // The stand-in server runs on its own runtime; the blocking client has its own.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (_s, base) = rt.block_on(start(Server {
+        groups: 5,
+        ..Default::default()
+    }));
+    let jc =
+        jumpcloud::blocking::Client::new(Client::builder().api_key("k").base_url(&base)).unwrap();
+    let groups = jc.wait(jc.v2().user_groups().list().all()).unwrap();
+    assert_eq!(groups.len(), 5);
+    let err = jc
+        .wait(jc.v2().user_groups().get("missing").send())
+        .unwrap_err();
+    assert!(err.is_not_found());
+}
