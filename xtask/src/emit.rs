@@ -364,6 +364,14 @@ fn builder(out: &mut String, op: &Op) {
             "    pub fn stream(self) -> impl futures_core::Stream<Item = Result<{item}>> + Send + 'static {{"
         );
         let _ = writeln!(out, "        self.r.stream()\n    }}\n");
+        let _ = writeln!(
+            out,
+            "    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known."
+        );
+        let _ = writeln!(
+            out,
+            "    pub fn prefetch(mut self, pages: usize) -> Self {{\n        self.r.set_prefetch(pages);\n        self\n    }}\n"
+        );
         let _ = writeln!(out, "    /// Every item of every page, collected.");
         let _ = writeln!(out, "    pub async fn all(self) -> Result<Vec<{item}>> {{");
         let _ = writeln!(out, "        self.r.all().await\n    }}");

@@ -130,7 +130,9 @@ fn params(root: &Value, item: &Value, op: &Value) -> Vec<Param> {
     let mut out: Vec<Param> = Vec::new();
     let mut rust_names = BTreeSet::new();
     // Reserved for the builder's own methods.
-    for r in ["send", "stream", "all", "body", "new", "header", "query"] {
+    for r in [
+        "send", "stream", "all", "body", "new", "header", "query", "prefetch", "file",
+    ] {
         rust_names.insert(r.to_string());
     }
     let lists = [item.get("parameters"), op.get("parameters")];

@@ -45,6 +45,7 @@ pub struct OpRequest {
     query: Vec<(&'static str, String)>,
     headers: Vec<(String, String)>,
     body: Option<Body>,
+    prefetch: usize,
 }
 
 /// Why a request could not be prepared (a header value that HTTP does not allow, signing).
@@ -62,7 +63,15 @@ impl OpRequest {
             query: Vec::new(),
             headers: Vec::new(),
             body: None,
+            prefetch: 1,
         }
+    }
+
+    /// Lets [`stream`](Self::stream) fetch up to `pages` pages at once once the first page has
+    /// told the total (v1's `totalCount`). Items still come in order; at most `pages` pages are
+    /// held in memory. `0` and `1` mean one page at a time (the default).
+    pub fn set_prefetch(&mut self, pages: usize) {
+        self.prefetch = pages.max(1);
     }
 
     /// The operation.
@@ -322,11 +331,12 @@ impl OpRequest {
     }
 
     /// Every item of every page, lazily: one request per page of `limit` items (default
-    /// [`DEFAULT_PAGE_SIZE`]), starting at `skip` (default 0). Memory stays at one page.
+    /// [`DEFAULT_PAGE_SIZE`]), starting at `skip` (default 0). Memory stays at one page (or the
+    /// [prefetch](Self::set_prefetch) window). A failed page ends the stream with its error.
     pub fn stream<T: DeserializeOwned + Send + 'static>(
         self,
     ) -> impl Stream<Item = Result<T>> + Send + 'static {
-        let paging = self.op.paging;
+        use futures_util::{StreamExt as _, TryStreamExt as _};
         let limit = self
             .query
             .iter()
@@ -340,28 +350,58 @@ impl OpRequest {
             .find(|(n, _)| *n == "skip")
             .and_then(|(_, v)| v.parse::<u64>().ok())
             .unwrap_or(0);
-        let state = Some((self, skip));
-        let pages = futures_util::stream::try_unfold(state, move |state| async move {
-            let Some((mut req, skip)) = state else {
-                return Ok(None);
-            };
-            req.query("limit", limit.to_string());
-            req.query("skip", skip.to_string());
-            let op = req.op;
-            let a = req.execute().await?;
-            let (items, total): (Vec<T>, Option<u64>) = match paging {
-                Some(Paging::Results) => {
-                    let page: ResultsPage<T> = decode(op, &a.body)?;
-                    (page.results.unwrap_or_default(), page.total_count)
+        let prefetch = self.prefetch;
+        let pages = futures_util::stream::try_unfold(
+            Some(PageState::Next {
+                req: self,
+                skip,
+                first: true,
+            }),
+            move |state| async move {
+                let (req, skip, first) = match state {
+                    None => return Ok(None),
+                    Some(PageState::Parallel(mut rest)) => {
+                        return match rest.next().await {
+                            None => Ok(None),
+                            Some(page) => {
+                                page.map(|p| Some((p.items, Some(PageState::Parallel(rest)))))
+                            }
+                        };
+                    }
+                    Some(PageState::Next { req, skip, first }) => (req, skip, first),
+                };
+                let page = fetch_page::<T>(&req, limit, skip).await?;
+                let next = skip + page.items.len() as u64;
+                let done =
+                    (page.items.len() as u64) < limit || page.total.is_some_and(|t| next >= t);
+                if done {
+                    return Ok(Some((page.items, None)));
                 }
-                _ => (decode(op, &a.body)?, None),
-            };
-            let got = items.len() as u64;
-            let next = skip + got;
-            let done = got < limit || total.is_some_and(|t| next >= t);
-            Ok(Some((items, (!done).then_some((req, next)))))
-        });
-        use futures_util::TryStreamExt as _;
+                if first
+                    && prefetch > 1
+                    && let Some(total) = page.total
+                {
+                    let rest = futures_util::stream::iter((next..total).step_by(limit as usize))
+                        .map(move |s| {
+                            let req = req.clone();
+                            async move { fetch_page::<T>(&req, limit, s).await }
+                        })
+                        .buffered(prefetch);
+                    return Ok(Some((
+                        page.items,
+                        Some(PageState::Parallel(Box::pin(rest))),
+                    )));
+                }
+                Ok(Some((
+                    page.items,
+                    Some(PageState::Next {
+                        req,
+                        skip: next,
+                        first: false,
+                    }),
+                )))
+            },
+        );
         pages
             .map_ok(|items| futures_util::stream::iter(items.into_iter().map(Ok)))
             .try_flatten()
@@ -372,6 +412,54 @@ impl OpRequest {
         use futures_util::TryStreamExt as _;
         self.stream().try_collect().await
     }
+}
+
+/// Where a paged stream is.
+enum PageState<T> {
+    /// The page at `skip` is next.
+    Next {
+        req: OpRequest,
+        skip: u64,
+        first: bool,
+    },
+    /// The remaining pages, fetched concurrently in order.
+    Parallel(std::pin::Pin<Box<dyn Stream<Item = Result<Page<T>>> + Send>>),
+}
+
+/// One page of items and the total, when the API tells it.
+struct Page<T> {
+    items: Vec<T>,
+    total: Option<u64>,
+}
+
+/// Fetches the page of `limit` items at `skip`.
+async fn fetch_page<T: DeserializeOwned>(
+    req: &OpRequest,
+    limit: u64,
+    skip: u64,
+) -> Result<Page<T>> {
+    let mut req = req.clone();
+    req.query("limit", limit.to_string());
+    req.query("skip", skip.to_string());
+    let a = req.execute().await?;
+    let header_total = a
+        .headers
+        .get("x-total-count")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok());
+    Ok(match req.op.paging {
+        Some(Paging::Results) => {
+            let page: ResultsPage<T> = decode(req.op, &a.body)?;
+            Page {
+                items: page.results.unwrap_or_default(),
+                total: page.total_count.or(header_total),
+            }
+        }
+        _ => Page {
+            items: decode(req.op, &a.body)?,
+            total: header_total,
+        },
+    })
 }
 
 #[derive(serde::Deserialize)]

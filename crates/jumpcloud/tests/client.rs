@@ -470,3 +470,38 @@ fn blocking_facade() {
         .unwrap_err();
     assert!(err.is_not_found());
 }
+
+#[tokio::test]
+async fn prefetch_keeps_order_and_fetches_each_page_once() {
+    let (s, base) = start(Server {
+        users: 1234,
+        ..Default::default()
+    })
+    .await;
+    let users = client(&base)
+        .v1()
+        .systemusers()
+        .list()
+        .prefetch(4)
+        .all()
+        .await
+        .unwrap();
+    let names: Vec<String> = users.into_iter().filter_map(|u| u.username).collect();
+    let expected: Vec<String> = (0..1234).map(|i| format!("user{i}")).collect();
+    assert_eq!(names, expected);
+    let mut skips: Vec<String> = seen(&s)
+        .into_iter()
+        .map(|(_, uri, _)| {
+            uri.split("\"skip\": \"")
+                .nth(1)
+                .unwrap_or("")
+                .split('"')
+                .next()
+                .unwrap_or("")
+                .to_owned()
+        })
+        .collect();
+    skips.sort_by_key(|k| k.parse::<u64>().unwrap_or(u64::MAX));
+    let want: Vec<String> = (0..13).map(|p| (p * 100).to_string()).collect();
+    assert_eq!(skips, want, "each page exactly once");
+}

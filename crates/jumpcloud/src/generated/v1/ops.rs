@@ -722,6 +722,12 @@ impl ApplicationTemplatesList {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::Applicationtemplate>> {
         self.r.all().await
@@ -838,6 +844,12 @@ impl ApplicationsList {
         self,
     ) -> impl futures_core::Stream<Item = Result<models::Application>> + Send + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -1039,6 +1051,12 @@ impl CommandResultsList {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::CommandresultslistResults>> {
         self.r.all().await
@@ -1161,6 +1179,12 @@ impl CommandsList {
     ) -> impl futures_core::Stream<Item = Result<models::CommandslistResults>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -1345,6 +1369,12 @@ impl CommandFileGet {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::CommandfilereturnResults>> {
         self.r.all().await
@@ -1409,6 +1439,12 @@ impl OrganizationList {
     ) -> impl futures_core::Stream<Item = Result<models::OrganizationslistResults>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -1526,6 +1562,12 @@ impl RadiusServersList {
         self,
     ) -> impl futures_core::Stream<Item = Result<models::Radiusserver>> + Send + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -1698,6 +1740,12 @@ impl SearchCommandresultsPost {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::CommandresultslistResults>> {
         self.r.all().await
@@ -1764,6 +1812,12 @@ impl SearchCommandsPost {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::CommandslistResults>> {
         self.r.all().await
@@ -1822,6 +1876,12 @@ impl SearchOrganizationsPost {
     ) -> impl futures_core::Stream<Item = Result<models::OrganizationslistResults>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -1889,6 +1949,12 @@ impl SearchSystemsPost {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::System>> {
         self.r.all().await
@@ -1952,6 +2018,12 @@ impl SearchSystemusersPost {
         self,
     ) -> impl futures_core::Stream<Item = Result<models::Systemuserreturn>> + Send + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -2023,6 +2095,12 @@ impl SystemsList {
         self,
     ) -> impl futures_core::Stream<Item = Result<models::System>> + Send + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -2313,6 +2391,12 @@ impl SystemusersList {
         self,
     ) -> impl futures_core::Stream<Item = Result<models::Systemuserreturn>> + Send + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.

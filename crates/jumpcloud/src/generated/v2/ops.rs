@@ -5552,6 +5552,12 @@ impl ActivedirectoriesList {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::ActiveDirectoryOutput>> {
         self.r.all().await
@@ -5635,6 +5641,12 @@ impl ActivedirectoriesAgentsList {
     ) -> impl futures_core::Stream<Item = Result<models::ActiveDirectoryAgentListOutput>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -5770,6 +5782,12 @@ impl GraphActiveDirectoryAssociationsList {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphConnection>> {
         self.r.all().await
@@ -5856,6 +5874,12 @@ impl GraphActiveDirectoryTraverseUserGroup {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -5910,6 +5934,12 @@ impl GraphActiveDirectoryTraverseUser {
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -6017,6 +6047,12 @@ impl AdministratorOrganizationsListByAdministrator {
     ) -> impl futures_core::Stream<Item = Result<models::AdministratorOrganizationLink>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -6177,6 +6213,12 @@ impl ApplemdmsDeviceslist {
         self,
     ) -> impl futures_core::Stream<Item = Result<models::AppleMdmDevice>> + Send + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -6582,6 +6624,12 @@ impl GraphApplicationAssociationsList {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphConnection>> {
         self.r.all().await
@@ -6781,6 +6829,12 @@ impl GraphApplicationTraverseUserGroup {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -6835,6 +6889,12 @@ impl GraphApplicationTraverseUser {
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -6902,6 +6962,12 @@ impl AuthnpoliciesList {
         self,
     ) -> impl futures_core::Stream<Item = Result<models::AuthnPolicy>> + Send + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -7122,6 +7188,12 @@ impl BulkUsersCreateResults {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::JobWorkresult>> {
         self.r.all().await
@@ -7182,6 +7254,12 @@ impl BulkUserStatesList {
     ) -> impl futures_core::Stream<Item = Result<models::ScheduledUserstateResult>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -7262,6 +7340,12 @@ impl BulkUserStatesGetNextScheduled {
     ) -> impl futures_core::Stream<Item = Result<models::ScheduledUserstateResult>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -7368,6 +7452,12 @@ impl CommandsListResultsByWorkflow {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::CommandResultListResults>> {
         self.r.all().await
@@ -7421,6 +7511,12 @@ impl GraphCommandAssociationsList {
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphConnection>> + Send + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -7509,6 +7605,12 @@ impl GraphCommandTraverseSystemGroup {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -7563,6 +7665,12 @@ impl GraphCommandTraverseSystem {
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -7750,6 +7858,12 @@ impl DirectoriesList {
         self,
     ) -> impl futures_core::Stream<Item = Result<models::Directory>> + Send + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -8054,6 +8168,12 @@ impl GroupsList {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::Group>> {
         self.r.all().await
@@ -8107,6 +8227,12 @@ impl GraphGSuiteAssociationsList {
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphConnection>> + Send + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -8305,6 +8431,12 @@ impl TranslationRulesGSuiteList {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GSuiteTranslationRule>> {
         self.r.all().await
@@ -8421,6 +8553,12 @@ impl GraphGSuiteTraverseUserGroup {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -8475,6 +8613,12 @@ impl GraphGSuiteTraverseUser {
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -8721,6 +8865,12 @@ impl AutotaskRetrieveContracts {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::AutotaskContract>> {
         self.r.all().await
@@ -8800,6 +8950,12 @@ impl AutotaskRetrieveServices {
         self,
     ) -> impl futures_core::Stream<Item = Result<models::AutotaskService>> + Send + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -9043,6 +9199,12 @@ impl ConnectwiseRetrieveAgreements {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::ConnectwiseAgreement>> {
         self.r.all().await
@@ -9105,6 +9267,12 @@ impl ConnectwiseRetrieveAdditions {
     ) -> impl futures_core::Stream<Item = Result<models::ConnectwiseAddition>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -9378,6 +9546,12 @@ impl IplistsList {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::IpList>> {
         self.r.all().await
@@ -9579,6 +9753,12 @@ impl LdapserversList {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::LdapServerOutput>> {
         self.r.all().await
@@ -9686,6 +9866,12 @@ impl GraphLdapServerAssociationsList {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphConnection>> {
         self.r.all().await
@@ -9783,6 +9969,12 @@ impl LdapserversSambaDomainsList {
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SambaDomainOutput>> + Send + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -9943,6 +10135,12 @@ impl GraphLdapServerTraverseUserGroup {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -9997,6 +10195,12 @@ impl GraphLdapServerTraverseUser {
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -10121,6 +10325,12 @@ impl GraphOffice365AssociationsList {
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphConnection>> + Send + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -10277,6 +10487,12 @@ impl TranslationRulesOffice365List {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::Office365TranslationRule>> {
         self.r.all().await
@@ -10393,6 +10609,12 @@ impl GraphOffice365TraverseUserGroup {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -10449,6 +10671,12 @@ impl GraphOffice365TraverseUser {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -10498,6 +10726,12 @@ impl OrganizationsListCases {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::OrganizationCase>> {
         self.r.all().await
@@ -10539,6 +10773,12 @@ impl AdministratorOrganizationsListByOrganization {
     ) -> impl futures_core::Stream<Item = Result<models::AdministratorOrganizationLink>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -10607,6 +10847,12 @@ impl PoliciesList {
         self,
     ) -> impl futures_core::Stream<Item = Result<models::Policy>> + Send + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -10768,6 +11014,12 @@ impl GraphPolicyAssociationsList {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphConnection>> {
         self.r.all().await
@@ -10873,6 +11125,12 @@ impl GraphPolicyMemberOf {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -10939,6 +11197,12 @@ impl PolicyresultsList {
         self,
     ) -> impl futures_core::Stream<Item = Result<models::PolicyResult>> + Send + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -11010,6 +11274,12 @@ impl PolicystatusesPoliciesList {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::PolicyResult>> {
         self.r.all().await
@@ -11066,6 +11336,12 @@ impl GraphPolicyTraverseSystemGroup {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -11120,6 +11396,12 @@ impl GraphPolicyTraverseSystem {
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -11188,6 +11470,12 @@ impl GroupsPolicyList {
         self,
     ) -> impl futures_core::Stream<Item = Result<models::PolicyGroup>> + Send + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -11274,6 +11562,12 @@ impl GraphPolicyGroupAssociationsList {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphConnection>> {
         self.r.all().await
@@ -11350,6 +11644,12 @@ impl GraphPolicyGroupMembersList {
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphConnection>> + Send + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -11445,6 +11745,12 @@ impl GraphPolicyGroupMembership {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -11501,6 +11807,12 @@ impl GraphPolicyGroupTraverseSystemGroup {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -11555,6 +11867,12 @@ impl GraphPolicyGroupTraverseSystem {
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -11700,6 +12018,12 @@ impl PolicyresultsOrgList {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::PolicyResult>> {
         self.r.all().await
@@ -11789,6 +12113,12 @@ impl PolicytemplatesList {
         self,
     ) -> impl futures_core::Stream<Item = Result<models::PolicyTemplate>> + Send + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -11900,6 +12230,12 @@ impl ProvidersListAdministrators {
         self,
     ) -> impl futures_core::Stream<Item = Result<models::Administrator>> + Send + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -12292,6 +12628,12 @@ impl ProvidersListOrganizations {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::Organization>> {
         self.r.all().await
@@ -12372,6 +12714,12 @@ impl CommandsGetQueuedCommandsByWorkflow {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::QueuedCommandListResults>> {
         self.r.all().await
@@ -12425,6 +12773,12 @@ impl GraphRadiusServerAssociationsList {
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphConnection>> + Send + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -12513,6 +12867,12 @@ impl GraphRadiusServerTraverseUserGroup {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -12567,6 +12927,12 @@ impl GraphRadiusServerTraverseUser {
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -12629,6 +12995,12 @@ impl SoftwareAppsList {
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SoftwareApp>> + Send + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -12794,6 +13166,12 @@ impl GraphSoftwareappsAssociationsList {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphConnection>> {
         self.r.all().await
@@ -12928,6 +13306,12 @@ impl SoftwareAppStatusesList {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::SoftwareAppStatus>> {
         self.r.all().await
@@ -12984,6 +13368,12 @@ impl GraphSoftwareappsTraverseSystemGroup {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -13038,6 +13428,12 @@ impl GraphSoftwareappsTraverseSystem {
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -13125,6 +13521,12 @@ impl GroupsSystemList {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::SystemGroup>> {
         self.r.all().await
@@ -13207,6 +13609,12 @@ impl GraphSystemGroupAssociationsList {
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphConnection>> + Send + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -13295,6 +13703,12 @@ impl GraphSystemGroupTraverseCommand {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -13341,6 +13755,12 @@ impl GraphSystemGroupMembersList {
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphConnection>> + Send + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -13448,6 +13868,12 @@ impl GraphSystemGroupMembership {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -13502,6 +13928,12 @@ impl GraphSystemGroupTraversePolicy {
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -13560,6 +13992,12 @@ impl GraphSystemGroupTraversePolicyGroup {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -13616,6 +14054,12 @@ impl GraphSystemGroupTraverseUserGroup {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -13670,6 +14114,12 @@ impl GraphSystemGroupTraverseUser {
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -13808,6 +14258,12 @@ impl SysteminsightsListAlf {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::SystemInsightsAlf>> {
         self.r.all().await
@@ -13868,6 +14324,12 @@ impl SysteminsightsListAlfExceptions {
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsAlfExceptions>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -13932,6 +14394,12 @@ impl SysteminsightsListAlfExplicitAuths {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::SystemInsightsAlfExplicitAuths>> {
         self.r.all().await
@@ -13992,6 +14460,12 @@ impl SysteminsightsListAppcompatShims {
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsAppcompatShims>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -14055,6 +14529,12 @@ impl SysteminsightsListApps {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::SystemInsightsApps>> {
         self.r.all().await
@@ -14115,6 +14595,12 @@ impl SysteminsightsListAuthorizedKeys {
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsAuthorizedKeys>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -14180,6 +14666,12 @@ impl SysteminsightsListAzureInstanceMetadata {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::SystemInsightsAzureInstanceMetadata>> {
         self.r.all().await
@@ -14240,6 +14732,12 @@ impl SysteminsightsListAzureInstanceTags {
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsAzureInstanceTags>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -14304,6 +14802,12 @@ impl SysteminsightsListBattery {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::SystemInsightsBattery>> {
         self.r.all().await
@@ -14364,6 +14868,12 @@ impl SysteminsightsListBitlockerInfo {
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsBitlockerInfo>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -14428,6 +14938,12 @@ impl SysteminsightsListBrowserPlugins {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::SystemInsightsBrowserPlugins>> {
         self.r.all().await
@@ -14488,6 +15004,12 @@ impl SysteminsightsListCertificates {
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsCertificates>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -14552,6 +15074,12 @@ impl SysteminsightsListChassisInfo {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::SystemInsightsChassisInfo>> {
         self.r.all().await
@@ -14612,6 +15140,12 @@ impl SysteminsightsListChromeExtensions {
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsChromeExtensions>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -14676,6 +15210,12 @@ impl SysteminsightsListConnectivity {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::SystemInsightsConnectivity>> {
         self.r.all().await
@@ -14736,6 +15276,12 @@ impl SysteminsightsListCrashes {
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsCrashes>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -14800,6 +15346,12 @@ impl SysteminsightsListCupsDestinations {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::SystemInsightsCupsDestinations>> {
         self.r.all().await
@@ -14860,6 +15412,12 @@ impl SysteminsightsListDiskEncryption {
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsDiskEncryption>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -14924,6 +15482,12 @@ impl SysteminsightsListDiskInfo {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::SystemInsightsDiskInfo>> {
         self.r.all().await
@@ -14984,6 +15548,12 @@ impl SysteminsightsListDnsResolvers {
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsDnsResolvers>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -15048,6 +15618,12 @@ impl SysteminsightsListEtcHosts {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::SystemInsightsEtcHosts>> {
         self.r.all().await
@@ -15108,6 +15684,12 @@ impl SysteminsightsListFirefoxAddons {
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsFirefoxAddons>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -15172,6 +15754,12 @@ impl SysteminsightsListGroups {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::SystemInsightsGroups>> {
         self.r.all().await
@@ -15232,6 +15820,12 @@ impl SysteminsightsListIeExtensions {
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsIeExtensions>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -15297,6 +15891,12 @@ impl SysteminsightsListInterfaceAddresses {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::SystemInsightsInterfaceAddresses>> {
         self.r.all().await
@@ -15357,6 +15957,12 @@ impl SysteminsightsListInterfaceDetails {
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsInterfaceDetails>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -15421,6 +16027,12 @@ impl SysteminsightsListKernelInfo {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::SystemInsightsKernelInfo>> {
         self.r.all().await
@@ -15481,6 +16093,12 @@ impl SysteminsightsListLaunchd {
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsLaunchd>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -15545,6 +16163,12 @@ impl SysteminsightsListLinuxPackages {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::SystemInsightsLinuxPackages>> {
         self.r.all().await
@@ -15605,6 +16229,12 @@ impl SysteminsightsListLoggedInUsers {
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsLoggedInUsers>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -15669,6 +16299,12 @@ impl SysteminsightsListLogicalDrives {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::SystemInsightsLogicalDrives>> {
         self.r.all().await
@@ -15729,6 +16365,12 @@ impl SysteminsightsListManagedPolicies {
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsManagedPolicies>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -15793,6 +16435,12 @@ impl SysteminsightsListMounts {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::SystemInsightsMounts>> {
         self.r.all().await
@@ -15853,6 +16501,12 @@ impl SysteminsightsListOsVersion {
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsOsVersion>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -15917,6 +16571,12 @@ impl SysteminsightsListPatches {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::SystemInsightsPatches>> {
         self.r.all().await
@@ -15977,6 +16637,12 @@ impl SysteminsightsListPrograms {
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsPrograms>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -16041,6 +16707,12 @@ impl SysteminsightsListPythonPackages {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::SystemInsightsPythonPackages>> {
         self.r.all().await
@@ -16101,6 +16773,12 @@ impl SysteminsightsListSafariExtensions {
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsSafariExtensions>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -16165,6 +16843,12 @@ impl SysteminsightsListScheduledTasks {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::SystemInsightsScheduledTasks>> {
         self.r.all().await
@@ -16225,6 +16909,12 @@ impl SysteminsightsListSecureboot {
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsSecureboot>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -16289,6 +16979,12 @@ impl SysteminsightsListServices {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::SystemInsightsServices>> {
         self.r.all().await
@@ -16349,6 +17045,12 @@ impl SysteminsightsListShadow {
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsShadow>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -16413,6 +17115,12 @@ impl SysteminsightsListSharedFolders {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::SystemInsightsSharedFolders>> {
         self.r.all().await
@@ -16473,6 +17181,12 @@ impl SysteminsightsListSharedResources {
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsSharedResources>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -16538,6 +17252,12 @@ impl SysteminsightsListSharingPreferences {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::SystemInsightsSharingPreferences>> {
         self.r.all().await
@@ -16598,6 +17318,12 @@ impl SysteminsightsListSipConfig {
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsSipConfig>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -16662,6 +17388,12 @@ impl SysteminsightsListStartupItems {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::SystemInsightsStartupItems>> {
         self.r.all().await
@@ -16724,6 +17456,12 @@ impl SysteminsightsListSystemControls {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::SystemInsightsSystemControls>> {
         self.r.all().await
@@ -16784,6 +17522,12 @@ impl SysteminsightsListSystemInfo {
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsSystemInfo>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -16897,6 +17641,12 @@ impl SysteminsightsListUptime {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::SystemInsightsUptime>> {
         self.r.all().await
@@ -16957,6 +17707,12 @@ impl SysteminsightsListUsbDevices {
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsUsbDevices>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -17021,6 +17777,12 @@ impl SysteminsightsListUserGroups {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::SystemInsightsUserGroups>> {
         self.r.all().await
@@ -17081,6 +17843,12 @@ impl SysteminsightsListUserSshKeys {
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsUserSshKeys>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -17145,6 +17913,12 @@ impl SysteminsightsListUserassist {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::SystemInsightsUserassist>> {
         self.r.all().await
@@ -17205,6 +17979,12 @@ impl SysteminsightsListUsers {
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsUsers>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -17269,6 +18049,12 @@ impl SysteminsightsListWifiNetworks {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::SystemInsightsWifiNetworks>> {
         self.r.all().await
@@ -17329,6 +18115,12 @@ impl SysteminsightsListWifiStatus {
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsWifiStatus>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -17394,6 +18186,12 @@ impl SysteminsightsListWindowsSecurityCenter {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::SystemInsightsWindowsSecurityCenter>> {
         self.r.all().await
@@ -17455,6 +18253,12 @@ impl SysteminsightsListWindowsSecurityProducts {
     + Send
     + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -17522,6 +18326,12 @@ impl GraphSystemAssociationsList {
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphConnection>> + Send + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -17620,6 +18430,12 @@ impl GraphSystemTraverseCommand {
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -17721,6 +18537,12 @@ impl GraphSystemMemberOf {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -17775,6 +18597,12 @@ impl GraphSystemTraversePolicy {
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -17843,6 +18671,12 @@ impl GraphSystemTraversePolicyGroup {
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -17914,6 +18748,12 @@ impl PolicystatusesSystemsList {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::PolicyResult>> {
         self.r.all().await
@@ -17975,6 +18815,12 @@ impl SystemsListSoftwareAppsWithStatuses {
     ) -> impl futures_core::Stream<Item = Result<models::SoftwareAppWithStatus>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -18045,6 +18891,12 @@ impl GraphSystemTraverseUserGroup {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -18113,6 +18965,12 @@ impl GraphSystemTraverseUser {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -18179,6 +19037,12 @@ impl GroupsUserList {
         self,
     ) -> impl futures_core::Stream<Item = Result<models::UserGroup>> + Send + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -18266,6 +19130,12 @@ impl GraphUserGroupTraverseActiveDirectory {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -18322,6 +19192,12 @@ impl GraphUserGroupTraverseApplication {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -18375,6 +19251,12 @@ impl GraphUserGroupAssociationsList {
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphConnection>> + Send + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -18463,6 +19345,12 @@ impl GraphUserGroupTraverseDirectory {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -18517,6 +19405,12 @@ impl GraphUserGroupTraverseGSuite {
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -18575,6 +19469,12 @@ impl GraphUserGroupTraverseLdapServer {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -18621,6 +19521,12 @@ impl GraphUserGroupMembersList {
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphConnection>> + Send + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -18716,6 +19622,12 @@ impl GraphUserGroupMembership {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -18770,6 +19682,12 @@ impl GraphUserGroupTraverseOffice365 {
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -18828,6 +19746,12 @@ impl GraphUserGroupTraverseRadiusServer {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -18873,6 +19797,12 @@ impl GroupsSuggestionsGet {
         self,
     ) -> impl futures_core::Stream<Item = Result<models::MemberSuggestion>> + Send + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -18960,6 +19890,12 @@ impl GraphUserGroupTraverseSystemGroup {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -19014,6 +19950,12 @@ impl GraphUserGroupTraverseSystem {
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -19147,6 +20089,12 @@ impl GraphUserTraverseActiveDirectory {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -19203,6 +20151,12 @@ impl GraphUserTraverseApplication {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -19256,6 +20210,12 @@ impl GraphUserAssociationsList {
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphConnection>> + Send + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -19344,6 +20304,12 @@ impl GraphUserTraverseDirectory {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -19400,6 +20366,12 @@ impl GraphUserTraverseGSuite {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -19454,6 +20426,12 @@ impl GraphUserTraverseLdapServer {
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -19519,6 +20497,12 @@ impl GraphUserMemberOf {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -19573,6 +20557,12 @@ impl GraphUserTraverseOffice365 {
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -19733,6 +20723,12 @@ impl GraphUserTraverseRadiusServer {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -19789,6 +20785,12 @@ impl GraphUserTraverseSystemGroup {
         self.r.stream()
     }
 
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
+    }
+
     /// Every item of every page, collected.
     pub async fn all(self) -> Result<Vec<models::GraphObjectWithPaths>> {
         self.r.all().await
@@ -19843,6 +20845,12 @@ impl GraphUserTraverseSystem {
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
     {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -19911,6 +20919,12 @@ impl WorkdaysList {
         self,
     ) -> impl futures_core::Stream<Item = Result<models::WorkdayOutput>> + Send + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -20039,6 +21053,12 @@ impl WorkdaysImportresults {
         self,
     ) -> impl futures_core::Stream<Item = Result<models::JobWorkresult>> + Send + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
@@ -20174,6 +21194,12 @@ impl WorkdaysWorkers {
         self,
     ) -> impl futures_core::Stream<Item = Result<models::WorkdayWorker>> + Send + 'static {
         self.r.stream()
+    }
+
+    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.r.set_prefetch(pages);
+        self
     }
 
     /// Every item of every page, collected.
