@@ -196,3 +196,103 @@ fn rustfmt(src: &str) -> Result<String, String> {
     }
     String::from_utf8(out.stdout).map_err(|e| format!("rustfmt output is not UTF-8: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::model::{Def, Models, RType};
+
+    fn spec() -> serde_json::Value {
+        json!({
+            "openapi": "3.0.1",
+            "paths": {
+                "/things": {"get": {
+                    "operationId": "things_list", "tags": ["Things"], "summary": "List things",
+                    "parameters": [
+                        {"name": "limit", "in": "query", "schema": {"type": "integer"}},
+                        {"name": "skip", "in": "query", "schema": {"type": "integer"}},
+                        {"name": "filter", "in": "query", "schema": {"type": "array", "items": {"type": "string"}}},
+                        {"name": "x-org-id", "in": "header", "schema": {"type": "string"}},
+                        {"name": "Content-Type", "in": "header", "schema": {"type": "string"}}
+                    ],
+                    "responses": {"200": {"description": "OK", "content": {"application/json": {
+                        "schema": {"type": "array", "items": {"$ref": "#/components/schemas/thing"}}}}}}
+                }},
+                "/things/{id}": {"put": {
+                    "operationId": "things_put", "tags": ["Things"],
+                    "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                    "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {"name": {"type": "string"}}}}}},
+                    "responses": {"204": {"description": "done"}}
+                }}
+            },
+            "components": {"schemas": {
+                "base": {"type": "object", "properties": {"_id": {"type": "string"}, "type": {"type": "string", "enum": ["a", "b-c", "9"]}}},
+                "thing": {"allOf": [{"$ref": "#/components/schemas/base"}, {"type": "object", "properties": {
+                    "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "parent": {"$ref": "#/components/schemas/thing"},
+                    "children": {"type": "array", "items": {"$ref": "#/components/schemas/thing"}},
+                    "3dSecure": {"type": "boolean", "nullable": true}
+                }}]}
+            }}
+        })
+    }
+
+    #[test]
+    fn models_merge_all_of_and_make_safe_names() {
+        let doc = spec();
+        let mut models = Models::new(&doc);
+        let ops = crate::ops::operations(&doc, &mut models);
+        models.box_cycles();
+        let Some(Def::Struct { fields, .. }) = models.defs.get("Thing") else {
+            panic!("Thing is not a struct: {:?}", models.defs.get("Thing"))
+        };
+        let names: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|f| (f.name.as_str(), f.wire.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("id", "_id"),
+                ("r#type", "type"),
+                ("n3d_secure", "3dSecure"),
+                ("children", "children"),
+                ("labels", "labels"),
+                ("parent", "parent")
+            ]
+        );
+        let field = |n: &str| fields.iter().find(|f| f.name == n).unwrap();
+        assert_eq!(field("labels").ty, RType::Map(Box::new(RType::Str)));
+        assert!(field("parent").boxed, "a direct self-reference is boxed");
+        assert!(!field("children").boxed, "a Vec already breaks the cycle");
+        assert!(
+            matches!(models.defs.get("BaseType"), Some(Def::Enum { values, .. }) if values == &["a", "b-c", "9"])
+        );
+
+        assert_eq!(ops.len(), 2);
+        let list = &ops[0];
+        assert!(list.paging.is_some());
+        assert!(
+            list.params.iter().all(|p| p.name != "Content-Type"),
+            "set by the client"
+        );
+        let put = &ops[1];
+        assert!(
+            matches!(&put.body, crate::ops::Body::Json { ty: RType::Named(n), .. } if n == "ThingsPutBody")
+        );
+        assert!(matches!(put.response, crate::ops::Response::Empty));
+        let groups = crate::ops::short_names(&ops);
+        let names: Vec<&str> = groups["Things"].iter().map(|(_, n)| n.as_str()).collect();
+        assert_eq!(names, ["list", "put"]);
+
+        // The emitted code is valid Rust that rustfmt accepts, and the same every time.
+        let a = crate::rustfmt(&crate::emit::models(&models, "v9")).unwrap();
+        let b = crate::rustfmt(&crate::emit::models(&models, "v9")).unwrap();
+        assert_eq!(a, b);
+        assert!(a.contains("crate::string_enum! {"), "{a}");
+        let o = crate::rustfmt(&crate::emit::ops(&ops, "v9", "V9")).unwrap();
+        assert!(o.contains("pub fn list(&self) -> ThingsList"), "{o}");
+        assert!(o.contains("pub fn prefetch(mut self"), "{o}");
+    }
+}
