@@ -23,6 +23,8 @@ pub enum FaultTarget {
     Umapi,
     /// `ims`: the token endpoints (client credentials and JWT exchange).
     Ims,
+    /// `jumpcloud`: every JumpCloud route (`/api`, `/api/v2`).
+    JumpCloud,
     /// `any`: every route.
     Any,
 }
@@ -37,6 +39,7 @@ impl FaultTarget {
             FaultTarget::UmapiAction => kind == RouteKind::UmapiAction,
             FaultTarget::Umapi => kind.is_umapi(),
             FaultTarget::Ims => matches!(kind, RouteKind::ImsToken | RouteKind::ImsJwtExchange),
+            FaultTarget::JumpCloud => kind == RouteKind::JumpCloud,
             FaultTarget::Any => true,
         }
     }
@@ -50,6 +53,7 @@ impl FaultTarget {
             FaultTarget::UmapiAction => "umapi.action",
             FaultTarget::Umapi => "umapi",
             FaultTarget::Ims => "ims",
+            FaultTarget::JumpCloud => "jumpcloud",
             FaultTarget::Any => "any",
         }
     }
@@ -77,6 +81,7 @@ impl FromStr for FaultTarget {
             "umapi.action" => FaultTarget::UmapiAction,
             "umapi" => FaultTarget::Umapi,
             "ims" => FaultTarget::Ims,
+            "jumpcloud" => FaultTarget::JumpCloud,
             "any" => FaultTarget::Any,
             other => return Err(format!("unknown target {other:?}")),
         })

@@ -10,7 +10,12 @@
 //!   single-user lookup, the group list and `POST /action/{orgId}[?testOnly=true]`, with the
 //!   paging headers, filters, error bodies, per-step action results and read-only groups of the
 //!   real service;
-//! - `GET /status`.
+//! - `GET /status`;
+//! - JumpCloud at `/api` (v1) and `/api/v2` (v2), behind `x-api-key` (and `x-org-id` when sent),
+//!   errors as `{"message": ...}`: so far the stateful core of system users (list with
+//!   `limit` ≤ 100, `skip`, `filter`, `fields`; get, create, update, delete; unique username and
+//!   email, 24-hex ids), user groups (CRUD) and their members seen from both ends (`members`,
+//!   `membership`, a user's `memberof`). Other JumpCloud operations answer 404 JSON for now;
 //! - `GET /_sandbox/stats`: the sandbox's own counters ([`StatsSnapshot`]) as JSON, for benchmarks
 //!   and scripts that run the sandbox as a separate process. Not part of either API.
 //!
@@ -87,6 +92,7 @@ mod faults;
 mod form;
 mod gate;
 mod ims;
+mod jumpcloud;
 mod ratelimit;
 mod server;
 mod stats;
@@ -138,9 +144,36 @@ pub struct UmapiInfo {
     pub client_secret: String,
 }
 
+/// Where and how to reach the simulated JumpCloud API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct JumpCloudInfo {
+    /// The API v1 base URL, e.g. `http://127.0.0.1:PORT/api`.
+    pub v1: String,
+    /// The API v2 base URL, e.g. `http://127.0.0.1:PORT/api/v2`.
+    pub v2: String,
+    /// The API key (`x-api-key`).
+    pub api_key: String,
+    /// The organisation id (`x-org-id`).
+    pub org_id: String,
+    /// A seeded system and the PEM file of its private key, for System Context Authorization
+    /// (`null` until the sandbox simulates systems).
+    pub system_context: Option<SystemContextInfo>,
+}
+
+/// One seeded system that can sign requests (System Context Authorization).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct SystemContextInfo {
+    /// The system id.
+    pub system_id: String,
+    /// The PEM file of its private key.
+    pub key_file: String,
+}
+
 #[derive(Serialize)]
 struct Readiness {
-    jumpcloud: Option<()>,
+    jumpcloud: JumpCloudInfo,
     umapi: UmapiInfo,
     tls_ca: Option<String>,
 }
@@ -152,6 +185,7 @@ pub struct Sandbox {
     shared: Arc<Shared>,
     ims: Arc<Ims>,
     umapi: Arc<Umapi>,
+    jumpcloud: Arc<jumpcloud::JumpCloud>,
     shutdown: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
 }
@@ -194,7 +228,13 @@ impl Sandbox {
             user_page_size: config.user_page_size,
             group_page_size: config.group_page_size,
         });
+        let jumpcloud = Arc::new(jumpcloud::JumpCloud::new(
+            config.seed,
+            config.users,
+            config.groups,
+        ));
         let router = server::app([
+            jumpcloud::router(Arc::clone(&jumpcloud), &shared),
             ims::router(Arc::clone(&ims), &shared),
             umapi::router(Arc::clone(&umapi), &shared),
             stats::router(Arc::clone(&shared)),
@@ -224,6 +264,7 @@ impl Sandbox {
             shared,
             ims,
             umapi,
+            jumpcloud,
             shutdown,
             task: Some(task),
         })
@@ -245,6 +286,17 @@ impl Sandbox {
         }
     }
 
+    /// Base URLs and credentials of the simulated JumpCloud API.
+    pub fn jumpcloud_info(&self) -> JumpCloudInfo {
+        JumpCloudInfo {
+            v1: format!("{}/api", self.base_url),
+            v2: format!("{}/api/v2", self.base_url),
+            api_key: jumpcloud::API_KEY.to_owned(),
+            org_id: self.jumpcloud.org_id.clone(),
+            system_context: None,
+        }
+    }
+
     /// The PEM file of the self-signed CA, when serving TLS (removed when the sandbox stops).
     pub fn ca_file(&self) -> Option<PathBuf> {
         self.ca_file.clone()
@@ -254,7 +306,7 @@ impl Sandbox {
     /// `{"jumpcloud":null,"umapi":{...},"tls_ca":PATH_OR_NULL}`.
     pub fn readiness_line(&self) -> String {
         let line = Readiness {
-            jumpcloud: None,
+            jumpcloud: self.jumpcloud_info(),
             umapi: self.umapi_info(),
             tls_ca: self
                 .ca_file

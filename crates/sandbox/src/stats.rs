@@ -25,6 +25,8 @@ pub enum RouteKind {
     UmapiAction,
     /// `GET /status`.
     Status,
+    /// Any JumpCloud route under `/api`.
+    JumpCloud,
 }
 
 impl RouteKind {
@@ -54,6 +56,7 @@ impl RouteKind {
             RouteKind::UmapiGroups => "umapi.groups",
             RouteKind::UmapiAction => "umapi.action",
             RouteKind::Status => "status",
+            RouteKind::JumpCloud => "jumpcloud",
         }
     }
 }

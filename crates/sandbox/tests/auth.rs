@@ -424,7 +424,18 @@ async fn readiness_line_and_shutdown() {
         .await
         .unwrap();
     let line: Value = serde_json::from_str(&sb.readiness_line()).unwrap();
-    assert_eq!(line["jumpcloud"], Value::Null);
+    let jc = sb.jumpcloud_info();
+    assert_eq!(
+        line["jumpcloud"]["v1"],
+        json!(format!("{}/api", sb.base_url()))
+    );
+    assert_eq!(
+        line["jumpcloud"]["v2"],
+        json!(format!("{}/api/v2", sb.base_url()))
+    );
+    assert_eq!(line["jumpcloud"]["api_key"], json!(jc.api_key));
+    assert_eq!(line["jumpcloud"]["org_id"], json!(jc.org_id));
+    assert_eq!(line["jumpcloud"]["system_context"], Value::Null);
     assert_eq!(line["tls_ca"], Value::Null);
     let info = sb.umapi_info();
     assert_eq!(line["umapi"]["endpoint"], json!(info.endpoint));
@@ -442,7 +453,7 @@ async fn readiness_line_and_shutdown() {
     assert_eq!(keys.len(), 3);
     let raw = sb.readiness_line();
     assert!(
-        raw.starts_with("{\"jumpcloud\":null,\"umapi\":{\"endpoint\":"),
+        raw.starts_with("{\"jumpcloud\":{\"v1\":\"http://127.0.0.1:"),
         "{raw}"
     );
 
