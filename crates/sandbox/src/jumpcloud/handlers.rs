@@ -116,17 +116,29 @@ pub(crate) async fn list_users(State(app): State<Arc<JumpCloud>>, Query(q): Para
         Err(r) => return r,
     };
     let store = app.lock();
-    let mut total = 0usize;
-    let mut results = Vec::with_capacity(limit);
-    for u in store
-        .users()
-        .filter(|u| filters.iter().all(|f| matches(u, f)))
-    {
-        if total >= skip && results.len() < limit {
-            results.push(project(u, q.get("fields")));
+    let fields = q.get("fields");
+    let (total, results): (usize, Vec<Value>) = if filters.is_empty() {
+        // No filter: the page is a slice; don't look at the other users.
+        let page = store
+            .users()
+            .skip(skip)
+            .take(limit)
+            .map(|u| project(u, fields));
+        (store.user_count(), page.collect())
+    } else {
+        let mut total = 0usize;
+        let mut results = Vec::with_capacity(limit);
+        for u in store
+            .users()
+            .filter(|u| filters.iter().all(|f| matches(u, f)))
+        {
+            if total >= skip && results.len() < limit {
+                results.push(project(u, fields));
+            }
+            total += 1;
         }
-        total += 1;
-    }
+        (total, results)
+    };
     axum::Json(json!({"totalCount": total, "results": results})).into_response()
 }
 

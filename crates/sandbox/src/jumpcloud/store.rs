@@ -98,6 +98,10 @@ impl JcStore {
         self.users.values()
     }
 
+    pub(crate) fn user_count(&self) -> usize {
+        self.users.len()
+    }
+
     pub(crate) fn user(&self, id: &str) -> Option<&Map<String, Value>> {
         self.users.get(id)
     }

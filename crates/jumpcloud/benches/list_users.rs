@@ -1,0 +1,156 @@
+//! Listing benchmark: every system user of a sandbox holding 20,000 (v1 `systemusers`, 200 pages
+//! of 100), through `stream()` one page at a time or with `prefetch(N)`.
+//!
+//! ```text
+//! cargo bench -p jumpcloud --bench list_users -- [--users N] [--prefetch N] [--ready FILE]
+//! ```
+//!
+//! Without `--ready` the sandbox runs in a child process (this binary in `--serve-sandbox` mode),
+//! so the peak RSS printed is the client's alone. Figures and the wrk baseline: BENCHMARKS.md.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::time::Instant;
+
+use futures_util::TryStreamExt;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+struct Args {
+    users: usize,
+    prefetch: usize,
+    ready: Option<String>,
+    serve: bool,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut a = Args {
+        users: 20_000,
+        prefetch: 1,
+        ready: None,
+        serve: false,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut value = |n: &str| it.next().ok_or_else(|| format!("{n} needs a value"));
+        let num = |s: String| {
+            s.parse::<usize>()
+                .map_err(|_| format!("not a number: {s:?}"))
+        };
+        match arg.as_str() {
+            "--users" => a.users = num(value("--users")?)?,
+            "--prefetch" => a.prefetch = num(value("--prefetch")?)?,
+            "--ready" => a.ready = Some(value("--ready")?),
+            "--serve-sandbox" => a.serve = true,
+            "--bench" => {}
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok(a)
+}
+
+fn main() -> Result<(), BoxError> {
+    let args = parse_args()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    if args.serve {
+        return rt.block_on(async {
+            let sb = idm_sandbox::Sandbox::start(
+                idm_sandbox::SandboxConfig::default()
+                    .users(args.users)
+                    .groups(10),
+            )
+            .await?;
+            println!("{}", sb.readiness_line());
+            tokio::task::spawn_blocking(|| std::io::stdin().read_to_end(&mut Vec::new())).await??;
+            sb.shutdown().await;
+            Ok(())
+        });
+    }
+    rt.block_on(bench(args))
+}
+
+/// Kills the child sandbox however the benchmark ends.
+struct ChildGuard(Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn bench(args: Args) -> Result<(), BoxError> {
+    let (_child, line) = match &args.ready {
+        Some(f) => (None, std::fs::read_to_string(f)?),
+        None => {
+            let mut child = ChildGuard(
+                Command::new(std::env::current_exe()?)
+                    .args(["--serve-sandbox", "--users", &args.users.to_string()])
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .spawn()?,
+            );
+            let mut line = String::new();
+            BufReader::new(child.0.stdout.take().ok_or("no stdout")?).read_line(&mut line)?;
+            (Some(child), line)
+        }
+    };
+    let ready: serde_json::Value = serde_json::from_str(line.trim())?;
+    let v1 = ready["jumpcloud"]["v1"]
+        .as_str()
+        .ok_or("no jumpcloud.v1 in the readiness line")?;
+    let key = ready["jumpcloud"]["api_key"].as_str().ok_or("no api_key")?;
+    let client = jumpcloud::Client::builder()
+        .base_url(v1)
+        .api_key(key)
+        .build()?;
+
+    let started = Instant::now();
+    let mut n = 0usize;
+    let mut bytes_seen = 0usize;
+    let mut users = std::pin::pin!(
+        client
+            .v1()
+            .systemusers()
+            .list()
+            .prefetch(args.prefetch)
+            .stream()
+    );
+    while let Some(u) = users.try_next().await? {
+        n += 1;
+        bytes_seen += u.username.map_or(0, |s| s.len());
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let pages = n.div_ceil(100);
+    println!(
+        "users {n} | pages {pages} | prefetch {} | {secs:.3} s | {:.0} pages/s | {:.0} users/s | peak RSS {:.1} MiB",
+        args.prefetch,
+        pages as f64 / secs,
+        n as f64 / secs,
+        peak_rss_mib().unwrap_or(f64::NAN)
+    );
+    if n != args.users && args.ready.is_none() {
+        return Err(format!(
+            "listed {n} users, the sandbox holds {} ({bytes_seen})",
+            args.users
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Peak resident set size of this process, in MiB (Linux `VmHWM`).
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib / 1024.0)
+}
