@@ -368,6 +368,30 @@ impl OpRequest {
                             }
                         };
                     }
+                    Some(PageState::Pipelined {
+                        req,
+                        skip,
+                        total,
+                        mut pending,
+                    }) => {
+                        let a = pending.join(req.op).await?;
+                        let after = skip + limit;
+                        // Ask for the next page before decoding this one.
+                        let next = (after < total).then(|| AbortOnDrop::spawn(&req, limit, after));
+                        let page = decode_page::<T>(req.op, &a)?;
+                        return Ok(Some(match next {
+                            Some(pending) if page.items.len() as u64 == limit => (
+                                page.items,
+                                Some(PageState::Pipelined {
+                                    req,
+                                    skip: after,
+                                    total,
+                                    pending,
+                                }),
+                            ),
+                            _ => (page.items, None),
+                        }));
+                    }
                     Some(PageState::Next { req, skip, first }) => (req, skip, first),
                 };
                 let page = fetch_page::<T>(&req, limit, skip).await?;
@@ -390,6 +414,18 @@ impl OpRequest {
                     return Ok(Some((
                         page.items,
                         Some(PageState::Parallel(Box::pin(rest))),
+                    )));
+                }
+                if let Some(total) = page.total {
+                    let pending = AbortOnDrop::spawn(&req, limit, next);
+                    return Ok(Some((
+                        page.items,
+                        Some(PageState::Pipelined {
+                            req,
+                            skip: next,
+                            total,
+                            pending,
+                        }),
                     )));
                 }
                 Ok(Some((
@@ -424,6 +460,14 @@ enum PageState<T> {
     },
     /// The remaining pages, fetched concurrently in order.
     Parallel(std::pin::Pin<Box<dyn Stream<Item = Result<Page<T>>> + Send>>),
+    /// One page at a time, but the request for the page at `skip` went out as soon as the
+    /// previous page's bytes arrived, so decoding overlaps the next request.
+    Pipelined {
+        req: OpRequest,
+        skip: u64,
+        total: u64,
+        pending: AbortOnDrop,
+    },
 }
 
 /// One page of items and the total, when the API tells it.
@@ -438,25 +482,64 @@ async fn fetch_page<T: DeserializeOwned>(
     limit: u64,
     skip: u64,
 ) -> Result<Page<T>> {
+    let a = fetch_raw(req, limit, skip).await?;
+    decode_page(req.op, &a)
+}
+
+/// Sends the request for the page at `skip`, without decoding it.
+async fn fetch_raw(req: &OpRequest, limit: u64, skip: u64) -> Result<Attempted> {
     let mut req = req.clone();
     req.query("limit", limit.to_string());
     req.query("skip", skip.to_string());
-    let a = req.execute().await?;
+    req.execute().await
+}
+
+/// A page request running as its own task; dropping it (the stream was dropped, or the page
+/// turned out not to be needed) cancels it.
+struct AbortOnDrop(tokio::task::JoinHandle<Result<Attempted>>);
+
+impl AbortOnDrop {
+    fn spawn(req: &OpRequest, limit: u64, skip: u64) -> Self {
+        let req = req.clone();
+        AbortOnDrop(tokio::spawn(
+            async move { fetch_raw(&req, limit, skip).await },
+        ))
+    }
+
+    async fn join(&mut self, op: &'static Operation) -> Result<Attempted> {
+        (&mut self.0).await.map_err(|e| Error::Transport {
+            operation: op.id,
+            method: op.method,
+            path: op.full_path(),
+            detail: format!("the page request task ended abnormally: {e}"),
+            source: None,
+        })?
+    }
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Decodes one page in the operation's paging shape.
+fn decode_page<T: DeserializeOwned>(op: &'static Operation, a: &Attempted) -> Result<Page<T>> {
     let header_total = a
         .headers
         .get("x-total-count")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse().ok());
-    Ok(match req.op.paging {
+    Ok(match op.paging {
         Some(Paging::Results) => {
-            let page: ResultsPage<T> = decode(req.op, &a.body)?;
+            let page: ResultsPage<T> = decode(op, &a.body)?;
             Page {
                 items: page.results.unwrap_or_default(),
                 total: page.total_count.or(header_total),
             }
         }
         _ => Page {
-            items: decode(req.op, &a.body)?,
+            items: decode(op, &a.body)?,
             total: header_total,
         },
     })
