@@ -8,11 +8,10 @@
 //! Without `--ready` the sandbox runs in a child process (this binary in `--serve-sandbox` mode),
 //! so the peak RSS printed is the client's alone. Figures and the wrk baseline: BENCHMARKS.md.
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
 use futures_util::TryStreamExt;
+use idm_sandbox::child::{ChildSandbox, peak_rss_mib, serve_if_child};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -20,7 +19,6 @@ struct Args {
     users: usize,
     prefetch: usize,
     ready: Option<String>,
-    serve: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -28,7 +26,6 @@ fn parse_args() -> Result<Args, String> {
         users: 20_000,
         prefetch: 1,
         ready: None,
-        serve: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -41,7 +38,6 @@ fn parse_args() -> Result<Args, String> {
             "--users" => a.users = num(value("--users")?)?,
             "--prefetch" => a.prefetch = num(value("--prefetch")?)?,
             "--ready" => a.ready = Some(value("--ready")?),
-            "--serve-sandbox" => a.serve = true,
             "--bench" => {}
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -50,50 +46,22 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn main() -> Result<(), BoxError> {
+    if let Some(served) = serve_if_child() {
+        return served;
+    }
     let args = parse_args()?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .build()?;
-    if args.serve {
-        return rt.block_on(async {
-            let sb = idm_sandbox::Sandbox::start(
-                idm_sandbox::SandboxConfig::default()
-                    .users(args.users)
-                    .groups(10),
-            )
-            .await?;
-            println!("{}", sb.readiness_line());
-            tokio::task::spawn_blocking(|| std::io::stdin().read_to_end(&mut Vec::new())).await??;
-            sb.shutdown().await;
-            Ok(())
-        });
-    }
-    rt.block_on(bench(args))
-}
-
-/// Kills the child sandbox however the benchmark ends.
-struct ChildGuard(Child);
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+        .build()?
+        .block_on(bench(args))
 }
 
 async fn bench(args: Args) -> Result<(), BoxError> {
     let (_child, line) = match &args.ready {
         Some(f) => (None, std::fs::read_to_string(f)?),
         None => {
-            let mut child = ChildGuard(
-                Command::new(std::env::current_exe()?)
-                    .args(["--serve-sandbox", "--users", &args.users.to_string()])
-                    .stdin(Stdio::piped())
-                    .stdout(Stdio::piped())
-                    .spawn()?,
-            );
-            let mut line = String::new();
-            BufReader::new(child.0.stdout.take().ok_or("no stdout")?).read_line(&mut line)?;
+            let child = ChildSandbox::spawn(&["--users".into(), args.users.to_string()])?;
+            let line = child.readiness_line.clone();
             (Some(child), line)
         }
     };
@@ -139,18 +107,4 @@ async fn bench(args: Args) -> Result<(), BoxError> {
         .into());
     }
     Ok(())
-}
-
-/// Peak resident set size of this process, in MiB (Linux `VmHWM`).
-fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kib: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kib / 1024.0)
 }

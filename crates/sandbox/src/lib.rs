@@ -86,6 +86,7 @@
 //! [`SandboxConfig::fractional_retry_after`] three decimals such as `0.250`; never zero).
 #![warn(missing_docs)]
 
+pub mod child;
 mod config;
 mod error;
 mod faults;

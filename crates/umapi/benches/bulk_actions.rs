@@ -12,12 +12,11 @@
 //!
 //! Figures and commands are recorded in BENCHMARKS.md at the repository root.
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use futures_util::TryStreamExt;
 use idm_http::HttpConfig;
+use idm_sandbox::child::{ChildSandbox, peak_rss_mib, serve_if_child};
 use serde_json::Value;
 use umapi::{BatchOptions, Client, GroupType, NewUser, RateLimits, UserAction};
 
@@ -31,7 +30,6 @@ struct Args {
     concurrency: usize,
     tls: bool,
     ready: Option<String>,
-    serve: bool,
     verify: bool,
 }
 
@@ -43,7 +41,6 @@ fn parse_args() -> Result<Args, String> {
         concurrency: 4,
         tls: false,
         ready: None,
-        serve: false,
         verify: true,
     };
     let mut it = std::env::args().skip(1);
@@ -62,7 +59,6 @@ fn parse_args() -> Result<Args, String> {
             }
             "--tls" => args.tls = true,
             "--ready" => args.ready = Some(value("--ready")?),
-            "--serve-sandbox" => args.serve = true,
             // For profiling the timed part alone.
             "--no-verify" => args.verify = false,
             // Passed by `cargo bench` to every bench target.
@@ -78,63 +74,27 @@ fn num<T: std::str::FromStr>(s: &str) -> Result<T, String> {
 }
 
 fn main() -> Result<(), BoxError> {
+    if let Some(served) = serve_if_child() {
+        return served;
+    }
     let args = parse_args()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .build()?;
-    if args.serve {
-        runtime.block_on(serve(args))
-    } else {
-        runtime.block_on(bench(args))
-    }
+        .build()?
+        .block_on(bench(args))
 }
 
-/// Child mode: serve the sandbox until stdin closes (the parent exited or dropped the pipe).
-async fn serve(args: Args) -> Result<(), BoxError> {
-    let config = idm_sandbox::SandboxConfig::default()
-        .users(200)
-        .throttle(args.throttle)
-        .time_scale(args.time_scale)
-        .tls(args.tls);
-    let sandbox = idm_sandbox::Sandbox::start(config).await?;
-    println!("{}", sandbox.readiness_line());
-    tokio::task::spawn_blocking(|| {
-        let mut sink = Vec::new();
-        let _ = std::io::stdin().read_to_end(&mut sink);
-    })
-    .await?;
-    sandbox.shutdown().await;
-    Ok(())
-}
-
-/// Kills the child sandbox when the benchmark ends, however it ends.
-struct ChildGuard(Child);
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_child(args: &Args) -> Result<(ChildGuard, String), BoxError> {
-    let mut cmd = Command::new(std::env::current_exe()?);
-    cmd.arg("--serve-sandbox")
-        .args(["--throttle", if args.throttle { "on" } else { "off" }])
-        .args(["--time-scale", &args.time_scale.to_string()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped());
+fn start_child(args: &Args) -> Result<ChildSandbox, BoxError> {
+    let mut options = vec![
+        "--throttle".to_string(),
+        if args.throttle { "on" } else { "off" }.to_string(),
+        "--time-scale".to_string(),
+        args.time_scale.to_string(),
+    ];
     if args.tls {
-        cmd.arg("--tls");
+        options.push("--tls".into());
     }
-    let mut child = ChildGuard(cmd.spawn()?);
-    let stdout = child.0.stdout.take().ok_or("no stdout from the sandbox")?;
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line)?;
-    if line.trim().is_empty() {
-        return Err("the sandbox exited before printing its readiness line".into());
-    }
-    Ok((child, line))
+    Ok(ChildSandbox::spawn(&options)?)
 }
 
 struct Target {
@@ -195,25 +155,12 @@ fn cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-/// Peak resident set size of this process, in MiB (Linux `VmHWM`).
-fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kib: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kib / 1024.0)
-}
-
 async fn bench(args: Args) -> Result<(), BoxError> {
     let (_child, line) = match &args.ready {
         Some(file) => (None, std::fs::read_to_string(file)?),
         None => {
-            let (child, line) = start_child(&args)?;
+            let child = start_child(&args)?;
+            let line = child.readiness_line.clone();
             (Some(child), line)
         }
     };

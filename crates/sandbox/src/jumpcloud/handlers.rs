@@ -258,28 +258,42 @@ fn edge(from: (&str, &str), to: (&str, &str)) -> Value {
     })
 }
 
+/// A page of graph results about one object: 404 when it does not exist, else `limit`/`skip`
+/// over its related ids, each shown by `show`.
+fn graph_page(
+    app: &JumpCloud,
+    q: &HashMap<String, String>,
+    related: impl Fn(&super::store::JcStore) -> Option<Vec<String>>,
+    show: impl Fn(&str) -> Value,
+) -> Response {
+    let (limit, skip) = match paging(q) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let Some(ids) = related(&app.lock()) else {
+        return error(404, "Not Found");
+    };
+    let page: Vec<Value> = ids
+        .iter()
+        .skip(skip)
+        .take(limit)
+        .map(|id| show(id))
+        .collect();
+    axum::Json(page).into_response()
+}
+
 /// `GET /usergroups/{id}/members`: graph connections to each member.
 pub(crate) async fn group_members(
     State(app): State<Arc<JumpCloud>>,
     Path(id): Path<String>,
     Query(q): Params,
 ) -> Response {
-    let (limit, skip) = match paging(&q) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let store = app.lock();
-    if store.group(&id).is_none() {
-        return error(404, "Not Found");
-    }
-    let page: Vec<Value> = store
-        .members_of_group(&id)
-        .iter()
-        .skip(skip)
-        .take(limit)
-        .map(|u| json!({"to": {"id": u, "type": "user", "attributes": null}, "attributes": null}))
-        .collect();
-    axum::Json(page).into_response()
+    graph_page(
+        &app,
+        &q,
+        |s| s.group(&id).map(|_| s.members_of_group(&id)),
+        |u| json!({"to": {"id": u, "type": "user", "attributes": null}, "attributes": null}),
+    )
 }
 
 /// `GET /usergroups/{id}/membership`: the member users with their paths.
@@ -288,22 +302,12 @@ pub(crate) async fn group_membership(
     Path(id): Path<String>,
     Query(q): Params,
 ) -> Response {
-    let (limit, skip) = match paging(&q) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let store = app.lock();
-    if store.group(&id).is_none() {
-        return error(404, "Not Found");
-    }
-    let page: Vec<Value> = store
-        .members_of_group(&id)
-        .iter()
-        .skip(skip)
-        .take(limit)
-        .map(|u| json!({"id": u, "type": "user", "compiledAttributes": {}, "paths": [[edge((&id, "user_group"), (u, "user"))]]}))
-        .collect();
-    axum::Json(page).into_response()
+    graph_page(
+        &app,
+        &q,
+        |s| s.group(&id).map(|_| s.members_of_group(&id)),
+        |u| json!({"id": u, "type": "user", "compiledAttributes": {}, "paths": [[edge((&id, "user_group"), (u, "user"))]]}),
+    )
 }
 
 /// `POST /usergroups/{id}/members`: `{"op": "add"|"remove", "type": "user", "id": ...}`.
@@ -348,20 +352,10 @@ pub(crate) async fn user_member_of(
     Path(id): Path<String>,
     Query(q): Params,
 ) -> Response {
-    let (limit, skip) = match paging(&q) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let store = app.lock();
-    if store.user(&id).is_none() {
-        return error(404, "Not Found");
-    }
-    let page: Vec<Value> = store
-        .groups_of_user(&id)
-        .iter()
-        .skip(skip)
-        .take(limit)
-        .map(|g| json!({"id": g, "type": "user_group", "compiledAttributes": {}, "paths": [[edge((&id, "user"), (g, "user_group"))]]}))
-        .collect();
-    axum::Json(page).into_response()
+    graph_page(
+        &app,
+        &q,
+        |s| s.user(&id).map(|_| s.groups_of_user(&id)),
+        |g| json!({"id": g, "type": "user_group", "compiledAttributes": {}, "paths": [[edge((&id, "user"), (g, "user_group"))]]}),
+    )
 }
