@@ -23,6 +23,9 @@ struct Server {
     fail_at_skip: Option<usize>,
     /// 429s to send before answering `GET /api/v2/usergroups/{id}`.
     throttle: usize,
+    /// 502s to send before answering `GET /api/v2/usergroups/{id}` (after any 429s); every
+    /// `POST /api/v2/usergroups` gets a 502.
+    bad_gateway: usize,
     /// (method, path+query, headers) of every request.
     seen: Vec<(String, String, HashMap<String, String>)>,
 }
@@ -102,6 +105,10 @@ async fn usergroup(State(s): State<Shared>, Path(id): Path<String>, h: HeaderMap
             )
                 .into_response();
         }
+        if g.bad_gateway > 0 {
+            g.bad_gateway -= 1;
+            return (StatusCode::BAD_GATEWAY, "upstream hiccup").into_response();
+        }
     }
     if id == "missing" {
         return (
@@ -112,6 +119,11 @@ async fn usergroup(State(s): State<Shared>, Path(id): Path<String>, h: HeaderMap
             .into_response();
     }
     axum::Json(json!({"id": id, "name": "Engineering", "type": "user_group"})).into_response()
+}
+
+async fn post_usergroup(State(s): State<Shared>, h: HeaderMap) -> Response {
+    record(&s, "POST", "/api/v2/usergroups", &h);
+    (StatusCode::BAD_GATEWAY, "upstream hiccup").into_response()
 }
 
 async fn put_user(
@@ -154,7 +166,7 @@ async fn start(server: Server) -> (Shared, String) {
     let app = Router::new()
         .route("/api/systemusers", get(systemusers))
         .route("/api/systemusers/{id}", axum::routing::put(put_user))
-        .route("/api/v2/usergroups", get(usergroups))
+        .route("/api/v2/usergroups", get(usergroups).post(post_usergroup))
         .route("/api/v2/usergroups/{id}", get(usergroup))
         .route("/api/v2/systems/{id}/memberof", get(memberof))
         .with_state(Arc::clone(&shared));
@@ -504,4 +516,59 @@ async fn prefetch_keeps_order_and_fetches_each_page_once() {
     skips.sort_by_key(|k| k.parse::<u64>().unwrap_or(u64::MAX));
     let want: Vec<String> = (0..13).map(|p| (p * 100).to_string()).collect();
     assert_eq!(skips, want, "each page exactly once");
+}
+
+#[tokio::test]
+async fn gateway_errors_retry_only_idempotent_methods() {
+    let (s, base) = start(Server {
+        bad_gateway: 2,
+        ..Default::default()
+    })
+    .await;
+    let c = client(&base);
+    // GET is idempotent: two 502s, then the answer.
+    let g = c.v2().user_groups().get("abc").send().await.unwrap();
+    assert_eq!(g.name.as_deref(), Some("Engineering"));
+    assert_eq!(seen(&s).len(), 3);
+    // POST is not: one attempt, and the 502 comes back as the error.
+    let err = c
+        .v2()
+        .user_groups()
+        .post()
+        .body(&jumpcloud::v2::models::UserGroupPost {
+            name: Some("x".into()),
+            ..Default::default()
+        })
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(502), "{err}");
+    assert_eq!(seen(&s).len(), 4, "a POST is sent once");
+}
+
+#[tokio::test]
+async fn connection_failures_are_retried_then_reported() {
+    // A port nobody listens on: connect errors are retried, then reported as transport errors.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let c = Client::builder()
+        .api_key("k")
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .retry_policy(
+            RetryPolicy::default()
+                .max_attempts(3)
+                .base_delay(Duration::from_millis(5)),
+        )
+        .build()
+        .unwrap();
+    let err = c.v1().systemusers().list().send().await.unwrap_err();
+    let Error::Transport {
+        detail, operation, ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*operation, "systemusers_list");
+    assert!(detail.contains("3 attempt"), "{detail}");
 }
