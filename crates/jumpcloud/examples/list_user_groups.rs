@@ -1,12 +1,14 @@
 //! Seed 000, "API v2 example": list every user group.
 //!
-//! Run: `JUMPCLOUD_API_KEY=... cargo run -p jumpcloud --example list_user_groups`
+//! Run: `cargo run -p jumpcloud --example list_user_groups` (an embedded sandbox unless
+//! `JUMPCLOUD_API_KEY` is set).
 
-use jumpcloud::Client;
+#[path = "support/mod.rs"]
+mod support;
 
 #[tokio::main]
-async fn main() -> Result<(), jumpcloud::Error> {
-    let client = Client::builder().from_env().build()?;
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let (client, _sandbox) = support::target().await?;
     for group in client.v2().user_groups().list().all().await? {
         println!(
             "{:<26} {}",

@@ -1,15 +1,17 @@
 //! Seed 000, "API v1 example" part 1: list every system user.
 //!
-//! Run: `JUMPCLOUD_API_KEY=... cargo run -p jumpcloud --example list_users`
-//! (`JUMPCLOUD_BASE_URL` points it elsewhere, e.g. the EU console or a sandbox.)
+//! Run: `cargo run -p jumpcloud --example list_users` (an embedded sandbox unless
+//! `JUMPCLOUD_API_KEY` is set; `JUMPCLOUD_BASE_URL` picks another region).
+
+#[path = "support/mod.rs"]
+mod support;
 
 use futures_util::TryStreamExt;
-use jumpcloud::Client;
 
 #[tokio::main]
-async fn main() -> Result<(), jumpcloud::Error> {
-    // Content-Type and Accept are set by the client; the key comes from JUMPCLOUD_API_KEY.
-    let client = Client::builder().from_env().build()?;
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let (client, _sandbox) = support::target().await?;
+    // Content-Type and Accept are set by the client; pages of 100 are fetched as needed.
     let mut users = std::pin::pin!(client.v1().systemusers().list().stream());
     while let Some(user) = users.try_next().await? {
         println!(

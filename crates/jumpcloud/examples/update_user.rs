@@ -1,30 +1,49 @@
 //! Seed 000, "API v1 example" part 2: update a system user's last name.
 //!
-//! Run: `JUMPCLOUD_API_KEY=... cargo run -p jumpcloud --example update_user -- USER_ID EMAIL USERNAME`
+//! Run: `cargo run -p jumpcloud --example update_user -- [USER_ID]` (an embedded sandbox and its
+//! first user unless `JUMPCLOUD_API_KEY` is set).
 
-use jumpcloud::Client;
+#[path = "support/mod.rs"]
+mod support;
+
 use jumpcloud::v1::models::Systemuserput;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let [id, email, username] = args.as_slice() else {
-        return Err("usage: update_user USER_ID EMAIL USERNAME".into());
+    let (client, _sandbox) = support::target().await?;
+    let id = match std::env::args().nth(1) {
+        Some(id) => id,
+        None => client
+            .v1()
+            .systemusers()
+            .list()
+            .limit(1)
+            .send()
+            .await?
+            .results
+            .and_then(|r| r.into_iter().next())
+            .and_then(|u| u.id)
+            .ok_or("no user to update: pass USER_ID")?,
     };
-    let client = Client::builder().from_env().build()?;
+    let current = client.v1().systemusers().get(&id).send().await?;
     let put_request = Systemuserput {
-        email: Some(email.clone()),
-        username: Some(username.clone()),
+        email: current.email,
+        username: current.username,
         lastname: Some("Updated Last Name".into()),
         ..Default::default()
     };
     let user = client
         .v1()
         .systemusers()
-        .put(id)
+        .put(&id)
         .body(&put_request)
         .send()
         .await?;
-    println!("{user:#?}");
+    println!(
+        "{} {} {}",
+        id,
+        user.username.as_deref().unwrap_or("-"),
+        user.lastname.as_deref().unwrap_or("-")
+    );
     Ok(())
 }
