@@ -1,6 +1,7 @@
 //! `idm demo`: starts an embedded sandbox and walks through what the seeds show.
 //!
-//! The UMAPI part runs today; the JumpCloud part joins when the JumpCloud client and sandbox land.
+//! JumpCloud: list system users, update one, list user groups (System Context joins when the
+//! sandbox simulates systems). UMAPI: pages, groups, a batched action, per-step errors, test mode.
 
 use futures_util::TryStreamExt;
 use idm_sandbox::{Sandbox, SandboxConfig};
@@ -28,6 +29,8 @@ pub async fn run() -> Result<(), CliError> {
         "Embedded sandbox at {} (demo data, no credentials needed)",
         sandbox.base_url()
     );
+    jumpcloud_part(&sandbox).await?;
+
     let info = sandbox.umapi_info();
     let builder = Client::builder()
         .org_id(&info.org_id)
@@ -133,5 +136,61 @@ pub async fn run() -> Result<(), CliError> {
 
     sandbox.shutdown().await;
     println!("\nDone. Next: `idm sandbox serve` to keep a sandbox running for your own code.");
+    Ok(())
+}
+
+/// The programs of seed 000 (jcapi-python), against the sandbox's JumpCloud half.
+async fn jumpcloud_part(sandbox: &Sandbox) -> Result<(), CliError> {
+    let info = sandbox.jumpcloud_info();
+    let jc = jumpcloud::Client::builder()
+        .base_url(sandbox.base_url())
+        .api_key(&info.api_key)
+        .build()
+        .map_err(fail)?;
+
+    step("JumpCloud v1: list system users");
+    let users = jc.v1().systemusers().list().all().await.map_err(fail)?;
+    for u in users.iter().take(5) {
+        println!(
+            "{}  {:<22} {}",
+            u.id.as_deref().unwrap_or("-"),
+            u.username.as_deref().unwrap_or("-"),
+            u.email.as_deref().unwrap_or("-")
+        );
+    }
+    println!("{} system users in all", users.len());
+
+    step("JumpCloud v1: update a system user");
+    let first = users
+        .first()
+        .ok_or_else(|| fail("the sandbox has no users"))?;
+    let id = first.id.clone().unwrap_or_default();
+    let body = jumpcloud::v1::models::Systemuserput {
+        email: first.email.clone(),
+        username: first.username.clone(),
+        lastname: Some("Updated Last Name".into()),
+        ..Default::default()
+    };
+    let updated = jc
+        .v1()
+        .systemusers()
+        .put(&id)
+        .body(&body)
+        .send()
+        .await
+        .map_err(fail)?;
+    println!(
+        "{id}: lastname is now {:?}",
+        updated.lastname.as_deref().unwrap_or("-")
+    );
+
+    step("JumpCloud v2: list user groups");
+    for g in jc.v2().user_groups().list().all().await.map_err(fail)? {
+        println!(
+            "{}  {}",
+            g.id.as_deref().unwrap_or("-"),
+            g.name.as_deref().unwrap_or("-")
+        );
+    }
     Ok(())
 }

@@ -17,6 +17,10 @@ fn demo_runs_end_to_end() {
         String::from_utf8_lossy(&out.stderr)
     );
     for want in [
+        "JumpCloud v1: list system users",
+        "system users in all",
+        "lastname is now \"Updated Last Name\"",
+        "JumpCloud v2: list user groups",
         "UMAPI: list users, page by page",
         "lastPage = true",
         "\"status\":\"completed\"",
