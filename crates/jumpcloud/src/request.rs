@@ -37,7 +37,7 @@ enum Body {
 
 /// A request being built for one [`Operation`]. The generated builders wrap it; get one
 /// directly from [`Client::request`] to call an operation by name.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct OpRequest {
     client: Client,
     op: &'static Operation,
@@ -46,6 +46,21 @@ pub struct OpRequest {
     headers: Vec<(String, String)>,
     body: Option<Body>,
     prefetch: usize,
+}
+
+impl std::fmt::Debug for OpRequest {
+    /// Header values are left out: `Authorization` may carry a System Context signature.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("OpRequest")
+            .field("operation", &self.op.id)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("headers", &headers)
+            .field("body", &self.body.as_ref().map(|_| "<set>"))
+            .field("prefetch", &self.prefetch)
+            .finish()
+    }
 }
 
 /// Why a request could not be prepared (a header value that HTTP does not allow, signing).

@@ -414,6 +414,17 @@ async fn system_context_signed_or_by_hand() {
         .unwrap();
     let (_, _, h) = &seen(&s)[1];
     assert_eq!(h["date"], "Thu, 09 Aug 1990 14:25:15 GMT");
+    // A hand-set Authorization never shows in Debug output.
+    let builder = plain
+        .v2()
+        .graph()
+        .system_member_of("abc")
+        .authorization("Signature keyId=\"system/abc\",signature=\"s3cr3t\"");
+    let debug = format!("{builder:?}");
+    assert!(
+        debug.contains("Authorization") && !debug.contains("s3cr3t"),
+        "{debug}"
+    );
     // Without any credential the server's 401 comes back with a hint.
     let err = plain
         .v2()
