@@ -38,6 +38,20 @@ pub use reqwest;
 /// The version of idm, as sent in the `User-Agent` header.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// The first 200 characters of a response body, for error messages (`<empty body>` when empty).
+pub fn excerpt(body: &[u8]) -> String {
+    let s = String::from_utf8_lossy(body);
+    let mut out: String = s.chars().take(200).collect();
+    if s.chars().count() > 200 {
+        out.push('…');
+    }
+    if out.is_empty() {
+        "<empty body>".into()
+    } else {
+        out
+    }
+}
+
 /// Reads the `X-Request-Id` header of a response, if present and printable.
 pub fn request_id(headers: &reqwest::header::HeaderMap) -> Option<String> {
     headers

@@ -5,7 +5,7 @@ use std::time::SystemTime;
 use futures_core::Stream;
 use idm_http::reqwest::header::{HeaderName, HeaderValue};
 use idm_http::reqwest::{Method, Url};
-use idm_http::{Attempted, SendError, send_with_retry};
+use idm_http::{Attempted, SendError, excerpt, send_with_retry};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -104,6 +104,14 @@ impl OpRequest {
     pub fn query(&mut self, name: &'static str, value: String) {
         self.query.retain(|(n, _)| *n != name);
         self.query.push((name, value));
+    }
+
+    /// A query parameter already set, as a number.
+    fn query_u64(&self, name: &str) -> Option<u64> {
+        self.query
+            .iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, v)| v.parse().ok())
     }
 
     /// Sets a list query parameter, sent comma-separated as the spec says (`style: form`,
@@ -353,18 +361,10 @@ impl OpRequest {
     ) -> impl Stream<Item = Result<T>> + Send + 'static {
         use futures_util::{StreamExt as _, TryStreamExt as _};
         let limit = self
-            .query
-            .iter()
-            .find(|(n, _)| *n == "limit")
-            .and_then(|(_, v)| v.parse::<u64>().ok())
+            .query_u64("limit")
             .filter(|l| *l > 0)
             .unwrap_or(DEFAULT_PAGE_SIZE);
-        let skip = self
-            .query
-            .iter()
-            .find(|(n, _)| *n == "skip")
-            .and_then(|(_, v)| v.parse::<u64>().ok())
-            .unwrap_or(0);
+        let skip = self.query_u64("skip").unwrap_or(0);
         let prefetch = self.prefetch;
         let pages = futures_util::stream::try_unfold(
             Some(PageState::Next {
@@ -573,15 +573,6 @@ const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'_')
     .remove(b'~');
-
-fn excerpt(body: &[u8]) -> String {
-    let s = String::from_utf8_lossy(body);
-    let mut out: String = s.chars().take(200).collect();
-    if s.chars().count() > 200 {
-        out.push_str("...");
-    }
-    out
-}
 
 fn decode<T: DeserializeOwned>(op: &'static Operation, body: &[u8]) -> Result<T> {
     serde_json::from_slice(body).map_err(|e| Error::Decode {

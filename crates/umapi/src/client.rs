@@ -586,19 +586,7 @@ fn method_str(m: &Method) -> &'static str {
     }
 }
 
-/// The first 200 characters of a body, for error messages.
-pub(crate) fn excerpt(body: &[u8]) -> String {
-    let s = String::from_utf8_lossy(body);
-    let mut out: String = s.chars().take(200).collect();
-    if s.chars().count() > 200 {
-        out.push('…');
-    }
-    if out.is_empty() {
-        "<empty body>".into()
-    } else {
-        out
-    }
-}
+pub(crate) use idm_http::excerpt;
 
 /// Builds [`Error::Api`] from an error response.
 pub(crate) fn api_error(a: &Attempted, method: &'static str, path: &str) -> Error {

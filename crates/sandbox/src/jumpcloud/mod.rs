@@ -29,8 +29,7 @@ pub(crate) struct JumpCloud {
 
 impl JumpCloud {
     pub(crate) fn new(seed: u64, users: usize, groups: usize) -> JumpCloud {
-        let rng = fastrand::Rng::with_seed(seed ^ 0x006f_7267);
-        let mut r = rng;
+        let mut r = fastrand::Rng::with_seed(seed ^ 0x006f_7267);
         JumpCloud {
             store: Mutex::new(JcStore::seeded(seed, users, groups)),
             org_id: format!("{:08x}{:016x}", r.u32(..), r.u64(..)),

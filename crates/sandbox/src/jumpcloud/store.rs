@@ -90,7 +90,7 @@ impl JcStore {
     fn timestamp(&mut self) -> String {
         self.clock += 1;
         // 2026-01-01T00:00:00Z plus the object counter.
-        httpdate_iso(1_767_225_600 + self.clock)
+        iso_time(1_767_225_600 + self.clock)
     }
 
     /// The system users in creation order.
@@ -316,7 +316,7 @@ fn not_found() -> Refusal {
 }
 
 /// `YYYY-MM-DDTHH:MM:SS.000Z` for seconds since the epoch.
-fn httpdate_iso(secs: u64) -> String {
+fn iso_time(secs: u64) -> String {
     let days = secs / 86_400;
     let rem = secs % 86_400;
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
@@ -343,8 +343,8 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(httpdate_iso(1_767_225_600), "2026-01-01T00:00:00.000Z");
-        assert_eq!(httpdate_iso(951_782_400), "2000-02-29T00:00:00.000Z");
+        assert_eq!(iso_time(1_767_225_600), "2026-01-01T00:00:00.000Z");
+        assert_eq!(iso_time(951_782_400), "2000-02-29T00:00:00.000Z");
     }
 
     #[test]
