@@ -1,19 +1,50 @@
 //! `idm`: JumpCloud and Adobe UMAPI from the terminal.
 
+mod config;
+mod config_cmd;
+mod context;
 mod demo;
+mod errors;
+mod jumpcloud_cmd;
+mod listing;
+mod output;
 mod sandbox_cmd;
+mod umapi_cmd;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
+
+use context::{Ctx, GlobalOpts};
+pub use errors::CliError;
+use errors::{CliResult, EXIT_CODES_HELP};
 
 /// Identity management from the terminal: JumpCloud and Adobe UMAPI, with a local sandbox.
 #[derive(Debug, Parser)]
-#[command(name = "idm", version, about, propagate_version = true)]
+#[command(
+    name = "idm",
+    version,
+    about,
+    propagate_version = true,
+    after_help = EXIT_CODES_HELP,
+    after_long_help = concat!(
+        "Examples:\n",
+        "  idm demo\n",
+        "  idm --sandbox jumpcloud users list\n",
+        "  idm umapi apply actions.json --report report.json\n\n",
+        "Exit codes:\n",
+        "  0  success\n",
+        "  1  server or network error\n",
+        "  2  usage error (bad flag, argument, input file or config)\n",
+        "  3  authentication: missing credentials, or refused (HTTP 401/403)\n",
+        "  4  not found (HTTP 404, or no such user)\n",
+        "  5  partial failure: some UMAPI actions failed (see the report)\n",
+        "  6  rate limited after every retry"
+    )
+)]
 struct Cli {
-    /// More logging on stderr (-v: requests and retries, -vv: everything).
-    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
-    verbose: u8,
+    #[command(flatten)]
+    global: GlobalOpts,
 
     #[command(subcommand)]
     command: Command,
@@ -22,19 +53,38 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Start an embedded sandbox and walk through what idm does, step by step.
-    ///
-    /// Example: idm demo
+    #[command(after_help = "Example:\n  idm demo")]
     Demo,
+    /// JumpCloud API v1 and v2: users, systems, groups, and any operation by id.
+    #[command(
+        visible_alias = "jc",
+        after_help = "Example:\n  idm jumpcloud users list --filter email:\\$eq:jdoe@example.com"
+    )]
+    Jumpcloud(jumpcloud_cmd::JumpcloudArgs),
+    /// Adobe User Management API: users, groups, and batched actions.
+    #[command(after_help = "Example:\n  idm umapi users list --group \"Design Team\"")]
+    Umapi(umapi_cmd::UmapiArgs),
     /// Run the local sandbox of both APIs.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = "Example:\n  idm sandbox serve --users 5000")]
     Sandbox(sandbox_cmd::SandboxCommand),
+    /// Show the settings in use and where each comes from (secrets masked).
+    #[command(after_help = "Example:\n  idm config --profile work")]
+    Config,
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Example:\n  idm completions bash > ~/.local/share/bash-completion/completions/idm"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 fn init_logging(verbose: u8) {
     let level = match verbose {
         0 => "warn",
-        1 => "info,idm_http=debug,umapi=debug",
-        _ => "debug",
+        1 => "info,idm=debug,idm_http=debug,umapi=debug,jumpcloud=debug",
+        _ => "debug,hyper=info,hyper_util=info,h2=info,rustls=info",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("IDM_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
@@ -44,9 +94,24 @@ fn init_logging(verbose: u8) {
         .init();
 }
 
+/// A panic is a bug: one line on stderr, never a backtrace, exit code 1.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown".into());
+        eprintln!("error: internal error in idm ({msg}); please report it");
+        std::process::exit(i32::from(errors::exit::GENERAL));
+    }));
+}
+
 fn main() -> ExitCode {
+    install_panic_hook();
     let cli = Cli::parse();
-    init_logging(cli.verbose);
+    init_logging(cli.global.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -54,55 +119,85 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(1);
+            return ExitCode::from(errors::exit::GENERAL);
         }
     };
-    let result = runtime.block_on(async {
-        match cli.command {
-            Command::Demo => demo::run().await,
-            Command::Sandbox(cmd) => sandbox_cmd::run(cmd).await,
-        }
-    });
-    match result {
+    match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            if !e.is_silent() {
+                eprintln!("error: {e}");
+            }
             ExitCode::from(e.exit_code())
         }
     }
 }
 
-/// A command's failure: the message and the exit code.
-#[derive(Debug)]
-pub struct CliError {
-    message: String,
-    code: u8,
-}
-
-impl CliError {
-    /// Bad arguments (exit code 2).
-    pub fn usage(message: impl Into<String>) -> Self {
-        CliError {
-            message: message.into(),
-            code: 2,
+async fn run(cli: Cli) -> CliResult {
+    match cli.command {
+        Command::Demo => demo::run().await,
+        Command::Sandbox(cmd) => sandbox_cmd::run(cmd).await,
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "idm", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Config => {
+            let ctx = Ctx::new(&cli.global).await?;
+            let result = config_cmd::run(&ctx);
+            ctx.finish().await;
+            result
+        }
+        Command::Jumpcloud(args) => {
+            let mut global = cli.global;
+            if let Some(org) = args.org_id.clone() {
+                global.creds.jumpcloud_org_id = Some(org);
+            }
+            let ctx = Ctx::new(&global).await?;
+            let result = jumpcloud_cmd::run(&ctx, args).await;
+            ctx.finish().await;
+            result
+        }
+        Command::Umapi(args) => {
+            let mut global = cli.global;
+            if let Some(org) = args.org_id.clone() {
+                global.creds.umapi_org_id = Some(org);
+            }
+            let ctx = Ctx::new(&global).await?;
+            let result = umapi_cmd::run(&ctx, args).await;
+            ctx.finish().await;
+            result
         }
     }
-
-    /// Anything else (exit code 1).
-    pub fn failure(message: impl Into<String>) -> Self {
-        CliError {
-            message: message.into(),
-            code: 1,
-        }
-    }
-
-    fn exit_code(&self) -> u8 {
-        self.code
-    }
 }
 
-impl std::fmt::Display for CliError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cli_definition_is_valid() {
+        Cli::command().debug_assert();
+    }
+
+    /// Every subcommand, at every level, shows an example in its help.
+    #[test]
+    fn every_subcommand_has_an_example() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for sub in cmd.get_subcommands() {
+                let name = format!("{path} {}", sub.get_name());
+                let help = sub
+                    .get_after_help()
+                    .map(|h| h.to_string())
+                    .unwrap_or_default();
+                if !help.contains("idm ") {
+                    missing.push(name.clone());
+                }
+                walk(sub, &name, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "idm", &mut missing);
+        assert!(missing.is_empty(), "no example in: {missing:?}");
     }
 }

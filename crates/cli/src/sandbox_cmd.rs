@@ -10,8 +10,8 @@ use crate::CliError;
 #[derive(Debug, Subcommand)]
 pub enum SandboxCommand {
     /// Serve the sandbox until killed; prints one JSON line with URLs and credentials when ready.
-    ///
-    /// Example: idm sandbox serve --users 5000 --throttle on --time-scale 60
+    #[command(after_help = "Examples:\n  idm sandbox serve\n  \
+        idm sandbox serve --users 5000 --throttle on --time-scale 60 --faults \"umapi.action:429:count=3\"")]
     Serve(ServeArgs),
 }
 

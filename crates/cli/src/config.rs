@@ -1,0 +1,485 @@
+//! Settings: credentials and endpoints from flags, environment variables or a profile of the
+//! config file, each value remembering where it came from (for `idm config`).
+//!
+//! Precedence: flag > environment variable > profile > built-in default.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use clap::Args;
+use serde::Deserialize;
+
+use crate::errors::{CliError, CliResult};
+
+/// One setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(clippy::enum_variant_names)] // "JumpcloudApiKey" names the setting, not the enum.
+pub enum Key {
+    /// JumpCloud API key.
+    JumpcloudApiKey,
+    /// JumpCloud organisation id (`x-org-id`).
+    JumpcloudOrgId,
+    /// JumpCloud console root.
+    JumpcloudBaseUrl,
+    /// UMAPI organisation id.
+    UmapiOrgId,
+    /// UMAPI OAuth client id.
+    UmapiClientId,
+    /// UMAPI OAuth client secret.
+    UmapiClientSecret,
+    /// UMAPI endpoint.
+    UmapiEndpoint,
+    /// Adobe IMS base URL.
+    UmapiImsUrl,
+    /// Extra root certificates (PEM).
+    CaFile,
+}
+
+impl Key {
+    /// Every key, in display order.
+    pub const ALL: [Key; 9] = [
+        Key::JumpcloudApiKey,
+        Key::JumpcloudOrgId,
+        Key::JumpcloudBaseUrl,
+        Key::UmapiOrgId,
+        Key::UmapiClientId,
+        Key::UmapiClientSecret,
+        Key::UmapiEndpoint,
+        Key::UmapiImsUrl,
+        Key::CaFile,
+    ];
+
+    /// The name in the config file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Key::JumpcloudApiKey => "jumpcloud_api_key",
+            Key::JumpcloudOrgId => "jumpcloud_org_id",
+            Key::JumpcloudBaseUrl => "jumpcloud_base_url",
+            Key::UmapiOrgId => "umapi_org_id",
+            Key::UmapiClientId => "umapi_client_id",
+            Key::UmapiClientSecret => "umapi_client_secret",
+            Key::UmapiEndpoint => "umapi_endpoint",
+            Key::UmapiImsUrl => "umapi_ims_url",
+            Key::CaFile => "ca_file",
+        }
+    }
+
+    /// The environment variable (DESIGN.md's contract).
+    pub fn env(self) -> &'static str {
+        match self {
+            Key::JumpcloudApiKey => "JUMPCLOUD_API_KEY",
+            Key::JumpcloudOrgId => "JUMPCLOUD_ORG_ID",
+            Key::JumpcloudBaseUrl => "JUMPCLOUD_BASE_URL",
+            Key::UmapiOrgId => "UMAPI_ORG_ID",
+            Key::UmapiClientId => "UMAPI_CLIENT_ID",
+            Key::UmapiClientSecret => "UMAPI_CLIENT_SECRET",
+            Key::UmapiEndpoint => "UMAPI_ENDPOINT",
+            Key::UmapiImsUrl => "UMAPI_IMS_URL",
+            Key::CaFile => "IDM_CA_FILE",
+        }
+    }
+
+    /// The command-line flag.
+    pub fn flag(self) -> String {
+        format!("--{}", self.name().replace('_', "-"))
+    }
+
+    /// Whether the value is masked when shown.
+    pub fn is_secret(self) -> bool {
+        matches!(self, Key::JumpcloudApiKey | Key::UmapiClientSecret)
+    }
+
+    /// The built-in default, if any.
+    pub fn default_value(self) -> Option<&'static str> {
+        match self {
+            Key::JumpcloudBaseUrl => Some(jumpcloud::Region::Us.base_url()),
+            Key::UmapiEndpoint => Some(umapi::DEFAULT_ENDPOINT),
+            Key::UmapiImsUrl => Some("https://ims-na1.adobelogin.com"),
+            _ => None,
+        }
+    }
+}
+
+/// Credential and endpoint flags, accepted by every command.
+#[derive(Debug, Default, Clone, Args)]
+pub struct CredFlags {
+    /// JumpCloud API key [env: JUMPCLOUD_API_KEY] (prefer the variable or a profile: flags show in `ps`).
+    #[arg(
+        long,
+        global = true,
+        value_name = "KEY",
+        help_heading = "Credentials",
+        hide_short_help = true
+    )]
+    pub jumpcloud_api_key: Option<String>,
+    /// JumpCloud organisation id, for multi-tenant admins [env: JUMPCLOUD_ORG_ID].
+    #[arg(
+        long,
+        global = true,
+        value_name = "ID",
+        help_heading = "Credentials",
+        hide_short_help = true
+    )]
+    pub jumpcloud_org_id: Option<String>,
+    /// JumpCloud console root, e.g. https://console.eu.jumpcloud.com [env: JUMPCLOUD_BASE_URL].
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        help_heading = "Credentials",
+        hide_short_help = true
+    )]
+    pub jumpcloud_base_url: Option<String>,
+    /// UMAPI organisation id (…@AdobeOrg) [env: UMAPI_ORG_ID].
+    #[arg(
+        long,
+        global = true,
+        value_name = "ID",
+        help_heading = "Credentials",
+        hide_short_help = true
+    )]
+    pub umapi_org_id: Option<String>,
+    /// UMAPI OAuth client id [env: UMAPI_CLIENT_ID].
+    #[arg(
+        long,
+        global = true,
+        value_name = "ID",
+        help_heading = "Credentials",
+        hide_short_help = true
+    )]
+    pub umapi_client_id: Option<String>,
+    /// UMAPI OAuth client secret [env: UMAPI_CLIENT_SECRET].
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECRET",
+        help_heading = "Credentials",
+        hide_short_help = true
+    )]
+    pub umapi_client_secret: Option<String>,
+    /// UMAPI endpoint [env: UMAPI_ENDPOINT].
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        help_heading = "Credentials",
+        hide_short_help = true
+    )]
+    pub umapi_endpoint: Option<String>,
+    /// Adobe IMS base URL [env: UMAPI_IMS_URL].
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        help_heading = "Credentials",
+        hide_short_help = true
+    )]
+    pub umapi_ims_url: Option<String>,
+    /// Extra root certificates, PEM [env: IDM_CA_FILE].
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        help_heading = "Credentials",
+        hide_short_help = true
+    )]
+    pub ca_file: Option<String>,
+}
+
+impl CredFlags {
+    fn get(&self, key: Key) -> Option<&String> {
+        match key {
+            Key::JumpcloudApiKey => self.jumpcloud_api_key.as_ref(),
+            Key::JumpcloudOrgId => self.jumpcloud_org_id.as_ref(),
+            Key::JumpcloudBaseUrl => self.jumpcloud_base_url.as_ref(),
+            Key::UmapiOrgId => self.umapi_org_id.as_ref(),
+            Key::UmapiClientId => self.umapi_client_id.as_ref(),
+            Key::UmapiClientSecret => self.umapi_client_secret.as_ref(),
+            Key::UmapiEndpoint => self.umapi_endpoint.as_ref(),
+            Key::UmapiImsUrl => self.umapi_ims_url.as_ref(),
+            Key::CaFile => self.ca_file.as_ref(),
+        }
+    }
+}
+
+/// Where a value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A command-line flag.
+    Flag,
+    /// An environment variable.
+    Env,
+    /// A profile of the config file.
+    Profile(String),
+    /// The embedded sandbox (`--sandbox`).
+    Sandbox,
+    /// The built-in default.
+    Default,
+    /// Not set anywhere.
+    Unset,
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Flag => f.write_str("flag"),
+            Source::Env => f.write_str("env"),
+            Source::Profile(p) => write!(f, "profile {p}"),
+            Source::Sandbox => f.write_str("sandbox"),
+            Source::Default => f.write_str("default"),
+            Source::Unset => f.write_str("unset"),
+        }
+    }
+}
+
+/// The config file: `default_profile` and `[profiles.NAME]` tables.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    default_profile: Option<String>,
+    #[serde(default)]
+    profiles: BTreeMap<String, Profile>,
+}
+
+/// One profile. Its `Debug` is never printed (it holds secrets).
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Profile {
+    jumpcloud_api_key: Option<String>,
+    jumpcloud_org_id: Option<String>,
+    jumpcloud_base_url: Option<String>,
+    umapi_org_id: Option<String>,
+    umapi_client_id: Option<String>,
+    umapi_client_secret: Option<String>,
+    umapi_endpoint: Option<String>,
+    umapi_ims_url: Option<String>,
+    ca_file: Option<String>,
+}
+
+impl std::fmt::Debug for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Profile { .. }")
+    }
+}
+
+impl Profile {
+    fn get(&self, key: Key) -> Option<&String> {
+        match key {
+            Key::JumpcloudApiKey => self.jumpcloud_api_key.as_ref(),
+            Key::JumpcloudOrgId => self.jumpcloud_org_id.as_ref(),
+            Key::JumpcloudBaseUrl => self.jumpcloud_base_url.as_ref(),
+            Key::UmapiOrgId => self.umapi_org_id.as_ref(),
+            Key::UmapiClientId => self.umapi_client_id.as_ref(),
+            Key::UmapiClientSecret => self.umapi_client_secret.as_ref(),
+            Key::UmapiEndpoint => self.umapi_endpoint.as_ref(),
+            Key::UmapiImsUrl => self.umapi_ims_url.as_ref(),
+            Key::CaFile => self.ca_file.as_ref(),
+        }
+    }
+}
+
+/// The config file's path: `$IDM_CONFIG`, else `$XDG_CONFIG_HOME/idm/config.toml`, else
+/// `$HOME/.config/idm/config.toml`.
+pub fn config_path() -> Option<PathBuf> {
+    let var = |n: &str| std::env::var_os(n).filter(|v| !v.is_empty());
+    if let Some(p) = var("IDM_CONFIG") {
+        return Some(PathBuf::from(p));
+    }
+    let base = var("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(base.join("idm").join("config.toml"))
+}
+
+/// Every setting resolved, with its source.
+#[derive(Clone)]
+pub struct Settings {
+    values: Vec<(Key, Option<String>, Source)>,
+    /// The config file consulted (it may not exist).
+    pub file: Option<PathBuf>,
+    /// The profile used, if any.
+    pub profile: Option<String>,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("file", &self.file)
+            .field("profile", &self.profile)
+            .finish_non_exhaustive()
+    }
+}
+
+fn env_value(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn read_file(path: &PathBuf) -> CliResult<Option<ConfigFile>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(CliError::usage(format!(
+                "cannot read the config file {}: {e}",
+                path.display()
+            )));
+        }
+    };
+    toml::from_str(&text).map(Some).map_err(|e| {
+        // toml's message names the line and column; keep it on one line.
+        let msg = e.to_string().replace('\n', " ").replace("  ", " ");
+        CliError::usage(format!(
+            "config file {} is malformed: {}; fix it or point IDM_CONFIG elsewhere",
+            path.display(),
+            msg.trim()
+        ))
+    })
+}
+
+impl Settings {
+    /// Resolves every setting from the flags, the environment and the profile.
+    ///
+    /// The profile is `--profile`, else `IDM_PROFILE`, else the file's `default_profile`, else
+    /// `default` when the file has one. Naming a profile the file does not have is an error.
+    pub fn resolve(flags: &CredFlags, profile_flag: Option<&str>) -> CliResult<Settings> {
+        let file = config_path();
+        let parsed = match &file {
+            Some(p) => read_file(p)?,
+            None => None,
+        };
+        let asked = profile_flag
+            .map(str::to_owned)
+            .or_else(|| env_value("IDM_PROFILE"));
+        let config = parsed.unwrap_or_default();
+        let profile_name = match &asked {
+            Some(name) => {
+                if !config.profiles.contains_key(name) {
+                    let known: Vec<&str> = config.profiles.keys().map(String::as_str).collect();
+                    return Err(CliError::usage(format!(
+                        "no profile {name:?} in {}; known profiles: {}",
+                        file.as_ref()
+                            .map(|p| p.display().to_string())
+                            .unwrap_or_else(|| "the config file".into()),
+                        if known.is_empty() {
+                            "none".into()
+                        } else {
+                            known.join(", ")
+                        }
+                    )));
+                }
+                Some(name.clone())
+            }
+            None => match &config.default_profile {
+                Some(name) if config.profiles.contains_key(name) => Some(name.clone()),
+                Some(name) => {
+                    return Err(CliError::usage(format!(
+                        "default_profile {name:?} in {} names no [profiles.{name}] table",
+                        file.as_ref()
+                            .map(|p| p.display().to_string())
+                            .unwrap_or_default()
+                    )));
+                }
+                None => config
+                    .profiles
+                    .contains_key("default")
+                    .then(|| "default".to_owned()),
+            },
+        };
+        let profile = profile_name.as_ref().and_then(|n| config.profiles.get(n));
+        let values = Key::ALL
+            .iter()
+            .map(|&key| {
+                if let Some(v) = flags.get(key).filter(|v| !v.trim().is_empty()) {
+                    (key, Some(v.clone()), Source::Flag)
+                } else if let Some(v) = env_value(key.env()) {
+                    (key, Some(v), Source::Env)
+                } else if let (Some(v), Some(name)) = (
+                    profile
+                        .and_then(|p| p.get(key))
+                        .filter(|v| !v.trim().is_empty()),
+                    &profile_name,
+                ) {
+                    (key, Some(v.clone()), Source::Profile(name.clone()))
+                } else if let Some(d) = key.default_value() {
+                    (key, Some(d.to_owned()), Source::Default)
+                } else {
+                    (key, None, Source::Unset)
+                }
+            })
+            .collect();
+        Ok(Settings {
+            values,
+            file,
+            profile: profile_name,
+        })
+    }
+
+    /// The value of a setting.
+    pub fn get(&self, key: Key) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .and_then(|(_, v, _)| v.as_deref())
+    }
+
+    /// Replaces a value (the embedded sandbox's URLs and demo credentials).
+    pub fn set(&mut self, key: Key, value: Option<String>, source: Source) {
+        for entry in &mut self.values {
+            if entry.0 == key {
+                entry.1 = value.clone();
+                entry.2 = source.clone();
+            }
+        }
+    }
+
+    /// Each setting as (name, shown value, source), secrets masked.
+    pub fn display_rows(&self) -> Vec<(Key, String, Source)> {
+        self.values
+            .iter()
+            .map(|(k, v, s)| {
+                let shown = match v {
+                    None => String::new(),
+                    Some(v) if k.is_secret() => mask(v),
+                    Some(v) => v.clone(),
+                };
+                (*k, shown, s.clone())
+            })
+            .collect()
+    }
+}
+
+/// Shows only the last four characters of a long secret (`****abcd`), nothing of a short one.
+pub fn mask(secret: &str) -> String {
+    let n = secret.chars().count();
+    if n <= 8 {
+        "****".to_owned()
+    } else {
+        let tail: String = secret.chars().skip(n - 4).collect();
+        format!("****{tail}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_secrets() {
+        assert_eq!(mask("short"), "****");
+        assert_eq!(mask("0123456789abcdef"), "****cdef");
+    }
+
+    #[test]
+    fn flags_are_named_after_keys() {
+        assert_eq!(Key::UmapiClientSecret.flag(), "--umapi-client-secret");
+        assert_eq!(Key::CaFile.env(), "IDM_CA_FILE");
+    }
+
+    #[test]
+    fn config_file_rejects_unknown_keys_with_a_line() {
+        let err = toml::from_str::<ConfigFile>("[profiles.a]\njumpcloud_api_kee = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2"), "{err}");
+    }
+}

@@ -1,0 +1,183 @@
+//! What every command gets: the resolved settings, the output format, and the clients (talking
+//! to the configured services, or to an embedded sandbox with `--sandbox`).
+
+use idm_sandbox::{Sandbox, SandboxConfig};
+
+use crate::config::{CredFlags, Key, Settings, Source};
+use crate::errors::{CliError, CliResult};
+use crate::output::{self, Format};
+
+/// Options given before or after any subcommand.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GlobalOpts {
+    /// Output format [default: table on a terminal; ndjson for listings and json otherwise when piped].
+    #[arg(short, long, global = true, value_enum, value_name = "FORMAT")]
+    pub output: Option<Format>,
+    /// Run against an embedded sandbox with demo data (no credentials needed).
+    #[arg(long, global = true)]
+    pub sandbox: bool,
+    /// The profile of the config file to use [env: IDM_PROFILE].
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// More logging on stderr (-v: requests and retries, -vv: everything); secrets never shown.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(flatten)]
+    pub creds: CredFlags,
+}
+
+/// A command's environment.
+pub struct Ctx {
+    /// The resolved settings.
+    pub settings: Settings,
+    output: Option<Format>,
+    sandbox: Option<Sandbox>,
+}
+
+impl Ctx {
+    /// Resolves the settings and, with `--sandbox`, starts the embedded sandbox and points
+    /// every setting at it.
+    pub async fn new(global: &GlobalOpts) -> CliResult<Ctx> {
+        let mut settings = Settings::resolve(&global.creds, global.profile.as_deref())?;
+        let sandbox = if global.sandbox {
+            let sandbox = Sandbox::start(SandboxConfig::default())
+                .await
+                .map_err(|e| {
+                    CliError::failure(format!("cannot start the embedded sandbox: {e}"))
+                })?;
+            let jc = sandbox.jumpcloud_info();
+            let um = sandbox.umapi_info();
+            let s = |v: String| (Some(v), Source::Sandbox);
+            for (key, (value, source)) in [
+                (Key::JumpcloudApiKey, s(jc.api_key)),
+                (Key::JumpcloudOrgId, (None, Source::Unset)),
+                (Key::JumpcloudBaseUrl, s(sandbox.base_url())),
+                (Key::UmapiOrgId, s(um.org_id)),
+                (Key::UmapiClientId, s(um.client_id)),
+                (Key::UmapiClientSecret, s(um.client_secret)),
+                (Key::UmapiEndpoint, s(um.endpoint)),
+                (Key::UmapiImsUrl, s(um.ims)),
+                (Key::CaFile, (None, Source::Unset)),
+            ] {
+                settings.set(key, value, source);
+            }
+            tracing::info!(base_url = %sandbox.base_url(), "embedded sandbox started");
+            Some(sandbox)
+        } else {
+            None
+        };
+        Ok(Ctx {
+            settings,
+            output: global.output,
+            sandbox,
+        })
+    }
+
+    /// The output format for a listing (`true`) or a single object.
+    pub fn format(&self, listing: bool) -> Format {
+        output::choose(self.output, listing)
+    }
+
+    /// The format the user asked for, if any.
+    pub fn format_flag(&self) -> Option<Format> {
+        self.output
+    }
+
+    /// Stops the embedded sandbox, if any.
+    pub async fn finish(self) {
+        if let Some(s) = self.sandbox {
+            s.shutdown().await;
+        }
+    }
+
+    fn http_config(&self, umapi: bool) -> idm_http_config::HttpConfig {
+        let mut http = idm_http_config::HttpConfig::default();
+        if umapi {
+            // UMAPI's actions are safe to resend (the client's own default).
+            http = http.retry(idm_http_config::RetryPolicy::default().retry_non_idempotent(true));
+        }
+        if let Some(ca) = self.settings.get(Key::CaFile) {
+            http = http.ca_file(ca);
+        }
+        http
+    }
+
+    /// A JumpCloud client. Without an API key it is an auth error, unless `signed` (System
+    /// Context Authorization signs instead).
+    pub fn jumpcloud(
+        &self,
+        signed: Option<jumpcloud::SystemContext>,
+    ) -> CliResult<jumpcloud::Client> {
+        let key = self.settings.get(Key::JumpcloudApiKey);
+        if key.is_none() && signed.is_none() {
+            return Err(missing(&self.settings, &[Key::JumpcloudApiKey]));
+        }
+        let mut b = jumpcloud::Client::builder().http_config(self.http_config(false));
+        if let Some(url) = self.settings.get(Key::JumpcloudBaseUrl) {
+            b = b.base_url(url);
+        }
+        if let (Some(k), None) = (key, &signed) {
+            b = b.api_key(k);
+        }
+        if let Some(org) = self.settings.get(Key::JumpcloudOrgId) {
+            b = b.org_id(org);
+        }
+        if let Some(ctx) = signed {
+            b = b.system_context(ctx);
+        }
+        Ok(b.build()?)
+    }
+
+    /// A UMAPI client; `test_mode` validates actions without changing anything.
+    pub fn umapi(&self, test_mode: bool) -> CliResult<umapi::Client> {
+        let needed = [Key::UmapiOrgId, Key::UmapiClientId, Key::UmapiClientSecret];
+        let missing_keys: Vec<Key> = needed
+            .iter()
+            .copied()
+            .filter(|k| self.settings.get(*k).is_none())
+            .collect();
+        if !missing_keys.is_empty() {
+            return Err(missing(&self.settings, &missing_keys));
+        }
+        let get = |k| self.settings.get(k).unwrap_or_default();
+        let mut b = umapi::Client::builder()
+            .org_id(get(Key::UmapiOrgId))
+            .oauth(get(Key::UmapiClientId), get(Key::UmapiClientSecret))
+            .http_config(self.http_config(true))
+            .test_mode(test_mode);
+        if let Some(e) = self.settings.get(Key::UmapiEndpoint) {
+            b = b.endpoint(e);
+        }
+        if let Some(i) = self.settings.get(Key::UmapiImsUrl) {
+            b = b.ims_url(i);
+        }
+        if self.sandbox.is_some() {
+            // The embedded sandbox does not throttle; no need to pace requests.
+            b = b.rate_limits(umapi::RateLimits::unlimited());
+        }
+        Ok(b.build()?)
+    }
+}
+
+/// The HTTP settings types, reached through the client crates (no direct dependency).
+mod idm_http_config {
+    pub use jumpcloud::{HttpConfig, RetryPolicy};
+}
+
+/// The auth error for missing settings, naming every way to set them.
+fn missing(settings: &Settings, keys: &[Key]) -> CliError {
+    let names: Vec<String> = keys
+        .iter()
+        .map(|k| format!("{} ({})", k.env(), k.flag()))
+        .collect();
+    let file = settings
+        .file
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "the config file".into());
+    CliError::auth(format!(
+        "missing credentials: set {} or put {} in a profile of {file}; or try --sandbox",
+        names.join(", "),
+        keys.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
+    ))
+}

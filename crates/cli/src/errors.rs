@@ -1,0 +1,139 @@
+//! The one error type of the CLI: a message for stderr and the exit code scripts rely on.
+
+use std::fmt;
+
+/// Exit codes (documented in `idm --help` and the crate README).
+pub mod exit {
+    /// Everything worked.
+    pub const OK: u8 = 0;
+    /// A server error, a network failure, or anything not covered below.
+    pub const GENERAL: u8 = 1;
+    /// Bad flags or arguments, malformed input files or config (clap uses 2 as well).
+    pub const USAGE: u8 = 2;
+    /// Missing credentials, or the server refused them (401/403).
+    pub const AUTH: u8 = 3;
+    /// The object does not exist (404, or no such UMAPI user).
+    pub const NOT_FOUND: u8 = 4;
+    /// Some UMAPI actions failed (the report says which).
+    pub const PARTIAL: u8 = 5;
+    /// Still rate limited after every retry.
+    pub const RATE_LIMITED: u8 = 6;
+}
+
+/// The text of `idm --help`'s exit code section.
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  success
+  1  server or network error
+  2  usage error (bad flag, argument, input file or config)
+  3  authentication: missing credentials, or refused (HTTP 401/403)
+  4  not found (HTTP 404, or no such user)
+  5  partial failure: some UMAPI actions failed (see the report)
+  6  rate limited after every retry";
+
+/// A command's failure: the message and the exit code.
+#[derive(Debug)]
+pub struct CliError {
+    message: String,
+    code: u8,
+}
+
+impl CliError {
+    /// A failure with an explicit exit code.
+    pub fn new(code: u8, message: impl Into<String>) -> Self {
+        CliError {
+            message: message.into(),
+            code,
+        }
+    }
+
+    /// Bad arguments or input (exit code 2).
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::new(exit::USAGE, message)
+    }
+
+    /// Anything else (exit code 1).
+    pub fn failure(message: impl Into<String>) -> Self {
+        Self::new(exit::GENERAL, message)
+    }
+
+    /// Missing or refused credentials (exit code 3).
+    pub fn auth(message: impl Into<String>) -> Self {
+        Self::new(exit::AUTH, message)
+    }
+
+    /// No such object (exit code 4).
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(exit::NOT_FOUND, message)
+    }
+
+    /// The exit code.
+    pub fn exit_code(&self) -> u8 {
+        self.code
+    }
+
+    /// A stdout write failure: a closed pipe (`idm ... | head`) is not an error.
+    pub fn io(e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Self::new(exit::OK, "")
+        } else {
+            Self::failure(format!("cannot write the output: {e}"))
+        }
+    }
+
+    /// True when nothing should be printed (a closed output pipe).
+    pub fn is_silent(&self) -> bool {
+        self.message.is_empty()
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// The exit code for an HTTP status.
+fn code_for_status(status: u16) -> u8 {
+    match status {
+        401 | 403 => exit::AUTH,
+        404 => exit::NOT_FOUND,
+        429 => exit::RATE_LIMITED,
+        _ => exit::GENERAL,
+    }
+}
+
+impl From<jumpcloud::Error> for CliError {
+    fn from(e: jumpcloud::Error) -> Self {
+        let code = match &e {
+            jumpcloud::Error::Api(api) => code_for_status(api.status),
+            jumpcloud::Error::Argument(_) | jumpcloud::Error::Config(_) => exit::USAGE,
+            _ => exit::GENERAL,
+        };
+        CliError::new(code, e.to_string())
+    }
+}
+
+impl From<umapi::Error> for CliError {
+    fn from(e: umapi::Error) -> Self {
+        let code = match &e {
+            umapi::Error::Auth { .. } => exit::AUTH,
+            umapi::Error::Api { status, .. } | umapi::Error::Unavailable { status, .. } => {
+                code_for_status(*status)
+            }
+            umapi::Error::Argument(_) | umapi::Error::Config(_) => exit::USAGE,
+            umapi::Error::Batch(_) => exit::PARTIAL,
+            _ => exit::GENERAL,
+        };
+        CliError::new(code, e.to_string())
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        CliError::io(e)
+    }
+}
+
+/// Result alias of the CLI.
+pub type CliResult<T = ()> = Result<T, CliError>;

@@ -1,0 +1,228 @@
+//! `idm jumpcloud operations` and `idm jumpcloud call`: the whole catalog, by operation id.
+
+use clap::Args;
+use jumpcloud::catalog::{self, BodyKind, Operation};
+use serde_json::{Value, json};
+
+use super::read_body;
+use crate::context::Ctx;
+use crate::errors::{CliError, CliResult};
+use crate::listing::{LimitOpts, print_stream_as};
+use crate::output::{self, Format, ListWriter, columns};
+
+/// `idm jumpcloud operations`.
+#[derive(Debug, Args)]
+pub struct OperationsArgs {
+    /// Print JSON (the same as --output json): operation_id, method, path, api.
+    #[arg(long)]
+    json: bool,
+    /// Only operations of this API version.
+    #[arg(long, value_parser = ["v1", "v2"])]
+    api: Option<String>,
+    /// Only operations whose id, path or summary contains this text (case-insensitive).
+    #[arg(long, value_name = "TEXT")]
+    search: Option<String>,
+}
+
+/// Lists the catalog.
+pub fn operations(ctx: &Ctx, a: OperationsArgs) -> CliResult {
+    let format = if a.json {
+        Format::Json
+    } else {
+        ctx.format(true)
+    };
+    let needle = a.search.as_deref().map(str::to_lowercase);
+    let mut w = ListWriter::stdout(
+        format,
+        Some(columns(&["operation_id", "method", "api", "path"])),
+    );
+    for op in catalog::operations() {
+        if a.api.as_deref().is_some_and(|v| v != op.api.as_str()) {
+            continue;
+        }
+        if let Some(n) = &needle
+            && ![op.id, op.path, op.summary]
+                .iter()
+                .any(|s| s.to_lowercase().contains(n))
+        {
+            continue;
+        }
+        w.push(&json!({
+            "operation_id": op.id,
+            "method": op.method,
+            "path": op.full_path(),
+            "api": op.api.as_str(),
+        }))?;
+    }
+    w.finish()
+}
+
+/// `idm jumpcloud call`.
+#[derive(Debug, Args)]
+pub struct CallArgs {
+    /// The operation id (see `idm jumpcloud operations`), e.g. systemusers_list or graph_systemMemberOf.
+    operation: String,
+    /// A parameter, NAME=VALUE (path, query or header; repeat for several).
+    #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
+    params: Vec<String>,
+    /// The JSON body: inline, @FILE, or @- for stdin.
+    #[arg(long, value_name = "JSON|@FILE")]
+    body: Option<String>,
+    /// For list operations: fetch every page (streamed) instead of one request.
+    #[arg(long)]
+    all: bool,
+}
+
+/// Names whose values are never logged.
+fn is_secret_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    ["key", "auth", "secret", "token", "password", "signature"]
+        .iter()
+        .any(|s| n.contains(s))
+}
+
+/// Ids similar to an unknown one, for the error message.
+fn suggestions(id: &str) -> Vec<&'static str> {
+    let needle = id.to_lowercase().replace(['_', '-'], "");
+    catalog::operations()
+        .filter(|op| {
+            let hay = op.id.to_lowercase().replace('_', "");
+            hay.contains(&needle) || (needle.len() > 6 && needle.contains(&hay))
+        })
+        .map(|op| op.id)
+        .take(5)
+        .collect()
+}
+
+fn find(id: &str) -> CliResult<&'static Operation> {
+    catalog::find(id).ok_or_else(|| {
+        let similar = suggestions(id);
+        CliError::usage(format!(
+            "unknown operation {id:?}{}; `idm jumpcloud operations` lists all {}",
+            if similar.is_empty() {
+                String::new()
+            } else {
+                format!(" (did you mean {}?)", similar.join(", "))
+            },
+            catalog::operations().count()
+        ))
+    })
+}
+
+/// Calls one operation and prints the answer (JSON unless --output says otherwise).
+pub async fn call(ctx: &Ctx, a: CallArgs) -> CliResult {
+    let op = find(&a.operation)?;
+    let mut params = Vec::new();
+    for p in &a.params {
+        let (name, value) = p
+            .split_once('=')
+            .ok_or_else(|| CliError::usage(format!("--param {p:?}: expected NAME=VALUE")))?;
+        if name.is_empty() {
+            return Err(CliError::usage(format!("--param {p:?}: the name is empty")));
+        }
+        params.push((name.to_owned(), value.to_owned()));
+    }
+    let body = match (&a.body, op.body) {
+        (Some(_), BodyKind::None) => {
+            return Err(CliError::usage(format!(
+                "{} takes no body; drop --body",
+                op.id
+            )));
+        }
+        (Some(_), BodyKind::Multipart { .. }) => {
+            return Err(CliError::usage(format!(
+                "{} takes a multipart (file upload) body, which `idm jumpcloud call` cannot send; \
+                 use the jumpcloud library",
+                op.id
+            )));
+        }
+        (Some(b), BodyKind::Json { .. }) => Some(read_body(b)?),
+        (None, BodyKind::Json { required: true } | BodyKind::Multipart { required: true }) => {
+            return Err(CliError::usage(format!(
+                "{} needs a body: pass --body JSON",
+                op.id
+            )));
+        }
+        (None, _) => None,
+    };
+    if a.all && op.paging.is_none() {
+        return Err(CliError::usage(format!(
+            "{} is not a paged list operation; drop --all",
+            op.id
+        )));
+    }
+    // A path parameter missing is a usage error before anything is sent.
+    for p in op
+        .params
+        .iter()
+        .filter(|p| p.location == catalog::Location::Path)
+    {
+        if !params.iter().any(|(n, _)| n == p.name) {
+            return Err(CliError::usage(format!(
+                "{} needs --param {}=VALUE (its path is {})",
+                op.id,
+                p.name,
+                op.full_path()
+            )));
+        }
+    }
+    let jc = ctx.jumpcloud(None)?;
+    let mut req = jc.request(op);
+    for (name, value) in &params {
+        req.param(name, value.clone())?;
+    }
+    if let Some(b) = &body {
+        req.json_body(b);
+    }
+    let shown: Vec<String> = params
+        .iter()
+        .map(|(n, v)| {
+            if is_secret_name(n) {
+                format!("{n}=<redacted>")
+            } else {
+                format!("{n}={v}")
+            }
+        })
+        .collect();
+    tracing::info!(
+        operation = op.id,
+        "{} {} {}",
+        op.method,
+        op.full_path(),
+        shown.join(" ")
+    );
+    let format = ctx.format_flag().unwrap_or(Format::Json);
+    if a.all {
+        let stream = req.stream::<Value>();
+        return print_stream_as(format, stream, None, &LimitOpts::everything(), "items").await;
+    }
+    let value = req.send_value().await?;
+    match (&value, format) {
+        (Value::Array(items), Format::Table | Format::Csv | Format::Ndjson) => {
+            let mut w = ListWriter::stdout(format, None);
+            for item in items {
+                w.push(item)?;
+            }
+            w.finish()
+        }
+        _ => output::print_one(format, &value, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_similar_ids() {
+        assert!(suggestions("systemusers").contains(&"systemusers_list"));
+        assert!(suggestions("zzzz").is_empty());
+    }
+
+    #[test]
+    fn secret_names_are_recognised() {
+        assert!(is_secret_name("Authorization"));
+        assert!(is_secret_name("x-api-key"));
+        assert!(!is_secret_name("limit"));
+    }
+}

@@ -1,0 +1,185 @@
+//! `idm umapi groups` (listing) and `idm umapi user-groups` (group actions).
+
+use clap::Subcommand;
+use umapi::{GroupAction, IfAlreadyExists};
+
+use super::{ActionOpts, execute_one};
+use crate::context::Ctx;
+use crate::errors::CliResult;
+use crate::listing::{LimitOpts, print_stream};
+use crate::output::columns;
+
+const COLUMNS: &[&str] = &[
+    "groupName",
+    "type",
+    "memberCount",
+    "productName",
+    "licenseQuota",
+];
+
+#[derive(Debug, Subcommand)]
+pub enum GroupsCmd {
+    /// List every group: user groups, product profiles and admin groups.
+    #[command(after_help = "Example:\n  idm umapi groups list --all")]
+    List {
+        #[command(flatten)]
+        limit: LimitOpts,
+    },
+}
+
+pub async fn run(ctx: &Ctx, cmd: GroupsCmd) -> CliResult {
+    match cmd {
+        GroupsCmd::List { limit } => {
+            let client = ctx.umapi(false)?;
+            let q = client.groups();
+            print_stream(ctx, q.stream(), Some(columns(COLUMNS)), &limit, "groups").await
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserGroupsCmd {
+    /// Create a user group.
+    #[command(
+        after_help = "Example:\n  idm umapi user-groups create \"Design Team\" --description \"Designers\""
+    )]
+    Create {
+        /// The group name.
+        name: String,
+        /// A description.
+        #[arg(long)]
+        description: Option<String>,
+        /// When the group exists already: update its description instead of failing.
+        #[arg(long)]
+        update_existing: bool,
+        #[command(flatten)]
+        opts: ActionOpts,
+    },
+    /// Rename a user group or change its description.
+    #[command(
+        after_help = "Example:\n  idm umapi user-groups update \"Design Team\" --new-name \"Design\""
+    )]
+    Update {
+        /// The group name.
+        name: String,
+        /// The new name.
+        #[arg(long, required_unless_present = "description")]
+        new_name: Option<String>,
+        /// The new description.
+        #[arg(long)]
+        description: Option<String>,
+        #[command(flatten)]
+        opts: ActionOpts,
+    },
+    /// Delete a user group.
+    #[command(after_help = "Example:\n  idm umapi user-groups delete \"Old Team\"")]
+    Delete {
+        /// The group name.
+        name: String,
+        #[command(flatten)]
+        opts: ActionOpts,
+    },
+    /// Add users (emails) to a user group.
+    #[command(
+        after_help = "Example:\n  idm umapi user-groups add-users \"Design Team\" jdoe@example.com asmith@example.com"
+    )]
+    AddUsers {
+        /// The group name.
+        name: String,
+        /// The users' emails.
+        #[arg(required = true)]
+        users: Vec<String>,
+        #[command(flatten)]
+        opts: ActionOpts,
+    },
+    /// Remove users from a user group.
+    #[command(
+        after_help = "Example:\n  idm umapi user-groups remove-users \"Design Team\" jdoe@example.com"
+    )]
+    RemoveUsers {
+        /// The group name.
+        name: String,
+        /// The users' emails.
+        #[arg(required = true)]
+        users: Vec<String>,
+        #[command(flatten)]
+        opts: ActionOpts,
+    },
+    /// Give a user group's members product profiles.
+    #[command(
+        after_help = "Example:\n  idm umapi user-groups add-products \"Design Team\" \"All Apps - Default\""
+    )]
+    AddProducts {
+        /// The group name.
+        name: String,
+        /// The product profiles.
+        #[arg(required = true)]
+        profiles: Vec<String>,
+        #[command(flatten)]
+        opts: ActionOpts,
+    },
+    /// Take product profiles away from a user group.
+    #[command(
+        after_help = "Example:\n  idm umapi user-groups remove-products \"Design Team\" \"All Apps - Default\""
+    )]
+    RemoveProducts {
+        /// The group name.
+        name: String,
+        /// The product profiles.
+        #[arg(required = true)]
+        profiles: Vec<String>,
+        #[command(flatten)]
+        opts: ActionOpts,
+    },
+}
+
+pub async fn run_user_groups(ctx: &Ctx, cmd: UserGroupsCmd) -> CliResult {
+    let (action, opts) = match cmd {
+        UserGroupsCmd::Create {
+            name,
+            description,
+            update_existing,
+            opts,
+        } => {
+            let conflict = if update_existing {
+                IfAlreadyExists::Update
+            } else {
+                IfAlreadyExists::Error
+            };
+            (
+                GroupAction::new(name)?.create(description.as_deref(), conflict)?,
+                opts,
+            )
+        }
+        UserGroupsCmd::Update {
+            name,
+            new_name,
+            description,
+            opts,
+        } => (
+            GroupAction::new(name)?.update(new_name.as_deref(), description.as_deref())?,
+            opts,
+        ),
+        UserGroupsCmd::Delete { name, opts } => (GroupAction::new(name)?.delete()?, opts),
+        UserGroupsCmd::AddUsers { name, users, opts } => {
+            (GroupAction::new(name)?.add_users(users)?, opts)
+        }
+        UserGroupsCmd::RemoveUsers { name, users, opts } => {
+            (GroupAction::new(name)?.remove_users(users)?, opts)
+        }
+        UserGroupsCmd::AddProducts {
+            name,
+            profiles,
+            opts,
+        } => (GroupAction::new(name)?.add_to_products(profiles)?, opts),
+        UserGroupsCmd::RemoveProducts {
+            name,
+            profiles,
+            opts,
+        } => (
+            GroupAction::new(name)?.remove_from_products(profiles)?,
+            opts,
+        ),
+    };
+    execute_one(ctx, action, opts).await
+}
