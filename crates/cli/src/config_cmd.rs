@@ -40,7 +40,7 @@ pub fn run(ctx: &Ctx) -> CliResult {
         println!("profile:     {}", s.profile.as_deref().unwrap_or("(none)"));
         println!();
     }
-    let mut w = ListWriter::stdout(format, Some(columns(&["key", "value", "source", "env"])));
+    let mut w = ListWriter::stdout(format, Some(columns(&["key", "source", "env", "value"])));
     for r in &rows {
         w.push(r)?;
     }

@@ -12,7 +12,7 @@ use crate::errors::{CliError, CliResult};
 
 /// Rows a table looks at to size its columns.
 pub const TABLE_WINDOW: usize = 100;
-/// The widest a table column gets; longer cells are cut with `…`.
+/// The widest a table column gets (but the last); longer cells are cut with `…`.
 pub const MAX_WIDTH: usize = 48;
 
 /// An output format.
@@ -237,10 +237,11 @@ impl ListWriter {
         let mut line = String::new();
         let last = row.len().saturating_sub(1);
         for (i, (c, w)) in row.iter().zip(&widths).enumerate() {
-            let text = fit(c, *w);
             if i == last {
-                line.push_str(&text);
+                // Nothing follows the last column: it is never cut (error messages stay whole).
+                line.push_str(&fit(c, usize::MAX));
             } else {
+                let text = fit(c, *w);
                 let pad = w.saturating_sub(text.chars().count());
                 line.push_str(&text);
                 line.push_str(&" ".repeat(pad + 2));

@@ -93,3 +93,80 @@ fn bad_arguments_exit_2_with_a_clear_message() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn completions_for_every_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = idm().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}");
+        let script = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            script.contains("jumpcloud") && script.contains("umapi"),
+            "{shell}"
+        );
+    }
+    let out = idm().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn help_shows_examples_and_exit_codes() {
+    let out = idm().arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        help.contains("Exit codes:") && help.contains("5  partial failure"),
+        "{help}"
+    );
+    for args in [
+        &["jumpcloud", "users", "list", "--help"][..],
+        &["jumpcloud", "call", "--help"],
+        &["umapi", "apply", "--help"],
+        &["sandbox", "serve", "--help"],
+    ] {
+        let out = idm().args(args).output().unwrap();
+        assert!(out.status.success());
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(help.contains("idm "), "{args:?}: {help}");
+        assert!(help.contains("Example"), "{args:?}: {help}");
+    }
+    let out = idm().args(["umapi", "apply", "--help"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("command        create | update"));
+}
+
+#[test]
+fn unknown_flags_exit_2() {
+    let out = idm()
+        .args(["jumpcloud", "users", "list", "--colour"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = idm()
+        .args(["umapi", "users", "list", "--limit", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    let mut child = idm()
+        .args(["jumpcloud", "operations", "-o", "ndjson"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    // stdout is closed now (the reader was dropped).
+    let out = child.wait_with_output().unwrap();
+    assert!(first.contains("operation_id"));
+    assert!(
+        out.status.code() == Some(0),
+        "{:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}

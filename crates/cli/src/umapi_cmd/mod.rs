@@ -134,11 +134,14 @@ pub fn finish_report(ctx: &Ctx, report: &BatchReport, report_file: Option<&Path>
     w.finish()?;
     let failed = report.failed().count();
     let total = report.actions.len();
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     eprintln!(
-        "{total} action(s): {} completed, {failed} failed ({} command entries in {} request(s){})",
+        "{}: {} completed, {failed} failed ({} in {}{})",
+        plural(total, "action", "actions"),
         total - failed,
-        report.entries_sent,
-        report.requests,
+        plural(report.entries_sent, "command entry", "command entries"),
+        plural(report.requests, "request", "requests"),
         if report.test_mode {
             "; test only, nothing changed"
         } else {
@@ -148,9 +151,7 @@ pub fn finish_report(ctx: &Ctx, report: &BatchReport, report_file: Option<&Path>
     if failed > 0 {
         return Err(CliError::new(
             exit::PARTIAL,
-            format!(
-                "{failed} of {total} action(s) failed; the report above gives each server error"
-            ),
+            format!("{failed} of {total} actions failed; the report above gives each server error"),
         ));
     }
     Ok(())

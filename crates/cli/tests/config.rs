@@ -1,0 +1,166 @@
+//! Settings from flags, environment and profiles; `idm config`; malformed config files.
+
+mod common;
+
+use common::{Live, TempFile, output};
+use idm_sandbox::SandboxConfig;
+
+fn setting<'a>(doc: &'a serde_json::Value, key: &str) -> &'a serde_json::Value {
+    doc["settings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["key"] == key)
+        .unwrap()
+}
+
+#[test]
+fn config_shows_each_source_and_masks_secrets() {
+    let file = TempFile::new(
+        "config.toml",
+        r#"
+default_profile = "work"
+
+[profiles.work]
+jumpcloud_api_key = "profile-key-0123456789"
+jumpcloud_org_id = "org-from-profile"
+umapi_client_id = "client-from-profile"
+umapi_client_secret = "profile-secret-abcdef"
+
+[profiles.other]
+umapi_org_id = "OTHER@AdobeOrg"
+"#,
+    );
+    let mut cmd = common::idm();
+    cmd.env("IDM_CONFIG", file.path())
+        .env("JUMPCLOUD_ORG_ID", "org-from-env")
+        .args([
+            "config",
+            "--umapi-client-id",
+            "client-from-flag",
+            "-o",
+            "json",
+        ]);
+    let out = output(cmd).expect(0);
+    let doc = out.json();
+    assert_eq!(doc["profile"], "work");
+    assert_eq!(doc["config_file_exists"], true);
+    let key = setting(&doc, "jumpcloud_api_key");
+    assert_eq!(key["source"], "profile work");
+    assert_eq!(key["value"], "****6789");
+    assert_eq!(setting(&doc, "jumpcloud_org_id")["source"], "env");
+    assert_eq!(setting(&doc, "jumpcloud_org_id")["value"], "org-from-env");
+    assert_eq!(setting(&doc, "umapi_client_id")["source"], "flag");
+    assert_eq!(
+        setting(&doc, "umapi_client_id")["value"],
+        "client-from-flag"
+    );
+    assert_eq!(setting(&doc, "umapi_client_secret")["value"], "****cdef");
+    assert_eq!(setting(&doc, "umapi_endpoint")["source"], "default");
+    assert_eq!(setting(&doc, "umapi_org_id")["source"], "unset");
+    assert!(!out.stdout.contains("profile-key-0123456789"));
+    assert!(!out.stdout.contains("profile-secret"));
+
+    // --profile picks another profile; the table form names the file.
+    let mut cmd = common::idm();
+    cmd.env("IDM_CONFIG", file.path())
+        .args(["config", "--profile", "other", "-o", "table"]);
+    let out = output(cmd).expect(0);
+    assert!(
+        out.stdout
+            .contains(&format!("config file: {}", file.path())),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("profile:     other"), "{}", out.stdout);
+    let row: Vec<&str> = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("umapi_org_id"))
+        .unwrap()
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!(
+        row,
+        [
+            "umapi_org_id",
+            "profile other",
+            "UMAPI_ORG_ID",
+            "OTHER@AdobeOrg"
+        ]
+    );
+
+    let mut cmd = common::idm();
+    cmd.env("IDM_CONFIG", file.path())
+        .args(["config", "--profile", "nope"]);
+    let out = output(cmd).expect(2);
+    assert!(
+        out.stderr.contains("no profile \"nope\"") && out.stderr.contains("other, work"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_malformed_config_file_is_a_clear_error() {
+    let file = TempFile::new(
+        "config.toml",
+        "[profiles.a]\njumpcloud_api_key = \"x\"\nthis is not toml\n",
+    );
+    let mut cmd = common::idm();
+    cmd.env("IDM_CONFIG", file.path())
+        .args(["jumpcloud", "users", "list"]);
+    let out = output(cmd).expect(2);
+    assert!(out.stderr.contains(file.path()), "{}", out.stderr);
+    assert!(out.stderr.contains("line 3"), "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+
+    let file = TempFile::new("config.toml", "[profiles.a]\njumpcloud_apikey = \"x\"\n");
+    let mut cmd = common::idm();
+    cmd.env("IDM_CONFIG", file.path()).arg("config");
+    let out = output(cmd).expect(2);
+    assert!(out.stderr.contains("jumpcloud_apikey"), "{}", out.stderr);
+}
+
+#[test]
+fn credentials_from_a_profile_work() {
+    let live = Live::start(SandboxConfig::default().users(5));
+    let s = live.sandbox();
+    let jc = s.jumpcloud_info();
+    let um = s.umapi_info();
+    let file = TempFile::new(
+        "config.toml",
+        &format!(
+            "[profiles.default]\njumpcloud_api_key = \"{}\"\njumpcloud_base_url = \"{}\"\n\
+             umapi_org_id = \"{}\"\numapi_client_id = \"{}\"\numapi_client_secret = \"{}\"\n\
+             umapi_endpoint = \"{}\"\numapi_ims_url = \"{}\"\n",
+            jc.api_key,
+            s.base_url(),
+            um.org_id,
+            um.client_id,
+            um.client_secret,
+            um.endpoint,
+            um.ims
+        ),
+    );
+    let mut cmd = common::idm();
+    cmd.env("IDM_CONFIG", file.path())
+        .args(["jumpcloud", "users", "list", "--all"]);
+    assert_eq!(output(cmd).expect(0).ndjson().len(), 5);
+    let mut cmd = common::idm();
+    cmd.env("IDM_CONFIG", file.path())
+        .args(["umapi", "users", "list", "--all"]);
+    assert_eq!(output(cmd).expect(0).ndjson().len(), 5);
+    // A flag beats the profile.
+    let mut cmd = common::idm();
+    cmd.env("IDM_CONFIG", file.path()).args([
+        "--jumpcloud-api-key",
+        "flag-key-that-is-wrong",
+        "jumpcloud",
+        "users",
+        "list",
+    ]);
+    output(cmd).expect(3);
+}

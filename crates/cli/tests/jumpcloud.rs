@@ -1,0 +1,478 @@
+//! `idm jumpcloud ...` end to end, against the sandbox.
+
+mod common;
+
+use common::{Live, TempFile, golden, run};
+use idm_sandbox::SandboxConfig;
+
+fn live() -> Live {
+    Live::start(SandboxConfig::default().users(30).groups(4))
+}
+
+#[test]
+fn users_list_table_golden() {
+    let out = run(&[
+        "--sandbox",
+        "jumpcloud",
+        "users",
+        "list",
+        "--limit",
+        "3",
+        "-o",
+        "table",
+    ])
+    .expect(0);
+    golden("jumpcloud_users_table.txt", &out.stdout);
+}
+
+#[test]
+fn users_list_csv_golden() {
+    let out = run(&[
+        "--sandbox",
+        "jumpcloud",
+        "users",
+        "list",
+        "--limit",
+        "3",
+        "--output",
+        "csv",
+        "--fields",
+        "_id,username,department",
+    ])
+    .expect(0);
+    golden("jumpcloud_users.csv", &out.stdout);
+}
+
+#[test]
+fn users_list_streams_every_page_with_all() {
+    let l = live();
+    let out = l
+        .run(&["jumpcloud", "users", "list", "--all", "-o", "ndjson"])
+        .expect(0);
+    let users = out.ndjson();
+    assert_eq!(users.len(), 30);
+    assert!(
+        users
+            .iter()
+            .all(|u| u["_id"].is_string() && u["email"].is_string())
+    );
+    // Piped, a listing is NDJSON by default; the default limit is 100.
+    let out = l
+        .run(&["jumpcloud", "users", "list", "--limit", "5"])
+        .expect(0);
+    assert_eq!(out.ndjson().len(), 5);
+    let out = l
+        .run(&["jumpcloud", "users", "list", "-o", "json", "--limit", "2"])
+        .expect(0);
+    assert_eq!(out.json().as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn users_filter_and_get() {
+    let l = live();
+    let first = l
+        .run(&["jumpcloud", "users", "list", "--limit", "1"])
+        .expect(0)
+        .ndjson()[0]
+        .clone();
+    let email = first["email"].as_str().unwrap();
+    let id = first["_id"].as_str().unwrap();
+    let out = l
+        .run(&[
+            "jumpcloud",
+            "users",
+            "list",
+            "--filter",
+            &format!("email:$eq:{email}"),
+        ])
+        .expect(0);
+    let found = out.ndjson();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["_id"], id);
+    let got = l.run(&["jumpcloud", "users", "get", id]).expect(0).json();
+    assert_eq!(got["email"], email);
+    // v1 listings take one filter.
+    let out = l
+        .run(&[
+            "jumpcloud",
+            "users",
+            "list",
+            "--filter",
+            "a:$eq:b",
+            "--filter",
+            "c:$eq:d",
+        ])
+        .expect(2);
+    assert!(out.stderr.contains("one --filter"), "{}", out.stderr);
+}
+
+#[test]
+fn users_create_update_delete() {
+    let l = live();
+    let created = l
+        .run(&[
+            "jumpcloud",
+            "users",
+            "create",
+            "--username",
+            "cli.user",
+            "--email",
+            "cli.user@example.com",
+            "--firstname",
+            "Cli",
+            "--body",
+            r#"{"lastname": "Body", "department": "QA"}"#,
+            "-o",
+            "json",
+        ])
+        .expect(0)
+        .json();
+    let id = created["_id"].as_str().unwrap().to_owned();
+    assert_eq!(created["lastname"], "Body");
+    let updated = l
+        .run(&[
+            "jumpcloud",
+            "users",
+            "update",
+            &id,
+            "--lastname",
+            "Updated Last Name",
+            "-o",
+            "json",
+        ])
+        .expect(0)
+        .json();
+    assert_eq!(updated["lastname"], "Updated Last Name");
+    assert_eq!(updated["username"], "cli.user");
+    l.run(&["jumpcloud", "users", "delete", &id, "-o", "json"])
+        .expect(0);
+    let out = l.run(&["jumpcloud", "users", "get", &id]).expect(4);
+    assert!(
+        out.stderr.starts_with("error: ") && out.stderr.contains("404"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+}
+
+#[test]
+fn create_with_a_bad_body_is_a_usage_error() {
+    let out = run(&[
+        "--sandbox",
+        "jumpcloud",
+        "users",
+        "create",
+        "--body",
+        "{nope",
+    ])
+    .expect(2);
+    assert!(
+        out.stderr.contains("--body is not valid JSON"),
+        "{}",
+        out.stderr
+    );
+    let out = run(&["--sandbox", "jumpcloud", "users", "create", "--body", "[1]"]).expect(2);
+    assert!(out.stderr.contains("JSON object"), "{}", out.stderr);
+    let out = run(&[
+        "--sandbox",
+        "jumpcloud",
+        "users",
+        "create",
+        "--body",
+        "@/nonexistent/body.json",
+    ])
+    .expect(2);
+    assert!(
+        out.stderr.contains("cannot read /nonexistent/body.json"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn user_groups_lifecycle_and_members() {
+    let l = live();
+    let group = l
+        .run(&[
+            "jumpcloud",
+            "user-groups",
+            "create",
+            "CLI Group",
+            "--description",
+            "made by a test",
+            "-o",
+            "json",
+        ])
+        .expect(0)
+        .json();
+    let gid = group["id"].as_str().unwrap().to_owned();
+    assert_eq!(group["name"], "CLI Group");
+    let got = l
+        .run(&["jumpcloud", "user-groups", "get", &gid])
+        .expect(0)
+        .json();
+    assert_eq!(got["description"], "made by a test");
+    let listed = l
+        .run(&["jumpcloud", "user-groups", "list", "--all"])
+        .expect(0)
+        .ndjson();
+    assert!(listed.iter().any(|g| g["id"] == gid.as_str()));
+
+    let user = l
+        .run(&["jumpcloud", "users", "list", "--limit", "1"])
+        .expect(0)
+        .ndjson()[0]["_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let done = l
+        .run(&["jumpcloud", "user-groups", "add-member", &gid, &user])
+        .expect(0)
+        .json();
+    assert_eq!(done["status"], "done");
+    let members = l
+        .run(&["jumpcloud", "user-groups", "members", &gid])
+        .expect(0)
+        .ndjson();
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0]["to"]["id"], user.as_str());
+    let groups = l
+        .run(&["jumpcloud", "member-of", "--user-id", &user, "--all"])
+        .expect(0)
+        .ndjson();
+    assert!(groups.iter().any(|g| g["id"] == gid.as_str()), "{groups:?}");
+    l.run(&["jumpcloud", "user-groups", "remove-member", &gid, &user])
+        .expect(0);
+    let members = l
+        .run(&["jumpcloud", "user-groups", "members", &gid])
+        .expect(0);
+    assert_eq!(members.stdout, "");
+    l.run(&["jumpcloud", "user-groups", "delete", &gid])
+        .expect(0);
+    l.run(&["jumpcloud", "user-groups", "get", &gid]).expect(4);
+}
+
+#[test]
+fn member_of_table() {
+    let out = run(&[
+        "--sandbox",
+        "jumpcloud",
+        "user-groups",
+        "members",
+        "6ef219420000000000000001",
+        "--limit",
+        "2",
+        "-o",
+        "table",
+    ])
+    .expect(0);
+    assert!(out.stdout.starts_with("TO.ID"), "{}", out.stdout);
+    let out = run(&["--sandbox", "jumpcloud", "member-of"]).expect(2);
+    assert!(
+        out.stderr.contains("--user-id") || out.stderr.contains("--system-id"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn operations_lists_all_393_with_the_contract_fields() {
+    let out = run(&["jumpcloud", "operations", "--json"]).expect(0);
+    let ops = out.json();
+    let ops = ops.as_array().unwrap();
+    assert_eq!(ops.len(), 393);
+    for op in ops {
+        for key in ["operation_id", "method", "path", "api"] {
+            assert!(op[key].is_string(), "{key} in {op}");
+        }
+    }
+    assert!(
+        ops.iter()
+            .any(|o| o["operation_id"] == "graph_systemMemberOf"
+                && o["method"] == "GET"
+                && o["path"] == "/api/v2/systems/{system_id}/memberof"
+                && o["api"] == "v2")
+    );
+    let v1 = run(&["jumpcloud", "operations", "--api", "v1", "-o", "ndjson"]).expect(0);
+    assert_eq!(v1.ndjson().len(), 55);
+    let search = run(&[
+        "jumpcloud",
+        "operations",
+        "--search",
+        "memberof",
+        "-o",
+        "table",
+    ])
+    .expect(0);
+    let header: Vec<&str> = search
+        .stdout
+        .lines()
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(header, ["OPERATION_ID", "METHOD", "API", "PATH"]);
+    assert!(search.stdout.contains("graph_systemMemberOf"));
+}
+
+#[test]
+fn call_any_operation_by_id() {
+    let l = live();
+    let page = l
+        .run(&[
+            "jumpcloud",
+            "call",
+            "systemusers_list",
+            "--param",
+            "limit=2",
+        ])
+        .expect(0)
+        .json();
+    assert_eq!(page["results"].as_array().unwrap().len(), 2);
+    assert_eq!(page["totalCount"], 30);
+    let all = l
+        .run(&[
+            "jumpcloud",
+            "call",
+            "systemusers_list",
+            "--all",
+            "-o",
+            "ndjson",
+        ])
+        .expect(0)
+        .ndjson();
+    assert_eq!(all.len(), 30);
+    // jcapi-python's snake_case names work too, and bodies from a file.
+    let body = TempFile::new("group.json", r#"{"name": "From A File"}"#);
+    let group = l
+        .run(&[
+            "jumpcloud",
+            "call",
+            "groups_user_post",
+            "--body",
+            &format!("@{}", body.path()),
+        ])
+        .expect(0)
+        .json();
+    assert_eq!(group["name"], "From A File");
+    let id = group["id"].as_str().unwrap();
+    let got = l
+        .run(&[
+            "jumpcloud",
+            "call",
+            "groups_user_get",
+            "-p",
+            &format!("id={id}"),
+        ])
+        .expect(0)
+        .json();
+    assert_eq!(got["name"], "From A File");
+}
+
+#[test]
+fn call_rejects_bad_input_with_exit_2() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["nosuch_operation"],
+            "unknown operation \"nosuch_operation\"",
+        ),
+        (&["systemusers"], "did you mean"),
+        (&["systemusers_get"], "needs --param id=VALUE"),
+        (
+            &["systemusers_get", "--param", "oops"],
+            "expected NAME=VALUE",
+        ),
+        (
+            &[
+                "systemusers_get",
+                "--param",
+                "id=1",
+                "--param",
+                "colour=red",
+            ],
+            "has no parameter \"colour\"",
+        ),
+        (
+            &["groups_user_post", "--body", "{not json"],
+            "--body is not valid JSON",
+        ),
+        (
+            &["systemusers_get", "--param", "id=1", "--body", "{}"],
+            "takes no body",
+        ),
+        (
+            &["groups_user_get", "--param", "id=1", "--all"],
+            "not a paged list operation",
+        ),
+    ];
+    for (args, want) in cases {
+        let mut all = vec!["--sandbox", "jumpcloud", "call"];
+        all.extend_from_slice(args);
+        let out = run(&all).expect(2);
+        assert!(out.stderr.contains(want), "{args:?}: {}", out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{args:?}: {}", out.stderr);
+    }
+}
+
+#[test]
+fn missing_or_wrong_credentials_exit_3() {
+    let out = run(&["jumpcloud", "users", "list"]).expect(3);
+    assert!(out.stderr.contains("JUMPCLOUD_API_KEY"), "{}", out.stderr);
+    assert!(out.stderr.contains("--sandbox"), "{}", out.stderr);
+    let l = live();
+    let mut cmd = l.idm();
+    cmd.env("JUMPCLOUD_API_KEY", "wrong-key-0123456789")
+        .args(["jumpcloud", "users", "list"]);
+    let out = common::output(cmd).expect(3);
+    assert!(out.stderr.contains("401"), "{}", out.stderr);
+    assert!(
+        !out.stderr.contains("wrong-key"),
+        "the key leaked: {}",
+        out.stderr
+    );
+}
+
+#[test]
+fn org_id_flag_is_sent() {
+    let l = live();
+    // The sandbox checks x-org-id when sent: a wrong one is refused.
+    let out = l.run(&[
+        "jumpcloud",
+        "--org-id",
+        "000000000000000000000000",
+        "users",
+        "list",
+    ]);
+    assert_ne!(out.code, 0, "{out:?}");
+    let org = l.sandbox().jumpcloud_info().org_id;
+    l.run(&[
+        "jumpcloud",
+        "--org-id",
+        &org,
+        "users",
+        "list",
+        "--limit",
+        "1",
+    ])
+    .expect(0);
+}
+
+#[test]
+fn verbose_logs_requests_without_secrets() {
+    let l = live();
+    let out = l.run(&[
+        "-v",
+        "jumpcloud",
+        "call",
+        "systemusers_list",
+        "-p",
+        "limit=1",
+    ]);
+    let key = l.sandbox().jumpcloud_info().api_key;
+    assert!(
+        out.stderr.contains("GET /api/systemusers"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains(&key), "{}", out.stderr);
+}

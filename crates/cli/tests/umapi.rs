@@ -1,0 +1,454 @@
+//! `idm umapi ...` end to end, against the sandbox.
+
+mod common;
+
+use common::{Live, TempFile, golden, run};
+use idm_sandbox::SandboxConfig;
+
+fn live() -> Live {
+    Live::start(SandboxConfig::default().users(30).groups(6))
+}
+
+#[test]
+fn users_list_table_golden() {
+    let out = run(&[
+        "--sandbox",
+        "umapi",
+        "users",
+        "list",
+        "--limit",
+        "4",
+        "-o",
+        "table",
+    ])
+    .expect(0);
+    golden("umapi_users_table.txt", &out.stdout);
+}
+
+#[test]
+fn groups_list_csv_golden() {
+    let out = run(&[
+        "--sandbox",
+        "umapi",
+        "groups",
+        "list",
+        "--limit",
+        "6",
+        "-o",
+        "csv",
+    ])
+    .expect(0);
+    golden("umapi_groups.csv", &out.stdout);
+}
+
+#[test]
+fn users_list_all_and_filters() {
+    let l = live();
+    let all = l
+        .run(&["umapi", "users", "list", "--all"])
+        .expect(0)
+        .ndjson();
+    assert_eq!(all.len(), 30);
+    let group = "Design Team";
+    let members = l
+        .run(&["umapi", "users", "list", "--group", group, "--all"])
+        .expect(0)
+        .ndjson();
+    assert!(!members.is_empty());
+    let direct = l
+        .run(&[
+            "umapi",
+            "users",
+            "list",
+            "--group",
+            group,
+            "--direct-only",
+            "--all",
+        ])
+        .expect(0)
+        .ndjson();
+    assert!(direct.len() <= members.len());
+    let in_domain = l
+        .run(&["umapi", "users", "list", "--domain", "example.com", "--all"])
+        .expect(0)
+        .ndjson();
+    assert!(!in_domain.is_empty());
+    assert!(
+        in_domain.iter().all(|u| u["domain"] == "example.com"),
+        "{in_domain:?}"
+    );
+    let out = l
+        .run(&["umapi", "users", "list", "--direct-only"])
+        .expect(2);
+    assert!(out.stderr.contains("--group"), "{}", out.stderr);
+}
+
+#[test]
+fn users_get_and_not_found() {
+    let l = live();
+    let user = l
+        .run(&["umapi", "users", "get", "jdoe@example.net"])
+        .expect(0)
+        .json();
+    assert_eq!(user["firstname"], "Jo");
+    let out = l
+        .run(&["umapi", "users", "get", "nobody@example.com"])
+        .expect(4);
+    assert!(
+        out.stderr.contains("no user \"nobody@example.com\""),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn create_and_add_to_groups_in_one_action() {
+    let l = live();
+    let out = l
+        .run(&[
+            "umapi",
+            "users",
+            "create",
+            "cli.new@example.com",
+            "--type",
+            "enterprise",
+            "--firstname",
+            "Cli",
+            "--lastname",
+            "New",
+            "--groups",
+            "Design Team",
+            "-o",
+            "json",
+        ])
+        .expect(0);
+    let report = out.json();
+    assert_eq!(report[0]["status"], "done");
+    let user = l.sandbox().umapi_user("cli.new@example.com").unwrap();
+    assert_eq!(user["firstname"], "Cli");
+    assert!(
+        user["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g == "Design Team"),
+        "{user}"
+    );
+    assert!(
+        out.stderr.contains("1 action: 1 completed, 0 failed"),
+        "{}",
+        out.stderr
+    );
+
+    l.run(&[
+        "umapi",
+        "users",
+        "update",
+        "cli.new@example.com",
+        "--lastname",
+        "Renamed",
+    ])
+    .expect(0);
+    assert_eq!(
+        l.sandbox().umapi_user("cli.new@example.com").unwrap()["lastname"],
+        "Renamed"
+    );
+    l.run(&[
+        "umapi",
+        "users",
+        "remove-from-groups",
+        "cli.new@example.com",
+        "Design Team",
+    ])
+    .expect(0);
+    assert!(
+        !l.sandbox()
+            .umapi_group_members("Design Team")
+            .unwrap()
+            .contains(&"cli.new@example.com".to_owned())
+    );
+    l.run(&[
+        "umapi",
+        "users",
+        "add-to-groups",
+        "cli.new@example.com",
+        "Design Team",
+    ])
+    .expect(0);
+    l.run(&[
+        "umapi",
+        "users",
+        "remove-from-groups",
+        "cli.new@example.com",
+        "--all-groups",
+    ])
+    .expect(0);
+    l.run(&[
+        "umapi",
+        "users",
+        "remove",
+        "cli.new@example.com",
+        "--delete-account",
+    ])
+    .expect(0);
+    assert!(l.sandbox().umapi_user("cli.new@example.com").is_none());
+}
+
+#[test]
+fn a_failing_action_shows_the_step_error_and_exits_5() {
+    let out = run(&[
+        "--sandbox",
+        "umapi",
+        "users",
+        "add-to-groups",
+        "jdoe@example.net",
+        "No Such Group",
+        "-o",
+        "table",
+    ])
+    .expect(5);
+    assert!(
+        out.stdout.contains("failed  step 0: error.group.not_found"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr.contains("1 of 1 actions failed"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn test_only_changes_nothing() {
+    let l = live();
+    let out = l
+        .run(&[
+            "umapi",
+            "users",
+            "create",
+            "dry@example.com",
+            "--type",
+            "enterprise",
+            "--firstname",
+            "D",
+            "--lastname",
+            "R",
+            "--test-only",
+            "-o",
+            "json",
+        ])
+        .expect(0);
+    assert_eq!(out.json()[0]["status"], "ok (test only)");
+    assert!(
+        out.stderr.contains("test only, nothing changed"),
+        "{}",
+        out.stderr
+    );
+    assert!(l.sandbox().umapi_user("dry@example.com").is_none());
+}
+
+#[test]
+fn user_groups_actions() {
+    let l = live();
+    l.run(&[
+        "umapi",
+        "user-groups",
+        "create",
+        "CLI Team",
+        "--description",
+        "from the CLI",
+    ])
+    .expect(0);
+    l.run(&[
+        "umapi",
+        "user-groups",
+        "add-users",
+        "CLI Team",
+        "jdoe@example.net",
+        "admin@example.com",
+    ])
+    .expect(0);
+    let mut members = l.sandbox().umapi_group_members("CLI Team").unwrap();
+    members.sort();
+    assert_eq!(members, ["admin@example.com", "jdoe@example.net"]);
+    l.run(&[
+        "umapi",
+        "user-groups",
+        "remove-users",
+        "CLI Team",
+        "admin@example.com",
+    ])
+    .expect(0);
+    assert_eq!(
+        l.sandbox().umapi_group_members("CLI Team").unwrap(),
+        ["jdoe@example.net"]
+    );
+    let groups = l
+        .run(&["umapi", "groups", "list", "--all"])
+        .expect(0)
+        .ndjson();
+    let profile = groups
+        .iter()
+        .find(|g| g["type"] == "PRODUCT_PROFILE")
+        .and_then(|g| g["groupName"].as_str())
+        .unwrap()
+        .to_owned();
+    l.run(&["umapi", "user-groups", "add-products", "CLI Team", &profile])
+        .expect(0);
+    l.run(&[
+        "umapi",
+        "user-groups",
+        "remove-products",
+        "CLI Team",
+        &profile,
+    ])
+    .expect(0);
+    l.run(&[
+        "umapi",
+        "user-groups",
+        "update",
+        "CLI Team",
+        "--new-name",
+        "CLI Crew",
+    ])
+    .expect(0);
+    assert!(l.sandbox().umapi_group_members("CLI Crew").is_some());
+    l.run(&["umapi", "user-groups", "delete", "CLI Crew"])
+        .expect(0);
+    assert!(l.sandbox().umapi_group_members("CLI Crew").is_none());
+    l.run(&["umapi", "user-groups", "delete", "CLI Crew"])
+        .expect(5);
+}
+
+#[test]
+fn apply_json_reports_every_action_and_exits_5_on_a_failure() {
+    let l = live();
+    let mut entries = Vec::new();
+    // More than one request's worth (10 entries), to see batching.
+    for i in 0..23 {
+        entries.push(serde_json::json!({"user": format!("bulk{i}@example.com"), "do": [
+            {"createEnterpriseID": {"email": format!("bulk{i}@example.com"), "firstname": "B", "lastname": format!("{i}")}},
+            {"add": {"group": ["Design Team"]}}
+        ]}));
+    }
+    entries.push(serde_json::json!({"user": "jdoe@example.net", "do": [{"add": {"group": ["No Such Group"]}}]}));
+    let file = TempFile::new("actions.json", &serde_json::to_string(&entries).unwrap());
+    let report = TempFile::new("report.json", "");
+    let out = l
+        .run(&[
+            "umapi",
+            "apply",
+            file.path(),
+            "--report",
+            report.path(),
+            "-o",
+            "ndjson",
+        ])
+        .expect(5);
+    let rows = out.ndjson();
+    assert_eq!(rows.len(), 24);
+    assert!(rows[..23].iter().all(|r| r["status"] == "done"));
+    assert_eq!(rows[23]["status"], "failed");
+    assert_eq!(rows[23]["errors"][0]["code"], "error.group.not_found");
+    assert!(
+        out.stderr.contains("24 actions: 23 completed, 1 failed"),
+        "{}",
+        out.stderr
+    );
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report.path()).unwrap()).unwrap();
+    assert_eq!(saved["actions"].as_array().unwrap().len(), 24);
+    assert_eq!(saved["actions"][23]["status"], "failed");
+    assert_eq!(saved["actions"][23]["index"], 23);
+    assert!(saved["requests"].as_u64().unwrap() >= 3);
+    assert!(l.sandbox().umapi_user("bulk22@example.com").is_some());
+}
+
+#[test]
+fn apply_csv_and_test_only() {
+    let l = live();
+    let csv = "user,command,type,firstname,lastname,country,groups\n\
+               csv1@example.com,create,enterprise,C,One,,Design Team\n\
+               csv2@example.org,create,federated,C,Two,DE,\n\
+               jdoe@example.net,add-to-groups,,,,,Design Team;Engineering\n";
+    let file = TempFile::new("users.csv", csv);
+    let out = l
+        .run(&["umapi", "apply", file.path(), "--test-only", "-o", "csv"])
+        .expect(0);
+    assert!(
+        out.stdout.starts_with("index,target,status,error\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(l.sandbox().umapi_user("csv1@example.com").is_none());
+    let out = l
+        .run(&["umapi", "apply", file.path(), "-o", "table"])
+        .expect(0);
+    assert_eq!(out.stdout.lines().count(), 4, "{}", out.stdout);
+    assert!(l.sandbox().umapi_user("csv1@example.com").is_some());
+    assert!(l.sandbox().umapi_user("csv2@example.org").is_some());
+    let groups = l.sandbox().umapi_user("jdoe@example.net").unwrap()["groups"].clone();
+    assert!(
+        groups
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g == "Engineering"),
+        "{groups}"
+    );
+}
+
+#[test]
+fn apply_rejects_bad_files_before_sending_anything() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("a.json", "{\"user\": \"x\"}", "expected a JSON array"),
+        (
+            "b.json",
+            "[{\"user\": \"a@b.c\", \"do\": [{\"add\": 1, \"remove\": 2}]}]",
+            "entry 0",
+        ),
+        ("c.json", "[oops", "is not valid JSON"),
+        (
+            "d.csv",
+            "user,command\na@example.com,explode\n",
+            "line 2: unknown command \"explode\"",
+        ),
+        ("e.csv", "email,command\n", "no \"user\" column"),
+        (
+            "f.csv",
+            "user,command,colour\n",
+            "unknown CSV column \"colour\"",
+        ),
+    ];
+    for (name, content, want) in cases {
+        let file = TempFile::new(name, content);
+        let out = run(&["--sandbox", "umapi", "apply", file.path()]);
+        assert_eq!(out.code, 2, "{name}: {out:?}");
+        assert!(out.stderr.contains(want), "{name}: {}", out.stderr);
+    }
+    let out = run(&["--sandbox", "umapi", "apply", "/nonexistent/actions.json"]).expect(2);
+    assert!(
+        out.stderr.contains("cannot read /nonexistent/actions.json"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn missing_credentials_exit_3() {
+    let mut cmd = common::idm();
+    cmd.env("UMAPI_ORG_ID", "X@AdobeOrg")
+        .args(["umapi", "users", "list"]);
+    let out = common::output(cmd).expect(3);
+    assert!(out.stderr.contains("UMAPI_CLIENT_ID"), "{}", out.stderr);
+    assert!(out.stderr.contains("UMAPI_CLIENT_SECRET"), "{}", out.stderr);
+    assert!(!out.stderr.contains("UMAPI_ORG_ID"), "{}", out.stderr);
+    // Wrong secret: IMS refuses, exit 3, the secret never shown.
+    let l = live();
+    let mut cmd = l.idm();
+    cmd.env("UMAPI_CLIENT_SECRET", "not-the-secret-42")
+        .args(["umapi", "groups", "list"]);
+    let out = common::output(cmd).expect(3);
+    assert!(!out.stderr.contains("not-the-secret-42"), "{}", out.stderr);
+}
