@@ -9,12 +9,18 @@ mod emit;
 mod model;
 mod names;
 mod ops;
+mod sandbox_spec;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
 use serde_json::Value;
+
+/// Where the client's generated code goes, relative to the workspace root.
+const CLIENT_DIR: &str = "crates/jumpcloud/src/generated";
+/// Where the sandbox's compact specs go.
+const SANDBOX_DIR: &str = "crates/sandbox/src/jumpcloud/generated";
 
 const USAGE: &str = "usage: cargo xtask codegen [--check] [--spec-dir DIR]";
 
@@ -51,11 +57,10 @@ fn run() -> Result<(), String> {
         }
     }
     let files = generate(&spec_dir)?;
-    let out_dir = root.join("crates/jumpcloud/src/generated");
     if check {
         let mut stale = Vec::new();
         for (rel, text) in &files {
-            let path = out_dir.join(rel);
+            let path = root.join(rel);
             if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
                 stale.push(path.display().to_string());
             }
@@ -70,7 +75,7 @@ fn run() -> Result<(), String> {
         return Ok(());
     }
     for (rel, text) in &files {
-        let path = out_dir.join(rel);
+        let path = root.join(rel);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
@@ -79,9 +84,8 @@ fn run() -> Result<(), String> {
     }
     let lines: usize = files.iter().map(|(_, t)| t.lines().count()).sum();
     println!(
-        "wrote {} files, {lines} lines, to {}",
+        "wrote {} files, {lines} lines, to {CLIENT_DIR} and {SANDBOX_DIR}",
         files.len(),
-        out_dir.display()
     );
     Ok(())
 }
@@ -118,7 +122,7 @@ fn load(spec_dir: &Path, file: &str) -> Result<Value, String> {
     Ok(v)
 }
 
-/// Every generated file, relative to `src/generated`, rustfmt-formatted.
+/// Every generated file, relative to the workspace root; Rust files rustfmt-formatted.
 fn generate(spec_dir: &Path) -> Result<Vec<(String, String)>, String> {
     let mut files = Vec::new();
     let mut catalog = String::from(
@@ -129,8 +133,13 @@ fn generate(spec_dir: &Path) -> Result<Vec<(String, String)>, String> {
          use crate::catalog::{Api, BodyKind, Operation, Param, Paging, ResponseKind};\n\n",
     );
     let mut counts = Vec::new();
+    let mut specs = Vec::new();
     for (api, file, stat) in [("v1", "v1.yaml", "V1"), ("v2", "v2.yaml", "V2")] {
         let doc = load(spec_dir, file)?;
+        specs.push((
+            format!("{SANDBOX_DIR}/{api}.json"),
+            sandbox_spec::emit(api, &doc),
+        ));
         let mut models = model::Models::new(&doc);
         let ops = ops::operations(&doc, &mut models);
         models.box_cycles();
@@ -164,10 +173,12 @@ fn generate(spec_dir: &Path) -> Result<Vec<(String, String)>, String> {
             counts[0], counts[1]
         ),
     ));
-    files
+    let mut out = files
         .into_iter()
-        .map(|(name, text)| rustfmt(&text).map(|t| (name, t)))
-        .collect()
+        .map(|(name, text)| rustfmt(&text).map(|t| (format!("{CLIENT_DIR}/{name}"), t)))
+        .collect::<Result<Vec<_>, String>>()?;
+    out.extend(specs);
+    Ok(out)
 }
 
 /// Formats source with rustfmt (edition 2024), as `cargo fmt` would.

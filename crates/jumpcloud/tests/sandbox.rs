@@ -188,7 +188,40 @@ async fn keys_and_organisations_are_checked() {
             .await
             .is_ok()
     );
-    // Operations the sandbox does not simulate yet answer 404 JSON.
-    let err = c.v2().policies().list().send().await.unwrap_err();
-    assert_eq!(err.status(), Some(404));
+    // Operations outside the stateful core answer from their response schema.
+    let policies = c.v2().policies().list().send().await.unwrap();
+    assert_eq!(policies.len(), 1);
+    assert!(policies[0].id.as_deref().is_some_and(|id| !id.is_empty()));
+
+    // A multi-tenant key must name one of its organisations.
+    let orgs = sb.jumpcloud_org_ids();
+    let mtp = Client::builder()
+        .base_url(sb.base_url())
+        .api_key(idm_sandbox::JUMPCLOUD_MULTI_TENANT_API_KEY)
+        .build()
+        .unwrap();
+    let err = mtp.v1().systemusers().list().send().await.unwrap_err();
+    assert_eq!(err.status(), Some(400));
+    assert!(err.to_string().contains("x-org-id"), "{err}");
+    let listed = mtp.v1().organizations().list().send().await.unwrap();
+    assert_eq!(listed.total_count, Some(2));
+    let second = mtp
+        .v1()
+        .systemusers()
+        .list()
+        .x_org_id(orgs[1].clone())
+        .send()
+        .await
+        .unwrap();
+    assert!(second.total_count.unwrap() <= 5, "the second org is small");
+    // The single-org key does not reach the second organisation.
+    let err = c
+        .v1()
+        .systemusers()
+        .list()
+        .x_org_id(orgs[1].clone())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(403));
 }

@@ -31,8 +31,11 @@ pub struct SandboxConfig {
     /// Number of listed users in the demo organisation (default 200); three technical accounts
     /// come on top and are only counted in `X-Total-Count`.
     pub users: usize,
-    /// Number of user groups (default 20); product profiles are `max(3, groups / 2)`.
+    /// Number of user groups (default 20); product profiles are `max(3, groups / 2)`, and
+    /// JumpCloud system groups `max(1, groups / 4)`.
     pub groups: usize,
+    /// Number of JumpCloud systems (default 10); each is in one system group.
+    pub systems: usize,
     /// Whether the UMAPI rate limits of API.md §9 apply (default off).
     pub throttle: bool,
     /// Speed-up of rate-limit time: a "minute" lasts `60 s / time_scale` (default 1.0).
@@ -63,6 +66,7 @@ impl Default for SandboxConfig {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             users: 200,
             groups: 20,
+            systems: 10,
             throttle: false,
             time_scale: 1.0,
             fractional_retry_after: false,
@@ -86,6 +90,12 @@ impl SandboxConfig {
     /// Sets [`users`](Self::users).
     pub fn users(mut self, n: usize) -> Self {
         self.users = n;
+        self
+    }
+
+    /// Sets [`systems`](Self::systems).
+    pub fn systems(mut self, n: usize) -> Self {
+        self.systems = n;
         self
     }
 
@@ -188,6 +198,9 @@ impl SandboxConfig {
         }
         if self.token_ttl.is_zero() {
             return bad("token_ttl", "tokens must live at least one second");
+        }
+        if self.systems > 1_000_000 {
+            return bad("systems", "at most 1,000,000 systems");
         }
         if self.users > 10_000_000 {
             return bad("users", "at most 10,000,000 users");

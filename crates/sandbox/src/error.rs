@@ -71,4 +71,14 @@ pub enum SandboxError {
         "cannot read the public key: {0}; expected a PEM 'BEGIN PUBLIC KEY' (SPKI), 'BEGIN RSA PUBLIC KEY' or 'BEGIN CERTIFICATE' block holding an RSA key"
     )]
     PublicKey(String),
+    /// A system's key pair for System Context Authorization could not be made or written.
+    #[error(
+        "cannot prepare the System Context key of system {system}: {reason} (check that the temporary directory is writable, or set TMPDIR)"
+    )]
+    SystemKey {
+        /// The system id.
+        system: String,
+        /// What went wrong.
+        reason: String,
+    },
 }

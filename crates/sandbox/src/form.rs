@@ -14,6 +14,11 @@ pub(crate) fn parse(input: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Decodes one URL path segment: `%XX` only (`+` stays a plus).
+pub(crate) fn decode_component(s: &str) -> String {
+    percent_decode_str(s).decode_utf8_lossy().into_owned()
+}
+
 fn decode(s: &str) -> String {
     let spaced = s.replace('+', " ");
     percent_decode_str(&spaced).decode_utf8_lossy().into_owned()

@@ -11,11 +11,17 @@
 //!   paging headers, filters, error bodies, per-step action results and read-only groups of the
 //!   real service;
 //! - `GET /status`;
-//! - JumpCloud at `/api` (v1) and `/api/v2` (v2), behind `x-api-key` (and `x-org-id` when sent),
-//!   errors as `{"message": ...}`: so far the stateful core of system users (list with
-//!   `limit` ≤ 100, `skip`, `filter`, `fields`; get, create, update, delete; unique username and
-//!   email, 24-hex ids), user groups (CRUD) and their members seen from both ends (`members`,
-//!   `membership`, a user's `memberof`). Other JumpCloud operations answer 404 JSON for now;
+//! - JumpCloud at `/api` (v1) and `/api/v2` (v2): every one of the 393 operations of the specs
+//!   is routed, its parameters and body checked against the operation's schemas (400 with a
+//!   message). The stateful core answers from state: system users (list with `limit` ≤ 100,
+//!   `skip`, `sort`, `fields`, `filter`, `search`; `POST /search/systemusers`; get, create,
+//!   update, delete; unique username and email), systems (list, search, get, update, delete),
+//!   organisations, user groups and system groups (CRUD) and the graph between them (members,
+//!   membership, memberof, associations, traversals), consistent from every side. Every other
+//!   operation answers a deterministic body built from its response schema. Auth is
+//!   `x-api-key` ([`JUMPCLOUD_API_KEY`], or the multi-tenant
+//!   [`JUMPCLOUD_MULTI_TENANT_API_KEY`] with `x-org-id`) or System Context Authorization
+//!   (see [`Sandbox::jumpcloud_key_file`]); errors are `{"message": ...}` as JumpCloud sends them;
 //! - `GET /_sandbox/stats`: the sandbox's own counters ([`StatsSnapshot`]) as JSON, for benchmarks
 //!   and scripts that run the sandbox as a separate process. Not part of either API.
 //!
@@ -113,6 +119,9 @@ use tokio::task::JoinHandle;
 pub use config::{DEFAULT_SEED, SandboxConfig};
 pub use error::SandboxError;
 pub use faults::{FaultKind, FaultRule, FaultTarget, RetryAfterValue, parse_faults};
+pub use jumpcloud::{
+    API_KEY as JUMPCLOUD_API_KEY, MULTI_TENANT_API_KEY as JUMPCLOUD_MULTI_TENANT_API_KEY,
+};
 pub use stats::{RouteKind, StatsSnapshot};
 
 use faults::FaultEngine;
@@ -231,8 +240,11 @@ impl Sandbox {
         });
         let jumpcloud = Arc::new(jumpcloud::JumpCloud::new(
             config.seed,
-            config.users,
-            config.groups,
+            jumpcloud::store::Sizes {
+                users: config.users,
+                systems: config.systems,
+                groups: config.groups,
+            },
         ));
         let router = server::app([
             jumpcloud::router(Arc::clone(&jumpcloud), &shared),
@@ -288,14 +300,56 @@ impl Sandbox {
     }
 
     /// Base URLs and credentials of the simulated JumpCloud API.
+    ///
+    /// `system_context` names the first seeded system and the PEM file of its private key
+    /// (made on first use: the first call in a process takes a moment for the RSA key
+    /// generation); it is `None` when the sandbox has no systems or the key file cannot be
+    /// written.
     pub fn jumpcloud_info(&self) -> JumpCloudInfo {
+        let org = self.jumpcloud.main_org();
+        let first_system = org.lock().first_system().map(str::to_owned);
+        let system_context = first_system.and_then(|id| match self.jumpcloud_key_file(&id) {
+            Ok(path) => Some(SystemContextInfo {
+                system_id: id,
+                key_file: path.to_string_lossy().into_owned(),
+            }),
+            Err(e) => {
+                tracing::warn!("{e}");
+                None
+            }
+        });
         JumpCloudInfo {
             v1: format!("{}/api", self.base_url),
             v2: format!("{}/api/v2", self.base_url),
             api_key: jumpcloud::API_KEY.to_owned(),
-            org_id: self.jumpcloud.org_id.clone(),
-            system_context: None,
+            org_id: org.id.clone(),
+            system_context,
         }
+    }
+
+    /// The PEM file (PKCS#1) of a JumpCloud system's private key, made on first use, so that a
+    /// client can sign requests as that system (System Context Authorization). The file is
+    /// removed when the sandbox stops.
+    pub fn jumpcloud_key_file(&self, system_id: &str) -> Result<PathBuf, SandboxError> {
+        let exists = self
+            .jumpcloud
+            .orgs
+            .iter()
+            .any(|o| o.lock().system(system_id).is_some());
+        if !exists {
+            return Err(SandboxError::SystemKey {
+                system: system_id.to_owned(),
+                reason: "no such system in the sandbox".into(),
+            });
+        }
+        self.jumpcloud.keys.key_file(system_id)
+    }
+
+    /// The ids of the organisations of the JumpCloud half: the demo organisation first (the one
+    /// [`JUMPCLOUD_API_KEY`] reaches), then a small second one that only
+    /// [`JUMPCLOUD_MULTI_TENANT_API_KEY`] reaches, with the first.
+    pub fn jumpcloud_org_ids(&self) -> Vec<String> {
+        self.jumpcloud.orgs.iter().map(|o| o.id.clone()).collect()
     }
 
     /// The PEM file of the self-signed CA, when serving TLS (removed when the sandbox stops).

@@ -435,7 +435,11 @@ async fn readiness_line_and_shutdown() {
     );
     assert_eq!(line["jumpcloud"]["api_key"], json!(jc.api_key));
     assert_eq!(line["jumpcloud"]["org_id"], json!(jc.org_id));
-    assert_eq!(line["jumpcloud"]["system_context"], Value::Null);
+    let sc = &line["jumpcloud"]["system_context"];
+    assert_eq!(sc["system_id"].as_str().unwrap().len(), 24);
+    let key_file = sc["key_file"].as_str().unwrap().to_owned();
+    let pem = std::fs::read_to_string(&key_file).unwrap();
+    assert!(pem.starts_with("-----BEGIN RSA PRIVATE KEY-----"), "{pem}");
     assert_eq!(line["tls_ca"], Value::Null);
     let info = sb.umapi_info();
     assert_eq!(line["umapi"]["endpoint"], json!(info.endpoint));
@@ -461,6 +465,10 @@ async fn readiness_line_and_shutdown() {
     sb.shutdown().await;
     let err = http().get(format!("{base}/status")).send().await;
     assert!(err.is_err(), "the port is closed after shutdown");
+    assert!(
+        !std::path::Path::new(&key_file).exists(),
+        "the system key file is removed"
+    );
 
     // Dropping stops it too.
     let sb = Sandbox::start(SandboxConfig::default().users(1))

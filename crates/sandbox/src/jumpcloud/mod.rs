@@ -1,130 +1,278 @@
-//! The simulated JumpCloud API at `/api` (v1) and `/api/v2` (v2): so far the stateful core of
-//! system users and user groups with their members; other operations answer 404 JSON.
+//! The simulated JumpCloud API at `/api` (v1) and `/api/v2` (v2).
+//!
+//! Every one of the specs' 393 operations is routed from the compact specs in `generated/`
+//! (written by `cargo xtask codegen`). A request is authenticated (API key, or System Context
+//! signature), matched to its operation, its path, query and body checked against the
+//! operation's schemas (400 with a message), and then answered by the stateful core (users,
+//! systems, groups, the graph between them, organisations) or, for every other operation, with
+//! a deterministic response built from the operation's response schema.
 
+// Handlers return a ready `Response` as their error: the size of that Err hardly matters here.
+#![allow(clippy::result_large_err)]
+
+mod auth;
+mod generic;
 mod handlers;
+pub(crate) mod keys;
+mod schema;
+pub(crate) mod spec;
 pub(crate) mod store;
 
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use axum::extract::Request;
+use axum::body::Bytes;
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
-use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::gate::{Gate, Shared};
 use crate::stats::RouteKind;
-use store::JcStore;
+use schema::Schemas;
+use spec::{In, Op, spec};
+use store::{JcStore, Sizes};
 
-/// The demo API key (`x-api-key`).
-pub const API_KEY: &str = "jc-sandbox-0123456789abcdef0123456789abcdef";
+pub use auth::{API_KEY, MULTI_TENANT_API_KEY};
 
-/// The JumpCloud half's state.
-pub(crate) struct JumpCloud {
-    pub(crate) store: Mutex<JcStore>,
-    pub(crate) org_id: String,
+/// The largest request body accepted (JumpCloud's own limit is smaller for most operations).
+const MAX_BODY: usize = 16 << 20;
+
+/// One organisation.
+pub(crate) struct Org {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    store: Mutex<JcStore>,
 }
 
-impl JumpCloud {
-    pub(crate) fn new(seed: u64, users: usize, groups: usize) -> JumpCloud {
-        let mut r = fastrand::Rng::with_seed(seed ^ 0x006f_7267);
-        JumpCloud {
-            store: Mutex::new(JcStore::seeded(seed, users, groups)),
-            org_id: format!("{:08x}{:016x}", r.u32(..), r.u64(..)),
-        }
-    }
-
+impl Org {
     pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, JcStore> {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
-/// JumpCloud's answer to a request without a valid key.
-fn unauthorized() -> Response {
-    (
-        StatusCode::UNAUTHORIZED,
-        axum::Json(json!({"message": "Unauthorized"})),
-    )
-        .into_response()
+/// The JumpCloud half's state: the demo organisation (index 0, reached with [`API_KEY`]) and a
+/// second, small one that only the multi-tenant key reaches.
+pub(crate) struct JumpCloud {
+    pub(crate) orgs: Vec<Org>,
+    pub(crate) keys: keys::SystemKeys,
 }
 
-/// Requires the demo `x-api-key`, and a matching `x-org-id` when one is sent.
-async fn auth(
-    axum::extract::State(app): axum::extract::State<Arc<JumpCloud>>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let key = req.headers().get("x-api-key").and_then(|v| v.to_str().ok());
-    if key != Some(API_KEY) {
-        return unauthorized();
+impl JumpCloud {
+    pub(crate) fn new(seed: u64, sizes: Sizes) -> JumpCloud {
+        let org = |seed: u64, name: &str, sizes: Sizes| {
+            let mut r = fastrand::Rng::with_seed(seed ^ 0x006f_7267);
+            Org {
+                id: format!("{:08x}{:016x}", r.u32(..), r.u64(..)),
+                name: name.to_owned(),
+                store: Mutex::new(JcStore::seeded(seed, sizes)),
+            }
+        };
+        let second = Sizes {
+            users: sizes.users.min(5),
+            systems: sizes.systems.min(2),
+            groups: sizes.groups.min(2),
+        };
+        JumpCloud {
+            orgs: vec![
+                org(seed, "Sandbox Demo Org", sizes),
+                org(seed.rotate_left(17) ^ 0x5eed, "Sandbox Second Org", second),
+            ],
+            keys: keys::SystemKeys::default(),
+        }
     }
-    if let Some(org) = req.headers().get("x-org-id").and_then(|v| v.to_str().ok())
-        && !org.is_empty()
-        && org != app.org_id
-    {
-        return (
-            StatusCode::FORBIDDEN,
-            axum::Json(json!({"message": format!("Forbidden: the API key has no access to organization {org}")})),
-        )
-            .into_response();
+
+    /// The demo organisation.
+    pub(crate) fn main_org(&self) -> &Org {
+        &self.orgs[0]
     }
-    next.run(req).await
 }
 
-/// The JumpCloud routes, behind the key check and the gate (stats, faults).
+/// What a handler gets: the matched operation, its parameters and body, the organisation and,
+/// under System Context Authorization, the signing system.
+pub(crate) struct Call<'a> {
+    pub(crate) op: &'static Op,
+    pub(crate) path: Vec<(String, String)>,
+    pub(crate) query: Vec<(String, String)>,
+    pub(crate) body: Value,
+    pub(crate) app: &'a JumpCloud,
+    pub(crate) org: Option<&'a Org>,
+    pub(crate) system: Option<String>,
+}
+
+impl Call<'_> {
+    /// The value of a path parameter ("" when the operation has none of that name).
+    pub(crate) fn path_param(&self, name: &str) -> &str {
+        self.path
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    /// The first path parameter (most operations have exactly one).
+    pub(crate) fn id(&self) -> &str {
+        self.path.first().map_or("", |(_, v)| v.as_str())
+    }
+
+    /// The first value of a query parameter.
+    pub(crate) fn query(&self, name: &str) -> Option<&str> {
+        crate::form::get(&self.query, name)
+    }
+
+    /// Every value of a query parameter (repeated, or comma-separated in one).
+    pub(crate) fn query_all(&self, name: &str) -> Vec<&str> {
+        self.query
+            .iter()
+            .filter(|(k, _)| k == name)
+            .flat_map(|(_, v)| v.split(','))
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+
+    /// The organisation the call acts on. Every operation but `organization_list` has one.
+    pub(crate) fn org(&self) -> &Org {
+        self.org.unwrap_or_else(|| self.app.main_org())
+    }
+}
+
+/// JumpCloud's error shape: `{"message": "..."}` with the status.
+pub(crate) fn error(status: u16, message: impl Into<String>) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, axum::Json(json!({"message": message.into()}))).into_response()
+}
+
+/// The JumpCloud routes, behind the gate (stats, rate limits, faults).
 pub(crate) fn router(app: Arc<JumpCloud>, shared: &Arc<Shared>) -> Router {
     let routes = Router::new()
-        .route(
-            "/api/systemusers",
-            get(handlers::list_users).post(handlers::create_user),
-        )
-        .route(
-            "/api/systemusers/{id}",
-            get(handlers::get_user)
-                .put(handlers::update_user)
-                .delete(handlers::delete_user),
-        )
-        .route(
-            "/api/v2/usergroups",
-            get(handlers::list_groups).post(handlers::create_group),
-        )
-        .route(
-            "/api/v2/usergroups/{group_id}",
-            get(handlers::get_group)
-                .put(handlers::update_group)
-                .delete(handlers::delete_group),
-        )
-        .route(
-            "/api/v2/usergroups/{group_id}/members",
-            get(handlers::group_members).post(handlers::change_members),
-        )
-        .route(
-            "/api/v2/users/{user_id}/memberof",
-            get(handlers::user_member_of),
-        )
-        .route(
-            "/api/v2/usergroups/{group_id}/membership",
-            get(handlers::group_membership),
-        )
-        .route(
-            "/api/{*rest}",
-            get(not_found)
-                .post(not_found)
-                .put(not_found)
-                .delete(not_found)
-                .patch(not_found),
-        )
-        .route_layer(middleware::from_fn_with_state(Arc::clone(&app), auth))
+        .route("/api", axum::routing::any(dispatch))
+        .route("/api/{*rest}", axum::routing::any(dispatch))
         .with_state(app);
     Gate::layer(routes, shared, RouteKind::JumpCloud, None)
 }
 
-async fn not_found(req: Request) -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        axum::Json(json!({"message": format!("Not Found: {} {} is not simulated (yet)", req.method(), req.uri().path())})),
-    )
-        .into_response()
+async fn dispatch(State(app): State<Arc<JumpCloud>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            return error(
+                413,
+                format!("Request Entity Too Large: the limit is {MAX_BODY} bytes"),
+            );
+        }
+    };
+    answer(&app, &parts, &body)
+}
+
+fn answer(app: &JumpCloud, parts: &axum::http::request::Parts, body: &Bytes) -> Response {
+    let path = parts.uri.path();
+    let found = spec().find(parts.method.as_str(), path);
+    let op = found.as_ref().ok().map(|(op, _)| *op);
+    let access = match auth::authenticate(app, parts, op) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let (op, path_params) = match found {
+        Ok(f) => f,
+        // A system may call only its few endpoints; anything else is a 401 for it.
+        Err(_) if access.system.is_some() => return error(401, "Unauthorized"),
+        Err(spec::Miss::OtherMethod) => {
+            return error(
+                405,
+                format!(
+                    "Method Not Allowed: {} is not an operation of {path}",
+                    parts.method
+                ),
+            );
+        }
+        Err(spec::Miss::NoPath) => {
+            return error(404, format!("Not Found: no JumpCloud operation at {path}"));
+        }
+    };
+    let query = parts
+        .uri
+        .query()
+        .map(crate::form::parse)
+        .unwrap_or_default();
+    let body = match check_request(op, &path_params, &query, parts, body) {
+        Ok(b) => b,
+        Err(message) => return error(400, format!("Bad Request: {message}")),
+    };
+    let call = Call {
+        op,
+        path: path_params,
+        query,
+        body,
+        app,
+        org: access.org.map(|i| &app.orgs[i]),
+        system: access.system,
+    };
+    if let Err(r) = auth::allow_system(&call) {
+        return r;
+    }
+    match handlers::stateful(&op.id) {
+        Some(handler) => handler(&call),
+        None => generic::answer(&call),
+    }
+}
+
+/// Checks parameters and body against the operation; returns the parsed JSON body (`null` when
+/// there is none).
+fn check_request(
+    op: &Op,
+    path: &[(String, String)],
+    query: &[(String, String)],
+    parts: &axum::http::request::Parts,
+    body: &Bytes,
+) -> Result<Value, String> {
+    let schemas = Schemas::new(spec(), op.api);
+    for p in &op.params {
+        let values: Vec<&str> = match p.location {
+            In::Path => path
+                .iter()
+                .filter(|(k, _)| *k == p.name)
+                .map(|(_, v)| v.as_str())
+                .collect(),
+            In::Query => query
+                .iter()
+                .filter(|(k, _)| *k == p.name)
+                .map(|(_, v)| v.as_str())
+                .collect(),
+            In::Header => parts
+                .headers
+                .get_all(p.name.as_str())
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect(),
+        };
+        let place = match p.location {
+            In::Path => format!("path parameter {}", p.name),
+            In::Query => format!("query parameter {}", p.name),
+            In::Header => format!("header {}", p.name),
+        };
+        if values.is_empty() || values.iter().all(|v| v.is_empty()) {
+            if p.required {
+                return Err(format!("{place} is required"));
+            }
+            continue;
+        }
+        schemas.parameter(&p.schema, &values, &place)?;
+    }
+    let Some(declared) = &op.body else {
+        return Ok(Value::Null);
+    };
+    if body.is_empty() {
+        if declared.required {
+            return Err("a request body is required".into());
+        }
+        return Ok(Value::Null);
+    }
+    if !declared.json {
+        // Multipart uploads are accepted as they come.
+        return Ok(Value::Null);
+    }
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| format!("the request body is not valid JSON: {e}"))?;
+    schemas.validate(&declared.schema, &value, "body")?;
+    Ok(value)
 }

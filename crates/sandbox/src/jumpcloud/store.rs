@@ -1,6 +1,7 @@
-//! The JumpCloud organisation's state: system users (v1), user groups and their members (v2).
-//! Records are kept as JSON objects in the wire shape of the specs; memberships are kept from
-//! both ends so that either side's view agrees.
+//! One JumpCloud organisation's state: system users and systems (v1), user groups and system
+//! groups (v2), and the graph between them: group membership and associations. Records are kept
+//! as JSON objects in the wire shape of the specs; every edge is kept from both ends, so that
+//! each side's view agrees and deleting an object removes all of its edges.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -8,6 +9,64 @@ use serde_json::{Map, Value, json};
 
 /// Why a write was refused: (HTTP status, JumpCloud's message).
 pub(crate) type Refusal = (u16, String);
+
+/// The kinds of object the graph holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Kind {
+    User,
+    System,
+    UserGroup,
+    SystemGroup,
+}
+
+impl Kind {
+    /// The graph type name (`user_group`).
+    pub(crate) fn wire(self) -> &'static str {
+        match self {
+            Kind::User => "user",
+            Kind::System => "system",
+            Kind::UserGroup => "user_group",
+            Kind::SystemGroup => "system_group",
+        }
+    }
+
+    /// From a graph type name.
+    pub(crate) fn from_wire(s: &str) -> Option<Kind> {
+        [Kind::User, Kind::System, Kind::UserGroup, Kind::SystemGroup]
+            .into_iter()
+            .find(|k| k.wire() == s)
+    }
+
+    /// From the collection name in a v2 path (`usergroups`).
+    pub(crate) fn from_plural(s: &str) -> Option<Kind> {
+        match s {
+            "users" => Some(Kind::User),
+            "systems" => Some(Kind::System),
+            "usergroups" => Some(Kind::UserGroup),
+            "systemgroups" => Some(Kind::SystemGroup),
+            _ => None,
+        }
+    }
+
+    /// The kind of a group's members.
+    pub(crate) fn member_kind(self) -> Option<Kind> {
+        match self {
+            Kind::UserGroup => Some(Kind::User),
+            Kind::SystemGroup => Some(Kind::System),
+            _ => None,
+        }
+    }
+
+    /// Whether the two kinds can be associated directly: a user or user group with a system or
+    /// system group.
+    pub(crate) fn associates_with(self, other: Kind) -> bool {
+        let user_side = |k: Kind| matches!(k, Kind::User | Kind::UserGroup);
+        user_side(self) != user_side(other)
+    }
+}
+
+/// One hop of a graph path: (from id, from kind, to id, to kind).
+pub(crate) type Hop = (String, Kind, String, Kind);
 
 /// One organisation's objects.
 #[derive(Debug, Default)]
@@ -17,10 +76,14 @@ pub(crate) struct JcStore {
     users: BTreeMap<String, Map<String, Value>>,
     by_username: HashMap<String, String>,
     by_email: HashMap<String, String>,
-    groups: BTreeMap<String, Map<String, Value>>,
-    group_by_name: HashMap<String, String>,
+    systems: BTreeMap<String, Map<String, Value>>,
+    groups: BTreeMap<String, (Kind, Map<String, Value>)>,
+    group_by_name: HashMap<(Kind, String), String>,
+    /// group -> members, and member -> groups.
     members: BTreeMap<String, BTreeSet<String>>,
     member_of: BTreeMap<String, BTreeSet<String>>,
+    /// Associations, kept symmetric.
+    assoc: BTreeMap<String, BTreeSet<String>>,
     /// Creation timestamps are deterministic: a fixed epoch plus one second per object.
     clock: u64,
 }
@@ -32,25 +95,69 @@ const LAST_NAMES: [&str; 8] = [
     "Lovelace", "Hopper", "Torvalds", "Hamilton", "Thompson", "Liskov", "Ritchie", "Allen",
 ];
 const DEPARTMENTS: [&str; 4] = ["Engineering", "Sales", "Finance", "Support"];
+const SYSTEM_KINDS: [(&str, &str, &str); 3] = [
+    ("web", "Ubuntu", "22.04"),
+    ("laptop", "Mac OS X", "14.5"),
+    ("desk", "Windows", "11 Pro"),
+];
+
+/// The size of a seeded organisation.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Sizes {
+    pub(crate) users: usize,
+    pub(crate) systems: usize,
+    pub(crate) groups: usize,
+}
 
 impl JcStore {
-    /// A seeded organisation: `users` system users, `groups` user groups, each user in one or two groups.
-    pub(crate) fn seeded(seed: u64, users: usize, groups: usize) -> JcStore {
+    /// A seeded organisation: users in one or two user groups; systems each in one system group
+    /// (`max(1, groups / 4)` of them); user group `i` associated with system group `i mod n`; and
+    /// the first users associated directly with the system of the same index.
+    pub(crate) fn seeded(seed: u64, sizes: Sizes) -> JcStore {
         let mut rng = fastrand::Rng::with_seed(seed ^ 0x6a75_6d70);
         let mut s = JcStore {
             id_prefix: rng.u32(..),
             ..Default::default()
         };
-        for g in 0..groups {
+        for g in 0..sizes.groups {
             let name = format!(
                 "{} {}",
                 DEPARTMENTS[g % DEPARTMENTS.len()],
                 g / DEPARTMENTS.len() + 1
             );
-            let _ = s.create_group(json!({"name": name, "description": "seeded"}));
+            let _ = s.create_group(
+                Kind::UserGroup,
+                json!({"name": name, "description": "seeded"}),
+            );
         }
-        let group_ids: Vec<String> = s.groups.keys().cloned().collect();
-        for u in 0..users {
+        let system_groups = if sizes.systems > 0 {
+            (sizes.groups / 4).max(1)
+        } else {
+            0
+        };
+        for g in 0..system_groups {
+            let (kind, _, _) = SYSTEM_KINDS[g % SYSTEM_KINDS.len()];
+            let name = format!("{kind} fleet {}", g / SYSTEM_KINDS.len() + 1);
+            let _ = s.create_group(
+                Kind::SystemGroup,
+                json!({"name": name, "description": "seeded"}),
+            );
+        }
+        let user_groups = s.group_ids(Kind::UserGroup);
+        let sys_groups = s.group_ids(Kind::SystemGroup);
+        for (i, g) in user_groups.iter().enumerate() {
+            if !sys_groups.is_empty() {
+                s.associate(g, &sys_groups[i % sys_groups.len()]);
+            }
+        }
+        for n in 0..sizes.systems {
+            let id = s.seed_system(n);
+            if !sys_groups.is_empty() {
+                s.add_member(&sys_groups[n % sys_groups.len()], &id);
+            }
+        }
+        let system_ids: Vec<String> = s.systems.keys().cloned().collect();
+        for u in 0..sizes.users {
             let first = FIRST_NAMES[rng.usize(..FIRST_NAMES.len())];
             let last = LAST_NAMES[rng.usize(..LAST_NAMES.len())];
             let username = format!(
@@ -70,16 +177,50 @@ impl JcStore {
                 continue;
             };
             let id = user["_id"].as_str().unwrap_or_default().to_owned();
-            if !group_ids.is_empty() {
-                let g = &group_ids[rng.usize(..group_ids.len())];
+            if !user_groups.is_empty() {
+                let g = &user_groups[rng.usize(..user_groups.len())];
                 s.add_member(g, &id);
                 if rng.bool() {
-                    let g2 = &group_ids[rng.usize(..group_ids.len())];
+                    let g2 = &user_groups[rng.usize(..user_groups.len())];
                     s.add_member(g2, &id);
                 }
             }
+            if let Some(system) = system_ids.get(u) {
+                s.associate(&id, system);
+            }
         }
         s
+    }
+
+    fn seed_system(&mut self, n: usize) -> String {
+        let (kind, os, version) = SYSTEM_KINDS[n % SYSTEM_KINDS.len()];
+        let id = self.new_id();
+        let created = self.timestamp();
+        let name = format!("{kind}-{n:03}");
+        let system = json!({
+            "_id": id,
+            "id": id,
+            "displayName": name,
+            "hostname": format!("{name}.example.com"),
+            "os": os,
+            "version": version,
+            "arch": if os == "Mac OS X" { "arm64" } else { "x86_64" },
+            "agentVersion": "1.180.0",
+            "created": created,
+            "lastContact": created,
+            "active": true,
+            "allowMultiFactorAuthentication": false,
+            "allowPublicKeyAuthentication": true,
+            "allowSshPasswordAuthentication": false,
+            "allowSshRootLogin": false,
+            "modifySSHDConfig": false,
+            "systemTimezone": 0,
+            "tags": [],
+        });
+        if let Value::Object(map) = system {
+            self.systems.insert(id.clone(), map);
+        }
+        id
     }
 
     fn new_id(&mut self) -> String {
@@ -93,6 +234,17 @@ impl JcStore {
         iso_time(1_767_225_600 + self.clock)
     }
 
+    /// The kind of the object with this id, if it exists.
+    pub(crate) fn kind(&self, id: &str) -> Option<Kind> {
+        if self.users.contains_key(id) {
+            Some(Kind::User)
+        } else if self.systems.contains_key(id) {
+            Some(Kind::System)
+        } else {
+            self.groups.get(id).map(|(k, _)| *k)
+        }
+    }
+
     /// The system users in creation order.
     pub(crate) fn users(&self) -> impl Iterator<Item = &Map<String, Value>> {
         self.users.values()
@@ -104,6 +256,20 @@ impl JcStore {
 
     pub(crate) fn user(&self, id: &str) -> Option<&Map<String, Value>> {
         self.users.get(id)
+    }
+
+    /// The systems in creation order.
+    pub(crate) fn systems(&self) -> impl Iterator<Item = &Map<String, Value>> {
+        self.systems.values()
+    }
+
+    pub(crate) fn system(&self, id: &str) -> Option<&Map<String, Value>> {
+        self.systems.get(id)
+    }
+
+    /// The first system's id (the one that signs in demos).
+    pub(crate) fn first_system(&self) -> Option<&str> {
+        self.systems.keys().next().map(String::as_str)
     }
 
     /// `POST /systemusers`: `username` and `email` are required and unique.
@@ -166,16 +332,12 @@ impl JcStore {
         Ok(Value::Object(user.clone()))
     }
 
-    /// `DELETE /systemusers/{id}`: the user and every membership edge go.
+    /// `DELETE /systemusers/{id}`: the user and every edge go.
     pub(crate) fn delete_user(&mut self, id: &str) -> Result<Value, Refusal> {
         let user = self.users.remove(id).ok_or_else(not_found)?;
         self.by_username.retain(|_, v| v != id);
         self.by_email.retain(|_, v| v != id);
-        for g in self.member_of.remove(id).unwrap_or_default() {
-            if let Some(m) = self.members.get_mut(&g) {
-                m.remove(id);
-            }
-        }
+        self.remove_edges(id);
         Ok(Value::Object(user))
     }
 
@@ -198,49 +360,99 @@ impl JcStore {
         Ok(())
     }
 
-    /// The user groups in creation order.
-    pub(crate) fn groups(&self) -> impl Iterator<Item = &Map<String, Value>> {
-        self.groups.values()
+    /// `PUT /systems/{id}`: the writable fields of `systemput` replace the stored ones.
+    pub(crate) fn update_system(&mut self, id: &str, body: Value) -> Result<Value, Refusal> {
+        let Value::Object(changes) = body else {
+            return Err((400, "The request body must be a JSON object".into()));
+        };
+        let system = self.systems.get_mut(id).ok_or_else(not_found)?;
+        for (k, v) in changes {
+            if !matches!(
+                k.as_str(),
+                "_id" | "id" | "created" | "hostname" | "os" | "version" | "arch" | "agentVersion"
+            ) {
+                system.insert(k, v);
+            }
+        }
+        Ok(Value::Object(system.clone()))
     }
 
-    pub(crate) fn group(&self, id: &str) -> Option<&Map<String, Value>> {
-        self.groups.get(id)
+    /// `DELETE /systems/{id}`: the system and every edge go.
+    pub(crate) fn delete_system(&mut self, id: &str) -> Result<Value, Refusal> {
+        let system = self.systems.remove(id).ok_or_else(not_found)?;
+        self.remove_edges(id);
+        Ok(Value::Object(system))
     }
 
-    /// `POST /usergroups`: `name` is required and unique.
-    pub(crate) fn create_group(&mut self, body: Value) -> Result<Value, Refusal> {
+    /// The ids of the groups of one kind, in creation order.
+    pub(crate) fn group_ids(&self, kind: Kind) -> Vec<String> {
+        self.groups
+            .iter()
+            .filter(|(_, (k, _))| *k == kind)
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
+    /// The groups of one kind in creation order.
+    pub(crate) fn groups(&self, kind: Kind) -> impl Iterator<Item = &Map<String, Value>> {
+        self.groups
+            .values()
+            .filter(move |(k, _)| *k == kind)
+            .map(|(_, g)| g)
+    }
+
+    /// A group of the given kind.
+    pub(crate) fn group(&self, kind: Kind, id: &str) -> Option<&Map<String, Value>> {
+        self.groups
+            .get(id)
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, g)| g)
+    }
+
+    /// `POST /usergroups`, `POST /systemgroups`: `name` is required and unique per kind.
+    pub(crate) fn create_group(&mut self, kind: Kind, body: Value) -> Result<Value, Refusal> {
         let Value::Object(mut fields) = body else {
             return Err((400, "The request body must be a JSON object".into()));
         };
         let name = required_str(&fields, "name")?;
-        if self.group_by_name.contains_key(&name.to_ascii_lowercase()) {
+        let key = (kind, name.to_ascii_lowercase());
+        if self.group_by_name.contains_key(&key) {
             return Err((409, format!("A group named '{name}' already exists")));
         }
         let id = self.new_id();
         fields.insert("id".into(), json!(id));
-        fields.insert("type".into(), json!("user_group"));
+        fields.insert("type".into(), json!(kind.wire()));
         fields.entry("attributes").or_insert(json!({}));
-        self.group_by_name
-            .insert(name.to_ascii_lowercase(), id.clone());
-        self.groups.insert(id.clone(), fields.clone());
+        self.group_by_name.insert(key, id.clone());
+        self.groups.insert(id.clone(), (kind, fields.clone()));
         self.members.insert(id, BTreeSet::new());
         Ok(Value::Object(fields))
     }
 
-    /// `PUT /usergroups/{id}`.
-    pub(crate) fn update_group(&mut self, id: &str, body: Value) -> Result<Value, Refusal> {
+    /// `PUT /usergroups/{id}`, `PUT /systemgroups/{id}`.
+    pub(crate) fn update_group(
+        &mut self,
+        kind: Kind,
+        id: &str,
+        body: Value,
+    ) -> Result<Value, Refusal> {
         let Value::Object(changes) = body else {
             return Err((400, "The request body must be a JSON object".into()));
         };
         let name = required_str(&changes, "name")?;
+        let key = (kind, name.to_ascii_lowercase());
         if self
             .group_by_name
-            .get(&name.to_ascii_lowercase())
+            .get(&key)
             .is_some_and(|other| other != id)
         {
             return Err((409, format!("A group named '{name}' already exists")));
         }
-        let group = self.groups.get_mut(id).ok_or_else(not_found)?;
+        let (_, group) = self
+            .groups
+            .get_mut(id)
+            .filter(|(k, _)| *k == kind)
+            .ok_or_else(not_found)?;
         for (k, v) in changes {
             if !matches!(k.as_str(), "id" | "type") {
                 group.insert(k, v);
@@ -248,59 +460,149 @@ impl JcStore {
         }
         let group = group.clone();
         self.group_by_name.retain(|_, v| v != id);
-        self.group_by_name
-            .insert(name.to_ascii_lowercase(), id.to_owned());
+        self.group_by_name.insert(key, id.to_owned());
         Ok(Value::Object(group))
     }
 
-    /// `DELETE /usergroups/{id}`: the group and its edges go.
-    pub(crate) fn delete_group(&mut self, id: &str) -> Result<Value, Refusal> {
-        let group = self.groups.remove(id).ok_or_else(not_found)?;
+    /// `DELETE /usergroups/{id}`, `DELETE /systemgroups/{id}`: the group and its edges go.
+    pub(crate) fn delete_group(&mut self, kind: Kind, id: &str) -> Result<Value, Refusal> {
+        if self.group(kind, id).is_none() {
+            return Err(not_found());
+        }
+        let (_, group) = self.groups.remove(id).ok_or_else(not_found)?;
         self.group_by_name.retain(|_, v| v != id);
-        for u in self.members.remove(id).unwrap_or_default() {
-            if let Some(g) = self.member_of.get_mut(&u) {
+        self.remove_edges(id);
+        Ok(Value::Object(group))
+    }
+
+    /// Removes every membership and association of an object.
+    fn remove_edges(&mut self, id: &str) {
+        for g in self.member_of.remove(id).unwrap_or_default() {
+            if let Some(m) = self.members.get_mut(&g) {
+                m.remove(id);
+            }
+        }
+        for m in self.members.remove(id).unwrap_or_default() {
+            if let Some(g) = self.member_of.get_mut(&m) {
                 g.remove(id);
             }
         }
-        Ok(Value::Object(group))
+        for other in self.assoc.remove(id).unwrap_or_default() {
+            if let Some(a) = self.assoc.get_mut(&other) {
+                a.remove(id);
+            }
+        }
     }
 
-    /// Adds a user to a group (idempotent).
-    pub(crate) fn add_member(&mut self, group: &str, user: &str) {
+    /// Adds a member to a group (idempotent).
+    pub(crate) fn add_member(&mut self, group: &str, member: &str) {
         self.members
             .entry(group.to_owned())
             .or_default()
-            .insert(user.to_owned());
+            .insert(member.to_owned());
         self.member_of
-            .entry(user.to_owned())
+            .entry(member.to_owned())
             .or_default()
             .insert(group.to_owned());
     }
 
-    /// Removes a user from a group (idempotent).
-    pub(crate) fn remove_member(&mut self, group: &str, user: &str) {
+    /// Removes a member from a group (idempotent).
+    pub(crate) fn remove_member(&mut self, group: &str, member: &str) {
         if let Some(m) = self.members.get_mut(group) {
-            m.remove(user);
+            m.remove(member);
         }
-        if let Some(g) = self.member_of.get_mut(user) {
+        if let Some(g) = self.member_of.get_mut(member) {
             g.remove(group);
         }
     }
 
-    /// The user ids in a group.
-    pub(crate) fn members_of_group(&self, group: &str) -> Vec<String> {
+    /// Associates two objects (idempotent, symmetric).
+    pub(crate) fn associate(&mut self, a: &str, b: &str) {
+        self.assoc
+            .entry(a.to_owned())
+            .or_default()
+            .insert(b.to_owned());
+        self.assoc
+            .entry(b.to_owned())
+            .or_default()
+            .insert(a.to_owned());
+    }
+
+    /// Removes an association (idempotent).
+    pub(crate) fn dissociate(&mut self, a: &str, b: &str) {
+        if let Some(x) = self.assoc.get_mut(a) {
+            x.remove(b);
+        }
+        if let Some(x) = self.assoc.get_mut(b) {
+            x.remove(a);
+        }
+    }
+
+    /// The member ids of a group.
+    pub(crate) fn members_of(&self, group: &str) -> Vec<String> {
         self.members
             .get(group)
             .map(|m| m.iter().cloned().collect())
             .unwrap_or_default()
     }
 
-    /// The group ids a user is in.
-    pub(crate) fn groups_of_user(&self, user: &str) -> Vec<String> {
+    /// The ids of the groups an object is a member of.
+    pub(crate) fn groups_of(&self, member: &str) -> Vec<String> {
         self.member_of
-            .get(user)
+            .get(member)
             .map(|m| m.iter().cloned().collect())
             .unwrap_or_default()
+    }
+
+    /// The objects of kind `target` directly associated with `id`.
+    pub(crate) fn associations(&self, id: &str, target: Kind) -> Vec<String> {
+        self.assoc
+            .get(id)
+            .into_iter()
+            .flatten()
+            .filter(|other| self.kind(other) == Some(target))
+            .cloned()
+            .collect()
+    }
+
+    /// The objects of kind `target` bound to `from` through the graph, with every path that
+    /// binds them, as JumpCloud's traversals answer: up to the groups `from` is in, across one
+    /// association, then down to the members of an associated group.
+    pub(crate) fn traverse(&self, from: &str, target: Kind) -> BTreeMap<String, Vec<Vec<Hop>>> {
+        let mut found: BTreeMap<String, Vec<Vec<Hop>>> = BTreeMap::new();
+        let Some(from_kind) = self.kind(from) else {
+            return found;
+        };
+        let hop = |a: &str, ak: Kind, b: &str, bk: Kind| (a.to_owned(), ak, b.to_owned(), bk);
+        let mut starts = vec![(from.to_owned(), from_kind, Vec::new())];
+        for g in self.groups_of(from) {
+            if let Some(gk) = self.kind(&g) {
+                starts.push((g.clone(), gk, vec![hop(from, from_kind, &g, gk)]));
+            }
+        }
+        for (node, node_kind, path) in starts {
+            for other in self.assoc.get(&node).into_iter().flatten() {
+                let Some(other_kind) = self.kind(other) else {
+                    continue;
+                };
+                let mut path = path.clone();
+                path.push(hop(&node, node_kind, other, other_kind));
+                if other_kind == target && other != from {
+                    found.entry(other.clone()).or_default().push(path.clone());
+                }
+                for m in self.members.get(other).into_iter().flatten() {
+                    match self.kind(m) {
+                        Some(mk) if mk == target && m != from => {
+                            let mut longer = path.clone();
+                            longer.push(hop(other, other_kind, m, mk));
+                            found.entry(m.clone()).or_default().push(longer);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        found
     }
 }
 
@@ -349,34 +651,96 @@ mod tests {
 
     #[test]
     fn memberships_stay_consistent_from_both_ends() {
-        let mut s = JcStore::seeded(1, 0, 0);
+        let mut s = JcStore::seeded(1, Sizes::default());
         let u = s
             .create_user(json!({"username": "a", "email": "a@x.com"}))
             .unwrap();
         let uid = u["_id"].as_str().unwrap().to_owned();
         assert_eq!(uid.len(), 24);
-        let g = s.create_group(json!({"name": "G"})).unwrap();
+        let g = s
+            .create_group(Kind::UserGroup, json!({"name": "G"}))
+            .unwrap();
         let gid = g["id"].as_str().unwrap().to_owned();
         s.add_member(&gid, &uid);
-        assert_eq!(s.members_of_group(&gid), vec![uid.clone()]);
-        assert_eq!(s.groups_of_user(&uid), vec![gid.clone()]);
+        assert_eq!(s.members_of(&gid), vec![uid.clone()]);
+        assert_eq!(s.groups_of(&uid), vec![gid.clone()]);
         assert_eq!(
             s.create_user(json!({"username": "A", "email": "b@x.com"}))
                 .unwrap_err()
                 .0,
             409
         );
+        // A system group may share a user group's name; two user groups may not.
+        s.create_group(Kind::SystemGroup, json!({"name": "G"}))
+            .unwrap();
+        assert_eq!(
+            s.create_group(Kind::UserGroup, json!({"name": "g"}))
+                .unwrap_err()
+                .0,
+            409
+        );
         s.delete_user(&uid).unwrap();
-        assert!(s.members_of_group(&gid).is_empty());
+        assert!(s.members_of(&gid).is_empty());
         assert_eq!(s.delete_user(&uid).unwrap_err().0, 404);
     }
 
     #[test]
+    fn traversals_follow_groups_and_associations_both_ways() {
+        let mut s = JcStore::seeded(1, Sizes::default());
+        let id = |v: Value| v["_id"].as_str().or(v["id"].as_str()).unwrap().to_owned();
+        let user = id(s
+            .create_user(json!({"username": "u", "email": "u@x.com"}))
+            .unwrap());
+        let ug = id(s
+            .create_group(Kind::UserGroup, json!({"name": "UG"}))
+            .unwrap());
+        let sg = id(s
+            .create_group(Kind::SystemGroup, json!({"name": "SG"}))
+            .unwrap());
+        let system = s.seed_system(0);
+        s.add_member(&ug, &user);
+        s.add_member(&sg, &system);
+        s.associate(&ug, &sg);
+        // user -> user group -> system group -> system, and back.
+        let reached = s.traverse(&user, Kind::System);
+        assert_eq!(reached.keys().collect::<Vec<_>>(), [&system]);
+        assert_eq!(reached[&system][0].len(), 3);
+        let back = s.traverse(&system, Kind::User);
+        assert_eq!(back.keys().collect::<Vec<_>>(), [&user]);
+        assert_eq!(
+            s.traverse(&system, Kind::UserGroup)
+                .keys()
+                .collect::<Vec<_>>(),
+            [&ug]
+        );
+        // A direct association adds a second, shorter path.
+        s.associate(&user, &system);
+        assert_eq!(s.traverse(&user, Kind::System)[&system].len(), 2);
+        assert_eq!(s.associations(&system, Kind::User), vec![user.clone()]);
+        // Deleting the system removes it from every view.
+        s.delete_system(&system).unwrap();
+        assert!(s.traverse(&user, Kind::System).is_empty());
+        assert!(s.members_of(&sg).is_empty());
+        assert!(s.associations(&user, Kind::System).is_empty());
+    }
+
+    #[test]
     fn seeding_is_deterministic() {
-        let a = JcStore::seeded(7, 50, 5);
-        let b = JcStore::seeded(7, 50, 5);
+        let sizes = Sizes {
+            users: 50,
+            systems: 6,
+            groups: 5,
+        };
+        let a = JcStore::seeded(7, sizes);
+        let b = JcStore::seeded(7, sizes);
         assert_eq!(a.users.len(), 50);
+        assert_eq!(a.systems.len(), 6);
         assert_eq!(a.users, b.users);
         assert_eq!(a.members, b.members);
+        assert_eq!(a.assoc, b.assoc);
+        // Every seeded system is reachable from some user.
+        for system in a.systems.keys() {
+            assert!(!a.traverse(system, Kind::User).is_empty(), "{system}");
+        }
     }
 }

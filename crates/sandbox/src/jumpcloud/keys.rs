@@ -1,0 +1,91 @@
+//! The RSA key pairs of systems, for System Context Authorization. A key pair is made when a
+//! system's key file is first asked for (2048-bit generation takes a while, and most sandboxes
+//! never need one); key pairs are pooled per process, so the n-th system to ask in any sandbox
+//! of the process gets the same pair. The PEM files are removed when the sandbox stops.
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+
+use rsa::pkcs1::EncodeRsaPrivateKey;
+use rsa::pkcs1::LineEnding;
+use rsa::{Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey};
+use sha2::{Digest, Sha256};
+
+use crate::error::SandboxError;
+
+/// Key pairs made so far in this process, in order of first use.
+static POOL: Mutex<Vec<RsaPrivateKey>> = Mutex::new(Vec::new());
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The public keys of the systems that have one, and their private key files.
+#[derive(Default)]
+pub(crate) struct SystemKeys {
+    systems: Mutex<HashMap<String, (RsaPublicKey, PathBuf)>>,
+}
+
+impl SystemKeys {
+    /// The PKCS#1 PEM file of a system's private key, made on first use.
+    pub(crate) fn key_file(&self, system: &str) -> Result<PathBuf, SandboxError> {
+        let mut systems = lock(&self.systems);
+        if let Some((_, path)) = systems.get(system) {
+            return Ok(path.clone());
+        }
+        let fail = |reason: String| SandboxError::SystemKey {
+            system: system.to_owned(),
+            reason,
+        };
+        let key = {
+            let mut pool = lock(&POOL);
+            if pool.len() <= systems.len() {
+                let key = RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048)
+                    .map_err(|e| fail(format!("key generation failed: {e}")))?;
+                pool.push(key);
+            }
+            pool[systems.len()].clone()
+        };
+        let pem = key
+            .to_pkcs1_pem(LineEnding::LF)
+            .map_err(|e| fail(format!("cannot encode the key: {e}")))?;
+        let path = std::env::temp_dir().join(format!(
+            "idm-sandbox-system-{}-{system}-{:p}.pem",
+            std::process::id(),
+            self
+        ));
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options
+            .open(&path)
+            .map_err(|e| fail(format!("cannot write {}: {e}", path.display())))?;
+        file.write_all(pem.as_bytes())
+            .map_err(|e| fail(format!("cannot write {}: {e}", path.display())))?;
+        systems.insert(system.to_owned(), (key.to_public_key(), path.clone()));
+        Ok(path)
+    }
+
+    /// Whether `signature` is the system's RSA-SHA256 (PKCS#1 v1.5) signature of `message`.
+    /// A system without a key pair verifies nothing.
+    pub(crate) fn verify(&self, system: &str, message: &[u8], signature: &[u8]) -> bool {
+        let systems = lock(&self.systems);
+        let Some((key, _)) = systems.get(system) else {
+            return false;
+        };
+        let digest = Sha256::digest(message);
+        key.verify(Pkcs1v15Sign::new::<Sha256>(), &digest, signature)
+            .is_ok()
+    }
+}
+
+impl Drop for SystemKeys {
+    fn drop(&mut self) {
+        for (_, path) in lock(&self.systems).values() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}

@@ -1,0 +1,390 @@
+//! Schemas at work: deterministic sample values that satisfy a schema (the answers of operations
+//! outside the stateful core), and validation of request bodies and parameters (400 on bad input).
+
+use serde_json::{Map, Value, json};
+
+use super::spec::{Api, Spec};
+
+/// How deep references may nest before validation gives up looking (cycles are legal in specs).
+const MAX_DEPTH: usize = 48;
+
+/// The schemas of one API version.
+#[derive(Clone, Copy)]
+pub(crate) struct Schemas<'a> {
+    spec: &'a Spec,
+    api: Api,
+}
+
+impl<'a> Schemas<'a> {
+    pub(crate) fn new(spec: &'a Spec, api: Api) -> Schemas<'a> {
+        Schemas { spec, api }
+    }
+
+    fn deref(&self, s: &'a Value) -> (&'a Value, Option<&'a str>) {
+        let mut s = s;
+        let mut name = None;
+        for _ in 0..8 {
+            let Some(r) = s.get("ref").and_then(Value::as_str) else {
+                break;
+            };
+            match self.spec.schema(self.api, r) {
+                Some(target) => {
+                    s = target;
+                    name = Some(r);
+                }
+                None => break,
+            }
+        }
+        (s, name)
+    }
+
+    /// A value valid against `schema`: every property present (so clients decode every field),
+    /// one item per array, the first enum value, formats honoured; references that would recurse
+    /// are left out.
+    pub(crate) fn sample(&self, schema: &Value) -> Value {
+        self.sample_named(schema, "value", &mut Vec::new())
+            .unwrap_or(Value::Null)
+    }
+
+    fn sample_named(
+        &self,
+        schema: &'a Value,
+        name: &str,
+        stack: &mut Vec<&'a str>,
+    ) -> Option<Value> {
+        let (s, reference) = self.deref(schema);
+        if let Some(r) = reference {
+            if stack.contains(&r) || stack.len() > 12 {
+                return None;
+            }
+            stack.push(r);
+        }
+        let out = self.sample_resolved(s, name, stack);
+        if reference.is_some() {
+            stack.pop();
+        }
+        out
+    }
+
+    fn sample_resolved(&self, s: &'a Value, name: &str, stack: &mut Vec<&'a str>) -> Option<Value> {
+        if let Some(first) = s.get("e").and_then(Value::as_array).and_then(|e| e.first()) {
+            return Some(first.clone());
+        }
+        match s.get("t").and_then(Value::as_str).unwrap_or("*") {
+            "s" => Some(Value::String(sample_string(s, name))),
+            "i" => {
+                let n = bound(s, "min").map_or(0.0, f64::ceil);
+                let n = bound(s, "max").map_or(n, |m| n.min(m.floor()));
+                Some(json!(n as i64))
+            }
+            "n" => {
+                let n = bound(s, "min").unwrap_or(0.0);
+                let n = bound(s, "max").map_or(n, |m| n.min(m));
+                Some(json!(n))
+            }
+            "b" => Some(Value::Bool(false)),
+            "a" => {
+                let items = s.get("i").unwrap_or(&Value::Null);
+                let item = self.sample_named(items, singular(name), stack);
+                Some(Value::Array(item.into_iter().collect()))
+            }
+            "o" => {
+                let mut out = Map::new();
+                if let Some(Value::Object(props)) = s.get("p") {
+                    for (k, v) in props {
+                        if let Some(x) = self.sample_named(v, k, stack) {
+                            out.insert(k.clone(), x);
+                        }
+                    }
+                }
+                if let Some(values) = s.get("m")
+                    && let Some(x) = self.sample_named(values, "key", stack)
+                {
+                    out.insert("key".into(), x);
+                }
+                Some(Value::Object(out))
+            }
+            _ => Some(json!({})),
+        }
+    }
+
+    /// Checks `value` against `schema`; the error names the offending place (`at`).
+    /// `null` is accepted where a value is optional, as JumpCloud does.
+    pub(crate) fn validate(&self, schema: &Value, value: &Value, at: &str) -> Result<(), String> {
+        self.check(schema, value, at, 0)
+    }
+
+    fn check(&self, schema: &'a Value, v: &Value, at: &str, depth: usize) -> Result<(), String> {
+        let (s, _) = self.deref(schema);
+        if v.is_null() || depth > MAX_DEPTH {
+            return Ok(());
+        }
+        let ty = s.get("t").and_then(Value::as_str).unwrap_or("*");
+        let ok = match ty {
+            "s" => v.is_string(),
+            "i" => v.is_i64() || v.is_u64(),
+            "n" => v.is_number(),
+            "b" => v.is_boolean(),
+            "a" => v.is_array(),
+            "o" => v.is_object(),
+            _ => true,
+        };
+        if !ok {
+            return Err(format!(
+                "{at}: expected {}, got {}",
+                type_name(ty),
+                describe(v)
+            ));
+        }
+        if let Some(values) = s.get("e").and_then(Value::as_array)
+            && !values.contains(v)
+        {
+            let allowed: Vec<String> = values.iter().map(Value::to_string).collect();
+            return Err(format!(
+                "{at}: {} is not one of the allowed values {}",
+                describe(v),
+                allowed.join(", ")
+            ));
+        }
+        if let Some(x) = v.as_f64() {
+            if let Some(min) = bound(s, "min").filter(|m| x < *m) {
+                return Err(format!("{at}: {x} is less than the minimum {min}"));
+            }
+            if let Some(max) = bound(s, "max").filter(|m| x > *m) {
+                return Err(format!("{at}: {x} is more than the maximum {max}"));
+            }
+        }
+        if let Some(text) = v.as_str() {
+            let len = text.chars().count() as f64;
+            if let Some(min) = bound(s, "minl").filter(|m| len < *m) {
+                return Err(format!("{at}: must be at least {min} characters long"));
+            }
+            if let Some(max) = bound(s, "maxl").filter(|m| len > *m) {
+                return Err(format!("{at}: must be at most {max} characters long"));
+            }
+        }
+        match v {
+            Value::Array(items) => {
+                let item_schema = s.get("i").unwrap_or(&Value::Null);
+                for (i, item) in items.iter().enumerate() {
+                    self.check(item_schema, item, &format!("{at}[{i}]"), depth + 1)?;
+                }
+            }
+            Value::Object(fields) => {
+                let read_only = |k: &str| {
+                    s.get("ro")
+                        .and_then(Value::as_array)
+                        .is_some_and(|r| r.iter().any(|x| x == k))
+                };
+                for name in s.get("r").and_then(Value::as_array).into_iter().flatten() {
+                    let Some(name) = name.as_str() else { continue };
+                    if !read_only(name) && fields.get(name).is_none_or(Value::is_null) {
+                        return Err(format!("{at}.{name} is required"));
+                    }
+                }
+                let props = s.get("p").and_then(Value::as_object);
+                let map_values = s.get("m");
+                for (k, x) in fields {
+                    let place = format!("{at}.{k}");
+                    match (props.and_then(|p| p.get(k)), map_values) {
+                        (Some(p), _) => self.check(p, x, &place, depth + 1)?,
+                        (None, Some(m)) => self.check(m, x, &place, depth + 1)?,
+                        // Unknown fields are ignored, as JumpCloud does.
+                        (None, None) => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// A parameter's text as the JSON value its schema calls for, then validated:
+    /// `limit=abc` for an integer is a 400, not a silent default.
+    pub(crate) fn parameter(&self, schema: &Value, raw: &[&str], at: &str) -> Result<(), String> {
+        let (s, _) = self.deref(schema);
+        let ty = s.get("t").and_then(Value::as_str).unwrap_or("*");
+        let value = if ty == "a" {
+            let item = s.get("i").unwrap_or(&Value::Null);
+            let (item, _) = self.deref(item);
+            // Arrays come as repeated parameters, or comma-separated in one.
+            let parts: Vec<Value> = raw
+                .iter()
+                .flat_map(|r| r.split(','))
+                .map(|p| typed(item, p, at))
+                .collect::<Result<_, _>>()?;
+            Value::Array(parts)
+        } else {
+            typed(s, raw.first().copied().unwrap_or(""), at)?
+        };
+        self.validate(schema, &value, at)
+    }
+}
+
+/// Parameter text as the scalar its schema wants.
+fn typed(s: &Value, raw: &str, at: &str) -> Result<Value, String> {
+    let ty = s.get("t").and_then(Value::as_str).unwrap_or("*");
+    match ty {
+        "i" => raw
+            .trim()
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| format!("{at}: expected an integer, got {raw:?}")),
+        "n" => raw
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .map(Value::from)
+            .ok_or_else(|| format!("{at}: expected a number, got {raw:?}")),
+        "b" => match raw.trim() {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err(format!("{at}: expected true or false, got {raw:?}")),
+        },
+        _ => Ok(Value::String(raw.to_owned())),
+    }
+}
+
+fn bound(s: &Value, key: &str) -> Option<f64> {
+    s.get(key).and_then(Value::as_f64)
+}
+
+fn type_name(ty: &str) -> &'static str {
+    match ty {
+        "s" => "a string",
+        "i" => "an integer",
+        "n" => "a number",
+        "b" => "true or false",
+        "a" => "an array",
+        "o" => "an object",
+        _ => "a value",
+    }
+}
+
+fn describe(v: &Value) -> String {
+    let text = v.to_string();
+    if text.chars().count() > 40 {
+        format!("{}...", text.chars().take(40).collect::<String>())
+    } else {
+        text
+    }
+}
+
+/// `users` -> `user`, for the name of an array's item.
+fn singular(name: &str) -> &str {
+    name.strip_suffix('s')
+        .filter(|s| !s.is_empty())
+        .unwrap_or(name)
+}
+
+/// A string for a property called `name`: by format, else by what the name says.
+fn sample_string(s: &Value, name: &str) -> String {
+    let lower = name.to_ascii_lowercase();
+    let text = match s.get("f").and_then(Value::as_str) {
+        Some("date-time") => "2026-01-01T00:00:00.000Z".to_owned(),
+        Some("date") => "2026-01-01".to_owned(),
+        Some("email") => "user@example.com".to_owned(),
+        Some("uuid") => "00000000-0000-4000-8000-000000000000".to_owned(),
+        Some("uri" | "url") => "https://example.com/".to_owned(),
+        Some("binary" | "byte") => String::new(),
+        _ if lower == "_id" || lower == "id" || lower.ends_with("_id") || name.ends_with("Id") => {
+            object_id(name)
+        }
+        _ if lower.contains("email") => "user@example.com".to_owned(),
+        _ => name.to_owned(),
+    };
+    let min = bound(s, "minl").map_or(0, |m| m as usize);
+    let max = bound(s, "maxl").map_or(usize::MAX, |m| m as usize);
+    let mut text: String = text.chars().take(max).collect();
+    while text.chars().count() < min {
+        text.push('x');
+    }
+    text
+}
+
+/// A stable 24-hex id derived from a name (FNV-1a), in JumpCloud's id form.
+fn object_id(name: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in name.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("5f00{:04x}{h:016x}", (h >> 48) as u16)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jumpcloud::spec::spec;
+
+    #[test]
+    fn every_response_sample_validates_against_its_schema() {
+        let spec = spec();
+        for op in spec.ops() {
+            if let super::super::spec::Reply::Json(schema) = &op.reply {
+                let s = Schemas::new(spec, op.api);
+                let v = s.sample(schema);
+                s.validate(schema, &v, "response")
+                    .unwrap_or_else(|e| panic!("{}: {e}", op.id));
+            }
+        }
+    }
+
+    #[test]
+    fn validation_names_the_bad_place() {
+        let spec = spec();
+        let s = Schemas::new(spec, Api::V1);
+        let schema = json!({"t": "o", "r": ["name"], "p": {"name": {"t": "s", "maxl": 3},
+            "tags": {"t": "a", "i": {"t": "i", "min": 1}}, "kind": {"t": "s", "e": ["a", "b"]}}});
+        assert_eq!(
+            s.validate(&schema, &json!({}), "body").unwrap_err(),
+            "body.name is required"
+        );
+        assert_eq!(
+            s.validate(&schema, &json!({"name": "toolong"}), "body")
+                .unwrap_err(),
+            "body.name: must be at most 3 characters long"
+        );
+        assert_eq!(
+            s.validate(&schema, &json!({"name": "x", "tags": [1, "2"]}), "body")
+                .unwrap_err(),
+            "body.tags[1]: expected an integer, got \"2\""
+        );
+        assert_eq!(
+            s.validate(&schema, &json!({"name": "x", "tags": [0]}), "body")
+                .unwrap_err(),
+            "body.tags[0]: 0 is less than the minimum 1"
+        );
+        assert!(
+            s.validate(&schema, &json!({"name": "x", "kind": "c"}), "body")
+                .unwrap_err()
+                .contains("not one of the allowed values \"a\", \"b\"")
+        );
+        s.validate(
+            &schema,
+            &json!({"name": "x", "extra": 1, "kind": null}),
+            "body",
+        )
+        .unwrap();
+        assert_eq!(
+            s.parameter(&json!({"t": "i"}), &["ten"], "limit")
+                .unwrap_err(),
+            "limit: expected an integer, got \"ten\""
+        );
+        s.parameter(&json!({"t": "a", "i": {"t": "s"}}), &["a", "b,c"], "fields")
+            .unwrap();
+    }
+
+    #[test]
+    fn samples_are_deterministic_and_shaped_by_names() {
+        let spec = spec();
+        let s = Schemas::new(spec, Api::V1);
+        let schema = json!({"t": "o", "p": {"_id": {"t": "s"}, "email": {"t": "s"},
+            "created": {"t": "s", "f": "date-time"}, "n": {"t": "i", "min": 5}}});
+        let a = s.sample(&schema);
+        assert_eq!(a, s.sample(&schema));
+        assert_eq!(a["_id"].as_str().unwrap().len(), 24);
+        assert_eq!(a["email"], "user@example.com");
+        assert_eq!(a["n"], 5);
+    }
+}

@@ -1,0 +1,309 @@
+//! The operations of both JumpCloud API versions, loaded from the compact specs that
+//! `cargo xtask codegen` writes to `generated/` (format described in `xtask/src/sandbox_spec.rs`):
+//! the routing table, and the schemas that requests are checked against and responses built from.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+/// Which API an operation belongs to; its paths are relative to `/api` (v1) or `/api/v2` (v2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Api {
+    V1,
+    V2,
+}
+
+/// One path segment of an operation's template.
+#[derive(Debug)]
+enum Seg {
+    Lit(String),
+    Param(String),
+}
+
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum In {
+    Path,
+    Query,
+    Header,
+}
+
+/// One declared parameter.
+#[derive(Debug)]
+pub(crate) struct Param {
+    pub(crate) name: String,
+    pub(crate) location: In,
+    pub(crate) required: bool,
+    pub(crate) schema: Value,
+}
+
+/// A declared request body.
+#[derive(Debug)]
+pub(crate) struct Body {
+    pub(crate) json: bool,
+    pub(crate) required: bool,
+    pub(crate) schema: Value,
+}
+
+/// What a successful answer carries.
+#[derive(Debug)]
+pub(crate) enum Reply {
+    Empty,
+    Json(Value),
+    Text,
+    Binary,
+}
+
+/// One operation.
+#[derive(Debug)]
+pub(crate) struct Op {
+    pub(crate) id: String,
+    pub(crate) api: Api,
+    pub(crate) method: String,
+    segs: Vec<Seg>,
+    pub(crate) params: Vec<Param>,
+    pub(crate) body: Option<Body>,
+    pub(crate) status: u16,
+    pub(crate) reply: Reply,
+}
+
+impl Op {
+    /// The first segment of the path (`systemusers` for `/systemusers/{id}`).
+    pub(crate) fn collection(&self) -> Option<&str> {
+        match self.segs.first()? {
+            Seg::Lit(l) => Some(l),
+            Seg::Param(_) => None,
+        }
+    }
+
+    /// The last literal segment (`members` for `/usergroups/{group_id}/members`).
+    pub(crate) fn last_literal(&self) -> Option<&str> {
+        self.segs.iter().rev().find_map(|s| match s {
+            Seg::Lit(l) => Some(l.as_str()),
+            Seg::Param(_) => None,
+        })
+    }
+}
+
+/// The path parameters of a matched request, by name.
+pub(crate) type PathParams = Vec<(String, String)>;
+
+/// Why no operation matched.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Miss {
+    /// No operation has that path.
+    NoPath,
+    /// The path exists with other methods only.
+    OtherMethod,
+}
+
+/// The specs of both versions.
+#[derive(Debug)]
+pub(crate) struct Spec {
+    ops: Vec<Op>,
+    schemas: [HashMap<String, Value>; 2],
+}
+
+/// The specs, parsed on first use.
+pub(crate) fn spec() -> &'static Spec {
+    static SPEC: OnceLock<Spec> = OnceLock::new();
+    SPEC.get_or_init(|| {
+        let mut spec = Spec {
+            ops: Vec::new(),
+            schemas: [HashMap::new(), HashMap::new()],
+        };
+        for (api, text) in [
+            (Api::V1, include_str!("generated/v1.json")),
+            (Api::V2, include_str!("generated/v2.json")),
+        ] {
+            // The files are generated and checked by CI (`cargo xtask codegen --check`); a parse
+            // failure is a build defect, not an input error.
+            let doc: Value = serde_json::from_str(text).unwrap_or_default();
+            spec.load(api, doc);
+        }
+        spec
+    })
+}
+
+impl Spec {
+    fn load(&mut self, api: Api, doc: Value) {
+        let slot = match api {
+            Api::V1 => 0,
+            Api::V2 => 1,
+        };
+        if let Some(Value::Object(s)) = doc.get("schemas") {
+            self.schemas[slot] = s.clone().into_iter().collect();
+        }
+        let Some(Value::Array(ops)) = doc.get("ops") else {
+            return;
+        };
+        for op in ops {
+            let str_of = |k: &str| op.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+            let segs = str_of("path")
+                .split('/')
+                .filter(|s| !s.is_empty())
+                .map(
+                    |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                        Some(name) => Seg::Param(name.to_owned()),
+                        None => Seg::Lit(s.to_owned()),
+                    },
+                )
+                .collect();
+            let params = op
+                .get("params")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|p| Param {
+                    name: p["n"].as_str().unwrap_or("").to_owned(),
+                    location: match p["in"].as_str() {
+                        Some("p") => In::Path,
+                        Some("h") => In::Header,
+                        _ => In::Query,
+                    },
+                    required: p["req"].as_bool().unwrap_or(false),
+                    schema: p["s"].clone(),
+                })
+                .collect();
+            let body = op.get("body").map(|b| Body {
+                json: b["ct"] == "json",
+                required: b["req"].as_bool().unwrap_or(false),
+                schema: b.get("s").cloned().unwrap_or(Value::Null),
+            });
+            let reply = match op.get("resp") {
+                None => Reply::Empty,
+                Some(r) if r["ct"] == "json" => Reply::Json(r["s"].clone()),
+                Some(r) if r["ct"] == "text" => Reply::Text,
+                Some(_) => Reply::Binary,
+            };
+            self.ops.push(Op {
+                id: str_of("id"),
+                api,
+                method: str_of("m"),
+                segs,
+                params,
+                body,
+                status: op
+                    .get("status")
+                    .and_then(Value::as_u64)
+                    .and_then(|s| u16::try_from(s).ok())
+                    .unwrap_or(200),
+                reply,
+            });
+        }
+    }
+
+    /// Every operation.
+    #[cfg(test)]
+    pub(crate) fn ops(&self) -> &[Op] {
+        &self.ops
+    }
+
+    /// The named schema of an API version.
+    pub(crate) fn schema(&self, api: Api, name: &str) -> Option<&Value> {
+        self.schemas[match api {
+            Api::V1 => 0,
+            Api::V2 => 1,
+        }]
+        .get(name)
+    }
+
+    /// The operation for a method and a path under `/api`, with its path parameters. Literal
+    /// segments win over parameters (`/systemusers/search` before `/systemusers/{id}`).
+    pub(crate) fn find(&self, method: &str, path: &str) -> Result<(&Op, PathParams), Miss> {
+        let (api, rest) = match path.strip_prefix("/api/v2/") {
+            Some(rest) => (Api::V2, rest),
+            None => match path.strip_prefix("/api/") {
+                Some(rest) => (Api::V1, rest),
+                None => return Err(Miss::NoPath),
+            },
+        };
+        let parts: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+        let mut best: Option<(&Op, usize)> = None;
+        let mut other_method = false;
+        for op in self.ops.iter().filter(|o| o.api == api) {
+            if op.segs.len() != parts.len() {
+                continue;
+            }
+            let mut literal = 0;
+            let fits = op.segs.iter().zip(&parts).all(|(seg, part)| match seg {
+                Seg::Lit(l) => {
+                    literal += 1;
+                    l == part
+                }
+                Seg::Param(_) => true,
+            });
+            if !fits {
+                continue;
+            }
+            if op.method != method {
+                other_method = true;
+                continue;
+            }
+            if best.is_none_or(|(_, l)| literal > l) {
+                best = Some((op, literal));
+            }
+        }
+        let (op, _) = best.ok_or(if other_method {
+            Miss::OtherMethod
+        } else {
+            Miss::NoPath
+        })?;
+        let params = op
+            .segs
+            .iter()
+            .zip(&parts)
+            .filter_map(|(seg, part)| match seg {
+                Seg::Param(name) => Some((name.clone(), crate::form::decode_component(part))),
+                Seg::Lit(_) => None,
+            })
+            .collect();
+        Ok((op, params))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_is_loaded_and_routable() {
+        let spec = spec();
+        assert_eq!(spec.ops().len(), 393);
+        assert_eq!(spec.ops().iter().filter(|o| o.api == Api::V1).count(), 55);
+        let (op, params) = spec.find("GET", "/api/systemusers/abc").unwrap();
+        assert_eq!(op.id, "systemusers_get");
+        assert_eq!(params, [("id".to_owned(), "abc".to_owned())]);
+        let (op, _) = spec.find("GET", "/api/v2/usergroups/g1/members").unwrap();
+        assert_eq!(op.id, "graph_userGroupMembersList");
+        assert_eq!(
+            spec.find("PATCH", "/api/systemusers/abc").unwrap_err(),
+            Miss::OtherMethod
+        );
+        assert_eq!(
+            spec.find("GET", "/api/nothing/here").unwrap_err(),
+            Miss::NoPath
+        );
+        // Every operation finds itself from its own template.
+        for op in spec.ops() {
+            let path: Vec<String> = op
+                .segs
+                .iter()
+                .map(|s| match s {
+                    Seg::Lit(l) => l.clone(),
+                    Seg::Param(_) => "x1".into(),
+                })
+                .collect();
+            let prefix = if op.api == Api::V1 {
+                "/api/"
+            } else {
+                "/api/v2/"
+            };
+            let (found, _) = spec
+                .find(&op.method, &format!("{prefix}{}", path.join("/")))
+                .unwrap();
+            assert_eq!(found.id, op.id);
+        }
+    }
+}
