@@ -45,11 +45,15 @@ impl Ctx {
                 .map_err(|e| {
                     CliError::failure(format!("cannot start the embedded sandbox: {e}"))
                 })?;
-            let jc = sandbox.jumpcloud_info();
+            // Not `jumpcloud_info()`: it makes a system's RSA key, which only the System
+            // Context commands need.
             let um = sandbox.umapi_info();
             let s = |v: String| (Some(v), Source::Sandbox);
             for (key, (value, source)) in [
-                (Key::JumpcloudApiKey, s(jc.api_key)),
+                (
+                    Key::JumpcloudApiKey,
+                    s(idm_sandbox::JUMPCLOUD_API_KEY.to_owned()),
+                ),
                 (Key::JumpcloudOrgId, (None, Source::Unset)),
                 (Key::JumpcloudBaseUrl, s(sandbox.base_url())),
                 (Key::UmapiOrgId, s(um.org_id)),

@@ -128,7 +128,6 @@ fn a_malformed_config_file_is_a_clear_error() {
 fn credentials_from_a_profile_work() {
     let live = Live::start(SandboxConfig::default().users(5));
     let s = live.sandbox();
-    let jc = s.jumpcloud_info();
     let um = s.umapi_info();
     let file = TempFile::new(
         "config.toml",
@@ -136,7 +135,7 @@ fn credentials_from_a_profile_work() {
             "[profiles.default]\njumpcloud_api_key = \"{}\"\njumpcloud_base_url = \"{}\"\n\
              umapi_org_id = \"{}\"\numapi_client_id = \"{}\"\numapi_client_secret = \"{}\"\n\
              umapi_endpoint = \"{}\"\numapi_ims_url = \"{}\"\n",
-            jc.api_key,
+            idm_sandbox::JUMPCLOUD_API_KEY,
             s.base_url(),
             um.org_id,
             um.client_id,

@@ -105,7 +105,12 @@ pub async fn run(ctx: &Ctx, kind: Kind, cmd: GroupCmd) -> CliResult {
     match (kind, cmd) {
         (Kind::User, GroupCmd::List(opts)) => {
             let mut req = v2.user_groups().list().limit(opts.limit.page_size());
-            req = req.filter(opts.filter.clone()).sort(opts.sort_list());
+            if !opts.filter.is_empty() {
+                req = req.filter(opts.filter.clone());
+            }
+            if !opts.sort_list().is_empty() {
+                req = req.sort(opts.sort_list());
+            }
             if !opts.fields.is_empty() {
                 req = req.fields(opts.fields.clone());
             }
@@ -114,7 +119,12 @@ pub async fn run(ctx: &Ctx, kind: Kind, cmd: GroupCmd) -> CliResult {
         }
         (Kind::System, GroupCmd::List(opts)) => {
             let mut req = v2.system_groups().list().limit(opts.limit.page_size());
-            req = req.filter(opts.filter.clone()).sort(opts.sort_list());
+            if !opts.filter.is_empty() {
+                req = req.filter(opts.filter.clone());
+            }
+            if !opts.sort_list().is_empty() {
+                req = req.sort(opts.sort_list());
+            }
             if !opts.fields.is_empty() {
                 req = req.fields(opts.fields.clone());
             }
@@ -314,12 +324,14 @@ pub async fn member_of(ctx: &Ctx, a: MemberOfArgs) -> CliResult {
     let cols = columns(MEMBER_OF_COLUMNS);
     if let Some(user) = a.user_id {
         let jc = ctx.jumpcloud(None)?;
-        let req = jc
+        let mut req = jc
             .v2()
             .graph()
             .user_member_of(user)
-            .filter(a.filter)
             .limit(a.limit.page_size());
+        if !a.filter.is_empty() {
+            req = req.filter(a.filter);
+        }
         return print_stream(ctx, req.stream(), Some(cols), &a.limit, "groups").await;
     }
     let system = a
@@ -333,11 +345,13 @@ pub async fn member_of(ctx: &Ctx, a: MemberOfArgs) -> CliResult {
         None => None,
     };
     let jc = ctx.jumpcloud(signed)?;
-    let req = jc
+    let mut req = jc
         .v2()
         .graph()
         .system_member_of(system)
-        .filter(a.filter)
         .limit(a.limit.page_size());
+    if !a.filter.is_empty() {
+        req = req.filter(a.filter);
+    }
     print_stream(ctx, req.stream(), Some(cols), &a.limit, "groups").await
 }

@@ -113,10 +113,9 @@ impl Live {
     /// The binary, with the sandbox's URLs and credentials in the environment.
     pub fn idm(&self) -> Command {
         let s = self.sandbox();
-        let jc = s.jumpcloud_info();
         let um = s.umapi_info();
         let mut cmd = idm();
-        cmd.env("JUMPCLOUD_API_KEY", jc.api_key)
+        cmd.env("JUMPCLOUD_API_KEY", idm_sandbox::JUMPCLOUD_API_KEY)
             .env("JUMPCLOUD_BASE_URL", s.base_url())
             .env("UMAPI_ORG_ID", um.org_id)
             .env("UMAPI_CLIENT_ID", um.client_id)
