@@ -1,7 +1,8 @@
 //! `idm demo`: starts an embedded sandbox and walks through what the seeds show.
 //!
-//! JumpCloud: list system users, update one, list user groups (System Context joins when the
-//! sandbox simulates systems). UMAPI: pages, groups, a batched action, per-step errors, test mode.
+//! JumpCloud: list system users, update one, list user groups, and a system listing its own
+//! groups with System Context Authorization. UMAPI: pages, groups, a batched action, per-step
+//! errors, test mode.
 
 use futures_util::TryStreamExt;
 use idm_sandbox::{Sandbox, SandboxConfig};
@@ -67,7 +68,7 @@ pub async fn run() -> Result<(), CliError> {
             .map(|t| t.to_string())
             .unwrap_or_default();
         println!(
-            "{:<40} {:<20} {} members",
+            "{:<40} {:<24} {} members",
             g.group_name,
             kind,
             g.member_count.unwrap_or(0)
@@ -192,5 +193,37 @@ async fn jumpcloud_part(sandbox: &Sandbox) -> Result<(), CliError> {
             g.name.as_deref().unwrap_or("-")
         );
     }
+
+    step("JumpCloud v2: a system lists its own groups (System Context Authorization)");
+    let ctx = info
+        .system_context
+        .ok_or_else(|| fail("the sandbox has no system with a key for System Context"))?;
+    println!(
+        "signing as system {} with its private key {}",
+        ctx.system_id, ctx.key_file
+    );
+    let signer =
+        jumpcloud::SystemContext::from_key_file(&ctx.system_id, &ctx.key_file).map_err(fail)?;
+    // No API key: every request is signed with the system's key and a fresh Date.
+    let as_system = jumpcloud::Client::builder()
+        .base_url(sandbox.base_url())
+        .system_context(signer)
+        .build()
+        .map_err(fail)?;
+    let groups = as_system
+        .v2()
+        .graph()
+        .system_member_of(&ctx.system_id)
+        .all()
+        .await
+        .map_err(fail)?;
+    for g in &groups {
+        println!(
+            "{}  {}",
+            g.id.as_deref().unwrap_or("-"),
+            g.r#type.as_ref().map(|t| t.to_string()).unwrap_or_default()
+        );
+    }
+    println!("system {} is in {} group(s)", ctx.system_id, groups.len());
     Ok(())
 }

@@ -32,6 +32,10 @@ pub struct ServeArgs {
     /// Seeded user groups.
     #[arg(long, default_value_t = 20)]
     groups: usize,
+    /// Seeded JumpCloud systems (each in one system group; the first can sign requests with
+    /// System Context Authorization, its key file is named in the ready line).
+    #[arg(long, default_value_t = 10)]
+    systems: usize,
     /// Enforce the APIs' documented rate limits (429 with Retry-After).
     #[arg(long, value_enum, default_value = "off")]
     throttle: OnOff,
@@ -68,6 +72,7 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
         listen: args.listen,
         users: args.users,
         groups: args.groups,
+        systems: args.systems,
         throttle: args.throttle == OnOff::On,
         time_scale: args.time_scale,
         fractional_retry_after: args.fractional_retry_after,

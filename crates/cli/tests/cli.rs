@@ -21,6 +21,8 @@ fn demo_runs_end_to_end() {
         "system users in all",
         "lastname is now \"Updated Last Name\"",
         "JumpCloud v2: list user groups",
+        "System Context Authorization",
+        "group(s)",
         "UMAPI: list users, page by page",
         "lastPage = true",
         "\"status\":\"completed\"",
@@ -34,7 +36,7 @@ fn demo_runs_end_to_end() {
 #[test]
 fn sandbox_serve_prints_one_ready_line_with_working_credentials() {
     let mut child = idm()
-        .args(["sandbox", "serve", "--users", "7"])
+        .args(["sandbox", "serve", "--users", "7", "--systems", "2"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -52,6 +54,12 @@ fn sandbox_serve_prints_one_ready_line_with_working_credentials() {
         );
     }
     assert!(ready["tls_ca"].is_null());
+    let sc = &ready["jumpcloud"]["system_context"];
+    assert!(sc["system_id"].is_string(), "{line}");
+    assert!(
+        std::path::Path::new(sc["key_file"].as_str().unwrap()).exists(),
+        "{line}"
+    );
     // The credentials work.
     let rt = tokio::runtime::Runtime::new().unwrap();
     let users = rt.block_on(async {

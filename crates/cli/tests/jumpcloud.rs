@@ -476,3 +476,215 @@ fn verbose_logs_requests_without_secrets() {
     );
     assert!(!out.stderr.contains(key), "{}", out.stderr);
 }
+
+#[test]
+fn systems_list_get_update_delete() {
+    let l = Live::start(SandboxConfig::default().users(5).groups(2).systems(4));
+    let systems = l
+        .run(&["jumpcloud", "systems", "list", "--all"])
+        .expect(0)
+        .ndjson();
+    assert_eq!(systems.len(), 4);
+    let id = systems[0]["_id"].as_str().unwrap().to_owned();
+    let table = l
+        .run(&["jumpcloud", "systems", "list", "-o", "table"])
+        .expect(0);
+    let header: Vec<&str> = table
+        .stdout
+        .lines()
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "ID",
+            "DISPLAY_NAME",
+            "HOSTNAME",
+            "OS",
+            "VERSION",
+            "ACTIVE",
+            "LAST_CONTACT"
+        ]
+    );
+    let got = l
+        .run(&["jumpcloud", "systems", "get", &id])
+        .expect(0)
+        .json();
+    assert_eq!(got["_id"], id.as_str());
+    let updated = l
+        .run(&[
+            "jumpcloud",
+            "systems",
+            "update",
+            &id,
+            "--display-name",
+            "renamed-by-cli",
+            "--allow-ssh-root-login",
+            "false",
+            "-o",
+            "json",
+        ])
+        .expect(0)
+        .json();
+    assert_eq!(updated["displayName"], "renamed-by-cli");
+    let got = l
+        .run(&[
+            "jumpcloud",
+            "systems",
+            "get",
+            &id,
+            "--fields",
+            "displayName",
+        ])
+        .expect(0)
+        .json();
+    assert_eq!(got["displayName"], "renamed-by-cli");
+    l.run(&["jumpcloud", "systems", "delete", &id]).expect(0);
+    l.run(&["jumpcloud", "systems", "get", &id]).expect(4);
+    assert_eq!(
+        l.run(&["jumpcloud", "systems", "list", "--all"])
+            .expect(0)
+            .ndjson()
+            .len(),
+        3
+    );
+}
+
+#[test]
+fn system_groups_lifecycle_and_members() {
+    let l = Live::start(SandboxConfig::default().users(5).groups(2).systems(3));
+    let system = l
+        .run(&["jumpcloud", "systems", "list", "--limit", "1"])
+        .expect(0)
+        .ndjson()[0]["_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let group = l
+        .run(&[
+            "jumpcloud",
+            "system-groups",
+            "create",
+            "CLI Fleet",
+            "-o",
+            "json",
+        ])
+        .expect(0)
+        .json();
+    let gid = group["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        l.run(&["jumpcloud", "system-groups", "get", &gid])
+            .expect(0)
+            .json()["name"],
+        "CLI Fleet"
+    );
+    let listed = l
+        .run(&["jumpcloud", "system-groups", "list", "--all"])
+        .expect(0)
+        .ndjson();
+    assert!(listed.iter().any(|g| g["id"] == gid.as_str()));
+    l.run(&["jumpcloud", "system-groups", "add-member", &gid, &system])
+        .expect(0);
+    let members = l
+        .run(&["jumpcloud", "system-groups", "members", &gid])
+        .expect(0)
+        .ndjson();
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0]["to"]["id"], system.as_str());
+    assert_eq!(members[0]["to"]["type"], "system");
+    let groups = l
+        .run(&["jumpcloud", "member-of", "--system-id", &system])
+        .expect(0)
+        .ndjson();
+    assert!(groups.iter().any(|g| g["id"] == gid.as_str()), "{groups:?}");
+    l.run(&["jumpcloud", "system-groups", "remove-member", &gid, &system])
+        .expect(0);
+    assert_eq!(
+        l.run(&["jumpcloud", "system-groups", "members", &gid])
+            .expect(0)
+            .stdout,
+        ""
+    );
+    let out = l
+        .run(&[
+            "jumpcloud",
+            "system-groups",
+            "create",
+            "X",
+            "--description",
+            "d",
+        ])
+        .expect(2);
+    assert!(out.stderr.contains("no description"), "{}", out.stderr);
+    l.run(&["jumpcloud", "system-groups", "delete", &gid])
+        .expect(0);
+    l.run(&["jumpcloud", "system-groups", "get", &gid])
+        .expect(4);
+}
+
+#[test]
+fn member_of_signed_as_the_system_needs_no_api_key() {
+    let l = Live::start(SandboxConfig::default().users(5).groups(2).systems(2));
+    let ctx = l.sandbox().jumpcloud_info().system_context.unwrap();
+    let mut cmd = l.idm();
+    cmd.env_remove("JUMPCLOUD_API_KEY").args([
+        "jumpcloud",
+        "member-of",
+        "--system-id",
+        &ctx.system_id,
+        "--system-context",
+        &ctx.key_file,
+    ]);
+    let groups = common::output(cmd).expect(0).ndjson();
+    assert!(!groups.is_empty());
+    assert!(
+        groups.iter().all(|g| g["type"] == "system_group"),
+        "{groups:?}"
+    );
+    // Signed with the wrong system's key: refused.
+    let other = l
+        .run(&["jumpcloud", "systems", "list", "--all"])
+        .expect(0)
+        .ndjson()[1]["_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut cmd = l.idm();
+    cmd.env_remove("JUMPCLOUD_API_KEY").args([
+        "jumpcloud",
+        "member-of",
+        "--system-id",
+        &other,
+        "--system-context",
+        &ctx.key_file,
+    ]);
+    common::output(cmd).expect(3);
+    // A key file that does not exist is a usage error naming it.
+    let out = l
+        .run(&[
+            "jumpcloud",
+            "member-of",
+            "--system-id",
+            &other,
+            "--system-context",
+            "/nonexistent/client.key",
+        ])
+        .expect(2);
+    assert!(
+        out.stderr.contains("/nonexistent/client.key"),
+        "{}",
+        out.stderr
+    );
+    // --system-context needs --system-id.
+    l.run(&[
+        "jumpcloud",
+        "member-of",
+        "--user-id",
+        "x",
+        "--system-context",
+        "/k",
+    ])
+    .expect(2);
+}

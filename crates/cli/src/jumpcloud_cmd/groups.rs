@@ -310,7 +310,7 @@ pub struct MemberOfArgs {
     system_id: Option<String>,
     /// Sign the request as the system with its private key (System Context Authorization,
     /// e.g. /opt/jc/client.key); no API key needed.
-    #[arg(long, value_name = "KEYFILE", requires = "system_id")]
+    #[arg(long, value_name = "KEYFILE")]
     system_context: Option<PathBuf>,
     /// A filter, FIELD:OPERATOR:VALUE (repeat for several).
     #[arg(long = "filter", value_name = "EXPR")]
@@ -322,6 +322,11 @@ pub struct MemberOfArgs {
 /// Lists the groups a user or a system is a member of, directly or not.
 pub async fn member_of(ctx: &Ctx, a: MemberOfArgs) -> CliResult {
     let cols = columns(MEMBER_OF_COLUMNS);
+    if a.system_context.is_some() && a.system_id.is_none() {
+        return Err(CliError::usage(
+            "--system-context signs as a system: give --system-id too (a user cannot sign)",
+        ));
+    }
     if let Some(user) = a.user_id {
         let jc = ctx.jumpcloud(None)?;
         let mut req = jc
