@@ -100,8 +100,8 @@ impl Key {
     }
 }
 
-/// Credential and endpoint flags, accepted by every command.
-#[derive(Debug, Default, Clone, Args)]
+/// Credential and endpoint flags, accepted by every command. `Debug` masks the secrets.
+#[derive(Default, Clone, Args)]
 pub struct CredFlags {
     /// JumpCloud API key [env: JUMPCLOUD_API_KEY] (prefer the variable or a profile: flags show in `ps`).
     #[arg(
@@ -184,6 +184,19 @@ pub struct CredFlags {
         hide_short_help = true
     )]
     pub ca_file: Option<String>,
+}
+
+impl std::fmt::Debug for CredFlags {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("CredFlags");
+        for key in Key::ALL {
+            let shown = self
+                .get(key)
+                .map(|v| if key.is_secret() { mask(v) } else { v.clone() });
+            d.field(key.name(), &shown);
+        }
+        d.finish()
+    }
 }
 
 impl CredFlags {
@@ -467,6 +480,22 @@ mod tests {
     fn masks_secrets() {
         assert_eq!(mask("short"), "****");
         assert_eq!(mask("0123456789abcdef"), "****cdef");
+    }
+
+    #[test]
+    fn debug_never_shows_a_secret() {
+        let flags = CredFlags {
+            jumpcloud_api_key: Some("jc-key-very-secret-1234".into()),
+            umapi_client_secret: Some("umapi-secret-very-secret-5678".into()),
+            umapi_client_id: Some("client-id".into()),
+            ..Default::default()
+        };
+        let shown = format!("{flags:?}");
+        assert!(!shown.contains("very-secret"), "{shown}");
+        assert!(
+            shown.contains("****1234") && shown.contains("client-id"),
+            "{shown}"
+        );
     }
 
     #[test]

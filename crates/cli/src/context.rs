@@ -155,6 +155,12 @@ impl Ctx {
         if let Some(i) = self.settings.get(Key::UmapiImsUrl) {
             b = b.ims_url(i);
         }
+        tracing::info!(
+            target: "idm::request",
+            "UMAPI {} for organisation {}",
+            self.settings.get(Key::UmapiEndpoint).unwrap_or(umapi::DEFAULT_ENDPOINT),
+            get(Key::UmapiOrgId)
+        );
         if self.sandbox.is_some() {
             // The embedded sandbox does not throttle; no need to pace requests.
             b = b.rate_limits(umapi::RateLimits::unlimited());

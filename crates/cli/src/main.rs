@@ -81,17 +81,24 @@ enum Command {
 }
 
 fn init_logging(verbose: u8) {
+    // Retries are logged at WARN by the clients: shown from -v on, as the issue asks, so that
+    // a plain run prints only its result and, on failure, one error line.
     let level = match verbose {
-        0 => "warn",
+        0 => "error",
         1 => "info,idm=debug,idm_http=debug,umapi=debug,jumpcloud=debug",
         _ => "debug,hyper=info,hyper_util=info,h2=info,rustls=info",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("IDM_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    tracing_subscriber::fmt()
+    let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    if verbose >= 2 {
+        fmt.init();
+    } else {
+        fmt.without_time().init();
+    }
 }
 
 /// A panic is a bug: one line on stderr, never a backtrace, exit code 1.

@@ -475,6 +475,21 @@ fn verbose_logs_requests_without_secrets() {
         out.stderr
     );
     assert!(!out.stderr.contains(key), "{}", out.stderr);
+    let out = l
+        .run(&["-v", "jumpcloud", "user-groups", "list", "--limit", "1"])
+        .expect(0);
+    assert!(
+        out.stderr
+            .contains("GET /api/v2/usergroups (groups_user_list)"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains(key), "{}", out.stderr);
+    // Without -v, nothing but the result.
+    let out = l
+        .run(&["jumpcloud", "user-groups", "list", "--limit", "1"])
+        .expect(0);
+    assert_eq!(out.stderr, "");
 }
 
 #[test]

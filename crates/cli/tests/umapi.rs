@@ -452,3 +452,49 @@ fn missing_credentials_exit_3() {
     let out = common::output(cmd).expect(3);
     assert!(!out.stderr.contains("not-the-secret-42"), "{}", out.stderr);
 }
+
+#[test]
+fn apply_sends_sync_start_and_end_signals() {
+    let l = live();
+    let entries: Vec<serde_json::Value> = (0..12)
+        .map(|i| serde_json::json!({"user": "jdoe@example.net", "do": [{"add": {"group": [if i % 2 == 0 { "Design Team" } else { "Engineering" }]}}]}))
+        .collect();
+    let file = TempFile::new("a.json", &serde_json::to_string(&entries).unwrap());
+    l.run(&["umapi", "apply", file.path()]).expect(0);
+    let stats = l.sandbox().stats();
+    assert_eq!((stats.sync_start, stats.sync_end), (1, 1));
+    l.run(&["umapi", "apply", file.path(), "--no-sync-signals"])
+        .expect(0);
+    let stats = l.sandbox().stats();
+    assert_eq!((stats.sync_start, stats.sync_end), (1, 1));
+}
+
+#[test]
+fn throttled_until_retries_run_out_exits_6_and_server_errors_exit_1() {
+    let config = SandboxConfig::default()
+        .users(5)
+        .faults_spec("umapi.groups:429:retry-after=0.01:count=50")
+        .unwrap();
+    let l = Live::start(config);
+    let out = l.run(&["umapi", "groups", "list"]).expect(6);
+    assert!(out.stderr.contains("try again later"), "{}", out.stderr);
+    assert_eq!(
+        out.stderr
+            .lines()
+            .filter(|l| l.starts_with("error:"))
+            .count(),
+        1,
+        "{}",
+        out.stderr
+    );
+
+    let config = SandboxConfig::default()
+        .users(5)
+        .faults_spec("umapi.user:500:count=50")
+        .unwrap();
+    let l = Live::start(config);
+    let out = l
+        .run(&["umapi", "users", "get", "jdoe@example.net"])
+        .expect(1);
+    assert!(out.stderr.contains("500"), "{}", out.stderr);
+}

@@ -11,7 +11,7 @@ use jumpcloud::v2::models::{
 };
 use serde_json::json;
 
-use super::{LimitOpts, ListOpts, body_with, opt_str, print_object};
+use super::{LimitOpts, ListOpts, body_with, log_op, opt_str, print_object};
 use crate::context::Ctx;
 use crate::errors::{CliError, CliResult};
 use crate::listing::print_stream;
@@ -99,8 +99,27 @@ pub enum GroupCmd {
     },
 }
 
+/// The operation a group command calls.
+fn op_id(kind: Kind, cmd: &GroupCmd) -> &'static str {
+    match (kind, cmd) {
+        (Kind::User, GroupCmd::List(_)) => "groups_user_list",
+        (Kind::User, GroupCmd::Get { .. }) => "groups_user_get",
+        (Kind::User, GroupCmd::Create { .. }) => "groups_user_post",
+        (Kind::User, GroupCmd::Delete { .. }) => "groups_user_delete",
+        (Kind::User, GroupCmd::Members { .. }) => "graph_userGroupMembersList",
+        (Kind::User, _) => "graph_userGroupMembersPost",
+        (Kind::System, GroupCmd::List(_)) => "groups_system_list",
+        (Kind::System, GroupCmd::Get { .. }) => "groups_system_get",
+        (Kind::System, GroupCmd::Create { .. }) => "groups_system_post",
+        (Kind::System, GroupCmd::Delete { .. }) => "groups_system_delete",
+        (Kind::System, GroupCmd::Members { .. }) => "graph_systemGroupMembersList",
+        (Kind::System, _) => "graph_systemGroupMembersPost",
+    }
+}
+
 pub async fn run(ctx: &Ctx, kind: Kind, cmd: GroupCmd) -> CliResult {
     let jc = ctx.jumpcloud(None)?;
+    log_op(op_id(kind, &cmd));
     let v2 = jc.v2();
     match (kind, cmd) {
         (Kind::User, GroupCmd::List(opts)) => {
@@ -329,6 +348,7 @@ pub async fn member_of(ctx: &Ctx, a: MemberOfArgs) -> CliResult {
     }
     if let Some(user) = a.user_id {
         let jc = ctx.jumpcloud(None)?;
+        log_op("graph_userMemberOf");
         let mut req = jc
             .v2()
             .graph()
@@ -350,6 +370,7 @@ pub async fn member_of(ctx: &Ctx, a: MemberOfArgs) -> CliResult {
         None => None,
     };
     let jc = ctx.jumpcloud(signed)?;
+    log_op("graph_systemMemberOf");
     let mut req = jc
         .v2()
         .graph()
@@ -359,4 +380,44 @@ pub async fn member_of(ctx: &Ctx, a: MemberOfArgs) -> CliResult {
         req = req.filter(a.filter);
     }
     print_stream(ctx, req.stream(), Some(cols), &a.limit, "groups").await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_logged_operation_is_in_the_catalog() {
+        let cmds = || {
+            [
+                GroupCmd::List(ListOpts {
+                    filter: vec![],
+                    sort: None,
+                    fields: vec![],
+                    limit: LimitOpts::everything(),
+                }),
+                GroupCmd::Get { id: String::new() },
+                GroupCmd::Create {
+                    name: String::new(),
+                    description: None,
+                    body: None,
+                },
+                GroupCmd::Delete { id: String::new() },
+                GroupCmd::Members {
+                    id: String::new(),
+                    limit: LimitOpts::everything(),
+                },
+                GroupCmd::AddMember {
+                    group_id: String::new(),
+                    member_id: String::new(),
+                },
+            ]
+        };
+        for kind in [Kind::User, Kind::System] {
+            for cmd in cmds() {
+                let id = op_id(kind, &cmd);
+                assert!(jumpcloud::catalog::find(id).is_some(), "{id}");
+            }
+        }
+    }
 }

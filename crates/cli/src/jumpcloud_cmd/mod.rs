@@ -136,6 +136,14 @@ impl ListOpts {
     }
 }
 
+/// Logs (from -v on) the operation a command calls: method, path template and id. Header
+/// values (the API key, a System Context signature) are never logged.
+pub fn log_op(id: &str) {
+    if let Some(op) = jumpcloud::catalog::find(id) {
+        tracing::info!(target: "idm::request", "{} {} ({})", op.method, op.full_path(), op.id);
+    }
+}
+
 /// Prints one returned object.
 pub fn print_object<T: Serialize>(ctx: &Ctx, item: &T, columns: Option<Columns>) -> CliResult {
     let v = to_value(item)?;

@@ -4,7 +4,7 @@ use clap::Subcommand;
 use jumpcloud::v1::models::Systemput;
 use serde_json::Value;
 
-use super::{ListOpts, body_with, opt_str, print_object};
+use super::{ListOpts, body_with, log_op, opt_str, print_object};
 use crate::context::Ctx;
 use crate::errors::CliResult;
 use crate::listing::print_stream;
@@ -70,6 +70,7 @@ pub async fn run(ctx: &Ctx, cmd: SystemsCmd) -> CliResult {
     let jc = ctx.jumpcloud(None)?;
     match cmd {
         SystemsCmd::List(opts) => {
+            log_op("systems_list");
             let mut req = jc.v1().systems().list().limit(opts.limit.page_size());
             if let Some(f) = opts.v1_filter()? {
                 req = req.filter(f);
@@ -90,6 +91,7 @@ pub async fn run(ctx: &Ctx, cmd: SystemsCmd) -> CliResult {
             .await
         }
         SystemsCmd::Get { id, fields } => {
+            log_op("systems_get");
             let mut req = jc.v1().systems().get(id);
             if !fields.is_empty() {
                 req = req.fields(fields.join(" "));
@@ -105,6 +107,7 @@ pub async fn run(ctx: &Ctx, cmd: SystemsCmd) -> CliResult {
             allow_multi_factor_authentication,
             body,
         } => {
+            log_op("systems_put");
             let body: Systemput = body_with(
                 body.as_deref(),
                 &[
@@ -124,6 +127,7 @@ pub async fn run(ctx: &Ctx, cmd: SystemsCmd) -> CliResult {
             print_object(ctx, &system, Some(columns(COLUMNS)))
         }
         SystemsCmd::Delete { id } => {
+            log_op("systems_delete");
             let system = jc.v1().systems().delete(id).send().await?;
             print_object(ctx, &system, Some(columns(COLUMNS)))
         }

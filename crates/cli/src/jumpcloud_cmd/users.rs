@@ -3,7 +3,7 @@
 use clap::{Args, Subcommand};
 use jumpcloud::v1::models::{Systemuserput, Systemuserputpost};
 
-use super::{ListOpts, body_with, opt_str, print_object};
+use super::{ListOpts, body_with, log_op, opt_str, print_object};
 use crate::context::Ctx;
 use crate::errors::CliResult;
 use crate::listing::print_stream;
@@ -95,6 +95,7 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> CliResult {
     let jc = ctx.jumpcloud(None)?;
     match cmd {
         UsersCmd::List(opts) => {
+            log_op("systemusers_list");
             let mut req = jc.v1().systemusers().list().limit(opts.limit.page_size());
             if let Some(f) = opts.v1_filter()? {
                 req = req.filter(f);
@@ -115,6 +116,7 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> CliResult {
             .await
         }
         UsersCmd::Get { id, fields } => {
+            log_op("systemusers_get");
             let mut req = jc.v1().systemusers().get(id);
             if !fields.is_empty() {
                 req = req.fields(fields.join(" "));
@@ -123,16 +125,19 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> CliResult {
             print_object(ctx, &user, (!fields.is_empty()).then_some(fields))
         }
         UsersCmd::Create(fields) => {
+            log_op("systemusers_post");
             let body: Systemuserputpost = fields.build()?;
             let user = jc.v1().systemusers().post().body(&body).send().await?;
             print_object(ctx, &user, Some(columns(COLUMNS)))
         }
         UsersCmd::Update { id, fields } => {
+            log_op("systemusers_put");
             let body: Systemuserput = fields.build()?;
             let user = jc.v1().systemusers().put(id).body(&body).send().await?;
             print_object(ctx, &user, Some(columns(COLUMNS)))
         }
         UsersCmd::Delete { id } => {
+            log_op("systemusers_delete");
             let user = jc.v1().systemusers().delete(id).send().await?;
             print_object(ctx, &user, Some(columns(COLUMNS)))
         }
