@@ -20,16 +20,20 @@ pub mod exit {
     pub const RATE_LIMITED: u8 = 6;
 }
 
-/// The text of `idm --help`'s exit code section.
-pub const EXIT_CODES_HELP: &str = "\
-Exit codes:
+/// The exit code section of `idm --help`, as a literal (for `concat!`).
+#[macro_export]
+macro_rules! exit_codes_help {
+    () => {
+        "Exit codes:
   0  success
   1  server or network error
   2  usage error (bad flag, argument, input file or config)
   3  authentication: missing credentials, or refused (HTTP 401/403)
   4  not found (HTTP 404, or no such user)
   5  partial failure: some UMAPI actions failed (see the report)
-  6  rate limited after every retry";
+  6  rate limited after every retry"
+    };
+}
 
 /// A command's failure: the message and the exit code.
 #[derive(Debug)]

@@ -17,7 +17,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 use context::{Ctx, GlobalOpts};
 pub use errors::CliError;
-use errors::{CliResult, EXIT_CODES_HELP};
+use errors::CliResult;
 
 /// Identity management from the terminal: JumpCloud and Adobe UMAPI, with a local sandbox.
 #[derive(Debug, Parser)]
@@ -26,20 +26,13 @@ use errors::{CliResult, EXIT_CODES_HELP};
     version,
     about,
     propagate_version = true,
-    after_help = EXIT_CODES_HELP,
+    after_help = exit_codes_help!(),
     after_long_help = concat!(
         "Examples:\n",
         "  idm demo\n",
         "  idm --sandbox jumpcloud users list\n",
         "  idm umapi apply actions.json --report report.json\n\n",
-        "Exit codes:\n",
-        "  0  success\n",
-        "  1  server or network error\n",
-        "  2  usage error (bad flag, argument, input file or config)\n",
-        "  3  authentication: missing credentials, or refused (HTTP 401/403)\n",
-        "  4  not found (HTTP 404, or no such user)\n",
-        "  5  partial failure: some UMAPI actions failed (see the report)\n",
-        "  6  rate limited after every retry"
+        exit_codes_help!()
     )
 )]
 struct Cli {

@@ -163,3 +163,17 @@ fn credentials_from_a_profile_work() {
     ]);
     output(cmd).expect(3);
 }
+
+#[test]
+fn sandbox_settings_are_shown_as_such() {
+    let out = common::run(&["--sandbox", "config", "-o", "json"]).expect(0);
+    let doc = out.json();
+    assert_eq!(setting(&doc, "umapi_client_secret")["source"], "sandbox");
+    assert_eq!(setting(&doc, "jumpcloud_api_key")["source"], "sandbox");
+    assert!(
+        setting(&doc, "jumpcloud_api_key")["value"]
+            .as_str()
+            .unwrap()
+            .starts_with("****")
+    );
+}

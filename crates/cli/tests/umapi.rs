@@ -498,3 +498,37 @@ fn throttled_until_retries_run_out_exits_6_and_server_errors_exit_1() {
         .expect(1);
     assert!(out.stderr.contains("500"), "{}", out.stderr);
 }
+
+#[test]
+fn apply_reads_stdin() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let l = live();
+    let mut cmd = l.idm();
+    cmd.args(["umapi", "apply", "-", "-o", "json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"user,command,groups\njdoe@example.net,add-to-groups,Design Team\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows[0]["status"], "done");
+    assert!(
+        l.sandbox()
+            .umapi_group_members("Design Team")
+            .unwrap()
+            .contains(&"jdoe@example.net".to_owned())
+    );
+}
