@@ -29,9 +29,13 @@ pub struct ServeArgs {
     /// Seeded users.
     #[arg(long, default_value_t = 200)]
     users: usize,
-    /// Seeded user groups.
+    /// Seeded user groups (JumpCloud also gets groups/4 system groups, at least one).
     #[arg(long, default_value_t = 20)]
     groups: usize,
+    /// Seeded JumpCloud systems; the first one's key file is in the ready line, for System
+    /// Context Authorization.
+    #[arg(long, default_value_t = 10)]
+    systems: usize,
     /// Enforce the APIs' documented rate limits (429 with Retry-After).
     #[arg(long, value_enum, default_value = "off")]
     throttle: OnOff,
@@ -68,6 +72,7 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
         listen: args.listen,
         users: args.users,
         groups: args.groups,
+        systems: args.systems,
         throttle: args.throttle == OnOff::On,
         time_scale: args.time_scale,
         fractional_retry_after: args.fractional_retry_after,

@@ -4,7 +4,9 @@ use futures_util::TryStreamExt;
 use idm_sandbox::{Sandbox, SandboxConfig};
 use jumpcloud::filter::v1 as f1;
 use jumpcloud::v1::models::Systemuserputpost;
-use jumpcloud::v2::models::{GraphOperationUserGroupMember, UserGroupPost};
+use jumpcloud::v2::models::{
+    GraphOperationUserGroup, GraphOperationUserGroupMember, UserGroupPost,
+};
 use jumpcloud::{Client, Error};
 
 async fn start(users: usize, groups: usize) -> (Sandbox, Client) {
@@ -101,7 +103,56 @@ async fn create_user_add_to_group_see_it_everywhere_then_delete() {
         .unwrap();
     assert!(groups.iter().any(|g| g.id.as_deref() == Some(gid.as_str())));
 
+    // Bind the group to a system: the user now reaches the system, and the system the user,
+    // through the group.
+    let systems = c.v1().systems().list().all().await.unwrap();
+    let sid = systems.last().unwrap().id.clone().unwrap();
+    c.v2()
+        .user_groups()
+        .graph_user_group_associations_post(&gid)
+        .body(&GraphOperationUserGroup {
+            id: Some(sid.clone()),
+            op: Some("add".parse().unwrap()),
+            r#type: Some("system".parse().unwrap()),
+            ..Default::default()
+        })
+        .send()
+        .await
+        .unwrap();
+    let reached = c
+        .v2()
+        .users()
+        .graph_user_traverse_system(&uid)
+        .all()
+        .await
+        .unwrap();
+    let via = reached
+        .iter()
+        .find(|s| s.id.as_deref() == Some(sid.as_str()))
+        .expect("the user reaches the system");
+    assert_eq!(
+        via.paths.as_ref().unwrap()[0].len(),
+        2,
+        "user -> group -> system"
+    );
+    let users_of_system = || async {
+        c.v2()
+            .systems()
+            .graph_system_traverse_user(&sid)
+            .all()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter_map(|u| u.id)
+            .collect::<Vec<_>>()
+    };
+    assert!(users_of_system().await.contains(&uid));
+
     c.v1().systemusers().delete(&uid).send().await.unwrap();
+    assert!(
+        !users_of_system().await.contains(&uid),
+        "the system no longer sees the deleted user"
+    );
     let err = c.v1().systemusers().get(&uid).send().await.unwrap_err();
     assert!(err.is_not_found(), "{err}");
     let members = c
