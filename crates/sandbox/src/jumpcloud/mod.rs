@@ -176,7 +176,12 @@ pub(crate) fn router(app: Arc<JumpCloud>, shared: &Arc<Shared>) -> Router {
         .route("/api", axum::routing::any(dispatch))
         .route("/api/{*rest}", axum::routing::any(dispatch))
         .with_state(app);
-    Gate::layer(routes, shared, RouteKind::JumpCloud, None)
+    Gate::layer(
+        routes,
+        shared,
+        RouteKind::JumpCloud,
+        Some(crate::ratelimit::JUMPCLOUD),
+    )
 }
 
 async fn dispatch(State(app): State<Arc<JumpCloud>>, req: Request) -> Response {
