@@ -6,6 +6,7 @@
 //! produce.
 
 mod emit;
+mod emit_tests;
 mod model;
 mod names;
 mod ops;
@@ -19,6 +20,8 @@ use serde_json::Value;
 
 /// Where the client's generated code goes, relative to the workspace root.
 const CLIENT_DIR: &str = "crates/jumpcloud/src/generated";
+/// Where the generated end-to-end test goes.
+const TEST_FILE: &str = "crates/jumpcloud/tests/generated/every_operation_calls.rs";
 /// Where the sandbox's compact specs go.
 const SANDBOX_DIR: &str = "crates/sandbox/src/jumpcloud/generated";
 
@@ -134,6 +137,7 @@ fn generate(spec_dir: &Path) -> Result<Vec<(String, String)>, String> {
     );
     let mut counts = Vec::new();
     let mut specs = Vec::new();
+    let mut all_ops = Vec::new();
     for (api, file, stat) in [("v1", "v1.yaml", "V1"), ("v2", "v2.yaml", "V2")] {
         let doc = load(spec_dir, file)?;
         specs.push((
@@ -161,6 +165,7 @@ fn generate(spec_dir: &Path) -> Result<Vec<(String, String)>, String> {
             emit::catalog(&ops, api)
         ));
         counts.push(ops.len());
+        all_ops.push((api, ops));
     }
     files.push(("catalog.rs".into(), catalog));
     files.push((
@@ -173,10 +178,13 @@ fn generate(spec_dir: &Path) -> Result<Vec<(String, String)>, String> {
             counts[0], counts[1]
         ),
     ));
+    let apis: Vec<(&str, &[ops::Op])> = all_ops.iter().map(|(a, o)| (*a, o.as_slice())).collect();
+    let test = emit_tests::every_operation(&apis);
     let mut out = files
         .into_iter()
         .map(|(name, text)| rustfmt(&text).map(|t| (format!("{CLIENT_DIR}/{name}"), t)))
         .collect::<Result<Vec<_>, String>>()?;
+    out.push((TEST_FILE.to_owned(), rustfmt(&test)?));
     out.extend(specs);
     Ok(out)
 }

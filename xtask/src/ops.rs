@@ -208,9 +208,13 @@ fn response(root: &Value, op: &Value, models: &mut Models, builder: &str) -> Res
     let Some(responses) = op.get("responses").and_then(Value::as_object) else {
         return Response::Empty;
     };
-    let Some((_, r)) = responses.iter().find(|(code, _)| code.starts_with('2')) else {
+    let Some((code, r)) = responses.iter().find(|(code, _)| code.starts_with('2')) else {
         return Response::Empty;
     };
+    // 204 No Content has no body, whatever the spec lists under it (two operations do).
+    if code == "204" {
+        return Response::Empty;
+    }
     let r = resolve(root, r);
     let Some(content) = r.get("content").and_then(Value::as_object) else {
         return Response::Empty;

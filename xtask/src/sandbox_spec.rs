@@ -104,8 +104,10 @@ fn operation(root: &Value, api: &str, path: &str, method: &str, item: &Value, op
     if let Some((code, r)) = responses.and_then(|r| r.iter().find(|(c, _)| c.starts_with('2'))) {
         out["status"] = json!(code.parse::<u16>().unwrap_or(200));
         let r = resolve(root, r);
+        // 204 No Content has no body, whatever the spec lists under it.
         if let Some(content) = r.get("content").and_then(Value::as_object)
             && !content.is_empty()
+            && code != "204"
         {
             out["resp"] = if let Some(j) = content.get("application/json") {
                 json!({"ct": "json", "s": compact(root, j.get("schema").unwrap_or(&Value::Null), 0)})

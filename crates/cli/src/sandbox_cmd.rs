@@ -29,11 +29,11 @@ pub struct ServeArgs {
     /// Seeded users.
     #[arg(long, default_value_t = 200)]
     users: usize,
-    /// Seeded user groups.
+    /// Seeded user groups (JumpCloud also gets groups/4 system groups, at least one).
     #[arg(long, default_value_t = 20)]
     groups: usize,
-    /// Seeded JumpCloud systems (each in one system group; the first can sign requests with
-    /// System Context Authorization, its key file is named in the ready line).
+    /// Seeded JumpCloud systems; the first one's key file is in the ready line, for System
+    /// Context Authorization.
     #[arg(long, default_value_t = 10)]
     systems: usize,
     /// Enforce the APIs' documented rate limits (429 with Retry-After).

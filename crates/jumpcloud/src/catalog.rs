@@ -186,10 +186,20 @@ pub fn operations() -> impl Iterator<Item = &'static Operation> {
 
 /// The operation with this id (e.g. `systemusers_list`, `graph_systemMemberOf`); the
 /// snake_case form jcapi-python uses (`graph_system_member_of`) is accepted too.
+///
+/// One id exists in both versions (`applications_get`): a bare id finds v1's; prefix the API
+/// version to choose (`v2/applications_get`), which works for every id.
 pub fn find(id: &str) -> Option<&'static Operation> {
+    let (api, id) = match id.split_once('/') {
+        Some(("v1", rest)) => (Some(Api::V1), rest),
+        Some(("v2", rest)) => (Some(Api::V2), rest),
+        _ => (None, id),
+    };
+    let in_api = |op: &&Operation| api.is_none_or(|a| op.api == a);
     operations()
+        .filter(in_api)
         .find(|op| op.id == id)
-        .or_else(|| operations().find(|op| snake(op.id) == id))
+        .or_else(|| operations().filter(in_api).find(|op| snake(op.id) == id))
 }
 
 fn snake(id: &str) -> String {
@@ -247,5 +257,10 @@ mod tests {
         assert_eq!(list.paging, Some(Paging::Results));
         assert_eq!(list.full_path(), "/api/systemusers");
         assert!(find("no_such_operation").is_none());
+        // The one id both versions have: bare is v1, a prefix chooses.
+        assert_eq!(find("applications_get").unwrap().api, Api::V1);
+        assert_eq!(find("v2/applications_get").unwrap().api, Api::V2);
+        assert_eq!(find("v2/graph_system_member_of"), Some(op));
+        assert!(find("v1/graph_systemMemberOf").is_none());
     }
 }

@@ -4,7 +4,9 @@ use futures_util::TryStreamExt;
 use idm_sandbox::{Sandbox, SandboxConfig};
 use jumpcloud::filter::v1 as f1;
 use jumpcloud::v1::models::Systemuserputpost;
-use jumpcloud::v2::models::{GraphOperationUserGroupMember, UserGroupPost};
+use jumpcloud::v2::models::{
+    GraphOperationUserGroup, GraphOperationUserGroupMember, UserGroupPost,
+};
 use jumpcloud::{Client, Error};
 
 async fn start(users: usize, groups: usize) -> (Sandbox, Client) {
@@ -101,7 +103,56 @@ async fn create_user_add_to_group_see_it_everywhere_then_delete() {
         .unwrap();
     assert!(groups.iter().any(|g| g.id.as_deref() == Some(gid.as_str())));
 
+    // Bind the group to a system: the user now reaches the system, and the system the user,
+    // through the group.
+    let systems = c.v1().systems().list().all().await.unwrap();
+    let sid = systems.last().unwrap().id.clone().unwrap();
+    c.v2()
+        .user_groups()
+        .graph_user_group_associations_post(&gid)
+        .body(&GraphOperationUserGroup {
+            id: Some(sid.clone()),
+            op: Some("add".parse().unwrap()),
+            r#type: Some("system".parse().unwrap()),
+            ..Default::default()
+        })
+        .send()
+        .await
+        .unwrap();
+    let reached = c
+        .v2()
+        .users()
+        .graph_user_traverse_system(&uid)
+        .all()
+        .await
+        .unwrap();
+    let via = reached
+        .iter()
+        .find(|s| s.id.as_deref() == Some(sid.as_str()))
+        .expect("the user reaches the system");
+    assert_eq!(
+        via.paths.as_ref().unwrap()[0].len(),
+        2,
+        "user -> group -> system"
+    );
+    let users_of_system = || async {
+        c.v2()
+            .systems()
+            .graph_system_traverse_user(&sid)
+            .all()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter_map(|u| u.id)
+            .collect::<Vec<_>>()
+    };
+    assert!(users_of_system().await.contains(&uid));
+
     c.v1().systemusers().delete(&uid).send().await.unwrap();
+    assert!(
+        !users_of_system().await.contains(&uid),
+        "the system no longer sees the deleted user"
+    );
     let err = c.v1().systemusers().get(&uid).send().await.unwrap_err();
     assert!(err.is_not_found(), "{err}");
     let members = c
@@ -224,4 +275,73 @@ async fn keys_and_organisations_are_checked() {
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(403));
+}
+
+#[tokio::test]
+async fn faults_and_rate_limits_apply_to_the_jumpcloud_half() {
+    let sb = Sandbox::start(
+        SandboxConfig::default()
+            .users(5)
+            .faults_spec("jumpcloud:429:retry-after=0:count=2")
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    let c = Client::builder()
+        .base_url(sb.base_url())
+        .api_key(sb.jumpcloud_info().api_key)
+        .build()
+        .unwrap();
+    // Two 429s, retried by the client, then the answer.
+    let users = c.v1().systemusers().list().send().await.unwrap();
+    assert_eq!(users.total_count, Some(5));
+    let stats = sb.stats();
+    assert_eq!(stats.faults_fired, 2);
+    assert_eq!(stats.requests_for(idm_sandbox::RouteKind::JumpCloud), 3);
+    // A 500 is not retried, and comes in JumpCloud's error shape.
+    for rule in idm_sandbox::parse_faults("jumpcloud:500:count=1").unwrap() {
+        sb.inject(rule);
+    }
+    let err = c.v1().systemusers().list().send().await.unwrap_err();
+    let Error::Api(api) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(api.status, 500);
+    assert!(
+        api.message.as_deref().unwrap().contains("injected"),
+        "{err}"
+    );
+
+    // Throttling on: 600 requests a minute per key pass, the 601st is a 429 in JumpCloud's
+    // shape with a whole-second Retry-After.
+    let throttled = Sandbox::start(SandboxConfig::default().users(2).throttle(true))
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let url = format!("{}/api/systemusers?limit=1", throttled.base_url());
+    let key = throttled.jumpcloud_info().api_key;
+    for _ in 0..600 {
+        let ok = http
+            .get(&url)
+            .header("x-api-key", &key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ok.status(), 200);
+    }
+    let raw = http
+        .get(&url)
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), 429);
+    let wait: u64 = raw.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    let body: serde_json::Value = raw.json().await.unwrap();
+    assert_eq!(body, serde_json::json!({"message": "Too Many Requests"}));
 }

@@ -59,13 +59,14 @@ impl Gate {
     }
 }
 
-/// The 429 answer of UMAPI (API.md §3).
-pub(crate) fn too_many_requests(retry_after: &str) -> Response {
-    let mut resp = (
-        StatusCode::TOO_MANY_REQUESTS,
-        axum::Json(json!({"error_code": "429050", "message": "Too many requests"})),
-    )
-        .into_response();
+/// The 429 answer: UMAPI's (API.md §3), or JumpCloud's `{"message"}` shape.
+pub(crate) fn too_many_requests(kind: RouteKind, retry_after: &str) -> Response {
+    let body = if kind == RouteKind::JumpCloud {
+        json!({"message": "Too Many Requests"})
+    } else {
+        json!({"error_code": "429050", "message": "Too many requests"})
+    };
+    let mut resp = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
     if let Ok(v) = HeaderValue::from_str(retry_after) {
         resp.headers_mut().insert(header::RETRY_AFTER, v);
     }
@@ -90,8 +91,17 @@ fn reset_response() -> Response {
     resp
 }
 
-fn status_fault(code: u16) -> Response {
+fn status_fault(kind: RouteKind, code: u16) -> Response {
     let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if kind == RouteKind::JumpCloud {
+        // JumpCloud answers every error as `{"message": ...}`.
+        let reason = status.canonical_reason().unwrap_or("Error");
+        return (
+            status,
+            axum::Json(json!({"message": format!("{reason} (injected fault)")})),
+        )
+            .into_response();
+    }
     match code {
         401 => unauthorized(),
         500 => (
@@ -137,9 +147,9 @@ async fn run(
         match fault {
             FaultKind::TooManyRequests { retry_after } => {
                 shared.stats.throttled(false);
-                return too_many_requests(&retry_after.header_value());
+                return too_many_requests(gate.kind, &retry_after.header_value());
             }
-            FaultKind::Status(code) => return status_fault(code),
+            FaultKind::Status(code) => return status_fault(gate.kind, code),
             FaultKind::Delay(d) => tokio::time::sleep(d).await,
             FaultKind::Reset => return reset_response(),
             other => rewrite = Some(other),
@@ -160,7 +170,7 @@ async fn run(
             shared.stats.throttled(true);
             let value = ratelimit::format_retry_after(wait, shared.fractional_retry_after);
             tracing::debug!(class = class.name, %client, retry_after = %value, "rate limited");
-            return too_many_requests(&value);
+            return too_many_requests(gate.kind, &value);
         }
     }
 

@@ -154,6 +154,31 @@ pub struct UmapiInfo {
     pub client_secret: String,
 }
 
+/// Valid example input for one JumpCloud operation, built from its schemas: what the sandbox
+/// accepts. Handy for tests and for trying an operation by hand.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct JumpCloudExample {
+    /// Every required parameter (path, query, header) by name, as text; an array parameter has
+    /// several values.
+    pub params: Vec<(String, Vec<String>)>,
+    /// A JSON body valid against the operation's body schema, when it takes one.
+    pub body: Option<serde_json::Value>,
+}
+
+/// Example input for the JumpCloud operation `operation_id` (e.g. `systemusers_post`; prefix
+/// `v1/` or `v2/` to choose the version of `applications_get`, the one id both have), or `None`
+/// for an unknown id.
+///
+/// ```
+/// let ex = idm_sandbox::jumpcloud_example("graph_userAssociationsList").unwrap();
+/// assert!(ex.params.iter().any(|(name, _)| name == "targets"));
+/// assert!(ex.body.is_none());
+/// ```
+pub fn jumpcloud_example(operation_id: &str) -> Option<JumpCloudExample> {
+    jumpcloud::example(operation_id)
+}
+
 /// Where and how to reach the simulated JumpCloud API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]

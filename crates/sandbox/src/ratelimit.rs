@@ -38,6 +38,15 @@ pub(crate) const UMAPI_GROUPS: RateClass = RateClass {
     global: 100,
 };
 
+/// JumpCloud, every operation: its specs publish no limits; the sandbox assumes 600 per API key
+/// and 3000 in all per minute, enough to page 20,000 users in a minute and still be reached by
+/// a client that does not pace itself.
+pub(crate) const JUMPCLOUD: RateClass = RateClass {
+    name: "jumpcloud",
+    per_client: 600,
+    global: 3000,
+};
+
 /// Above this many tracked (class, client) pairs, idle ones are dropped.
 const MAX_TRACKED_CLIENTS: usize = 10_000;
 

@@ -2398,7 +2398,7 @@ pub static V2: &[Operation] = &[
         summary: "Create, edit, and/or delete Autotask Mappings",
         params: &[Param::new("UUID", Path, true, String)],
         body: BodyKind::Json { required: false },
-        response: ResponseKind::Json,
+        response: ResponseKind::Empty,
         paging: None,
     },
     Operation {
@@ -2559,7 +2559,7 @@ pub static V2: &[Operation] = &[
         summary: "Create, edit, and/or delete ConnectWise Mappings",
         params: &[Param::new("UUID", Path, true, String)],
         body: BodyKind::Json { required: false },
-        response: ResponseKind::Json,
+        response: ResponseKind::Empty,
         paging: None,
     },
     Operation {

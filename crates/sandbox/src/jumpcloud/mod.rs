@@ -141,13 +141,47 @@ pub(crate) fn error(status: u16, message: impl Into<String>) -> Response {
     (status, axum::Json(json!({"message": message.into()}))).into_response()
 }
 
+/// Valid example values for an operation: every required parameter (by name, as text; arrays as
+/// several values) and, when the operation takes a JSON body, a body valid against its schema.
+pub(crate) fn example(operation_id: &str) -> Option<crate::JumpCloudExample> {
+    let op = spec().op(operation_id)?;
+    let schemas = Schemas::new(spec(), op.api);
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let params = op
+        .params
+        .iter()
+        .filter(|p| p.required)
+        .map(|p| {
+            let values = match schemas.sample_named_as(&p.schema, &p.name) {
+                Value::Array(items) => items.iter().map(text).collect(),
+                v => vec![text(&v)],
+            };
+            (p.name.clone(), values)
+        })
+        .collect();
+    let body = op
+        .body
+        .as_ref()
+        .filter(|b| b.json)
+        .map(|b| schemas.sample(&b.schema));
+    Some(crate::JumpCloudExample { params, body })
+}
+
 /// The JumpCloud routes, behind the gate (stats, rate limits, faults).
 pub(crate) fn router(app: Arc<JumpCloud>, shared: &Arc<Shared>) -> Router {
     let routes = Router::new()
         .route("/api", axum::routing::any(dispatch))
         .route("/api/{*rest}", axum::routing::any(dispatch))
         .with_state(app);
-    Gate::layer(routes, shared, RouteKind::JumpCloud, None)
+    Gate::layer(
+        routes,
+        shared,
+        RouteKind::JumpCloud,
+        Some(crate::ratelimit::JUMPCLOUD),
+    )
 }
 
 async fn dispatch(State(app): State<Arc<JumpCloud>>, req: Request) -> Response {

@@ -46,6 +46,13 @@ impl<'a> Schemas<'a> {
             .unwrap_or(Value::Null)
     }
 
+    /// [`sample`](Self::sample) for a value called `name` (ids, emails and the like get values
+    /// that look the part).
+    pub(crate) fn sample_named_as(&self, schema: &'a Value, name: &str) -> Value {
+        self.sample_named(schema, name, &mut Vec::new())
+            .unwrap_or(Value::Null)
+    }
+
     fn sample_named(
         &self,
         schema: &'a Value,
@@ -318,7 +325,7 @@ mod tests {
     use crate::jumpcloud::spec::spec;
 
     #[test]
-    fn every_response_sample_validates_against_its_schema() {
+    fn every_response_and_body_sample_validates_against_its_schema() {
         let spec = spec();
         for op in spec.ops() {
             if let super::super::spec::Reply::Json(schema) = &op.reply {
@@ -326,6 +333,12 @@ mod tests {
                 let v = s.sample(schema);
                 s.validate(schema, &v, "response")
                     .unwrap_or_else(|e| panic!("{}: {e}", op.id));
+            }
+            if let Some(body) = op.body.as_ref().filter(|b| b.json) {
+                let s = Schemas::new(spec, op.api);
+                let v = s.sample(&body.schema);
+                s.validate(&body.schema, &v, "body")
+                    .unwrap_or_else(|e| panic!("{} body: {e}", op.id));
             }
         }
     }

@@ -200,6 +200,19 @@ impl Spec {
         &self.ops
     }
 
+    /// The operation with this id; `v1/` or `v2/` before it chooses the version (one id,
+    /// `applications_get`, is in both; a bare id finds v1's).
+    pub(crate) fn op(&self, id: &str) -> Option<&Op> {
+        let (api, id) = match id.split_once('/') {
+            Some(("v1", rest)) => (Some(Api::V1), rest),
+            Some(("v2", rest)) => (Some(Api::V2), rest),
+            _ => (None, id),
+        };
+        self.ops
+            .iter()
+            .find(|o| o.id == id && api.is_none_or(|a| o.api == a))
+    }
+
     /// The named schema of an API version.
     pub(crate) fn schema(&self, api: Api, name: &str) -> Option<&Value> {
         self.schemas[match api {

@@ -9034,8 +9034,8 @@ impl AutotaskPatchMappings {
     }
 
     /// Sends the request.
-    pub async fn send(self) -> Result<models::AutotaskMappingResponse> {
-        self.r.send_json().await
+    pub async fn send(self) -> Result<()> {
+        self.r.send_empty().await
     }
 }
 
@@ -9420,8 +9420,8 @@ impl ConnectwisePatchMappings {
     }
 
     /// Sends the request.
-    pub async fn send(self) -> Result<models::ConnectWiseMappingRequest> {
-        self.r.send_json().await
+    pub async fn send(self) -> Result<()> {
+        self.r.send_empty().await
     }
 }
 
