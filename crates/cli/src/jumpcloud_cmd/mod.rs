@@ -169,7 +169,10 @@ pub fn read_body(arg: &str) -> CliResult<Value> {
 }
 
 /// Builds a request model from `--body` (if any) plus the values of named flags, which win.
-pub fn body_with<T: DeserializeOwned>(
+///
+/// A field the model does not know would be dropped silently by decoding: it is an error instead,
+/// pointing at `idm jumpcloud call`, which sends any JSON as given.
+pub fn body_with<T: DeserializeOwned + Serialize>(
     body: Option<&str>,
     fields: &[(&str, Option<Value>)],
 ) -> CliResult<T> {
@@ -185,11 +188,57 @@ pub fn body_with<T: DeserializeOwned>(
             obj.insert((*name).to_owned(), value.clone());
         }
     }
-    serde_json::from_value(v)
-        .map_err(|e| CliError::usage(format!("the request body does not fit the API: {e}")))
+    let given: Vec<String> = obj
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, _)| k.clone())
+        .collect();
+    let model: T = serde_json::from_value(v)
+        .map_err(|e| CliError::usage(format!("the request body does not fit the API: {e}")))?;
+    let kept = to_value(&model)?;
+    let dropped: Vec<String> = given
+        .into_iter()
+        .filter(|k| kept.get(k).is_none())
+        .collect();
+    if !dropped.is_empty() {
+        return Err(CliError::usage(format!(
+            "--body: this request has no field {}; check the spelling, or send the JSON as \
+             given with `idm jumpcloud call OPERATION_ID --body ...`",
+            dropped.join(", ")
+        )));
+    }
+    Ok(model)
 }
 
 /// A flag's text as an optional JSON string.
 pub fn opt_str(v: &Option<String>) -> Option<Value> {
     v.as_ref().map(|s| Value::String(s.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jumpcloud::v1::models::Systemuserput;
+
+    #[test]
+    fn flags_win_over_the_body() {
+        let u: Systemuserput = body_with(
+            Some(r#"{"lastname": "Body", "firstname": "Body"}"#),
+            &[
+                ("lastname", Some(Value::String("Flag".into()))),
+                ("email", None),
+            ],
+        )
+        .unwrap();
+        assert_eq!(u.lastname.as_deref(), Some("Flag"));
+        assert_eq!(u.firstname.as_deref(), Some("Body"));
+        assert_eq!(u.email, None);
+    }
+
+    #[test]
+    fn unknown_body_fields_are_an_error_not_dropped() {
+        let err = body_with::<Systemuserput>(Some(r#"{"departmnt": "QA"}"#), &[]).unwrap_err();
+        assert!(err.to_string().contains("no field departmnt"), "{err}");
+        assert_eq!(err.exit_code(), crate::errors::exit::USAGE);
+    }
 }

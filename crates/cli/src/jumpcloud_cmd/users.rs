@@ -78,7 +78,7 @@ pub struct UserFields {
 }
 
 impl UserFields {
-    fn build<T: serde::de::DeserializeOwned>(&self) -> CliResult<T> {
+    fn build<T: serde::de::DeserializeOwned + serde::Serialize>(&self) -> CliResult<T> {
         body_with(
             self.body.as_deref(),
             &[

@@ -97,9 +97,13 @@ fn report_row(r: &ActionReport, test_mode: bool) -> Value {
         "index": r.index,
         "target": r.target,
         "status": status,
-        "error": error,
         "errors": r.errors,
     });
+    if !error.is_empty()
+        && let Some(m) = row.as_object_mut()
+    {
+        m.insert("error".into(), json!(error));
+    }
     if let (Some(id), Some(m)) = (&r.request_id, row.as_object_mut()) {
         m.insert("request_id".into(), json!(id));
     }
