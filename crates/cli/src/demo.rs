@@ -18,6 +18,7 @@ fn fail(e: impl std::fmt::Display) -> CliError {
     CliError::failure(e.to_string())
 }
 
+/// Runs the demo: starts an embedded sandbox and prints each step and its result.
 pub async fn run() -> Result<(), CliError> {
     let sandbox = Sandbox::start(SandboxConfig {
         users: 45,

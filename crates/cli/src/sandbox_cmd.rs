@@ -55,6 +55,7 @@ pub struct ServeArgs {
     tls: bool,
 }
 
+/// Runs `idm sandbox ...`.
 pub async fn run(cmd: SandboxCommand) -> Result<(), CliError> {
     match cmd {
         SandboxCommand::Serve(args) => serve(args).await,

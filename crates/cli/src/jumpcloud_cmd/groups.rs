@@ -117,6 +117,7 @@ fn op_id(kind: Kind, cmd: &GroupCmd) -> &'static str {
     }
 }
 
+/// Runs `idm jumpcloud user-groups ...` or `system-groups ...`.
 pub async fn run(ctx: &Ctx, kind: Kind, cmd: GroupCmd) -> CliResult {
     let jc = ctx.jumpcloud(None)?;
     log_op(op_id(kind, &cmd));

@@ -66,6 +66,7 @@ pub enum SystemsCmd {
     },
 }
 
+/// Runs `idm jumpcloud systems ...`.
 pub async fn run(ctx: &Ctx, cmd: SystemsCmd) -> CliResult {
     let jc = ctx.jumpcloud(None)?;
     match cmd {

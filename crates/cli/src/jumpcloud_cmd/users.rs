@@ -91,6 +91,7 @@ impl UserFields {
     }
 }
 
+/// Runs `idm jumpcloud users ...`.
 pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> CliResult {
     let jc = ctx.jumpcloud(None)?;
     match cmd {

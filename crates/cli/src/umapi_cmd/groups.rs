@@ -27,6 +27,7 @@ pub enum GroupsCmd {
     },
 }
 
+/// Runs `idm umapi groups ...`.
 pub async fn run(ctx: &Ctx, cmd: GroupsCmd) -> CliResult {
     match cmd {
         GroupsCmd::List { limit } => {
@@ -133,6 +134,7 @@ pub enum UserGroupsCmd {
     },
 }
 
+/// Runs `idm umapi user-groups ...`: one group action.
 pub async fn run_user_groups(ctx: &Ctx, cmd: UserGroupsCmd) -> CliResult {
     let (action, opts) = match cmd {
         UserGroupsCmd::Create {

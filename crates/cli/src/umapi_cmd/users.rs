@@ -197,6 +197,7 @@ pub fn new_user(
     Ok(user)
 }
 
+/// Runs `idm umapi users ...`.
 pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> CliResult {
     match cmd {
         UsersCmd::List {
