@@ -53,6 +53,18 @@ pub struct ServeArgs {
     /// Serve https with a self-signed certificate; its CA file is named in the ready line.
     #[arg(long)]
     tls: bool,
+    /// Seed of the demo data (the same seed always gives the same organisation).
+    #[arg(long, default_value_t = idm_sandbox::DEFAULT_SEED)]
+    seed: u64,
+    /// Users per UMAPI user-list page (UMAPI's own is 2000).
+    #[arg(long, default_value_t = 2000, value_name = "N")]
+    user_page_size: usize,
+    /// Groups per UMAPI group-list page (UMAPI's own is 400).
+    #[arg(long, default_value_t = 400, value_name = "N")]
+    group_page_size: usize,
+    /// Lifetime of IMS access tokens, in seconds (short ones exercise token refresh).
+    #[arg(long, default_value_t = 86399, value_name = "SECONDS")]
+    token_ttl: u64,
 }
 
 /// Runs `idm sandbox ...`.
@@ -78,8 +90,15 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
         time_scale: args.time_scale,
         fractional_retry_after: args.fractional_retry_after,
         tls: args.tls,
+        seed: args.seed,
+        user_page_size: args.user_page_size,
+        group_page_size: args.group_page_size,
+        token_ttl: std::time::Duration::from_secs(args.token_ttl),
         ..Default::default()
     };
+    config
+        .validate()
+        .map_err(|e| CliError::usage(e.to_string()))?;
     if let Some(spec) = &args.faults {
         config = config
             .faults_spec(spec)
@@ -89,9 +108,26 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
         .await
         .map_err(|e| CliError::failure(format!("cannot start the sandbox: {e}")))?;
     println!("{}", sandbox.readiness_line());
-    tokio::signal::ctrl_c()
-        .await
-        .map_err(|e| CliError::failure(format!("cannot wait for Ctrl-C: {e}")))?;
+    stopped().await?;
+    // A clean stop removes the sandbox's temporary files (CA, system keys).
     sandbox.shutdown().await;
     Ok(())
+}
+
+/// Waits for Ctrl-C or, on Unix, SIGTERM (what `kill` and process managers send).
+async fn stopped() -> Result<(), CliError> {
+    let fail = |e: std::io::Error| CliError::failure(format!("cannot wait for a stop signal: {e}"));
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .map_err(fail)?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r.map_err(fail),
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.map_err(fail)
+    }
 }

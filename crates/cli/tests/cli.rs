@@ -178,3 +178,58 @@ fn a_closed_pipe_is_not_an_error() {
     );
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
 }
+
+#[test]
+#[cfg(unix)]
+fn sandbox_serve_stops_cleanly_on_sigterm_and_removes_its_key_files() {
+    let mut child = idm()
+        .args([
+            "sandbox",
+            "serve",
+            "--users",
+            "3",
+            "--systems",
+            "1",
+            "--seed",
+            "7",
+            "--user-page-size",
+            "2",
+            "--token-ttl",
+            "60",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let ready: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let key = ready["jumpcloud"]["system_context"]["key_file"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(std::path::Path::new(&key).exists());
+    let status = Command::new("kill")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(!std::path::Path::new(&key).exists(), "{key} left behind");
+}
+
+#[test]
+fn sandbox_serve_rejects_bad_settings_with_exit_2() {
+    for args in [
+        &["sandbox", "serve", "--users", "20000000"][..],
+        &["sandbox", "serve", "--user-page-size", "0"],
+        &["sandbox", "serve", "--token-ttl", "0"],
+    ] {
+        let out = idm().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
+    }
+}

@@ -703,3 +703,24 @@ fn member_of_signed_as_the_system_needs_no_api_key() {
     ])
     .expect(2);
 }
+
+#[test]
+fn jumpcloud_throttling_exits_6_and_server_errors_exit_1() {
+    let config = SandboxConfig::default()
+        .users(5)
+        .faults_spec("jumpcloud:429:retry-after=0.01:count=50")
+        .unwrap();
+    let l = Live::start(config);
+    let out = l.run(&["jumpcloud", "users", "list"]).expect(6);
+    assert!(out.stderr.contains("429"), "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+
+    let config = SandboxConfig::default()
+        .users(5)
+        .faults_spec("jumpcloud:500:count=50")
+        .unwrap();
+    let l = Live::start(config);
+    let out = l.run(&["jumpcloud", "user-groups", "list"]).expect(1);
+    assert!(out.stderr.contains("HTTP 500"), "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+}
