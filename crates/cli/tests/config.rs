@@ -177,3 +177,28 @@ fn sandbox_settings_are_shown_as_such() {
             .starts_with("****")
     );
 }
+
+#[test]
+fn https_with_an_extra_ca_file() {
+    let live = Live::start(SandboxConfig::default().users(4).tls(true));
+    let ca = live.sandbox().ca_file().unwrap();
+    assert!(live.sandbox().base_url().starts_with("https://"));
+    // Without the CA the certificate is refused: a network error, exit 1.
+    let out = live.run(&["jumpcloud", "users", "list"]).expect(1);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    // With IDM_CA_FILE both APIs work.
+    let mut cmd = live.idm();
+    cmd.env("IDM_CA_FILE", &ca)
+        .args(["jumpcloud", "users", "list", "--all"]);
+    assert_eq!(output(cmd).expect(0).ndjson().len(), 4);
+    let mut cmd = live.idm();
+    cmd.args([
+        "--ca-file",
+        ca.to_str().unwrap(),
+        "umapi",
+        "users",
+        "list",
+        "--all",
+    ]);
+    assert_eq!(output(cmd).expect(0).ndjson().len(), 4);
+}
