@@ -23,6 +23,7 @@ pub async fn run() -> Result<(), CliError> {
     let sandbox = Sandbox::start(SandboxConfig {
         users: 45,
         user_page_size: 20,
+        group_page_size: 20,
         ..Default::default()
     })
     .await
@@ -60,8 +61,19 @@ pub async fn run() -> Result<(), CliError> {
         stats.total_count, stats.items
     );
 
-    step("UMAPI: list groups");
-    let groups = client.groups().all().await.map_err(fail)?;
+    step("UMAPI: list groups, page by page");
+    let mut groups = Vec::new();
+    let query = client.groups();
+    let mut pages = std::pin::pin!(query.pages());
+    while let Some(page) = pages.try_next().await.map_err(fail)? {
+        println!(
+            "page {}: {} groups, lastPage = {}",
+            page.number,
+            page.items.len(),
+            page.last_page
+        );
+        groups.extend(page.items);
+    }
     for g in groups.iter().take(8) {
         let kind = g
             .group_type
@@ -137,7 +149,10 @@ pub async fn run() -> Result<(), CliError> {
     );
 
     sandbox.shutdown().await;
-    println!("\nDone. Next: `idm sandbox serve` to keep a sandbox running for your own code.");
+    println!(
+        "\nDone. Next: try any command with --sandbox (e.g. `idm --sandbox umapi users list`), \
+         `idm sandbox serve` to keep a sandbox running for your own code, or `idm --help`."
+    );
     Ok(())
 }
 

@@ -25,6 +25,7 @@ fn demo_runs_end_to_end() {
         "group(s)",
         "UMAPI: list users, page by page",
         "lastPage = true",
+        "UMAPI: list groups, page by page",
         "\"status\":\"completed\"",
         "error.group.not_found",
         "the user exists afterwards: false",
