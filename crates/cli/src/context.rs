@@ -2,6 +2,8 @@
 //! to the configured services, or to an embedded sandbox with `--sandbox`).
 
 use idm_sandbox::{Sandbox, SandboxConfig};
+// The transport settings, through the client crate (the same types as idm-http's).
+use jumpcloud::{HttpConfig, RetryPolicy};
 
 use crate::config::{CredFlags, Key, Settings, Source};
 use crate::errors::{CliError, CliResult};
@@ -94,11 +96,11 @@ impl Ctx {
         }
     }
 
-    fn http_config(&self, umapi: bool) -> idm_http_config::HttpConfig {
-        let mut http = idm_http_config::HttpConfig::default();
+    fn http_config(&self, umapi: bool) -> HttpConfig {
+        let mut http = HttpConfig::default();
         if umapi {
             // UMAPI's actions are safe to resend (the client's own default).
-            http = http.retry(idm_http_config::RetryPolicy::default().retry_non_idempotent(true));
+            http = http.retry(RetryPolicy::default().retry_non_idempotent(true));
         }
         if let Some(ca) = self.settings.get(Key::CaFile) {
             http = http.ca_file(ca);
@@ -167,11 +169,6 @@ impl Ctx {
         }
         Ok(b.build()?)
     }
-}
-
-/// The HTTP settings types, reached through the client crates (no direct dependency).
-mod idm_http_config {
-    pub use jumpcloud::{HttpConfig, RetryPolicy};
 }
 
 /// The auth error for missing settings, naming every way to set them.

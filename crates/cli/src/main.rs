@@ -103,6 +103,10 @@ fn install_panic_hook() {
             .map(|s| (*s).to_owned())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown".into());
+        // `println!` panics when stdout is a closed pipe (`idm demo | head`): not an error.
+        if msg.contains("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(i32::from(errors::exit::OK));
+        }
         eprintln!("error: internal error in idm ({msg}); please report it");
         std::process::exit(i32::from(errors::exit::GENERAL));
     }));

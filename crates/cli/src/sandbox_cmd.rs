@@ -107,27 +107,54 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
     let sandbox = Sandbox::start(config)
         .await
         .map_err(|e| CliError::failure(format!("cannot start the sandbox: {e}")))?;
+    // Listen for stop signals before saying ready: a signal right after the line must not kill
+    // the process before it cleans up.
+    let stop = StopSignals::install()?;
     println!("{}", sandbox.readiness_line());
-    stopped().await?;
+    stop.wait().await;
     // A clean stop removes the sandbox's temporary files (CA, system keys).
     sandbox.shutdown().await;
     Ok(())
 }
 
-/// Waits for Ctrl-C or, on Unix, SIGTERM (what `kill` and process managers send).
-async fn stopped() -> Result<(), CliError> {
-    let fail = |e: std::io::Error| CliError::failure(format!("cannot wait for a stop signal: {e}"));
+/// Ctrl-C and, on Unix, SIGTERM (what `kill` and process managers send).
+struct StopSignals {
     #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .map_err(fail)?;
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => r.map_err(fail),
-            _ = term.recv() => Ok(()),
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn install() -> Result<Self, CliError> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let fail =
+                |e: std::io::Error| CliError::failure(format!("cannot listen for signals: {e}"));
+            Ok(StopSignals {
+                term: signal(SignalKind::terminate()).map_err(fail)?,
+                int: signal(SignalKind::interrupt()).map_err(fail)?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(StopSignals {})
         }
     }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await.map_err(fail)
+
+    async fn wait(mut self) {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.term.recv() => {}
+                _ = self.int.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = &mut self;
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
