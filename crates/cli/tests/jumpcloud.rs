@@ -367,6 +367,17 @@ fn call_any_operation_by_id() {
         .expect(0)
         .json();
     assert_eq!(got["name"], "From A File");
+    // A file download is written as it comes, not as JSON.
+    let out = l
+        .run(&[
+            "jumpcloud",
+            "call",
+            "applemdms_csrget",
+            "-p",
+            "apple_mdm_id=6ef219420000000000000001",
+        ])
+        .expect(0);
+    assert!(!out.stdout.is_empty());
 }
 
 #[test]

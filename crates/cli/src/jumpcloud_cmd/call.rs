@@ -196,6 +196,18 @@ pub async fn call(ctx: &Ctx, a: CallArgs) -> CliResult {
         let stream = req.stream::<Value>();
         return print_stream_as(format, stream, None, &LimitOpts::everything(), "items").await;
     }
+    // Text and files are written as they come (e.g. `> report.csv`), not wrapped in JSON.
+    match op.response {
+        catalog::ResponseKind::Binary | catalog::ResponseKind::Text => {
+            use std::io::Write as _;
+            let bytes = req.send_bytes().await?;
+            let mut out = std::io::stdout().lock();
+            out.write_all(&bytes)?;
+            out.flush()?;
+            return Ok(());
+        }
+        catalog::ResponseKind::Empty | catalog::ResponseKind::Json => {}
+    }
     let value = req.send_value().await?;
     match (&value, format) {
         (Value::Array(items), Format::Table | Format::Csv | Format::Ndjson) => {
