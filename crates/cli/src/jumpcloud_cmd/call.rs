@@ -68,9 +68,57 @@ pub struct CallArgs {
     /// The JSON body: inline, @FILE, or @- for stdin.
     #[arg(long, value_name = "JSON|@FILE")]
     body: Option<String>,
+    /// A file for a multipart (upload) body, FIELD=PATH (repeat for several).
+    #[arg(long = "file", value_name = "FIELD=PATH")]
+    files: Vec<String>,
     /// For list operations: fetch every page (streamed) instead of one request.
     #[arg(long)]
     all: bool,
+}
+
+/// The media type of an upload, from its extension.
+fn content_type(path: &std::path::Path) -> &'static str {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    match ext.as_str() {
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "svg" => "image/svg+xml",
+        "json" => "application/json",
+        "csv" => "text/csv",
+        "txt" => "text/plain",
+        "pem" | "crt" | "cer" => "application/x-pem-file",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Reads `--file FIELD=PATH` arguments.
+fn read_files(args: &[String]) -> CliResult<Vec<jumpcloud::FilePart>> {
+    args.iter()
+        .map(|a| {
+            let (field, path) = a
+                .split_once('=')
+                .filter(|(f, p)| !f.is_empty() && !p.is_empty())
+                .ok_or_else(|| CliError::usage(format!("--file {a:?}: expected FIELD=PATH")))?;
+            let path = std::path::Path::new(path);
+            let data = std::fs::read(path).map_err(|e| {
+                CliError::usage(format!("--file: cannot read {}: {e}", path.display()))
+            })?;
+            Ok(jumpcloud::FilePart {
+                field: field.to_owned(),
+                file_name: path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "file".into()),
+                content_type: content_type(path).to_owned(),
+                data,
+            })
+        })
+        .collect()
 }
 
 /// Names whose values are never logged.
@@ -131,13 +179,12 @@ pub async fn call(ctx: &Ctx, a: CallArgs) -> CliResult {
         }
         (Some(_), BodyKind::Multipart { .. }) => {
             return Err(CliError::usage(format!(
-                "{} takes a multipart (file upload) body, which `idm jumpcloud call` cannot send; \
-                 use the jumpcloud library",
+                "{} takes a file upload: pass --file FIELD=PATH instead of --body",
                 op.id
             )));
         }
         (Some(b), BodyKind::Json { .. }) => Some(read_body(b)?),
-        (None, BodyKind::Json { required: true } | BodyKind::Multipart { required: true }) => {
+        (None, BodyKind::Json { required: true }) => {
             return Err(CliError::usage(format!(
                 "{} needs a body: pass --body JSON",
                 op.id
@@ -145,6 +192,23 @@ pub async fn call(ctx: &Ctx, a: CallArgs) -> CliResult {
         }
         (None, _) => None,
     };
+    let files = read_files(&a.files)?;
+    match op.body {
+        BodyKind::Multipart { required: true } if files.is_empty() => {
+            return Err(CliError::usage(format!(
+                "{} needs a file: pass --file FIELD=PATH",
+                op.id
+            )));
+        }
+        BodyKind::Multipart { .. } => {}
+        _ if !files.is_empty() => {
+            return Err(CliError::usage(format!(
+                "{} takes no file upload; drop --file",
+                op.id
+            )));
+        }
+        _ => {}
+    }
     if a.all && op.paging.is_none() {
         return Err(CliError::usage(format!(
             "{} is not a paged list operation; drop --all",
@@ -173,6 +237,9 @@ pub async fn call(ctx: &Ctx, a: CallArgs) -> CliResult {
     }
     if let Some(b) = &body {
         req.json_body(b);
+    }
+    for f in files {
+        req.file(f);
     }
     let shown: Vec<String> = params
         .iter()

@@ -64,11 +64,12 @@ enum JcCommand {
     #[command(after_help = "Examples:\n  idm jumpcloud operations --json\n  \
         idm jumpcloud operations --search memberof")]
     Operations(call::OperationsArgs),
-    /// Call any operation by id, with parameters by name and an optional JSON body.
+    /// Call any operation by id, with parameters by name and an optional JSON body or file upload.
     #[command(
         after_help = "Examples:\n  idm jumpcloud call systemusers_get --param id=5f0c...\n  \
         idm jumpcloud call groups_user_post --body '{\"name\": \"Design\"}'\n  \
-        idm jumpcloud call systemusers_list --param filter=department:\\$eq:IT --all"
+        idm jumpcloud call systemusers_list --param filter=department:\\$eq:IT --all\n  \
+        idm jumpcloud call applications_postLogo -p application_id=ID --file image=logo.png"
     )]
     Call(call::CallArgs),
 }
