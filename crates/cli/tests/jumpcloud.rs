@@ -367,6 +367,18 @@ fn call_any_operation_by_id() {
         .expect(0)
         .json();
     assert_eq!(got["name"], "From A File");
+    // A file upload (the one multipart operation).
+    let logo = TempFile::new("logo.png", "not really a png");
+    l.run(&[
+        "jumpcloud",
+        "call",
+        "applications_postLogo",
+        "-p",
+        "application_id=6ef219420000000000000001",
+        "--file",
+        &format!("image={}", logo.path()),
+    ])
+    .expect(0);
     // A file download is written as it comes, not as JSON.
     let out = l
         .run(&[
@@ -414,6 +426,30 @@ fn call_rejects_bad_input_with_exit_2() {
         (
             &["groups_user_get", "--param", "id=1", "--all"],
             "not a paged list operation",
+        ),
+        (
+            &["systemusers_list", "--file", "a=/etc/hostname"],
+            "takes no file upload",
+        ),
+        (
+            &[
+                "applications_postLogo",
+                "-p",
+                "application_id=1",
+                "--file",
+                "image",
+            ],
+            "expected FIELD=PATH",
+        ),
+        (
+            &[
+                "applications_postLogo",
+                "-p",
+                "application_id=1",
+                "--body",
+                "{}",
+            ],
+            "pass --file FIELD=PATH",
         ),
     ];
     for (args, want) in cases {
