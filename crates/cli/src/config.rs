@@ -100,89 +100,38 @@ impl Key {
     }
 }
 
-/// Credential and endpoint flags, accepted by every command. `Debug` masks the secrets.
-#[derive(Default, Clone, Args)]
+/// Credential and endpoint values: the flags every command accepts, and (the same names) a
+/// `[profiles.NAME]` table of the config file. `Debug` masks the secrets.
+#[derive(Default, Clone, Args, Deserialize)]
+#[command(next_help_heading = "Credentials")]
+#[serde(deny_unknown_fields)]
 pub struct CredFlags {
     /// JumpCloud API key [env: JUMPCLOUD_API_KEY] (prefer the variable or a profile: flags show in `ps`).
-    #[arg(
-        long,
-        global = true,
-        value_name = "KEY",
-        help_heading = "Credentials",
-        hide_short_help = true
-    )]
+    #[arg(long, global = true, value_name = "KEY", hide_short_help = true)]
     pub jumpcloud_api_key: Option<String>,
     /// JumpCloud organisation id, for multi-tenant admins [env: JUMPCLOUD_ORG_ID].
-    #[arg(
-        long,
-        global = true,
-        value_name = "ID",
-        help_heading = "Credentials",
-        hide_short_help = true
-    )]
+    #[arg(long, global = true, value_name = "ID", hide_short_help = true)]
     pub jumpcloud_org_id: Option<String>,
     /// JumpCloud console root, e.g. https://console.eu.jumpcloud.com [env: JUMPCLOUD_BASE_URL].
-    #[arg(
-        long,
-        global = true,
-        value_name = "URL",
-        help_heading = "Credentials",
-        hide_short_help = true
-    )]
+    #[arg(long, global = true, value_name = "URL", hide_short_help = true)]
     pub jumpcloud_base_url: Option<String>,
     /// UMAPI organisation id (…@AdobeOrg) [env: UMAPI_ORG_ID].
-    #[arg(
-        long,
-        global = true,
-        value_name = "ID",
-        help_heading = "Credentials",
-        hide_short_help = true
-    )]
+    #[arg(long, global = true, value_name = "ID", hide_short_help = true)]
     pub umapi_org_id: Option<String>,
     /// UMAPI OAuth client id [env: UMAPI_CLIENT_ID].
-    #[arg(
-        long,
-        global = true,
-        value_name = "ID",
-        help_heading = "Credentials",
-        hide_short_help = true
-    )]
+    #[arg(long, global = true, value_name = "ID", hide_short_help = true)]
     pub umapi_client_id: Option<String>,
     /// UMAPI OAuth client secret [env: UMAPI_CLIENT_SECRET].
-    #[arg(
-        long,
-        global = true,
-        value_name = "SECRET",
-        help_heading = "Credentials",
-        hide_short_help = true
-    )]
+    #[arg(long, global = true, value_name = "SECRET", hide_short_help = true)]
     pub umapi_client_secret: Option<String>,
     /// UMAPI endpoint [env: UMAPI_ENDPOINT].
-    #[arg(
-        long,
-        global = true,
-        value_name = "URL",
-        help_heading = "Credentials",
-        hide_short_help = true
-    )]
+    #[arg(long, global = true, value_name = "URL", hide_short_help = true)]
     pub umapi_endpoint: Option<String>,
     /// Adobe IMS base URL [env: UMAPI_IMS_URL].
-    #[arg(
-        long,
-        global = true,
-        value_name = "URL",
-        help_heading = "Credentials",
-        hide_short_help = true
-    )]
+    #[arg(long, global = true, value_name = "URL", hide_short_help = true)]
     pub umapi_ims_url: Option<String>,
     /// Extra root certificates, PEM [env: IDM_CA_FILE].
-    #[arg(
-        long,
-        global = true,
-        value_name = "FILE",
-        help_heading = "Credentials",
-        hide_short_help = true
-    )]
+    #[arg(long, global = true, value_name = "FILE", hide_short_help = true)]
     pub ca_file: Option<String>,
 }
 
@@ -251,44 +200,7 @@ impl std::fmt::Display for Source {
 struct ConfigFile {
     default_profile: Option<String>,
     #[serde(default)]
-    profiles: BTreeMap<String, Profile>,
-}
-
-/// One profile. Its `Debug` is never printed (it holds secrets).
-#[derive(Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Profile {
-    jumpcloud_api_key: Option<String>,
-    jumpcloud_org_id: Option<String>,
-    jumpcloud_base_url: Option<String>,
-    umapi_org_id: Option<String>,
-    umapi_client_id: Option<String>,
-    umapi_client_secret: Option<String>,
-    umapi_endpoint: Option<String>,
-    umapi_ims_url: Option<String>,
-    ca_file: Option<String>,
-}
-
-impl std::fmt::Debug for Profile {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Profile { .. }")
-    }
-}
-
-impl Profile {
-    fn get(&self, key: Key) -> Option<&String> {
-        match key {
-            Key::JumpcloudApiKey => self.jumpcloud_api_key.as_ref(),
-            Key::JumpcloudOrgId => self.jumpcloud_org_id.as_ref(),
-            Key::JumpcloudBaseUrl => self.jumpcloud_base_url.as_ref(),
-            Key::UmapiOrgId => self.umapi_org_id.as_ref(),
-            Key::UmapiClientId => self.umapi_client_id.as_ref(),
-            Key::UmapiClientSecret => self.umapi_client_secret.as_ref(),
-            Key::UmapiEndpoint => self.umapi_endpoint.as_ref(),
-            Key::UmapiImsUrl => self.umapi_ims_url.as_ref(),
-            Key::CaFile => self.ca_file.as_ref(),
-        }
-    }
+    profiles: BTreeMap<String, CredFlags>,
 }
 
 /// The config file's path: `$IDM_CONFIG`, else `$XDG_CONFIG_HOME/idm/config.toml`, else

@@ -11,6 +11,7 @@ use crate::output::{self, Format};
 
 /// Options given before or after any subcommand.
 #[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalOpts {
     /// Output format [default: table on a terminal; ndjson for listings and json otherwise when piped].
     #[arg(short, long, global = true, value_enum, value_name = "FORMAT")]
