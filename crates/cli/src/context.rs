@@ -35,6 +35,7 @@ pub struct Ctx {
     pub settings: Settings,
     output: Option<Format>,
     sandbox: Option<Sandbox>,
+    umapi_unpaced: bool,
 }
 
 impl Ctx {
@@ -77,7 +78,14 @@ impl Ctx {
             settings,
             output: global.output,
             sandbox,
+            umapi_unpaced: false,
         })
+    }
+
+    /// Turns off the UMAPI client's own pacing (its documented per-client limits).
+    pub fn with_umapi_unpaced(mut self, unpaced: bool) -> Self {
+        self.umapi_unpaced = unpaced;
+        self
     }
 
     /// The output format for a listing (`true`) or a single object.
@@ -164,7 +172,7 @@ impl Ctx {
             self.settings.get(Key::UmapiEndpoint).unwrap_or(umapi::DEFAULT_ENDPOINT),
             get(Key::UmapiOrgId)
         );
-        if self.sandbox.is_some() {
+        if self.sandbox.is_some() || self.umapi_unpaced {
             // The embedded sandbox does not throttle; no need to pace requests.
             b = b.rate_limits(umapi::RateLimits::unlimited());
         }

@@ -167,7 +167,9 @@ async fn run(cli: Cli) -> CliResult {
             if let Some(org) = args.org_id.clone() {
                 global.creds.umapi_org_id = Some(org);
             }
-            let ctx = Ctx::new(&global).await?;
+            let ctx = Ctx::new(&global)
+                .await?
+                .with_umapi_unpaced(args.no_rate_limit);
             let result = umapi_cmd::run(&ctx, args).await;
             ctx.finish().await;
             result

@@ -532,3 +532,29 @@ fn apply_reads_stdin() {
             .contains(&"jdoe@example.net".to_owned())
     );
 }
+
+#[test]
+fn no_rate_limit_lifts_the_client_side_pacing() {
+    let l = live();
+    // 120 actions are 12 requests: more than the 10 a minute the client would allow itself, so
+    // without the flag the last two would wait for the next minute.
+    let entries: Vec<serde_json::Value> = (0..120)
+        .map(|i| {
+            serde_json::json!({"user": format!("fast{i}@example.com"), "do": [
+                {"createEnterpriseID": {"email": format!("fast{i}@example.com"), "firstname": "F", "lastname": "L"}}]})
+        })
+        .collect();
+    let file = TempFile::new("fast.json", &serde_json::to_string(&entries).unwrap());
+    let started = std::time::Instant::now();
+    l.run(&[
+        "umapi",
+        "--no-rate-limit",
+        "apply",
+        file.path(),
+        "-o",
+        "ndjson",
+    ])
+    .expect(0);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    assert!(l.sandbox().umapi_user("fast119@example.com").is_some());
+}

@@ -21,6 +21,11 @@ pub struct UmapiArgs {
     #[arg(long, global = true, value_name = "ID")]
     pub org_id: Option<String>,
 
+    /// Do not pace requests to UMAPI's documented per-client limits (10 action requests, 25 user
+    /// reads, 5 group listings a minute); for local sandboxes. Server 429s are still honoured.
+    #[arg(long, global = true)]
+    pub no_rate_limit: bool,
+
     #[command(subcommand)]
     command: UmapiCommand,
 }
