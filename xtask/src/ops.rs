@@ -126,6 +126,31 @@ pub fn operations(root: &Value, models: &mut Models) -> Vec<Op> {
     ops
 }
 
+/// The parameters an operation declares, path-level then operation-level, references resolved:
+/// (name, location, the parameter object). Parameters in cookies are left out.
+pub fn declared_params<'v>(
+    root: &'v Value,
+    item: &'v Value,
+    op: &'v Value,
+) -> impl Iterator<Item = (&'v str, In, &'v Value)> {
+    [item.get("parameters"), op.get("parameters")]
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_array)
+        .flatten()
+        .filter_map(move |p| {
+            let p = resolve(root, p);
+            let name = p.get("name").and_then(Value::as_str)?;
+            let location = match p.get("in").and_then(Value::as_str)? {
+                "path" => In::Path,
+                "query" => In::Query,
+                "header" => In::Header,
+                _ => return None,
+            };
+            Some((name, location, p))
+        })
+}
+
 fn params(root: &Value, item: &Value, op: &Value) -> Vec<Param> {
     let mut out: Vec<Param> = Vec::new();
     let mut rust_names = BTreeSet::new();
@@ -135,26 +160,7 @@ fn params(root: &Value, item: &Value, op: &Value) -> Vec<Param> {
     ] {
         rust_names.insert(r.to_string());
     }
-    let lists = [item.get("parameters"), op.get("parameters")];
-    for p in lists
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_array)
-        .flatten()
-    {
-        let p = resolve(root, p);
-        let (Some(name), Some(loc)) = (
-            p.get("name").and_then(Value::as_str),
-            p.get("in").and_then(Value::as_str),
-        ) else {
-            continue;
-        };
-        let location = match loc {
-            "path" => In::Path,
-            "query" => In::Query,
-            "header" => In::Header,
-            _ => continue,
-        };
+    for (name, location, p) in declared_params(root, item, op) {
         // The client sets these itself.
         if location == In::Header
             && (name.eq_ignore_ascii_case("content-type") || name.eq_ignore_ascii_case("accept"))

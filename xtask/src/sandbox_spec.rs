@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use crate::model::resolve;
+use crate::ops::{In, declared_params};
 
 /// `{"schemas": {...}, "ops": [...]}` for one API version, one entry per line.
 pub fn emit(api: &str, root: &Value) -> String {
@@ -53,24 +54,11 @@ pub fn emit(api: &str, root: &Value) -> String {
 
 fn operation(root: &Value, api: &str, path: &str, method: &str, item: &Value, op: &Value) -> Value {
     let mut params: Vec<Value> = Vec::new();
-    for p in [item.get("parameters"), op.get("parameters")]
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_array)
-        .flatten()
-    {
-        let p = resolve(root, p);
-        let (Some(name), Some(loc)) = (
-            p.get("name").and_then(Value::as_str),
-            p.get("in").and_then(Value::as_str),
-        ) else {
-            continue;
-        };
-        let loc = match loc {
-            "path" => "p",
-            "query" => "q",
-            "header" => "h",
-            _ => continue,
+    for (name, location, p) in declared_params(root, item, op) {
+        let loc = match location {
+            In::Path => "p",
+            In::Query => "q",
+            In::Header => "h",
         };
         params.retain(|q| !(q["n"] == name && q["in"] == loc));
         let required = loc == "p" || p.get("required").and_then(Value::as_bool) == Some(true);

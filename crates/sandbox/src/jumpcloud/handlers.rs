@@ -655,6 +655,15 @@ fn subject(call: &Call, store: &JcStore) -> Result<(String, Kind), Response> {
     Ok((id, collection))
 }
 
+/// Runs `f` with the locked store and the subject of a graph operation, or answers 404.
+fn on_subject(call: &Call, f: impl FnOnce(&mut JcStore, String, Kind) -> Response) -> Response {
+    let mut store = call.org().lock();
+    match subject(call, &store) {
+        Ok((id, kind)) => f(&mut store, id, kind),
+        Err(r) => r,
+    }
+}
+
 /// A page of graph results.
 fn graph_page(call: &Call, items: impl Iterator<Item = Value>) -> Response {
     match paging(call) {
@@ -665,166 +674,145 @@ fn graph_page(call: &Call, items: impl Iterator<Item = Value>) -> Response {
 
 /// `GET /{usergroups|systemgroups}/{id}/members`.
 fn list_members(call: &Call) -> Response {
-    let store = call.org().lock();
-    let (id, kind) = match subject(call, &store) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let member_kind = kind.member_kind().unwrap_or(Kind::User);
-    let members = store.members_of(&id);
-    graph_page(
-        call,
-        members.iter().map(|m| connection(None, (m, member_kind))),
-    )
+    on_subject(call, |store, id, kind| {
+        let member_kind = kind.member_kind().unwrap_or(Kind::User);
+        let members = store.members_of(&id);
+        graph_page(
+            call,
+            members.iter().map(|m| connection(None, (m, member_kind))),
+        )
+    })
 }
 
 /// `GET /{usergroups|systemgroups}/{id}/membership`: the members with their paths.
 fn membership(call: &Call) -> Response {
-    let store = call.org().lock();
-    let (id, kind) = match subject(call, &store) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let member_kind = kind.member_kind().unwrap_or(Kind::User);
-    let members = store.members_of(&id);
-    graph_page(
-        call,
-        members.iter().map(|m| {
-            with_paths(
-                m,
-                member_kind,
-                &[vec![(id.clone(), kind, m.clone(), member_kind)]],
-            )
-        }),
-    )
+    on_subject(call, |store, id, kind| {
+        let member_kind = kind.member_kind().unwrap_or(Kind::User);
+        let members = store.members_of(&id);
+        graph_page(
+            call,
+            members.iter().map(|m| {
+                with_paths(
+                    m,
+                    member_kind,
+                    &[vec![(id.clone(), kind, m.clone(), member_kind)]],
+                )
+            }),
+        )
+    })
 }
 
 /// `POST /{usergroups|systemgroups}/{id}/members`: `{"op": "add"|"remove", "type", "id"}`.
 fn change_members(call: &Call) -> Response {
-    let mut store = call.org().lock();
-    let (group, kind) = match subject(call, &store) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let member = call.body["id"].as_str().unwrap_or("");
-    let member_kind = kind.member_kind().unwrap_or(Kind::User);
-    if store.kind(member) != Some(member_kind) {
-        return error(
-            404,
-            format!("Not Found: no {} with id {member}", member_kind.wire()),
-        );
-    }
-    match call.body["op"].as_str() {
-        Some("add") => {
-            if store.groups_of(member).contains(&group) {
-                return error(
-                    409,
-                    "Already Exists: the object is already a member of the group",
-                );
-            }
-            store.add_member(&group, member);
+    on_subject(call, |store, group, kind| {
+        let member = call.body["id"].as_str().unwrap_or("");
+        let member_kind = kind.member_kind().unwrap_or(Kind::User);
+        if store.kind(member) != Some(member_kind) {
+            return error(
+                404,
+                format!("Not Found: no {} with id {member}", member_kind.wire()),
+            );
         }
-        Some("remove") => store.remove_member(&group, member),
-        _ => {}
-    }
-    StatusCode::NO_CONTENT.into_response()
+        match call.body["op"].as_str() {
+            Some("add") => {
+                if store.groups_of(member).contains(&group) {
+                    return error(
+                        409,
+                        "Already Exists: the object is already a member of the group",
+                    );
+                }
+                store.add_member(&group, member);
+            }
+            Some("remove") => store.remove_member(&group, member),
+            _ => {}
+        }
+        StatusCode::NO_CONTENT.into_response()
+    })
 }
 
 /// `GET /{users|systems}/{id}/memberof`: the groups with their paths.
 fn member_of(call: &Call) -> Response {
-    let store = call.org().lock();
-    let (id, kind) = match subject(call, &store) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let groups: Vec<(String, Kind)> = store
-        .groups_of(&id)
-        .into_iter()
-        .filter_map(|g| store.kind(&g).map(|k| (g, k)))
-        .collect();
-    graph_page(
-        call,
-        groups
-            .iter()
-            .map(|(g, gk)| with_paths(g, *gk, &[vec![(id.clone(), kind, g.clone(), *gk)]])),
-    )
+    on_subject(call, |store, id, kind| {
+        let groups: Vec<(String, Kind)> = store
+            .groups_of(&id)
+            .into_iter()
+            .filter_map(|g| store.kind(&g).map(|k| (g, k)))
+            .collect();
+        graph_page(
+            call,
+            groups
+                .iter()
+                .map(|(g, gk)| with_paths(g, *gk, &[vec![(id.clone(), kind, g.clone(), *gk)]])),
+        )
+    })
 }
 
 /// `GET /{collection}/{id}/associations?targets=...`: direct associations.
 fn list_associations(call: &Call) -> Response {
-    let store = call.org().lock();
-    let (id, _) = match subject(call, &store) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    // Target types the sandbox does not hold (applications, directories...) have no edges.
-    let targets: Vec<Kind> = call
-        .query_all("targets")
-        .into_iter()
-        .filter_map(Kind::from_wire)
-        .collect();
-    let mut edges = Vec::new();
-    for t in targets {
-        for other in store.associations(&id, t) {
-            edges.push(connection(None, (&other, t)));
+    on_subject(call, |store, id, _| {
+        // Target types the sandbox does not hold (applications, directories...) have no edges.
+        let targets: Vec<Kind> = call
+            .query_all("targets")
+            .into_iter()
+            .filter_map(Kind::from_wire)
+            .collect();
+        let mut edges = Vec::new();
+        for t in targets {
+            for other in store.associations(&id, t) {
+                edges.push(connection(None, (&other, t)));
+            }
         }
-    }
-    graph_page(call, edges.into_iter())
+        graph_page(call, edges.into_iter())
+    })
 }
 
 /// `POST /{collection}/{id}/associations`: `{"op": "add"|"remove"|"update", "type", "id"}`.
 fn change_associations(call: &Call) -> Response {
-    let mut store = call.org().lock();
-    let (id, kind) = match subject(call, &store) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let other = call.body["id"].as_str().unwrap_or("");
-    let wanted = call.body["type"].as_str().unwrap_or("");
-    let Some(other_kind) = store.kind(other).filter(|k| k.wire() == wanted) else {
-        return error(404, format!("Not Found: no {wanted} with id {other}"));
-    };
-    if !kind.associates_with(other_kind) {
-        return error(
-            400,
-            format!(
-                "Bad Request: a {} cannot be associated with a {}",
-                kind.wire(),
-                other_kind.wire()
-            ),
-        );
-    }
-    let exists = store
-        .associations(&id, other_kind)
-        .iter()
-        .any(|o| o == other);
-    match call.body["op"].as_str() {
-        Some("add") if exists => {
-            return error(409, "Already Exists: the association already exists");
+    on_subject(call, |store, id, kind| {
+        let other = call.body["id"].as_str().unwrap_or("");
+        let wanted = call.body["type"].as_str().unwrap_or("");
+        let Some(other_kind) = store.kind(other).filter(|k| k.wire() == wanted) else {
+            return error(404, format!("Not Found: no {wanted} with id {other}"));
+        };
+        if !kind.associates_with(other_kind) {
+            return error(
+                400,
+                format!(
+                    "Bad Request: a {} cannot be associated with a {}",
+                    kind.wire(),
+                    other_kind.wire()
+                ),
+            );
         }
-        Some("add") => store.associate(&id, other),
-        Some("remove") => store.dissociate(&id, other),
-        Some("update") if !exists => return not_found(),
-        _ => {}
-    }
-    StatusCode::NO_CONTENT.into_response()
+        let exists = store
+            .associations(&id, other_kind)
+            .iter()
+            .any(|o| o == other);
+        match call.body["op"].as_str() {
+            Some("add") if exists => {
+                return error(409, "Already Exists: the association already exists");
+            }
+            Some("add") => store.associate(&id, other),
+            Some("remove") => store.dissociate(&id, other),
+            Some("update") if !exists => return not_found(),
+            _ => {}
+        }
+        StatusCode::NO_CONTENT.into_response()
+    })
 }
 
 /// `GET /{collection}/{id}/{targets}`: the objects bound through the graph, with their paths.
 fn traverse(call: &Call) -> Response {
-    let store = call.org().lock();
-    let (id, _) = match subject(call, &store) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let Some(target) = call.op.last_literal().and_then(Kind::from_plural) else {
-        return not_found();
-    };
-    let found = store.traverse(&id, target);
-    graph_page(
-        call,
-        found
-            .iter()
-            .map(|(other, paths)| with_paths(other, target, paths)),
-    )
+    on_subject(call, |store, id, _| {
+        let Some(target) = call.op.last_literal().and_then(Kind::from_plural) else {
+            return not_found();
+        };
+        let found = store.traverse(&id, target);
+        graph_page(
+            call,
+            found
+                .iter()
+                .map(|(other, paths)| with_paths(other, target, paths)),
+        )
+    })
 }

@@ -5,10 +5,11 @@
 use std::sync::atomic::Ordering;
 
 use idm_http::reqwest::Method;
-use serde_json::Value;
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::{Map, Value};
 use tokio::task::JoinSet;
 
-use super::{Action, split_lists, split_steps};
+use super::{Action, Step, split_lists, split_steps};
 use crate::client::{Client, excerpt, segment};
 use crate::limiter::RouteClass;
 use crate::{Error, Result};
@@ -147,13 +148,26 @@ fn first_failure(r: &BatchReport) -> String {
         .unwrap_or_default()
 }
 
-/// One command entry ready to send: part `part` of action `action`.
+/// One command entry ready to send: part `part` of action `action`. Serialises to the wire form
+/// (the frame's fields, then `do`) without building it as a `Value` first.
 #[derive(Debug, Clone)]
 struct Entry {
     action: usize,
     /// For each step of this entry, the index of the step in the action as built.
     step_map: Vec<usize>,
-    wire: Value,
+    frame: Map<String, Value>,
+    steps: Vec<Step>,
+}
+
+impl Serialize for Entry {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.frame.len() + 1))?;
+        for (k, v) in &self.frame {
+            map.serialize_entry(k, v)?;
+        }
+        map.serialize_entry("do", &self.steps)?;
+        map.end()
+    }
 }
 
 /// What one entry came back with.
@@ -242,20 +256,17 @@ impl ActionQueue {
         let last = parts.len().saturating_sub(1);
         for (n, part) in parts.into_iter().enumerate() {
             // Every part repeats the frame; the last one takes it instead of a copy.
-            let mut wire = if n == last {
+            let wire = if n == last {
                 std::mem::take(&mut action.frame)
             } else {
                 action.frame.clone()
             };
             let step_map = part.iter().map(|(i, _)| *i).collect();
-            wire.insert(
-                "do".into(),
-                Value::Array(part.into_iter().map(|(_, s)| s.into_wire()).collect()),
-            );
             self.pending.push(Entry {
                 action: index,
                 step_map,
-                wire: Value::Object(wire),
+                frame: wire,
+                steps: part.into_iter().map(|(_, s)| s).collect(),
             });
         }
         while self.pending.len() >= opts.entries_per_request.max(1) {
@@ -370,8 +381,7 @@ async fn send_batch(client: Client, batch: Vec<Entry>) -> Vec<EntryOutcome> {
         Vec::new()
     };
     // Serialised by reference: the entries stay here to route the answer back.
-    let body: Vec<&Value> = batch.iter().map(|e| &e.wire).collect();
-    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    let bytes = serde_json::to_vec(&batch).unwrap_or_default();
     inner
         .counters
         .actions_sent
@@ -456,7 +466,7 @@ fn route(batch: &[Entry], body: &Value) -> std::result::Result<Vec<EntryOutcome>
         out[i].completed = false;
         out[i].errors.push(StepError {
             step: local.and_then(|s| entry.step_map.get(s).copied()),
-            command: local.and_then(|s| entry.wire.get("do").and_then(|d| d.get(s)).cloned()),
+            command: local.and_then(|s| entry.steps.get(s).map(Step::to_wire)),
             code: text(err, "errorCode"),
             message: text(err, "message"),
         });
@@ -525,7 +535,11 @@ mod tests {
         Entry {
             action,
             step_map: map,
-            wire: json!({"user": format!("u{action}@x.com"), "do": (0..steps).map(|i| json!({"s": i})).collect::<Vec<_>>()}),
+            frame: json!({"user": format!("u{action}@x.com")})
+                .as_object()
+                .unwrap()
+                .clone(),
+            steps: (0..steps).map(|i| Step::new("s", json!(i))).collect(),
         }
     }
 

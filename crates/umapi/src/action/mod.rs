@@ -66,6 +66,19 @@ impl Step {
     }
 }
 
+impl serde::Serialize for Step {
+    /// Serialises as the wire form, `{name: value}`, without building it first.
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(1))?;
+        map.serialize_entry(&self.name, &self.value)?;
+        map.end()
+    }
+}
+
 /// A command entry for one user or one user group: a frame (`user` or `usergroup`, and
 /// optionally `domain`, `useAdobeID`, `requestID`) and its steps, in order.
 ///

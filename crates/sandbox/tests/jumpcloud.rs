@@ -1,0 +1,259 @@
+//! The JumpCloud half over plain HTTP: routing, validation, listings and tenancy.
+
+mod common;
+
+use common::http;
+use idm_sandbox::{JUMPCLOUD_MULTI_TENANT_API_KEY, Sandbox, SandboxConfig};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+struct Jc {
+    sb: Sandbox,
+    key: String,
+}
+
+async fn start(users: usize) -> Jc {
+    let sb = Sandbox::start(SandboxConfig::default().users(users).systems(4).groups(8))
+        .await
+        .unwrap();
+    let key = idm_sandbox::JUMPCLOUD_API_KEY.to_owned();
+    Jc { sb, key }
+}
+
+impl Jc {
+    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut req = http()
+            .request(method, format!("{}{path}", self.sb.base_url()))
+            .header("x-api-key", &self.key);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, None).await
+    }
+}
+
+fn message(v: &Value) -> &str {
+    v["message"].as_str().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn unknown_paths_methods_and_keys_get_json_errors() {
+    let jc = start(3).await;
+    let (s, v) = jc.get("/api/v2/nothing/here").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(message(&v).contains("/api/v2/nothing/here"), "{v}");
+    let (s, v) = jc.call(Method::PATCH, "/api/systemusers/x", None).await;
+    assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(message(&v).contains("PATCH"), "{v}");
+    let resp = http()
+        .get(format!("{}/api/systemusers", jc.sb.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        resp.json::<Value>().await.unwrap(),
+        json!({"message": "Unauthorized"})
+    );
+}
+
+#[tokio::test]
+async fn parameters_and_bodies_are_checked_against_the_schemas() {
+    let jc = start(3).await;
+    // An integer parameter that is not one, on an operation outside the stateful core.
+    let (s, v) = jc.get("/api/v2/policies?limit=ten").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        message(&v),
+        "Bad Request: query parameter limit: expected an integer, got \"ten\""
+    );
+    // A required query parameter missing, then an enum value the operation does not allow.
+    let users = jc.get("/api/systemusers?limit=1").await.1;
+    let uid = users["results"][0]["_id"].as_str().unwrap().to_owned();
+    let (s, v) = jc.get(&format!("/api/v2/users/{uid}/associations")).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(message(&v).contains("targets is required"), "{v}");
+    let (s, v) = jc
+        .get(&format!("/api/v2/users/{uid}/associations?targets=printer"))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(message(&v).contains("not one of the allowed values"), "{v}");
+    // Bodies: not JSON, a wrong type, a required field missing.
+    let resp = http()
+        .post(format!("{}/api/v2/usergroups", jc.sb.base_url()))
+        .header("x-api-key", &jc.key)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let (s, v) = jc
+        .call(
+            Method::POST,
+            "/api/v2/usergroups",
+            Some(json!({"name": 42})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        message(&v),
+        "Bad Request: body.name: expected a string, got 42"
+    );
+    let (s, v) = jc
+        .call(
+            Method::POST,
+            "/api/v2/systemgroups",
+            Some(json!({"description": "x"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(message(&v), "Bad Request: body.name is required");
+    // JumpCloud's own page limit.
+    let (s, v) = jc.get("/api/systemusers?limit=101").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(message(&v).contains("limit"), "{v}");
+}
+
+#[tokio::test]
+async fn operations_outside_the_core_answer_from_their_schema() {
+    let jc = start(3).await;
+    let (s, v) = jc
+        .get("/api/v2/applications/5f1234567890abcdef012345")
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(v.is_object(), "{v}");
+    let (s, v) = jc.get("/api/v2/policies/5f1234567890abcdef012345").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        v["id"], "5f1234567890abcdef012345",
+        "the id of the path is echoed"
+    );
+    let (s, list) = jc.get("/api/v2/policies").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let (_, next) = jc.get("/api/v2/policies?skip=1").await;
+    assert_eq!(next, json!([]), "a page past the first is empty");
+    let (s, v) = jc
+        .call(
+            Method::POST,
+            "/api/v2/policies",
+            Some(json!({"name": "Lock screen", "template": {"id": "t1"}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["name"], "Lock screen", "sent fields are echoed");
+    let (s, _) = jc
+        .call(
+            Method::DELETE,
+            "/api/v2/policies/5f1234567890abcdef012345",
+            None,
+        )
+        .await;
+    assert!(s.is_success());
+}
+
+#[tokio::test]
+async fn listings_search_sort_and_filter() {
+    let jc = start(40).await;
+    let (_, asc) = jc.get("/api/systemusers?limit=100&sort=username").await;
+    let (_, desc) = jc.get("/api/systemusers?limit=100&sort=-username").await;
+    let names = |v: &Value| -> Vec<String> {
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["username"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let mut sorted = names(&asc);
+    sorted.sort();
+    assert_eq!(names(&asc), sorted);
+    sorted.reverse();
+    assert_eq!(names(&desc), sorted);
+
+    let target = &names(&asc)[3];
+    let (_, found) = jc.get(&format!("/api/systemusers?search={target}")).await;
+    assert_eq!(found["totalCount"], 1, "{found}");
+    let (_, found) = jc
+        .call(
+            Method::POST,
+            "/api/search/systemusers",
+            Some(json!({"searchFilter": {"searchTerm": target, "fields": ["username"]}, "fields": "username"})),
+        )
+        .await;
+    assert_eq!(found["totalCount"], 1, "{found}");
+    assert_eq!(
+        found["results"][0].as_object().unwrap().len(),
+        2,
+        "_id and username: {found}"
+    );
+    let (_, sales) = jc
+        .call(
+            Method::POST,
+            "/api/search/systemusers",
+            Some(json!({"filter": {"or": [{"department": "Sales"}, {"department": "Finance"}]}})),
+        )
+        .await;
+    assert_eq!(sales["totalCount"], 20, "{sales}");
+    let (_, macs) = jc
+        .call(
+            Method::POST,
+            "/api/search/systems",
+            Some(json!({"filter": {"os": "Mac OS X"}})),
+        )
+        .await;
+    assert!(
+        macs["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["os"] == "Mac OS X")
+    );
+
+    let (_, groups) = jc.get("/api/v2/usergroups?filter=name:eq:Sales%201").await;
+    assert_eq!(groups.as_array().unwrap().len(), 1, "{groups}");
+    let (_, all) = jc.get("/api/v2/groups?limit=100").await;
+    assert_eq!(
+        all.as_array().unwrap().len(),
+        8 + 2,
+        "user groups and system groups"
+    );
+}
+
+#[tokio::test]
+async fn a_multi_tenant_key_names_its_organisation() {
+    let jc = start(3).await;
+    let orgs = jc.sb.jumpcloud_org_ids();
+    let call = |org: Option<&str>, path: &str| {
+        let mut req = http()
+            .get(format!("{}{path}", jc.sb.base_url()))
+            .header("x-api-key", JUMPCLOUD_MULTI_TENANT_API_KEY);
+        if let Some(o) = org {
+            req = req.header("x-org-id", o);
+        }
+        async move {
+            let r = req.send().await.unwrap();
+            (r.status(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (s, listed) = call(None, "/api/organizations").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(listed["totalCount"], 2);
+    let (s, v) = call(None, "/api/systemusers").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(message(&v).contains("x-org-id"), "{v}");
+    let (s, _) = call(Some("000000000000000000000000"), "/api/systemusers").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (_, first) = call(Some(&orgs[0]), "/api/systemusers").await;
+    let (_, second) = call(Some(&orgs[1]), "/api/systemusers").await;
+    assert_eq!(first["totalCount"], 3);
+    assert_ne!(first["results"][0]["_id"], second["results"][0]["_id"]);
+}
