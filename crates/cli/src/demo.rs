@@ -57,8 +57,12 @@ pub async fn run() -> Result<(), CliError> {
     }
     let stats = query.stats();
     println!(
-        "X-Total-Count = {:?}, received {}",
-        stats.total_count, stats.items
+        "received {} users; X-Total-Count = {} (UMAPI also counts technical accounts, which it never lists)",
+        stats.items,
+        stats
+            .total_count
+            .map(|n| n.to_string())
+            .unwrap_or_else(|| "absent".into())
     );
 
     step("UMAPI: list groups, page by page");
