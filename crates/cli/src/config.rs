@@ -250,7 +250,7 @@ fn read_file(path: &PathBuf) -> CliResult<Option<ConfigFile>> {
             )));
         }
     };
-    toml::from_str(&text).map(Some).map_err(|e| {
+    let config: ConfigFile = toml::from_str(&text).map_err(|e| {
         // toml's message names the line and column; keep it on one line.
         let msg = e.to_string().replace('\n', " ").replace("  ", " ");
         CliError::usage(format!(
@@ -258,8 +258,34 @@ fn read_file(path: &PathBuf) -> CliResult<Option<ConfigFile>> {
             path.display(),
             msg.trim()
         ))
-    })
+    })?;
+    warn_if_exposed(path, &config);
+    Ok(Some(config))
 }
+
+/// Warns (once, on stderr) when a config file holding secrets can be read by other users.
+#[cfg(unix)]
+fn warn_if_exposed(path: &std::path::Path, config: &ConfigFile) {
+    use std::os::unix::fs::PermissionsExt;
+    let has_secret = config.profiles.values().any(|p| {
+        Key::ALL
+            .iter()
+            .any(|k| k.is_secret() && p.get(*k).is_some())
+    });
+    let mode = std::fs::metadata(path)
+        .map(|m| m.permissions().mode())
+        .unwrap_or(0);
+    if has_secret && mode & 0o077 != 0 {
+        eprintln!(
+            "warning: {} holds secrets and other users can read it; run: chmod 600 {}",
+            path.display(),
+            path.display()
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_exposed(_path: &std::path::Path, _config: &ConfigFile) {}
 
 impl Settings {
     /// Resolves every setting from the flags, the environment and the profile.

@@ -202,3 +202,25 @@ fn https_with_an_extra_ca_file() {
     ]);
     assert_eq!(output(cmd).expect(0).ndjson().len(), 4);
 }
+
+#[test]
+#[cfg(unix)]
+fn a_config_file_with_secrets_readable_by_others_is_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let file = TempFile::new(
+        "config.toml",
+        "[profiles.default]\numapi_client_secret = \"s3cr3t-value-123\"\n",
+    );
+    std::fs::set_permissions(file.path(), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mut cmd = common::idm();
+    cmd.env("IDM_CONFIG", file.path())
+        .args(["config", "-o", "json"]);
+    let out = output(cmd).expect(0);
+    assert!(out.stderr.contains("chmod 600"), "{}", out.stderr);
+    assert!(!out.stderr.contains("s3cr3t"), "{}", out.stderr);
+    std::fs::set_permissions(file.path(), std::fs::Permissions::from_mode(0o600)).unwrap();
+    let mut cmd = common::idm();
+    cmd.env("IDM_CONFIG", file.path())
+        .args(["config", "-o", "json"]);
+    assert_eq!(output(cmd).expect(0).stderr, "");
+}
