@@ -11,7 +11,7 @@ use jumpcloud::v2::models::{
 };
 use serde_json::json;
 
-use super::{LimitOpts, ListOpts, body_with, log_op, opt_str, print_object};
+use super::{LimitOpts, ListOpts, body_with, log_op, opt_str, print_object, v2_list_opts};
 use crate::context::Ctx;
 use crate::errors::{CliError, CliResult};
 use crate::listing::print_stream;
@@ -124,30 +124,12 @@ pub async fn run(ctx: &Ctx, kind: Kind, cmd: GroupCmd) -> CliResult {
     let v2 = jc.v2();
     match (kind, cmd) {
         (Kind::User, GroupCmd::List(opts)) => {
-            let mut req = v2.user_groups().list().limit(opts.limit.page_size());
-            if !opts.filter.is_empty() {
-                req = req.filter(opts.filter.clone());
-            }
-            if !opts.sort_list().is_empty() {
-                req = req.sort(opts.sort_list());
-            }
-            if !opts.fields.is_empty() {
-                req = req.fields(opts.fields.clone());
-            }
+            let req = v2_list_opts!(v2.user_groups().list(), opts);
             let cols = opts.columns(GROUP_COLUMNS);
             print_stream(ctx, req.stream(), Some(cols), &opts.limit, "user groups").await
         }
         (Kind::System, GroupCmd::List(opts)) => {
-            let mut req = v2.system_groups().list().limit(opts.limit.page_size());
-            if !opts.filter.is_empty() {
-                req = req.filter(opts.filter.clone());
-            }
-            if !opts.sort_list().is_empty() {
-                req = req.sort(opts.sort_list());
-            }
-            if !opts.fields.is_empty() {
-                req = req.fields(opts.fields.clone());
-            }
+            let req = v2_list_opts!(v2.system_groups().list(), opts);
             let cols = opts.columns(GROUP_COLUMNS);
             print_stream(ctx, req.stream(), Some(cols), &opts.limit, "system groups").await
         }

@@ -87,6 +87,43 @@ pub async fn run(ctx: &Ctx, args: JumpcloudArgs) -> CliResult {
     }
 }
 
+/// Applies `--filter`, `--sort` and `--fields` to an API v1 list builder (one type per
+/// operation, with the same methods): v1 takes one filter and space-separated lists.
+macro_rules! v1_list_opts {
+    ($req:expr, $opts:expr) => {{
+        let mut req = $req.limit($opts.limit.page_size());
+        if let Some(f) = $opts.v1_filter()? {
+            req = req.filter(f);
+        }
+        if let Some(s) = &$opts.sort {
+            req = req.sort(s.replace(',', " "));
+        }
+        if !$opts.fields.is_empty() {
+            req = req.fields($opts.fields.join(" "));
+        }
+        req
+    }};
+}
+pub(crate) use v1_list_opts;
+
+/// The same for an API v2 list builder: repeated filters, lists for sort and fields.
+macro_rules! v2_list_opts {
+    ($req:expr, $opts:expr) => {{
+        let mut req = $req.limit($opts.limit.page_size());
+        if !$opts.filter.is_empty() {
+            req = req.filter($opts.filter.clone());
+        }
+        if !$opts.sort_list().is_empty() {
+            req = req.sort($opts.sort_list());
+        }
+        if !$opts.fields.is_empty() {
+            req = req.fields($opts.fields.clone());
+        }
+        req
+    }};
+}
+pub(crate) use v2_list_opts;
+
 /// Filters, sort and fields of a listing.
 #[derive(Debug, Clone, Args)]
 pub struct ListOpts {

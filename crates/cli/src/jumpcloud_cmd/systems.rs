@@ -4,7 +4,7 @@ use clap::Subcommand;
 use jumpcloud::v1::models::Systemput;
 use serde_json::Value;
 
-use super::{ListOpts, body_with, log_op, opt_str, print_object};
+use super::{ListOpts, body_with, log_op, opt_str, print_object, v1_list_opts};
 use crate::context::Ctx;
 use crate::errors::CliResult;
 use crate::listing::print_stream;
@@ -72,16 +72,7 @@ pub async fn run(ctx: &Ctx, cmd: SystemsCmd) -> CliResult {
     match cmd {
         SystemsCmd::List(opts) => {
             log_op("systems_list");
-            let mut req = jc.v1().systems().list().limit(opts.limit.page_size());
-            if let Some(f) = opts.v1_filter()? {
-                req = req.filter(f);
-            }
-            if let Some(s) = &opts.sort {
-                req = req.sort(s.replace(',', " "));
-            }
-            if !opts.fields.is_empty() {
-                req = req.fields(opts.fields.join(" "));
-            }
+            let req = v1_list_opts!(jc.v1().systems().list(), opts);
             print_stream(
                 ctx,
                 req.stream(),

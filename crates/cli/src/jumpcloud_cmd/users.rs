@@ -3,7 +3,7 @@
 use clap::{Args, Subcommand};
 use jumpcloud::v1::models::{Systemuserput, Systemuserputpost};
 
-use super::{ListOpts, body_with, log_op, opt_str, print_object};
+use super::{ListOpts, body_with, log_op, opt_str, print_object, v1_list_opts};
 use crate::context::Ctx;
 use crate::errors::CliResult;
 use crate::listing::print_stream;
@@ -97,16 +97,7 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> CliResult {
     match cmd {
         UsersCmd::List(opts) => {
             log_op("systemusers_list");
-            let mut req = jc.v1().systemusers().list().limit(opts.limit.page_size());
-            if let Some(f) = opts.v1_filter()? {
-                req = req.filter(f);
-            }
-            if let Some(s) = &opts.sort {
-                req = req.sort(s.replace(',', " "));
-            }
-            if !opts.fields.is_empty() {
-                req = req.fields(opts.fields.join(" "));
-            }
+            let req = v1_list_opts!(jc.v1().systemusers().list(), opts);
             print_stream(
                 ctx,
                 req.stream(),
