@@ -771,3 +771,56 @@ fn jumpcloud_throttling_exits_6_and_server_errors_exit_1() {
     assert!(out.stderr.contains("HTTP 500"), "{}", out.stderr);
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
 }
+
+#[test]
+fn filters_sort_and_fields_reach_the_api() {
+    let l = live();
+    let groups = l
+        .run(&[
+            "jumpcloud",
+            "user-groups",
+            "list",
+            "--filter",
+            "name:eq:Sales 1",
+        ])
+        .expect(0)
+        .ndjson();
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    assert_eq!(groups[0]["name"], "Sales 1");
+    let users = l
+        .run(&[
+            "jumpcloud",
+            "users",
+            "list",
+            "--sort=-username",
+            "--all",
+            "--fields",
+            "username,email",
+        ])
+        .expect(0)
+        .ndjson();
+    let names: Vec<&str> = users
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(names, sorted);
+    assert!(
+        users.iter().all(|u| u.get("firstname").is_none()),
+        "{users:?}"
+    );
+    let systems = l
+        .run(&[
+            "jumpcloud",
+            "systems",
+            "list",
+            "--filter",
+            "os:$eq:Windows",
+            "--all",
+        ])
+        .expect(0)
+        .ndjson();
+    assert!(!systems.is_empty());
+    assert!(systems.iter().all(|s| s["os"] == "Windows"));
+}
