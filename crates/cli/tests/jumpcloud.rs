@@ -432,6 +432,10 @@ fn call_rejects_bad_input_with_exit_2() {
             "takes no file upload",
         ),
         (
+            &["systemusers_list", "-p", "limit=ten"],
+            "takes a whole number",
+        ),
+        (
             &[
                 "applications_postLogo",
                 "-p",

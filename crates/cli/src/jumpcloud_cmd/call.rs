@@ -121,6 +121,33 @@ fn read_files(args: &[String]) -> CliResult<Vec<jumpcloud::FilePart>> {
         .collect()
 }
 
+/// Checks a value against the parameter's type, so that `limit=ten` fails here, clearly, rather
+/// than as a 400 from the server.
+fn check_kind(op: &Operation, name: &str, value: &str) -> CliResult {
+    let Some(p) = op.param(name) else {
+        return Ok(()); // unknown names are reported by the request itself, with the list
+    };
+    let ok = match p.kind {
+        catalog::ParamKind::Integer => value.parse::<i64>().is_ok(),
+        catalog::ParamKind::Number => value.parse::<f64>().is_ok_and(f64::is_finite),
+        catalog::ParamKind::Boolean => matches!(value, "true" | "false"),
+        catalog::ParamKind::String | catalog::ParamKind::Array => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        let want = match p.kind {
+            catalog::ParamKind::Integer => "a whole number",
+            catalog::ParamKind::Number => "a number",
+            _ => "true or false",
+        };
+        Err(CliError::usage(format!(
+            "--param {name}={value}: {} takes {want}",
+            op.id
+        )))
+    }
+}
+
 /// Names whose values are never logged.
 fn is_secret_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
@@ -233,6 +260,7 @@ pub async fn call(ctx: &Ctx, a: CallArgs) -> CliResult {
     let jc = ctx.jumpcloud(None)?;
     let mut req = jc.request(op);
     for (name, value) in &params {
+        check_kind(op, name, value)?;
         req.param(name, value.clone())?;
     }
     if let Some(b) = &body {
