@@ -330,6 +330,21 @@ fn call_any_operation_by_id() {
         .json();
     assert_eq!(page["results"].as_array().unwrap().len(), 2);
     assert_eq!(page["totalCount"], 30);
+    // In the row formats a v1 page shows as its items.
+    let rows = l
+        .run(&[
+            "jumpcloud",
+            "call",
+            "systemusers_list",
+            "-p",
+            "limit=3",
+            "-o",
+            "ndjson",
+        ])
+        .expect(0)
+        .ndjson();
+    assert_eq!(rows.len(), 3);
+    assert!(rows[0]["username"].is_string());
     let all = l
         .run(&[
             "jumpcloud",

@@ -304,7 +304,12 @@ pub async fn call(ctx: &Ctx, a: CallArgs) -> CliResult {
         catalog::ResponseKind::Empty | catalog::ResponseKind::Json => {}
     }
     let value = req.send_value().await?;
-    match (&value, format) {
+    // A v1 page ({"totalCount", "results"}) shows as its items in the row formats.
+    let rows = match (&value, op.paging) {
+        (Value::Object(m), Some(catalog::Paging::Results)) => m.get("results").unwrap_or(&value),
+        _ => &value,
+    };
+    match (rows, format) {
         (Value::Array(items), Format::Table | Format::Csv | Format::Ndjson) => {
             let mut w = ListWriter::stdout(format, None);
             for item in items {
