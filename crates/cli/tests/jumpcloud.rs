@@ -443,7 +443,7 @@ fn call_rejects_bad_input_with_exit_2() {
             "not a paged list operation",
         ),
         (
-            &["systemusers_list", "--file", "a=/etc/hostname"],
+            &["systemusers_list", "--file", "a=/nonexistent/logo.png"],
             "takes no file upload",
         ),
         (

@@ -219,16 +219,15 @@ pub async fn call(ctx: &Ctx, a: CallArgs) -> CliResult {
         }
         (None, _) => None,
     };
-    let files = read_files(&a.files)?;
     match op.body {
-        BodyKind::Multipart { required: true } if files.is_empty() => {
+        BodyKind::Multipart { required: true } if a.files.is_empty() => {
             return Err(CliError::usage(format!(
                 "{} needs a file: pass --file FIELD=PATH",
                 op.id
             )));
         }
         BodyKind::Multipart { .. } => {}
-        _ if !files.is_empty() => {
+        _ if !a.files.is_empty() => {
             return Err(CliError::usage(format!(
                 "{} takes no file upload; drop --file",
                 op.id
@@ -236,6 +235,7 @@ pub async fn call(ctx: &Ctx, a: CallArgs) -> CliResult {
         }
         _ => {}
     }
+    let files = read_files(&a.files)?;
     if a.all && op.paging.is_none() {
         return Err(CliError::usage(format!(
             "{} is not a paged list operation; drop --all",
