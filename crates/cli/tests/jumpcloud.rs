@@ -758,6 +758,31 @@ fn member_of_signed_as_the_system_needs_no_api_key() {
         "{}",
         out.stderr
     );
+    // Any operation can be called signed as the system.
+    let mut cmd = l.idm();
+    cmd.env_remove("JUMPCLOUD_API_KEY").args([
+        "jumpcloud",
+        "call",
+        "graph_systemMemberOf",
+        "-p",
+        &format!("system_id={}", ctx.system_id),
+        "--system-id",
+        &ctx.system_id,
+        "--system-context",
+        &ctx.key_file,
+    ]);
+    let answer = common::output(cmd).expect(0).json();
+    assert!(!answer.as_array().unwrap().is_empty(), "{answer}");
+    l.run(&[
+        "jumpcloud",
+        "call",
+        "systems_get",
+        "-p",
+        "id=x",
+        "--system-id",
+        "x",
+    ])
+    .expect(2);
     // --system-context needs --system-id.
     l.run(&[
         "jumpcloud",

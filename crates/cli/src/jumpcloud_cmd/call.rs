@@ -74,6 +74,13 @@ pub struct CallArgs {
     /// For list operations: fetch every page (streamed) instead of one request.
     #[arg(long)]
     all: bool,
+    /// Sign the request as a system with its private key (System Context Authorization) instead
+    /// of sending the API key; needs --system-id.
+    #[arg(long, value_name = "KEYFILE", requires = "system_id")]
+    system_context: Option<std::path::PathBuf>,
+    /// The system that signs, with --system-context.
+    #[arg(long, value_name = "ID", requires = "system_context")]
+    system_id: Option<String>,
 }
 
 /// The media type of an upload, from its extension.
@@ -257,7 +264,11 @@ pub async fn call(ctx: &Ctx, a: CallArgs) -> CliResult {
             )));
         }
     }
-    let jc = ctx.jumpcloud(None)?;
+    let signed = match (&a.system_context, &a.system_id) {
+        (Some(key), Some(id)) => Some(jumpcloud::SystemContext::from_key_file(id.clone(), key)?),
+        _ => None,
+    };
+    let jc = ctx.jumpcloud(signed)?;
     let mut req = jc.request(op);
     for (name, value) in &params {
         check_kind(op, name, value)?;
