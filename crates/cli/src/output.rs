@@ -304,6 +304,11 @@ pub fn print_one(format: Format, item: &Value, columns: Option<Columns>) -> CliR
         }
         Format::Csv => {
             drop(out);
+            // One object: every field is a column (a listing keeps to its first eight).
+            let columns = columns.or_else(|| {
+                item.as_object()
+                    .map(|m| m.keys().cloned().collect::<Columns>())
+            });
             let mut w = ListWriter::stdout(Format::Csv, columns);
             w.push(item)?;
             return w.finish();

@@ -91,6 +91,18 @@ fn users_filter_and_get() {
     assert_eq!(found[0]["_id"], id);
     let got = l.run(&["jumpcloud", "users", "get", id]).expect(0).json();
     assert_eq!(got["email"], email);
+    // One object as CSV: a header with every field, one row.
+    let csv = l
+        .run(&["jumpcloud", "users", "get", id, "-o", "csv"])
+        .expect(0)
+        .stdout;
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(
+        lines[0].starts_with("_id,") && lines[0].contains(",username"),
+        "{csv}"
+    );
+    assert!(lines[1].contains(email), "{csv}");
     // v1 listings take one filter.
     let out = l
         .run(&[
