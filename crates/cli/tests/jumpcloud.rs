@@ -880,3 +880,19 @@ fn filters_sort_and_fields_reach_the_api() {
     assert!(!systems.is_empty());
     assert!(systems.iter().all(|s| s["os"] == "Windows"));
 }
+
+#[test]
+fn systems_list_table_golden() {
+    let out = run(&[
+        "--sandbox",
+        "jumpcloud",
+        "systems",
+        "list",
+        "--limit",
+        "4",
+        "-o",
+        "table",
+    ])
+    .expect(0);
+    golden("jumpcloud_systems_table.txt", &out.stdout);
+}
