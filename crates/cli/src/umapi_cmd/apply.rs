@@ -2,17 +2,23 @@
 //! or a CSV of user actions, executed in batches with a progress bar and a full report.
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
+use serde::de::{self, DeserializeSeed, SeqAccess, Visitor};
 use serde_json::Value;
-use umapi::{Action, BatchReport, UserAction, UserUpdate};
+use umapi::{Action, UserAction, UserUpdate};
 
-use super::finish_report;
+use super::Reporter;
 use super::users::{IdType, new_user};
 use crate::context::Ctx;
 use crate::errors::{CliError, CliResult};
 use crate::output;
+
+/// Actions sent between two flushes of the queue: the report of a run is written as it goes,
+/// so memory stays that of one chunk whatever the length of the file.
+const CHUNK: usize = 1000;
 
 /// `idm umapi apply --help` epilogue: examples and the CSV columns.
 pub const HELP: &str = "\
@@ -65,40 +71,147 @@ pub struct ApplyArgs {
     no_sync_signals: bool,
 }
 
-fn read_input(path: &PathBuf) -> CliResult<String> {
-    if path.as_os_str() == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .map_err(|e| CliError::usage(format!("cannot read the actions from stdin: {e}")))?;
-        return Ok(s);
+/// Where the actions come from. A file is read twice (once to check every action, once to send
+/// them) and never held in memory; stdin is read once and kept.
+#[derive(Clone)]
+enum Input {
+    File(PathBuf),
+    Bytes(Arc<Vec<u8>>),
+}
+
+/// Shared bytes that `std::io::Cursor` can read.
+#[derive(Clone)]
+struct Shared(Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for Shared {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
     }
-    std::fs::read_to_string(path)
-        .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))
+}
+
+impl Input {
+    fn new(path: &Path) -> CliResult<Input> {
+        if path.as_os_str() == "-" {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .map_err(|e| CliError::usage(format!("cannot read the actions from stdin: {e}")))?;
+            return Ok(Input::Bytes(Arc::new(bytes)));
+        }
+        // Opened now so that a missing file is reported before anything else.
+        std::fs::File::open(path)
+            .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?;
+        Ok(Input::File(path.to_path_buf()))
+    }
+
+    fn open(&self) -> CliResult<Box<dyn Read + Send>> {
+        match self {
+            Input::File(path) => std::fs::File::open(path)
+                .map(|f| Box::new(std::io::BufReader::new(f)) as Box<dyn Read + Send>)
+                .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display()))),
+            Input::Bytes(b) => Ok(Box::new(std::io::Cursor::new(Shared(Arc::clone(b))))),
+        }
+    }
+
+    /// The first non-blank byte, to tell JSON from CSV.
+    fn first_byte(&self) -> CliResult<Option<u8>> {
+        let mut r = self.open()?;
+        let mut buf = [0u8; 512];
+        loop {
+            let n = r
+                .read(&mut buf)
+                .map_err(|e| CliError::usage(format!("cannot read the actions: {e}")))?;
+            if n == 0 {
+                return Ok(None);
+            }
+            if let Some(b) = buf[..n].iter().find(|b| !b.is_ascii_whitespace()) {
+                return Ok(Some(*b));
+            }
+        }
+    }
 }
 
 /// Which format a file is in.
-fn detect(path: &std::path::Path, text: &str, flag: Option<InputFormat>) -> InputFormat {
+fn detect(path: &Path, first: Option<u8>, flag: Option<InputFormat>) -> InputFormat {
     if let Some(f) = flag {
         return f;
     }
     match path.extension().and_then(|e| e.to_str()) {
         Some(e) if e.eq_ignore_ascii_case("csv") => InputFormat::Csv,
         Some(e) if e.eq_ignore_ascii_case("json") => InputFormat::Json,
-        _ if text.trim_start().starts_with('[') => InputFormat::Json,
+        _ if first == Some(b'[') => InputFormat::Json,
         _ => InputFormat::Csv,
     }
 }
 
-/// Parses the JSON form.
-pub fn parse_json(text: &str, origin: &str) -> CliResult<Vec<Action>> {
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| CliError::usage(format!("{origin} is not valid JSON: {e}")))?;
-    Action::list_from_wire(&value).map_err(|e| CliError::usage(format!("{origin}: {e}")))
+/// What is done with each action read; an error stops the reading.
+type Sink<'a> = &'a mut dyn FnMut(Action) -> Result<(), String>;
+
+/// Reads the actions one by one, checking each; returns how many there were.
+fn for_each_action(
+    input: impl Read,
+    format: InputFormat,
+    origin: &str,
+    sink: Sink<'_>,
+) -> CliResult<usize> {
+    match format {
+        InputFormat::Json => for_each_json(input, origin, sink),
+        InputFormat::Csv => for_each_csv(input, origin, sink),
+    }
 }
 
-/// Parses the CSV form; every row is checked before anything is sent.
-pub fn parse_csv(text: &str, origin: &str) -> CliResult<Vec<Action>> {
+/// The entries of a JSON array, decoded one at a time (the array is never held whole).
+struct Entries<'a, 'b>(&'a mut Sink<'b>);
+
+impl<'de> DeserializeSeed<'de> for Entries<'_, '_> {
+    type Value = usize;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Entries<'_, '_> {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON array of command entries")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+        let mut n = 0usize;
+        while let Some(entry) = seq.next_element::<Value>()? {
+            let action = Action::from_wire(&entry).map_err(|e| {
+                let msg = match e {
+                    umapi::Error::Argument(m) => m,
+                    other => other.to_string(),
+                };
+                de::Error::custom(format!("entry {n}: {msg}"))
+            })?;
+            (self.0)(action).map_err(de::Error::custom)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+}
+
+/// Reads the JSON form.
+fn for_each_json(input: impl Read, origin: &str, mut sink: Sink<'_>) -> CliResult<usize> {
+    let mut de = serde_json::Deserializer::from_reader(input);
+    let describe = |e: serde_json::Error| {
+        if e.is_data() {
+            CliError::usage(format!("{origin}: {e}"))
+        } else {
+            CliError::usage(format!("{origin} is not valid JSON: {e}"))
+        }
+    };
+    let n = Entries(&mut sink).deserialize(&mut de).map_err(describe)?;
+    de.end().map_err(describe)?;
+    Ok(n)
+}
+
+/// Reads the CSV form.
+fn for_each_csv(input: impl Read, origin: &str, sink: Sink<'_>) -> CliResult<usize> {
     const KNOWN: &[&str] = &[
         "user",
         "command",
@@ -114,7 +227,7 @@ pub fn parse_csv(text: &str, origin: &str) -> CliResult<Vec<Action>> {
     ];
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
+        .from_reader(input);
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| CliError::usage(format!("{origin}: cannot read the CSV header: {e}")))?
@@ -134,7 +247,7 @@ pub fn parse_csv(text: &str, origin: &str) -> CliResult<Vec<Action>> {
             )));
         }
     }
-    let mut actions = Vec::new();
+    let mut n = 0;
     for (i, record) in reader.records().enumerate() {
         let line = i + 2;
         let record = record.map_err(|e| CliError::usage(format!("{origin} line {line}: {e}")))?;
@@ -147,9 +260,10 @@ pub fn parse_csv(text: &str, origin: &str) -> CliResult<Vec<Action>> {
         };
         let action =
             csv_row(&get).map_err(|e| CliError::usage(format!("{origin} line {line}: {e}")))?;
-        actions.push(action);
+        sink(action).map_err(|e| CliError::usage(format!("{origin} line {line}: {e}")))?;
+        n += 1;
     }
-    Ok(actions)
+    Ok(n)
 }
 
 /// One CSV row as an action; the error says what is wrong with the row.
@@ -249,71 +363,95 @@ fn csv_row<'a>(get: &dyn Fn(&str) -> Option<&'a str>) -> Result<Action, String> 
     action.build().map_err(s)
 }
 
-/// Reads, checks and executes the file.
+/// Checks every action of the file, then sends them in batches, reporting as it goes.
 pub async fn run(ctx: &Ctx, a: ApplyArgs) -> CliResult {
-    let text = read_input(&a.file)?;
+    let input = Input::new(&a.file)?;
     let origin = if a.file.as_os_str() == "-" {
         "stdin".to_owned()
     } else {
         a.file.display().to_string()
     };
-    let actions = match detect(&a.file, &text, a.format) {
-        InputFormat::Json => parse_json(&text, &origin)?,
-        InputFormat::Csv => parse_csv(&text, &origin)?,
-    };
-    drop(text);
+    let format = detect(&a.file, input.first_byte()?, a.format);
     let client = ctx.umapi(a.test_only)?;
-    let report = execute(&client, actions, !a.no_sync_signals).await;
-    finish_report(ctx, &report, a.report.as_deref())
-}
-
-/// Sends the actions in batches. With sync signals, the first request carries the start signal
-/// and a last request of its own carries the end signal.
-async fn execute(client: &umapi::Client, mut actions: Vec<Action>, sync: bool) -> BatchReport {
-    let total = actions.len() as u64;
-    let bar = output::progress_always(Some(total), "actions");
-    let last = if sync && actions.len() > 1 {
-        actions.pop()
-    } else {
-        None
+    // First pass: every action is checked before anything is sent.
+    let total = {
+        let (input, origin) = (input.clone(), origin.clone());
+        tokio::task::spawn_blocking(move || {
+            for_each_action(input.open()?, format, &origin, &mut |_| Ok(()))
+        })
+        .await
+        .map_err(|e| CliError::failure(format!("the reader stopped: {e}")))??
     };
+    let mut reporter = Reporter::new(ctx, a.report.as_deref(), a.test_only)?;
+    // Second pass: a reader thread feeds the actions to the queue.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Action>(256);
+    let reader_origin = origin.clone();
+    let reader = tokio::task::spawn_blocking(move || {
+        for_each_action(input.open()?, format, &reader_origin, &mut |action| {
+            tx.blocking_send(action)
+                .map_err(|_| "stopped: the sender has gone".to_owned())
+        })
+    });
+    let sync = !a.no_sync_signals;
+    let bar = output::progress_always(Some(total as u64), "actions");
     if sync {
         client.start_sync();
     }
     let mut queue = client.queue();
-    for action in actions {
+    let (mut sent, mut pending) = (0usize, 0usize);
+    while let Some(action) = rx.recv().await {
+        if sync && total > 1 && sent + 1 == total {
+            // The end signal goes on the next request: make the last action's request that one.
+            reporter.add(queue.flush().await)?;
+            pending = 0;
+            client.end_sync();
+        }
         queue.push(action).await;
+        sent += 1;
+        pending += 1;
         if let Some(b) = &bar {
             b.inc(1);
         }
-    }
-    let mut report = queue.flush().await;
-    if let Some(action) = last {
-        // The end signal goes on the next request: make that the last one.
-        client.end_sync();
-        queue.push(action).await;
-        let tail = queue.flush().await;
-        let offset = report.actions.len();
-        report.requests += tail.requests;
-        report.entries_sent += tail.entries_sent;
-        report.actions.extend(tail.actions.into_iter().map(|mut r| {
-            r.index += offset;
-            r
-        }));
-        if let Some(b) = &bar {
-            b.inc(1);
+        if pending >= CHUNK {
+            reporter.add(queue.flush().await)?;
+            pending = 0;
         }
     }
+    reporter.add(queue.flush().await)?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    report.test_mode = client.test_mode();
-    report
+    let read = reader
+        .await
+        .map_err(|e| CliError::failure(format!("the reader stopped: {e}")))??;
+    if read != total {
+        return Err(CliError::failure(format!(
+            "{origin} changed while it was applied ({total} actions checked, {read} read)"
+        )));
+    }
+    reporter.finish()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn collect(text: &str, format: InputFormat, origin: &str) -> CliResult<Vec<Action>> {
+        let mut out = Vec::new();
+        for_each_action(text.as_bytes(), format, origin, &mut |a| {
+            out.push(a);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    fn parse_csv(text: &str, origin: &str) -> CliResult<Vec<Action>> {
+        collect(text, InputFormat::Csv, origin)
+    }
+
+    fn parse_json(text: &str, origin: &str) -> CliResult<Vec<Action>> {
+        collect(text, InputFormat::Json, origin)
+    }
 
     #[test]
     fn csv_rows_become_actions() {
@@ -364,12 +502,39 @@ mod tests {
     #[test]
     fn format_comes_from_the_extension_or_the_content() {
         let p = std::path::Path::new;
-        assert_eq!(detect(p("a.CSV"), "[", None), InputFormat::Csv);
-        assert_eq!(detect(p("a.txt"), " [", None), InputFormat::Json);
-        assert_eq!(detect(p("-"), "user,command", None), InputFormat::Csv);
+        assert_eq!(detect(p("a.CSV"), Some(b'['), None), InputFormat::Csv);
+        assert_eq!(detect(p("a.txt"), Some(b'['), None), InputFormat::Json);
+        assert_eq!(detect(p("-"), Some(b'u'), None), InputFormat::Csv);
         assert_eq!(
-            detect(p("a.csv"), "", Some(InputFormat::Json)),
+            detect(p("a.csv"), None, Some(InputFormat::Json)),
             InputFormat::Json
         );
+    }
+
+    #[test]
+    fn json_errors_say_where() {
+        let err = parse_json("[\n{\"user\": \"a@b.c\", \"do\": []}]", "f.json").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("entry 0") && msg.contains("line 2"), "{msg}");
+        let err = parse_json("[] trailing", "f.json").unwrap_err();
+        assert!(err.to_string().contains("not valid JSON"), "{err}");
+    }
+
+    #[test]
+    fn a_stopped_sink_stops_the_reading() {
+        let mut seen = 0;
+        let err = for_each_action(
+            "[{\"user\": \"a@b.c\", \"do\": [{\"remove\": \"all\"}]}, {\"user\": \"d@e.f\", \"do\": [{\"remove\": \"all\"}]}]"
+                .as_bytes(),
+            InputFormat::Json,
+            "f",
+            &mut |_| {
+                seen += 1;
+                Err("enough".into())
+            },
+        )
+        .unwrap_err();
+        assert_eq!(seen, 1);
+        assert!(err.to_string().contains("enough"), "{err}");
     }
 }

@@ -4,7 +4,8 @@ mod apply;
 mod groups;
 mod users;
 
-use std::path::Path;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
@@ -76,10 +77,11 @@ pub struct ActionOpts {
 /// Sends one action and prints its report; exit code 5 when it failed.
 pub async fn execute_one(ctx: &Ctx, action: impl Into<Action>, opts: ActionOpts) -> CliResult {
     let client = ctx.umapi(opts.test_only)?;
+    let mut reporter = Reporter::new(ctx, None, opts.test_only)?;
     let mut queue = client.queue();
     queue.push(action).await;
-    let report = queue.flush().await;
-    finish_report(ctx, &report, None)
+    reporter.add(queue.flush().await)?;
+    reporter.finish()
 }
 
 /// One action's outcome as a row: structured errors for JSON, one `error` text for tables and CSV.
@@ -120,50 +122,120 @@ fn report_row(r: &ActionReport, test_mode: bool) -> Value {
     row
 }
 
-/// Prints every action's outcome and a summary, writes `report_file`, and turns failures into
-/// exit code 5.
-pub fn finish_report(ctx: &Ctx, report: &BatchReport, report_file: Option<&Path>) -> CliResult {
-    if let Some(path) = report_file {
-        let text = serde_json::to_string_pretty(report)
-            .map_err(|e| CliError::failure(format!("cannot write the report: {e}")))?;
-        std::fs::write(path, text + "\n").map_err(|e| {
-            CliError::failure(format!(
-                "cannot write the report to {}: {e}",
-                path.display()
-            ))
-        })?;
+/// Writes the outcome of actions as batches of them end: a row each on stdout, an entry each in
+/// the JSON report file, then a summary line on stderr and the exit code (5 when any failed).
+/// Nothing is kept per action, so a run of any length needs the same memory.
+pub struct Reporter {
+    rows: ListWriter,
+    file: Option<(PathBuf, std::io::BufWriter<std::fs::File>)>,
+    test_mode: bool,
+    total: usize,
+    failed: usize,
+    requests: usize,
+    entries: usize,
+}
+
+impl Reporter {
+    /// Starts the report; the report file is created now, so that a bad path fails before any
+    /// action is sent.
+    pub fn new(ctx: &Ctx, report_file: Option<&Path>, test_mode: bool) -> CliResult<Self> {
+        let file = match report_file {
+            Some(path) => {
+                let f = std::fs::File::create(path).map_err(|e| {
+                    CliError::usage(format!(
+                        "cannot write the report to {}: {e}",
+                        path.display()
+                    ))
+                })?;
+                let mut w = std::io::BufWriter::new(f);
+                write!(w, "{{\"test_mode\": {test_mode},\n\"actions\": [")
+                    .map_err(|e| file_error(path, &e))?;
+                Some((path.to_path_buf(), w))
+            }
+            None => None,
+        };
+        Ok(Reporter {
+            rows: ListWriter::stdout(
+                ctx.format(true),
+                Some(columns(&["index", "target", "status", "error"])),
+            ),
+            file,
+            test_mode,
+            total: 0,
+            failed: 0,
+            requests: 0,
+            entries: 0,
+        })
     }
-    let mut w = ListWriter::stdout(
-        ctx.format(true),
-        Some(columns(&["index", "target", "status", "error"])),
-    );
-    for r in &report.actions {
-        w.push(&report_row(r, report.test_mode))?;
-    }
-    w.finish()?;
-    let failed = report.failed().count();
-    let total = report.actions.len();
-    let plural =
-        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    eprintln!(
-        "{}: {} completed, {failed} failed ({} in {}{})",
-        plural(total, "action", "actions"),
-        total - failed,
-        plural(report.entries_sent, "command entry", "command entries"),
-        plural(report.requests, "request", "requests"),
-        if report.test_mode {
-            "; test only, nothing changed"
-        } else {
-            ""
+
+    /// Adds the reports of one flush of the queue (their indexes count from this batch's start).
+    pub fn add(&mut self, batch: BatchReport) -> CliResult {
+        let offset = self.total;
+        for mut r in batch.actions {
+            r.index += offset;
+            self.rows.push(&report_row(&r, self.test_mode))?;
+            if let Some((path, w)) = &mut self.file {
+                let sep = if self.total == 0 { "\n" } else { ",\n" };
+                w.write_all(sep.as_bytes())
+                    .map_err(|e| file_error(path, &e))?;
+                serde_json::to_writer(&mut *w, &r)
+                    .map_err(|e| file_error(path, &std::io::Error::other(e)))?;
+            }
+            if r.status == ActionStatus::Failed {
+                self.failed += 1;
+            }
+            self.total += 1;
         }
-    );
-    if failed > 0 {
-        return Err(CliError::new(
-            exit::PARTIAL,
-            format!("{failed} of {total} actions failed; the report above gives each server error"),
-        ));
+        self.requests += batch.requests;
+        self.entries += batch.entries_sent;
+        Ok(())
     }
-    Ok(())
+
+    /// Ends the output and the report file, prints the summary, and returns exit code 5 when
+    /// any action failed.
+    pub fn finish(self) -> CliResult {
+        if let Some((path, mut w)) = self.file {
+            write!(
+                w,
+                "\n],\n\"requests\": {},\n\"entries_sent\": {}}}\n",
+                self.requests, self.entries
+            )
+            .and_then(|()| w.flush())
+            .map_err(|e| file_error(&path, &e))?;
+        }
+        self.rows.finish()?;
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let (total, failed) = (self.total, self.failed);
+        eprintln!(
+            "{}: {} completed, {failed} failed ({} in {}{})",
+            plural(total, "action", "actions"),
+            total - failed,
+            plural(self.entries, "command entry", "command entries"),
+            plural(self.requests, "request", "requests"),
+            if self.test_mode {
+                "; test only, nothing changed"
+            } else {
+                ""
+            }
+        );
+        if failed > 0 {
+            return Err(CliError::new(
+                exit::PARTIAL,
+                format!(
+                    "{failed} of {total} actions failed; the report above gives each server error"
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn file_error(path: &Path, e: &std::io::Error) -> CliError {
+    CliError::failure(format!(
+        "cannot write the report to {}: {e}",
+        path.display()
+    ))
 }
 
 /// The exit code when a listing asks for a user that does not exist.
