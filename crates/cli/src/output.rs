@@ -251,6 +251,15 @@ impl ListWriter {
         Ok(())
     }
 
+    /// Pushes what is buffered to the output (rows a table still holds to size its columns stay).
+    pub fn flush(&mut self) -> CliResult {
+        if let Some(w) = self.csv.as_mut() {
+            w.flush()?;
+        }
+        self.out.flush()?;
+        Ok(())
+    }
+
     /// Ends the output (closes the JSON array, prints a table that fit in its window, flushes).
     pub fn finish(mut self) -> CliResult {
         match self.format {

@@ -558,3 +558,41 @@ fn no_rate_limit_lifts_the_client_side_pacing() {
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
     assert!(l.sandbox().umapi_user("fast119@example.com").is_some());
 }
+
+#[test]
+#[cfg(unix)]
+fn on_a_terminal_apply_shows_a_progress_bar_and_a_table() {
+    // `script` (util-linux) runs idm under a pseudo-terminal; without it there is nothing to test.
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("no `script` program: skipping the terminal check");
+        return;
+    }
+    let entries: Vec<serde_json::Value> = (0..30)
+        .map(|i| serde_json::json!({"user": format!("tty{i}@example.com"), "do": [
+            {"createEnterpriseID": {"email": format!("tty{i}@example.com"), "firstname": "T", "lastname": "Y"}}]}))
+        .collect();
+    let file = TempFile::new("tty.json", &serde_json::to_string(&entries).unwrap());
+    let command = format!(
+        "{} --sandbox umapi apply {}",
+        env!("CARGO_BIN_EXE_idm"),
+        file.path()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("IDM_CONFIG", "/nonexistent/idm-tests/config.toml")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{screen}");
+    assert!(screen.contains("/30 actions"), "no progress bar: {screen}");
+    assert!(screen.contains("INDEX  TARGET"), "no table: {screen}");
+    assert!(
+        screen.contains("30 actions: 30 completed, 0 failed"),
+        "{screen}"
+    );
+}

@@ -394,6 +394,7 @@ pub async fn run(ctx: &Ctx, a: ApplyArgs) -> CliResult {
     });
     let sync = !a.no_sync_signals;
     let bar = output::progress_always(Some(total as u64), "actions");
+    reporter.set_progress(bar.clone());
     if sync {
         client.start_sync();
     }

@@ -133,6 +133,7 @@ pub struct Reporter {
     failed: usize,
     requests: usize,
     entries: usize,
+    progress: Option<indicatif::ProgressBar>,
 }
 
 impl Reporter {
@@ -165,11 +166,28 @@ impl Reporter {
             failed: 0,
             requests: 0,
             entries: 0,
+            progress: None,
         })
     }
 
     /// Adds the reports of one flush of the queue (their indexes count from this batch's start).
     pub fn add(&mut self, batch: BatchReport) -> CliResult {
+        match self.progress.clone() {
+            // Rows for the terminal are written with the bar out of the way.
+            Some(bar) => bar.suspend(|| {
+                self.add_rows(batch)?;
+                self.rows.flush()
+            }),
+            None => self.add_rows(batch),
+        }
+    }
+
+    /// Shows a progress bar that report rows must not garble (stdout and stderr on one screen).
+    pub fn set_progress(&mut self, bar: Option<indicatif::ProgressBar>) {
+        self.progress = bar.filter(|_| std::io::IsTerminal::is_terminal(&std::io::stdout()));
+    }
+
+    fn add_rows(&mut self, batch: BatchReport) -> CliResult {
         let offset = self.total;
         for mut r in batch.actions {
             r.index += offset;
