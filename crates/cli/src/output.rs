@@ -241,7 +241,9 @@ impl ListWriter {
                 // Nothing follows the last column: it is never cut (error messages stay whole).
                 line.push_str(&fit(c, usize::MAX));
             } else {
-                let text = fit(c, *w);
+                // A cell longer than its column (a row after the sizing window) pushes the rest
+                // of its row right rather than losing characters; only MAX_WIDTH cuts.
+                let text = fit(c, MAX_WIDTH);
                 let pad = w.saturating_sub(text.chars().count());
                 line.push_str(&text);
                 line.push_str(&" ".repeat(pad + 2));
@@ -434,6 +436,17 @@ mod tests {
             &[json!({"a": "x,y", "b": 3})],
         );
         assert_eq!(out, "a,b\n\"x,y\",3\n");
+    }
+
+    #[test]
+    fn a_longer_cell_after_the_window_is_not_cut() {
+        let mut items: Vec<Value> = (0..TABLE_WINDOW)
+            .map(|i| json!({"user": format!("u{}", i % 10), "n": i}))
+            .collect();
+        items.push(json!({"user": "a.much.longer.user@example.com", "n": 1}));
+        let out = render(Format::Table, Some(columns(&["user", "n"])), &items);
+        let last = out.lines().last().unwrap();
+        assert_eq!(last, "a.much.longer.user@example.com  1");
     }
 
     #[test]
