@@ -596,3 +596,49 @@ fn on_a_terminal_apply_shows_a_progress_bar_and_a_table() {
         "{screen}"
     );
 }
+
+#[test]
+fn create_when_it_exists_already() {
+    let l = live();
+    let create = |how: &str| {
+        l.run(&[
+            "umapi",
+            "users",
+            "create",
+            "jdoe@example.net",
+            "--type",
+            "federated",
+            "--firstname",
+            "Johanna",
+            "--lastname",
+            "Doe",
+            "--country",
+            "US",
+            "--if-exists",
+            how,
+        ])
+    };
+    create("ignore").expect(0);
+    assert_eq!(
+        l.sandbox().umapi_user("jdoe@example.net").unwrap()["firstname"],
+        "Jo"
+    );
+    create("update").expect(0);
+    assert_eq!(
+        l.sandbox().umapi_user("jdoe@example.net").unwrap()["firstname"],
+        "Johanna"
+    );
+    let out = create("error").expect(5);
+    assert!(out.stdout.contains("error.user."), "{}", out.stdout);
+    l.run(&["umapi", "user-groups", "create", "Design Team"])
+        .expect(0);
+    l.run(&[
+        "umapi",
+        "user-groups",
+        "create",
+        "Design Team",
+        "--if-exists",
+        "error",
+    ])
+    .expect(5);
+}

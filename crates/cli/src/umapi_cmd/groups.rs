@@ -1,9 +1,9 @@
 //! `idm umapi groups` (listing) and `idm umapi user-groups` (group actions).
 
 use clap::Subcommand;
-use umapi::{GroupAction, IfAlreadyExists};
+use umapi::GroupAction;
 
-use super::{ActionOpts, execute_one};
+use super::{ActionOpts, IfExists, execute_one};
 use crate::context::Ctx;
 use crate::errors::CliResult;
 use crate::listing::{LimitOpts, print_stream};
@@ -50,9 +50,9 @@ pub enum UserGroupsCmd {
         /// A description.
         #[arg(long)]
         description: Option<String>,
-        /// When the group exists already: update its description instead of failing.
-        #[arg(long)]
-        update_existing: bool,
+        /// When the group exists already.
+        #[arg(long, value_enum, default_value = "ignore", value_name = "WHAT")]
+        if_exists: IfExists,
         #[command(flatten)]
         opts: ActionOpts,
     },
@@ -140,19 +140,12 @@ pub async fn run_user_groups(ctx: &Ctx, cmd: UserGroupsCmd) -> CliResult {
         UserGroupsCmd::Create {
             name,
             description,
-            update_existing,
+            if_exists,
             opts,
-        } => {
-            let conflict = if update_existing {
-                IfAlreadyExists::Update
-            } else {
-                IfAlreadyExists::Error
-            };
-            (
-                GroupAction::new(name)?.create(description.as_deref(), conflict)?,
-                opts,
-            )
-        }
+        } => (
+            GroupAction::new(name)?.create(description.as_deref(), if_exists.into())?,
+            opts,
+        ),
         UserGroupsCmd::Update {
             name,
             new_name,

@@ -66,6 +66,27 @@ pub async fn run(ctx: &Ctx, args: UmapiArgs) -> CliResult {
     }
 }
 
+/// What a create does when the user or group exists already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IfExists {
+    /// Leave it as it is; the action succeeds.
+    Ignore,
+    /// Update its names (users) or description (groups).
+    Update,
+    /// Fail the action.
+    Error,
+}
+
+impl From<IfExists> for umapi::IfAlreadyExists {
+    fn from(v: IfExists) -> Self {
+        match v {
+            IfExists::Ignore => umapi::IfAlreadyExists::Ignore,
+            IfExists::Update => umapi::IfAlreadyExists::Update,
+            IfExists::Error => umapi::IfAlreadyExists::Error,
+        }
+    }
+}
+
 /// `--test-only`, for every command that sends actions.
 #[derive(Debug, Clone, Copy, Args)]
 pub struct ActionOpts {

@@ -1,9 +1,9 @@
 //! `idm umapi users`: list, get, and single-user actions.
 
 use clap::{Args, Subcommand, ValueEnum};
-use umapi::{IfAlreadyExists, NewUser, UserAction, UserUpdate};
+use umapi::{NewUser, UserAction, UserUpdate};
 
-use super::{ActionOpts, execute_one, no_such_user};
+use super::{ActionOpts, IfExists, execute_one, no_such_user};
 use crate::context::Ctx;
 use crate::errors::{CliError, CliResult};
 use crate::listing::{LimitOpts, print_stream, to_value};
@@ -132,7 +132,12 @@ pub struct CreateArgs {
     /// The new user's email.
     email: String,
     /// The kind of account.
-    #[arg(long = "type", value_enum, default_value = "federated")]
+    #[arg(
+        long = "type",
+        value_enum,
+        default_value = "federated",
+        value_name = "TYPE"
+    )]
     id_type: IdType,
     /// First name (Enterprise and Federated IDs).
     #[arg(long)]
@@ -146,9 +151,9 @@ pub struct CreateArgs {
     /// Groups to add the user to, in the same action (repeat or comma-separate).
     #[arg(long, value_delimiter = ',')]
     groups: Vec<String>,
-    /// When the user exists already: update its names instead of failing.
-    #[arg(long)]
-    update_existing: bool,
+    /// When the user exists already.
+    #[arg(long, value_enum, default_value = "ignore", value_name = "WHAT")]
+    if_exists: IfExists,
     #[command(flatten)]
     opts: ActionOpts,
 }
@@ -233,9 +238,7 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> CliResult {
                 a.lastname.as_deref(),
                 a.country.as_deref(),
             )?;
-            if a.update_existing {
-                user = user.on_conflict(IfAlreadyExists::Update);
-            }
+            user = user.on_conflict(a.if_exists.into());
             let mut action = UserAction::new(a.email.clone())?.create(user)?;
             if !a.groups.is_empty() {
                 action = action.add_to_groups(a.groups)?;
