@@ -511,28 +511,42 @@ fn missing_or_wrong_credentials_exit_3() {
 }
 
 #[test]
-fn org_id_flag_is_sent() {
+fn org_id_picks_the_tenant_of_a_multi_tenant_key() {
     let l = live();
-    // The sandbox checks x-org-id when sent: a wrong one is refused.
-    let out = l.run(&[
-        "jumpcloud",
-        "--org-id",
-        "000000000000000000000000",
-        "users",
-        "list",
-    ]);
-    assert_ne!(out.code, 0, "{out:?}");
-    let org = l.sandbox().jumpcloud_org_ids()[0].clone();
-    l.run(&[
-        "jumpcloud",
-        "--org-id",
-        &org,
-        "users",
-        "list",
-        "--limit",
-        "1",
-    ])
-    .expect(0);
+    let orgs = l.sandbox().jumpcloud_org_ids();
+    assert!(orgs.len() >= 2, "{orgs:?}");
+    let as_admin = |args: &[&str]| {
+        let mut cmd = l.idm();
+        cmd.env(
+            "JUMPCLOUD_API_KEY",
+            idm_sandbox::JUMPCLOUD_MULTI_TENANT_API_KEY,
+        )
+        .args(args);
+        common::output(cmd)
+    };
+    // A multi-tenant key must name the organisation: the server says so (HTTP 400, exit 1).
+    let out = as_admin(&["jumpcloud", "users", "list"]).expect(1);
+    assert!(out.stderr.contains("x-org-id"), "{}", out.stderr);
+    let main = as_admin(&["jumpcloud", "--org-id", &orgs[0], "users", "list", "--all"])
+        .expect(0)
+        .ndjson();
+    let other = as_admin(&["jumpcloud", "--org-id", &orgs[1], "users", "list", "--all"])
+        .expect(0)
+        .ndjson();
+    assert_eq!(main.len(), 30);
+    assert_ne!(main.len(), other.len());
+    // JUMPCLOUD_ORG_ID does the same.
+    let mut cmd = l.idm();
+    cmd.env(
+        "JUMPCLOUD_API_KEY",
+        idm_sandbox::JUMPCLOUD_MULTI_TENANT_API_KEY,
+    )
+    .env("JUMPCLOUD_ORG_ID", &orgs[1])
+    .args(["jumpcloud", "users", "list", "--all"]);
+    assert_eq!(common::output(cmd).expect(0).ndjson().len(), other.len());
+    // The single-tenant key is refused another organisation (403: exit 3).
+    l.run(&["jumpcloud", "--org-id", &orgs[1], "users", "list"])
+        .expect(3);
 }
 
 #[test]
