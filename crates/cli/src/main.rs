@@ -112,9 +112,45 @@ fn install_panic_hook() {
     }));
 }
 
+/// Help and version go out as clap writes them; a usage error becomes one line on stderr
+/// (what is wrong, clap's tip if any, where to look), exit code 2.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(errors::exit::USAGE));
+    }
+    eprintln!("{}", one_line(&e.render().to_string()));
+    ExitCode::from(errors::exit::USAGE)
+}
+
+/// clap's multi-line error as one line: its paragraphs but the usage, joined.
+fn one_line(text: &str) -> String {
+    text.split("\n\n")
+        .filter(|p| !p.trim_start().starts_with("Usage:"))
+        .map(|p| {
+            p.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 fn main() -> ExitCode {
     install_panic_hook();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     init_logging(cli.global.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -180,6 +216,18 @@ async fn run(cli: Cli) -> CliResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn usage_errors_are_one_line() {
+        let e = Cli::try_parse_from(["idm", "jumpcloud", "users", "get"]).unwrap_err();
+        let line = one_line(&e.render().to_string());
+        assert!(!line.contains('\n'), "{line}");
+        assert!(
+            line.starts_with("error: ") && line.contains("<ID>"),
+            "{line}"
+        );
+        assert!(!line.contains("Usage:"), "{line}");
+    }
 
     #[test]
     fn the_cli_definition_is_valid() {

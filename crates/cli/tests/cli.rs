@@ -149,6 +149,12 @@ fn unknown_flags_exit_2() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("'--colour'") && stderr.contains("--help"),
+        "{stderr}"
+    );
     let out = idm()
         .args(["umapi", "users", "list", "--limit", "x"])
         .output()
