@@ -166,7 +166,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             if !e.is_silent() {
-                eprintln!("error: {e}");
+                // One line whatever the message holds (a server's body excerpt may have newlines).
+                let line = e.to_string().replace(['\r', '\n'], " ");
+                eprintln!("error: {}", line.trim_end());
             }
             ExitCode::from(e.exit_code())
         }
