@@ -33,8 +33,16 @@ pub enum UsersCmd {
         /// Only users of this domain.
         #[arg(long, value_name = "DOMAIN")]
         domain: Option<String>,
-        /// With --group: only direct members, not members through user groups.
-        #[arg(long, requires = "group")]
+        /// Each user's groups list only direct product-profile memberships (UMAPI's default);
+        /// `--direct-only false` adds the profiles reached through user groups.
+        #[arg(
+            long,
+            value_name = "BOOL",
+            default_value_t = true,
+            action = clap::ArgAction::Set,
+            num_args = 0..=1,
+            default_missing_value = "true"
+        )]
         direct_only: bool,
         #[command(flatten)]
         limit: LimitOpts,
@@ -212,9 +220,9 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> CliResult {
             limit,
         } => {
             let client = ctx.umapi(false)?;
-            let mut q = client.users();
+            let mut q = client.users().direct_only(direct_only);
             if let Some(g) = group {
-                q = q.in_group(g).direct_only(direct_only);
+                q = q.in_group(g);
             }
             if let Some(d) = domain {
                 q = q.domain(d);
