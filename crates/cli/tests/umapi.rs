@@ -79,6 +79,26 @@ fn users_list_all_and_filters() {
         in_domain.iter().all(|u| u["domain"] == "example.com"),
         "{in_domain:?}"
     );
+    let slim = l
+        .run(&[
+            "umapi",
+            "users",
+            "list",
+            "--group",
+            group,
+            "--exclude-groups",
+            "--all",
+        ])
+        .expect(0)
+        .ndjson();
+    assert_eq!(slim.len(), members.len());
+    assert!(slim.iter().all(|u| u.get("groups").is_none()), "{slim:?}");
+    l.run(&["umapi", "users", "list", "--exclude-groups"])
+        .expect(2);
+    l.run(&[
+        "umapi", "users", "list", "--group", group, "--status", "sleepy",
+    ])
+    .expect(2);
     let out = l
         .run(&["umapi", "users", "list", "--direct-only", "maybe"])
         .expect(2);

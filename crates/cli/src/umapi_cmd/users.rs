@@ -44,6 +44,12 @@ pub enum UsersCmd {
             default_missing_value = "true"
         )]
         direct_only: bool,
+        /// With --group naming a product profile: only members whose licence is active or inactive.
+        #[arg(long, requires = "group", value_parser = ["active", "inactive"])]
+        status: Option<String>,
+        /// With --group: leave each user's groups out (smaller answers).
+        #[arg(long, requires = "group")]
+        exclude_groups: bool,
         #[command(flatten)]
         limit: LimitOpts,
     },
@@ -217,12 +223,17 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> CliResult {
             group,
             domain,
             direct_only,
+            status,
+            exclude_groups,
             limit,
         } => {
             let client = ctx.umapi(false)?;
             let mut q = client.users().direct_only(direct_only);
             if let Some(g) = group {
-                q = q.in_group(g);
+                q = q.in_group(g).exclude_groups(exclude_groups);
+            }
+            if let Some(st) = status {
+                q = q.status(st);
             }
             if let Some(d) = domain {
                 q = q.domain(d);
