@@ -424,13 +424,19 @@ pub async fn run(ctx: &Ctx, a: ApplyArgs) -> CliResult {
     }
     let read = reader
         .await
-        .map_err(|e| CliError::failure(format!("the reader stopped: {e}")))??;
-    if read != total {
-        return Err(CliError::failure(format!(
-            "{origin} changed while it was applied ({total} actions checked, {read} read)"
-        )));
+        .map_err(|e| CliError::failure(format!("the reader stopped: {e}")))?;
+    // What was sent is reported in any case; a file that changed under us is the error to show.
+    let reported = reporter.finish();
+    match read {
+        Err(e) => Err(CliError::failure(format!(
+            "{origin} changed while it was applied ({e}); the report above shows what was sent"
+        ))),
+        Ok(n) if n != total => Err(CliError::failure(format!(
+            "{origin} changed while it was applied ({total} actions checked, {n} read); the \
+             report above shows what was sent"
+        ))),
+        Ok(_) => reported,
     }
-    reporter.finish()
 }
 
 #[cfg(test)]
