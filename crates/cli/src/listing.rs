@@ -55,6 +55,25 @@ impl LimitOpts {
     }
 }
 
+/// `--columns`: the table and CSV columns of a listing (JSON and NDJSON always show every field).
+#[derive(Debug, Clone, Args)]
+pub struct ColumnOpts {
+    /// Table and CSV columns, comma-separated field names (dotted for nested fields).
+    #[arg(long, value_name = "FIELDS", value_delimiter = ',')]
+    pub columns: Vec<String>,
+}
+
+impl ColumnOpts {
+    /// The columns asked for, else the resource's defaults.
+    pub fn or(&self, defaults: &[&str]) -> Columns {
+        if self.columns.is_empty() {
+            crate::output::columns(defaults)
+        } else {
+            self.columns.clone()
+        }
+    }
+}
+
 /// Any model as JSON.
 pub fn to_value<T: Serialize>(item: &T) -> CliResult<Value> {
     serde_json::to_value(item)

@@ -664,3 +664,38 @@ fn create_when_it_exists_already() {
     ])
     .expect(5);
 }
+
+#[test]
+fn columns_pick_what_tables_and_csv_show() {
+    let out = run(&[
+        "--sandbox",
+        "umapi",
+        "users",
+        "list",
+        "--limit",
+        "2",
+        "-o",
+        "csv",
+        "--columns",
+        "email,lastname",
+    ])
+    .expect(0);
+    assert_eq!(
+        out.stdout,
+        "email,lastname\nadmin@example.com,Admin\njdoe@example.net,Doe\n"
+    );
+    let out = run(&[
+        "--sandbox",
+        "umapi",
+        "groups",
+        "list",
+        "--limit",
+        "1",
+        "-o",
+        "table",
+        "--columns",
+        "groupName",
+    ])
+    .expect(0);
+    assert_eq!(out.stdout, "GROUP_NAME\n_org_admin\n");
+}

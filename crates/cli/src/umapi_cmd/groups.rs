@@ -6,8 +6,7 @@ use umapi::GroupAction;
 use super::{ActionOpts, IfExists, execute_one};
 use crate::context::Ctx;
 use crate::errors::CliResult;
-use crate::listing::{LimitOpts, print_stream};
-use crate::output::columns;
+use crate::listing::{ColumnOpts, LimitOpts, print_stream};
 
 const COLUMNS: &[&str] = &[
     "groupName",
@@ -24,16 +23,18 @@ pub enum GroupsCmd {
     List {
         #[command(flatten)]
         limit: LimitOpts,
+        #[command(flatten)]
+        columns: ColumnOpts,
     },
 }
 
 /// Runs `idm umapi groups ...`.
 pub async fn run(ctx: &Ctx, cmd: GroupsCmd) -> CliResult {
     match cmd {
-        GroupsCmd::List { limit } => {
+        GroupsCmd::List { limit, columns } => {
             let client = ctx.umapi(false)?;
             let q = client.groups();
-            print_stream(ctx, q.stream(), Some(columns(COLUMNS)), &limit, "groups").await
+            print_stream(ctx, q.stream(), Some(columns.or(COLUMNS)), &limit, "groups").await
         }
     }
 }

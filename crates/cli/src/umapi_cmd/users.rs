@@ -6,8 +6,8 @@ use umapi::{NewUser, UserAction, UserUpdate};
 use super::{ActionOpts, IfExists, execute_one, no_such_user};
 use crate::context::Ctx;
 use crate::errors::{CliError, CliResult};
-use crate::listing::{LimitOpts, print_stream, to_value};
-use crate::output::{self, columns};
+use crate::listing::{ColumnOpts, LimitOpts, print_stream, to_value};
+use crate::output;
 
 const COLUMNS: &[&str] = &[
     "email",
@@ -52,6 +52,8 @@ pub enum UsersCmd {
         exclude_groups: bool,
         #[command(flatten)]
         limit: LimitOpts,
+        #[command(flatten)]
+        columns: ColumnOpts,
     },
     /// Show one user.
     #[command(after_help = "Example:\n  idm umapi users get jdoe@example.com")]
@@ -226,6 +228,7 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> CliResult {
             status,
             exclude_groups,
             limit,
+            columns,
         } => {
             let client = ctx.umapi(false)?;
             let mut q = client.users().direct_only(direct_only);
@@ -238,7 +241,7 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> CliResult {
             if let Some(d) = domain {
                 q = q.domain(d);
             }
-            print_stream(ctx, q.stream(), Some(columns(COLUMNS)), &limit, "users").await
+            print_stream(ctx, q.stream(), Some(columns.or(COLUMNS)), &limit, "users").await
         }
         UsersCmd::Get { email, domain } => {
             let client = ctx.umapi(false)?;
