@@ -910,3 +910,40 @@ fn systems_list_table_golden() {
     .expect(0);
     golden("jumpcloud_systems_table.txt", &out.stdout);
 }
+
+#[test]
+fn a_body_from_stdin() {
+    use std::io::Write;
+    let l = live();
+    let mut cmd = l.idm();
+    cmd.args([
+        "jumpcloud",
+        "user-groups",
+        "create",
+        "From Stdin",
+        "--body",
+        "@-",
+        "-o",
+        "json",
+    ])
+    .stdin(std::process::Stdio::piped())
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(br#"{"description": "piped in"}"#)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let group: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(group["name"], "From Stdin");
+    assert_eq!(group["description"], "piped in");
+}
