@@ -49,7 +49,7 @@ impl Ctx {
                 .map_err(|e| {
                     CliError::failure(format!("cannot start the embedded sandbox: {e}"))
                 })?;
-            // Not `jumpcloud_info()`: it makes a system's RSA key, which only the System
+            // Not `jumpcloud_info()`: it writes a system's key file, which only the System
             // Context commands need.
             let um = sandbox.umapi_info();
             let s = |v: String| (Some(v), Source::Sandbox);

@@ -81,8 +81,24 @@ impl ClientBuilder {
     }
 
     /// Transport settings: timeouts, proxy, root certificates, user agent, retries.
+    ///
+    /// This replaces every transport setting made before it (`timeout`, `ca_file`, ...): call it
+    /// first, then the single settings.
     pub fn http_config(mut self, config: HttpConfig) -> Self {
         self.http = config;
+        self
+    }
+
+    /// Trusts the root certificates of a PEM file too (e.g. a corporate proxy's CA), on top of
+    /// the system's.
+    pub fn ca_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.http = self.http.ca_file(path);
+        self
+    }
+
+    /// Sends requests through a proxy (by default the usual environment variables apply).
+    pub fn proxy(mut self, proxy: idm_http::ProxyConfig) -> Self {
+        self.http = self.http.proxy(proxy);
         self
     }
 

@@ -315,8 +315,18 @@ impl OpRequest {
     }
 
     /// Sends the request and decodes a JSON response.
+    ///
+    /// An empty answer (JumpCloud sends some without the body its spec promises) decodes as
+    /// an empty object or an empty list, whichever `T` is.
     pub async fn send_json<T: DeserializeOwned>(self) -> Result<T> {
         let a = self.execute().await?;
+        if a.body.iter().all(u8::is_ascii_whitespace)
+            && let Some(empty) = [&b"{}"[..], b"[]"]
+                .into_iter()
+                .find_map(|e| serde_json::from_slice(e).ok())
+        {
+            return Ok(empty);
+        }
         decode(self.op, &a.body)
     }
 

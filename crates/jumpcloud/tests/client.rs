@@ -583,3 +583,26 @@ async fn connection_failures_are_retried_then_reported() {
     assert_eq!(*operation, "systemusers_list");
     assert!(detail.contains("3 attempt"), "{detail}");
 }
+
+#[tokio::test]
+async fn an_empty_answer_decodes_as_an_empty_object_or_list() {
+    // JumpCloud answers some operations with no body where the spec promises one.
+    let app = Router::new()
+        .route(
+            "/api/v2/usergroups/{id}",
+            axum::routing::delete(|| async { StatusCode::NO_CONTENT }),
+        )
+        .route("/api/v2/usergroups", get(|| async { StatusCode::OK }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let c = Client::builder()
+        .base_url(base)
+        .api_key("k")
+        .build()
+        .unwrap();
+    let deleted = c.v2().user_groups().delete("g1").send().await.unwrap();
+    assert_eq!(deleted, Default::default());
+    let groups = c.v2().user_groups().list().send().await.unwrap();
+    assert!(groups.is_empty());
+}

@@ -220,6 +220,16 @@ async fn listings_search_sort_and_filter() {
 
     let (_, groups) = jc.get("/api/v2/usergroups?filter=name:eq:Sales%201").await;
     assert_eq!(groups.as_array().unwrap().len(), 1, "{groups}");
+    let (_, sorted) = jc.get("/api/v2/usergroups?sort=-name&limit=100").await;
+    let names: Vec<&str> = sorted
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    let mut want = names.clone();
+    want.sort_by(|a, b| b.cmp(a));
+    assert_eq!(names, want);
     let (_, all) = jc.get("/api/v2/groups?limit=100").await;
     assert_eq!(
         all.as_array().unwrap().len(),

@@ -51,7 +51,7 @@ pub use action::{
 pub use auth::{Credentials, JwtAuth, OAuthS2S, TokenEndpoint};
 pub use client::{BatchOptions, Client, ClientBuilder, DEFAULT_ENDPOINT, LocalStatus};
 pub use error::{Error, Result};
-pub use idm_http::{HttpConfig, RetryPolicy};
+pub use idm_http::{HttpConfig, ProxyConfig, RetryPolicy};
 pub use limiter::{RateLimits, RouteClass};
 pub use model::{Group, GroupType, IdentityType, IfAlreadyExists, User};
 pub use query::{GroupsQuery, Page, QueryStats, UserQuery, UsersQuery};

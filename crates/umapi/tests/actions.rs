@@ -235,3 +235,24 @@ async fn wire_format_entries_run_as_given() {
         "Wired"
     );
 }
+
+#[tokio::test]
+async fn the_queue_counts_answered_actions_for_progress() {
+    let (_sb, client) = start(SandboxConfig::default()).await;
+    let mut queue = client.queue();
+    for i in 0..60 {
+        let email = format!("progress{i}@example.com");
+        let action = UserAction::new(email.clone())
+            .unwrap()
+            .create(NewUser::enterprise(email, "P", "Q"))
+            .unwrap();
+        queue.push(action).await;
+        assert!(queue.answered() <= queue.len());
+    }
+    // Full requests went out while pushing; with the default concurrency (4) at least two of
+    // the six had to be answered before the last push returned.
+    assert!(queue.answered() >= 20, "{}", queue.answered());
+    let report = queue.flush().await;
+    assert_eq!(report.actions.len(), 60);
+    assert_eq!(queue.answered(), 0, "the count restarts after a flush");
+}

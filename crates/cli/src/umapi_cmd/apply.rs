@@ -411,11 +411,15 @@ pub async fn run(ctx: &Ctx, a: ApplyArgs) -> CliResult {
         sent += 1;
         pending += 1;
         if let Some(b) = &bar {
-            b.inc(1);
+            // Answered actions, not pushed ones: the bar moves as the server replies.
+            b.set_position((sent - pending + queue.answered()) as u64);
         }
         if pending >= CHUNK {
             reporter.add(queue.flush().await)?;
             pending = 0;
+            if let Some(b) = &bar {
+                b.set_position(sent as u64);
+            }
         }
     }
     reporter.add(queue.flush().await)?;

@@ -235,6 +235,34 @@ impl Search {
     }
 }
 
+/// `sort`: field names separated by spaces or commas, `-` before one for descending order.
+fn sort_keys(call: &Call) -> Vec<(String, bool)> {
+    call.query("sort")
+        .unwrap_or("")
+        .split([' ', ','])
+        .filter(|s| !s.is_empty())
+        .map(|s| match s.strip_prefix('-') {
+            Some(f) => (f.to_owned(), true),
+            None => (s.to_owned(), false),
+        })
+        .collect()
+}
+
+/// Orders two records by sort keys (compared as text).
+fn compare(
+    keys: &[(String, bool)],
+    a: &Map<String, Value>,
+    b: &Map<String, Value>,
+) -> std::cmp::Ordering {
+    keys.iter()
+        .map(|(f, desc)| {
+            let o = text(a, f).cmp(&text(b, f));
+            if *desc { o.reverse() } else { o }
+        })
+        .find(|o| o.is_ne())
+        .unwrap_or(std::cmp::Ordering::Equal)
+}
+
 /// How a v1 listing selects, orders and shapes records.
 struct Listing {
     conds: Vec<Cond>,
@@ -263,16 +291,7 @@ impl Listing {
                         .or_else(|| Search::from(&json!({"searchTerm": s}), search_fields))
                 }),
         };
-        let sort = call
-            .query("sort")
-            .unwrap_or("")
-            .split([' ', ','])
-            .filter(|s| !s.is_empty())
-            .map(|s| match s.strip_prefix('-') {
-                Some(f) => (f.to_owned(), true),
-                None => (s.to_owned(), false),
-            })
-            .collect();
+        let sort = sort_keys(call);
         let fields_text = call
             .query("fields")
             .map(str::to_owned)
@@ -350,16 +369,7 @@ impl Listing {
             }
         }
         if !self.sort.is_empty() {
-            selected.sort_by(|a, b| {
-                self.sort
-                    .iter()
-                    .map(|(f, desc)| {
-                        let o = text(a, f).cmp(&text(b, f));
-                        if *desc { o.reverse() } else { o }
-                    })
-                    .find(|o| o.is_ne())
-                    .unwrap_or(std::cmp::Ordering::Equal)
-            });
+            selected.sort_by(|a, b| compare(&self.sort, a, b));
         }
         let results: Vec<Value> = selected
             .iter()
@@ -551,8 +561,15 @@ fn group_page<'r>(call: &Call, groups: impl Iterator<Item = &'r Map<String, Valu
         Ok(f) => f,
         Err(r) => return r,
     };
-    let page: Vec<Value> = groups
+    let mut selected: Vec<&Map<String, Value>> = groups
         .filter(|g| filters.iter().all(|f| v2_holds(g, f)))
+        .collect();
+    let keys = sort_keys(call);
+    if !keys.is_empty() {
+        selected.sort_by(|a, b| compare(&keys, a, b));
+    }
+    let page: Vec<Value> = selected
+        .into_iter()
         .skip(skip)
         .take(limit)
         .map(|g| Value::Object(g.clone()))

@@ -1,19 +1,23 @@
-//! The RSA key pairs of systems, for System Context Authorization. A key pair is made when a
-//! system's key file is first asked for (2048-bit generation takes a while, and most sandboxes
-//! never need one); key pairs are pooled per process, so the n-th system to ask in any sandbox
-//! of the process gets the same pair. The PEM files are removed when the sandbox stops.
+//! The RSA key pairs of systems, for System Context Authorization. A key pair is handed out when
+//! a system's key file is first asked for; key pairs are pooled per process, so the n-th system to
+//! ask in any sandbox of the process gets the same pair. The first pair is a fixed demo key that
+//! ships with the crate (it opens nothing but a local sandbox), so the readiness line costs no
+//! key generation; later ones are generated (2048 bits, a fraction of a second each). The PEM
+//! files are removed when the sandbox stops.
 
 use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
-use rsa::pkcs1::EncodeRsaPrivateKey;
-use rsa::pkcs1::LineEnding;
+use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey, LineEnding};
 use rsa::{Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey};
 use sha2::{Digest, Sha256};
 
 use crate::error::SandboxError;
+
+/// The first system's key: a demo key, public on purpose.
+const DEMO_KEY: &str = include_str!("demo-system-key.pem");
 
 /// Key pairs made so far in this process, in order of first use.
 static POOL: Mutex<Vec<RsaPrivateKey>> = Mutex::new(Vec::new());
@@ -41,7 +45,12 @@ impl SystemKeys {
         };
         let key = {
             let mut pool = lock(&POOL);
-            if pool.len() <= systems.len() {
+            if pool.is_empty() {
+                let demo = RsaPrivateKey::from_pkcs1_pem(DEMO_KEY)
+                    .map_err(|e| fail(format!("the demo key does not parse: {e}")))?;
+                pool.push(demo);
+            }
+            while pool.len() <= systems.len() {
                 let key = RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048)
                     .map_err(|e| fail(format!("key generation failed: {e}")))?;
                 pool.push(key);

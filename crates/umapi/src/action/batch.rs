@@ -190,6 +190,8 @@ pub struct ActionQueue {
     reports: Vec<ActionReport>,
     /// Per action, the entries not answered yet.
     outstanding: Vec<usize>,
+    /// Actions whose every entry has been answered (or that had none to send).
+    answered: usize,
     requests: usize,
     entries_sent: usize,
 }
@@ -202,9 +204,17 @@ impl ActionQueue {
             inflight: JoinSet::new(),
             reports: Vec::new(),
             outstanding: Vec::new(),
+            answered: 0,
             requests: 0,
             entries_sent: 0,
         }
+    }
+
+    /// Number of actions pushed since the last flush whose every request has been answered:
+    /// for progress bars. It grows as [`push`](Self::push) sends full requests and waits for
+    /// free slots; [`flush`](Self::flush) answers the rest and starts the count again at 0.
+    pub fn answered(&self) -> usize {
+        self.answered
     }
 
     /// Number of actions pushed since the last flush.
@@ -240,6 +250,7 @@ impl ActionQueue {
         });
         self.outstanding.push(parts.len());
         if parts.is_empty() {
+            self.answered += 1;
             self.reports[index].status = ActionStatus::Failed;
             self.reports[index].errors.push(StepError {
                 step: None,
@@ -316,7 +327,11 @@ impl ActionQueue {
             }
             r.errors.extend(o.errors);
             r.warnings.extend(o.warnings);
-            self.outstanding[o.action] = self.outstanding[o.action].saturating_sub(1);
+            let left = &mut self.outstanding[o.action];
+            if *left == 1 {
+                self.answered += 1;
+            }
+            *left = left.saturating_sub(1);
         }
     }
 
@@ -331,6 +346,7 @@ impl ActionQueue {
         }
         let mut actions = std::mem::take(&mut self.reports);
         let outstanding = std::mem::take(&mut self.outstanding);
+        self.answered = 0;
         for (r, left) in actions.iter_mut().zip(outstanding) {
             // Entries that never got an answer must not pass for done.
             if left > 0 {
