@@ -135,20 +135,12 @@ where
         match &result {
             Ok((status, _, body)) => tracing::debug!(
                 target: "idm_http::request",
-                request = what,
-                attempt,
-                status = status.as_u16(),
-                bytes = body.len(),
-                elapsed_ms = elapsed.as_millis() as u64,
                 "{what}: {status} ({} bytes, attempt {attempt}, {} ms)",
                 body.len(),
                 elapsed.as_millis()
             ),
             Err(e) => tracing::debug!(
                 target: "idm_http::request",
-                request = what,
-                attempt,
-                elapsed_ms = elapsed.as_millis() as u64,
                 "{what}: no answer (attempt {attempt}, {} ms): {e}",
                 elapsed.as_millis()
             ),
