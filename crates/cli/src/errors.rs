@@ -29,7 +29,7 @@ macro_rules! exit_codes_help {
   1  server or network error
   2  usage error (bad flag, argument, input file or config)
   3  authentication: missing credentials, or refused (HTTP 401/403)
-  4  not found (HTTP 404, or no such user)
+  4  not found (HTTP 404, or no such user or group for a single action)
   5  partial failure: some UMAPI actions failed (see the report)
   6  rate limited after every retry"
     };

@@ -217,7 +217,8 @@ fn create_and_add_to_groups_in_one_action() {
 }
 
 #[test]
-fn a_failing_action_shows_the_step_error_and_exits_5() {
+fn a_failing_action_shows_the_step_error_and_exits_4_or_5() {
+    // The group does not exist: not found.
     let out = run(&[
         "--sandbox",
         "umapi",
@@ -228,9 +229,34 @@ fn a_failing_action_shows_the_step_error_and_exits_5() {
         "-o",
         "table",
     ])
-    .expect(5);
+    .expect(4);
     assert!(
         out.stdout.contains("failed  step 0: error.group.not_found"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stderr.contains("does not exist"), "{}", out.stderr);
+    // Any other failure: exit 5 with the server's error.
+    let out = run(&[
+        "--sandbox",
+        "umapi",
+        "users",
+        "create",
+        "admin@example.com",
+        "--type",
+        "enterprise",
+        "--firstname",
+        "A",
+        "--lastname",
+        "B",
+        "--if-exists",
+        "error",
+        "-o",
+        "table",
+    ])
+    .expect(5);
+    assert!(
+        out.stdout.contains("error.user.already_in_org"),
         "{}",
         out.stdout
     );
@@ -339,8 +365,9 @@ fn user_groups_actions() {
     l.run(&["umapi", "user-groups", "delete", "CLI Crew"])
         .expect(0);
     assert!(l.sandbox().umapi_group_members("CLI Crew").is_none());
+    // Deleting it again: the group no longer exists.
     l.run(&["umapi", "user-groups", "delete", "CLI Crew"])
-        .expect(5);
+        .expect(4);
 }
 
 #[test]

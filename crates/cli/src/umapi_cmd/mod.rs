@@ -95,14 +95,32 @@ pub struct ActionOpts {
     pub test_only: bool,
 }
 
-/// Sends one action and prints its report; exit code 5 when it failed.
+/// Sends one action and prints its report; exit code 4 when it failed only because the user
+/// or a group does not exist, 5 when it failed otherwise.
 pub async fn execute_one(ctx: &Ctx, action: impl Into<Action>, opts: ActionOpts) -> CliResult {
     let client = ctx.umapi(opts.test_only)?;
     let mut reporter = Reporter::new(ctx, None, opts.test_only)?;
     let mut queue = client.queue();
     queue.push(action).await;
-    reporter.add(queue.flush().await)?;
-    reporter.finish()
+    let report = queue.flush().await;
+    let missing = report.actions.iter().all(|a| {
+        a.status == ActionStatus::Failed
+            && !a.errors.is_empty()
+            && a.errors.iter().all(|e| is_not_found(&e.code))
+    });
+    reporter.add(report)?;
+    match reporter.finish() {
+        Err(e) if missing && e.exit_code() == exit::PARTIAL => Err(CliError::not_found(
+            "the action failed: the user or group it names does not exist",
+        )),
+        other => other,
+    }
+}
+
+/// UMAPI's error codes for a user, group or domain that does not exist
+/// (`error.user.nonexistent`, `error.group.not_found`, ...).
+fn is_not_found(code: &str) -> bool {
+    code.ends_with(".nonexistent") || code.ends_with(".not_found")
 }
 
 /// One action's outcome as a row: structured errors for JSON, one `error` text for tables and CSV.
