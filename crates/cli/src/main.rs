@@ -1,4 +1,6 @@
 //! `idm`: JumpCloud and Adobe UMAPI from the terminal.
+// Doc comments on flags are also the `--help` text, where a bare URL reads best.
+#![allow(rustdoc::bare_urls)]
 
 mod config;
 mod config_cmd;

@@ -1,5 +1,5 @@
 //! The v1-style ("legacy") API of the Python `umapi_client.legacy` and `umapi_client.auth`
-//! modules, as a thin layer over the modern [`Client`](crate::Client): same retries, rate
+//! modules, as a thin layer over the modern [`Client`]: same retries, rate
 //! limits and secret handling, answers as raw JSON.
 //!
 //! | Python | Rust |
@@ -8,7 +8,7 @@
 //! | `AccessRequest(endpoint, api_key, client_secret, jwt())`, `token()`, `token.expiry` | [`AccessRequest::new`], [`AccessRequest::token`], [`AccessRequest::expiry`] |
 //! | `Auth(api_key, token())` | [`Auth::new`] |
 //! | `UMAPI(endpoint, auth)`, `.users(org, page)`, `.groups(org, page)`, `.action(org, action)` | [`Umapi::new`], [`Umapi::users`], [`Umapi::groups`], [`Umapi::action`] |
-//! | `Action(user=...).do(k=v)` | [`Action::new`], [`Action::with`], [`Action::r#do`] |
+//! | `Action(user=...).do(k=v)` | [`Action::new`], [`Action::with`], `Action::r#do` |
 //! | `paginate(api.users, org, max_pages, max_records)` | [`paginate`] |
 //! | `UMAPIError`, `UMAPIRetryError`, `UMAPIRequestError`, `ActionFormatError` | [`LegacyError`] variants |
 //!
