@@ -129,7 +129,10 @@ pub async fn run() -> Result<(), CliError> {
     match client.execute([bad]).await {
         Err(umapi::Error::Batch(b)) => {
             for e in &b.report.actions[0].errors {
-                println!("step {:?} failed: {} ({})", e.step, e.code, e.message);
+                let step = e
+                    .step
+                    .map_or_else(|| "the action".to_owned(), |s| format!("step {s}"));
+                println!("{step} failed: {} ({})", e.code, e.message);
             }
         }
         other => return Err(fail(format!("expected a failed action, got {other:?}"))),

@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey, LineEnding};
@@ -60,10 +61,12 @@ impl SystemKeys {
         let pem = key
             .to_pkcs1_pem(LineEnding::LF)
             .map_err(|e| fail(format!("cannot encode the key: {e}")))?;
+        // Unique per sandbox of the process: several may hand out the same system's key.
+        static FILES: AtomicU64 = AtomicU64::new(0);
+        let n = FILES.fetch_add(1, Ordering::Relaxed);
         let path = std::env::temp_dir().join(format!(
-            "idm-sandbox-system-{}-{system}-{:p}.pem",
-            std::process::id(),
-            self
+            "idm-sandbox-system-{}-{n}-{system}.pem",
+            std::process::id()
         ));
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create(true).truncate(true);
