@@ -174,19 +174,13 @@ pub async fn run(ctx: &Ctx, kind: Kind, cmd: GroupCmd) -> CliResult {
             let group = v2.system_groups().post().body(&body).send().await?;
             print_object(ctx, &group, None)
         }
-        (kind, GroupCmd::Delete { id }) => {
-            // By id rather than the typed builder: JumpCloud may answer 204 with no body, which
-            // the typed `send()` (expecting the group back) would take for a bad answer.
-            let op_id = match kind {
-                Kind::User => "groups_user_delete",
-                Kind::System => "groups_system_delete",
-            };
-            let op = jumpcloud::catalog::find(op_id)
-                .ok_or_else(|| CliError::failure(format!("{op_id} is missing from the catalog")))?;
-            let mut req = jc.request(op);
-            req.param("id", id.clone())?;
-            req.send_empty().await?;
-            deleted(ctx, kind, &id)
+        (Kind::User, GroupCmd::Delete { id }) => {
+            v2.user_groups().delete(id.clone()).send().await?;
+            deleted(ctx, Kind::User, &id)
+        }
+        (Kind::System, GroupCmd::Delete { id }) => {
+            v2.system_groups().delete(id.clone()).send().await?;
+            deleted(ctx, Kind::System, &id)
         }
         (Kind::User, GroupCmd::Members { id, limit }) => {
             let req = v2

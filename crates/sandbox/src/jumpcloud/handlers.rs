@@ -521,35 +521,39 @@ fn group_kind(call: &Call) -> Kind {
     }
 }
 
-/// v2 `filter`: `field:op:value` (eq, ne, gt, ge, lt, le, search, in), several ANDed.
-fn v2_filters(call: &Call) -> Result<Vec<(String, String, String)>, Response> {
-    call.query
-        .iter()
-        .filter(|(k, _)| k == "filter")
-        .map(|(_, f)| {
+/// v2 `filter`: `field:op:value` (eq, ne, gt, ge, lt, le, search, in with `|`-separated values),
+/// several ANDed; read into the v1 conditions, which [`holds`] evaluates.
+fn v2_filters(call: &Call) -> Result<Vec<Cond>, Response> {
+    call.query_all_raw("filter")
+        .into_iter()
+        .map(|f| {
             let mut parts = f.splitn(3, ':');
-            match (parts.next(), parts.next(), parts.next()) {
-                (Some(field), Some(op @ ("eq" | "ne" | "gt" | "ge" | "lt" | "le" | "search" | "in")), Some(value)) => {
-                    Ok((field.to_owned(), op.to_owned(), value.to_owned()))
-                }
+            let (field, op, value) = (parts.next(), parts.next(), parts.next());
+            let op = match op {
+                Some("eq") => "$eq",
+                Some("ne") => "$ne",
+                Some("gt") => "$gt",
+                Some("ge") => "$gte",
+                Some("lt") => "$lt",
+                Some("le") => "$lte",
+                Some("search") => "$regex",
+                Some("in") => "$in",
+                _ => "",
+            };
+            match (field, value) {
+                (Some(field), Some(value)) if !op.is_empty() => Ok(Cond {
+                    field: field.to_owned(),
+                    op: op.to_owned(),
+                    value: if op == "$in" {
+                        value.split('|').map(|v| Value::String(v.to_owned())).collect()
+                    } else {
+                        Value::String(value.to_owned())
+                    },
+                }),
                 _ => Err(error(400, format!("Bad Request: invalid filter {f:?}: expected field:op:value with eq, ne, gt, ge, lt, le, search or in"))),
             }
         })
         .collect()
-}
-
-fn v2_holds(record: &Map<String, Value>, (field, op, value): &(String, String, String)) -> bool {
-    let actual = text(record, field);
-    match op.as_str() {
-        "eq" => actual == *value,
-        "ne" => actual != *value,
-        "gt" => actual > *value,
-        "ge" => actual >= *value,
-        "lt" => actual < *value,
-        "le" => actual <= *value,
-        "search" => actual.to_lowercase().contains(&value.to_lowercase()),
-        _ => value.split('|').any(|v| v == actual),
-    }
 }
 
 fn group_page<'r>(call: &Call, groups: impl Iterator<Item = &'r Map<String, Value>>) -> Response {
@@ -562,7 +566,7 @@ fn group_page<'r>(call: &Call, groups: impl Iterator<Item = &'r Map<String, Valu
         Err(r) => return r,
     };
     let mut selected: Vec<&Map<String, Value>> = groups
-        .filter(|g| filters.iter().all(|f| v2_holds(g, f)))
+        .filter(|g| filters.iter().all(|c| holds(g, c)))
         .collect();
     let keys = sort_keys(call);
     if !keys.is_empty() {

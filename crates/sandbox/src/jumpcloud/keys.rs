@@ -8,24 +8,21 @@
 use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
 
 use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey, LineEnding};
 use rsa::{Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey};
 use sha2::{Digest, Sha256};
 
 use crate::error::SandboxError;
+use crate::lock;
 
 /// The first system's key: a demo key, public on purpose.
 const DEMO_KEY: &str = include_str!("demo-system-key.pem");
 
 /// Key pairs made so far in this process, in order of first use.
 static POOL: Mutex<Vec<RsaPrivateKey>> = Mutex::new(Vec::new());
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
 
 /// The public keys of the systems that have one, and their private key files.
 #[derive(Default)]

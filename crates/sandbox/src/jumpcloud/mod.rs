@@ -47,7 +47,7 @@ pub(crate) struct Org {
 
 impl Org {
     pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, JcStore> {
-        self.store.lock().unwrap_or_else(|p| p.into_inner())
+        crate::lock(&self.store)
     }
 }
 
@@ -121,11 +121,19 @@ impl Call<'_> {
 
     /// Every value of a query parameter (repeated, or comma-separated in one).
     pub(crate) fn query_all(&self, name: &str) -> Vec<&str> {
+        self.query_all_raw(name)
+            .into_iter()
+            .flat_map(|v| v.split(','))
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+
+    /// Every value of a repeated query parameter, as sent (commas kept).
+    pub(crate) fn query_all_raw(&self, name: &str) -> Vec<&str> {
         self.query
             .iter()
             .filter(|(k, _)| k == name)
-            .flat_map(|(_, v)| v.split(','))
-            .filter(|v| !v.is_empty())
+            .map(|(_, v)| v.as_str())
             .collect()
     }
 

@@ -41,9 +41,8 @@ impl<'a> Schemas<'a> {
     /// A value valid against `schema`: every property present (so clients decode every field),
     /// one item per array, the first enum value, formats honoured; references that would recurse
     /// are left out.
-    pub(crate) fn sample(&self, schema: &Value) -> Value {
-        self.sample_named(schema, "value", &mut Vec::new())
-            .unwrap_or(Value::Null)
+    pub(crate) fn sample(&self, schema: &'a Value) -> Value {
+        self.sample_named_as(schema, "value")
     }
 
     /// [`sample`](Self::sample) for a value called `name` (ids, emails and the like get values
