@@ -15,6 +15,11 @@ mod umapi_cmd;
 
 use std::process::ExitCode;
 
+// A faster allocator for the sandbox server and for bulk jobs: with glibc's, a quarter of the
+// CPU of an action-heavy run went to malloc and free (BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{CommandFactory, Parser, Subcommand};
 
 use context::{Ctx, GlobalOpts};
@@ -154,10 +159,7 @@ fn main() -> ExitCode {
         Err(e) => return usage_error(e),
     };
     init_logging(cli.global.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime_for(&cli.command) {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -174,6 +176,20 @@ fn main() -> ExitCode {
             }
             ExitCode::from(e.exit_code())
         }
+    }
+}
+
+/// `idm sandbox serve` runs on as many threads as `--threads` says (one by default: see
+/// [`idm_sandbox::serving_runtime`]); every other command on a multi-threaded runtime, so that
+/// `idm demo`'s embedded sandbox and its clients use every core.
+fn runtime_for(command: &Command) -> std::io::Result<tokio::runtime::Runtime> {
+    match command {
+        Command::Sandbox(sandbox_cmd::SandboxCommand::Serve(args)) => {
+            idm_sandbox::serving_runtime(usize::from(args.threads))
+        }
+        _ => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build(),
     }
 }
 

@@ -65,6 +65,11 @@ pub struct ServeArgs {
     /// Lifetime of IMS access tokens, in seconds (short ones exercise token refresh).
     #[arg(long, default_value_t = 86399, value_name = "SECONDS")]
     token_ttl: u64,
+    /// Worker threads. One (the default) serves a local client fastest and leaves the other
+    /// cores to it; raise it when many clients call the sandbox at once.
+    #[arg(long, default_value_t = 1, value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=512))]
+    pub threads: u16,
 }
 
 /// Runs `idm sandbox ...`.

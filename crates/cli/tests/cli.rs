@@ -193,6 +193,9 @@ fn sandbox_serve_stops_cleanly_on_sigterm_and_removes_its_key_files() {
         .args([
             "sandbox",
             "serve",
+            // The multi-threaded runtime; the other tests use the default single thread.
+            "--threads",
+            "2",
             "--users",
             "3",
             "--systems",
@@ -237,6 +240,7 @@ fn sandbox_serve_rejects_bad_settings_with_exit_2() {
         &["sandbox", "serve", "--users", "20000000"][..],
         &["sandbox", "serve", "--user-page-size", "0"],
         &["sandbox", "serve", "--token-ttl", "0"],
+        &["sandbox", "serve", "--threads", "0"],
     ] {
         let out = idm().args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");

@@ -22,7 +22,7 @@ pub struct ChildSandbox {
 
 impl ChildSandbox {
     /// Starts the child with sandbox options (`--users N`, `--groups N`, `--throttle on|off`,
-    /// `--time-scale F`, `--tls`) and waits for its readiness line.
+    /// `--time-scale F`, `--tls`, `--threads N`, default 1) and waits for its readiness line.
     pub fn spawn(options: &[String]) -> std::io::Result<ChildSandbox> {
         let mut child = Command::new(std::env::current_exe()?)
             .arg(SERVE_FLAG)
@@ -67,6 +67,7 @@ pub fn serve_if_child() -> Option<Result<(), Box<dyn std::error::Error + Send + 
 
 fn serve(args: &[String]) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let mut config = SandboxConfig::default();
+    let mut threads = 1;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = || {
@@ -80,12 +81,11 @@ fn serve(args: &[String]) -> Result<(), Box<dyn std::error::Error + Send + Sync>
             "--time-scale" => config.time_scale = value()?.parse()?,
             "--throttle" => config.throttle = value()? == "on",
             "--tls" => config.tls = true,
+            "--threads" => threads = value()?.parse()?,
             _ => {}
         }
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let runtime = crate::serving_runtime(threads)?;
     runtime.block_on(async {
         let sandbox = Sandbox::start(config).await?;
         println!("{}", sandbox.readiness_line());

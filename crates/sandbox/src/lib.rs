@@ -101,6 +101,7 @@ mod gate;
 mod ims;
 mod jumpcloud;
 mod ratelimit;
+mod runtime;
 mod server;
 mod stats;
 mod tls;
@@ -122,6 +123,7 @@ pub use faults::{FaultKind, FaultRule, FaultTarget, RetryAfterValue, parse_fault
 pub use jumpcloud::{
     API_KEY as JUMPCLOUD_API_KEY, MULTI_TENANT_API_KEY as JUMPCLOUD_MULTI_TENANT_API_KEY,
 };
+pub use runtime::serving_runtime;
 pub use stats::{RouteKind, StatsSnapshot};
 
 use faults::FaultEngine;

@@ -4,7 +4,13 @@
 //! ```text
 //! cargo bench -p umapi --bench bulk_actions -- [--throttle on|off] [--time-scale F] [--users N]
 //!                                              [--concurrency C] [--tls] [--ready FILE] [--no-verify]
+//!                                              [--threads N] [--sandbox-threads N]
 //! ```
+//!
+//! The client runs on a current-thread runtime unless `--threads` asks for more (one thread is
+//! what a bulk job needs: the work is waiting on the server), and on mimalloc, the allocator of
+//! the `idm` binary; build with `--features bench-system-allocator` to measure it on the system
+//! allocator instead.
 //!
 //! Without `--ready`, the benchmark starts its own sandbox as a child process (this same binary in
 //! `--serve-sandbox` mode), so the peak RSS it reports is the client's alone. With `--ready FILE`
@@ -20,6 +26,10 @@ use idm_sandbox::child::{ChildSandbox, peak_rss_mib, serve_if_child};
 use serde_json::Value;
 use umapi::{BatchOptions, Client, GroupType, NewUser, RateLimits, UserAction};
 
+#[cfg(not(feature = "bench-system-allocator"))]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 #[derive(Debug, Clone)]
@@ -31,6 +41,8 @@ struct Args {
     tls: bool,
     ready: Option<String>,
     verify: bool,
+    threads: usize,
+    sandbox_threads: usize,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -42,6 +54,8 @@ fn parse_args() -> Result<Args, String> {
         tls: false,
         ready: None,
         verify: true,
+        threads: 1,
+        sandbox_threads: 1,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -57,6 +71,8 @@ fn parse_args() -> Result<Args, String> {
                     other => return Err(format!("--throttle takes on|off, got {other:?}")),
                 }
             }
+            "--threads" => args.threads = num(&value("--threads")?)?,
+            "--sandbox-threads" => args.sandbox_threads = num(&value("--sandbox-threads")?)?,
             "--tls" => args.tls = true,
             "--ready" => args.ready = Some(value("--ready")?),
             // For profiling the timed part alone.
@@ -78,10 +94,14 @@ fn main() -> Result<(), BoxError> {
         return served;
     }
     let args = parse_args()?;
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?
-        .block_on(bench(args))
+    let mut runtime = if args.threads <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(args.threads);
+        b
+    };
+    runtime.enable_all().build()?.block_on(bench(args))
 }
 
 fn start_child(args: &Args) -> Result<ChildSandbox, BoxError> {
@@ -90,6 +110,8 @@ fn start_child(args: &Args) -> Result<ChildSandbox, BoxError> {
         if args.throttle { "on" } else { "off" }.to_string(),
         "--time-scale".to_string(),
         args.time_scale.to_string(),
+        "--threads".to_string(),
+        args.sandbox_threads.to_string(),
     ];
     if args.tls {
         options.push("--tls".into());
@@ -239,12 +261,18 @@ async fn bench(args: Args) -> Result<(), BoxError> {
     let secs = elapsed.as_secs_f64();
     let rate = args.users as f64 / secs;
     println!(
-        "users {} | throttle {} | time scale {} | concurrency {} | tls {}",
+        "users {} | throttle {} | time scale {} | concurrency {} | tls {} | client threads {} | allocator {}",
         args.users,
         if args.throttle { "on" } else { "off" },
         args.time_scale,
         args.concurrency,
-        t.ca.is_some()
+        t.ca.is_some(),
+        args.threads.max(1),
+        if cfg!(feature = "bench-system-allocator") {
+            "system"
+        } else {
+            "mimalloc"
+        }
     );
     println!(
         "elapsed {secs:.2} s | {rate:.0} actions/s | requests {} | entries processed {entries} | client CPU {cpu:.2} s",
