@@ -95,6 +95,7 @@
 pub mod child;
 mod config;
 mod error;
+mod fast_hash;
 mod faults;
 mod form;
 mod gate;

@@ -3,7 +3,9 @@
 //! as JSON objects in the wire shape of the specs; every edge is kept from both ends, so that
 //! each side's view agrees and deleting an object removes all of its edges.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::fast_hash::FastMap;
 
 use serde_json::{Map, Value, json};
 
@@ -74,11 +76,11 @@ pub(crate) struct JcStore {
     id_prefix: u32,
     next_id: u64,
     users: BTreeMap<String, Map<String, Value>>,
-    by_username: HashMap<String, String>,
-    by_email: HashMap<String, String>,
+    by_username: FastMap<String, String>,
+    by_email: FastMap<String, String>,
     systems: BTreeMap<String, Map<String, Value>>,
     groups: BTreeMap<String, (Kind, Map<String, Value>)>,
-    group_by_name: HashMap<(Kind, String), String>,
+    group_by_name: FastMap<(Kind, String), String>,
     /// group -> members, and member -> groups.
     members: BTreeMap<String, BTreeSet<String>>,
     member_of: BTreeMap<String, BTreeSet<String>>,
@@ -347,7 +349,7 @@ impl JcStore {
         email: &str,
         except: Option<&str>,
     ) -> Result<(), Refusal> {
-        let taken = |map: &HashMap<String, String>, key: &str| {
+        let taken = |map: &FastMap<String, String>, key: &str| {
             map.get(&key.to_ascii_lowercase())
                 .is_some_and(|other| Some(other.as_str()) != except)
         };

@@ -5,7 +5,10 @@
 //! `username|domain`. Memberships are kept on both sides (user → group ids, group → user
 //! sequence numbers).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::fast_hash::FastMap;
 
 use serde::Serialize;
 
@@ -217,21 +220,32 @@ pub(crate) struct Store {
     pub tech_accounts: usize,
     users: BTreeMap<u64, User>,
     next_user: u64,
-    org_by_email: HashMap<String, u64>,
-    adobe_by_email: HashMap<String, u64>,
-    by_username: HashMap<String, u64>,
+    org_by_email: FastMap<String, u64>,
+    adobe_by_email: FastMap<String, u64>,
+    by_username: FastMap<String, u64>,
     groups: BTreeMap<u64, Group>,
-    group_by_name: HashMap<String, u64>,
+    group_by_name: FastMap<String, u64>,
     next_group: u64,
     rng: fastrand::Rng,
 }
 
+/// `s` in ASCII lower case, copied only when it has upper-case letters (lookups are hot: every
+/// action step names users and groups).
+fn lower(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
 fn username_key(username: &str, domain: &str) -> String {
-    format!(
-        "{}|{}",
-        username.to_ascii_lowercase(),
-        domain.to_ascii_lowercase()
-    )
+    let mut key = String::with_capacity(username.len() + 1 + domain.len());
+    key.push_str(username);
+    key.push('|');
+    key.push_str(domain);
+    key.make_ascii_lowercase();
+    key
 }
 
 /// The domain part of an email-form string, lower case.
@@ -252,11 +266,11 @@ impl Store {
             tech_accounts: 0,
             users: BTreeMap::new(),
             next_user: 1,
-            org_by_email: HashMap::new(),
-            adobe_by_email: HashMap::new(),
-            by_username: HashMap::new(),
+            org_by_email: FastMap::default(),
+            adobe_by_email: FastMap::default(),
+            by_username: FastMap::default(),
             groups: BTreeMap::new(),
-            group_by_name: HashMap::new(),
+            group_by_name: FastMap::default(),
             next_group: first_group,
             rng,
         }
@@ -341,7 +355,7 @@ impl Store {
 
     /// An org-owned user by email.
     pub(crate) fn org_user_by_email(&self, email: &str) -> Option<u64> {
-        self.org_by_email.get(&email.to_ascii_lowercase()).copied()
+        self.org_by_email.get(lower(email).as_ref()).copied()
     }
 
     /// An org-owned user by username and directory domain.
@@ -353,9 +367,7 @@ impl Store {
 
     /// An Adobe ID by email.
     pub(crate) fn adobe_user_by_email(&self, email: &str) -> Option<u64> {
-        self.adobe_by_email
-            .get(&email.to_ascii_lowercase())
-            .copied()
+        self.adobe_by_email.get(lower(email).as_ref()).copied()
     }
 
     /// The user a command entry names (`user`, `domain`, `useAdobeID`).
@@ -424,7 +436,7 @@ impl Store {
     }
 
     pub(crate) fn group_id(&self, name: &str) -> Option<u64> {
-        self.group_by_name.get(&name.to_ascii_lowercase()).copied()
+        self.group_by_name.get(lower(name).as_ref()).copied()
     }
 
     pub(crate) fn group(&self, gid: u64) -> Option<&Group> {
