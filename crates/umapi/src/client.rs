@@ -471,6 +471,8 @@ impl Client {
             None
         };
         let method_name = method_str(&method);
+        // Shared, not copied, by every attempt.
+        let body = body.map(bytes::Bytes::from);
         let mut reauthenticated = false;
         loop {
             let generation = std::sync::Mutex::new(0u64);

@@ -61,7 +61,6 @@ where
     if names.is_empty() {
         return Err(arg(format!("give at least one {what}")));
     }
-    let mut seen = std::collections::HashSet::new();
     for n in &names {
         if n.trim().is_empty() {
             return Err(arg(format!("a {what} name is empty")));
@@ -71,11 +70,32 @@ where
                 "{what} name {n:?} is longer than {MAX_GROUP_NAME} characters"
             )));
         }
-        if !seen.insert(n.to_lowercase()) {
-            return Err(arg(format!("{what} {n:?} is listed twice")));
-        }
+    }
+    if let Some(twice) = first_repeated(&names) {
+        return Err(arg(format!("{what} {twice:?} is listed twice")));
     }
     Ok(names)
+}
+
+/// The first name that occurs again later in the list, ignoring case. Short lists (the usual
+/// case: a user joins a few groups) are compared pairwise, which allocates nothing.
+fn first_repeated(names: &[String]) -> Option<&str> {
+    fn folded(s: &str) -> impl Iterator<Item = char> + '_ {
+        s.chars().flat_map(char::to_lowercase)
+    }
+    if names.len() <= 16 {
+        return names.iter().enumerate().find_map(|(i, a)| {
+            names[i + 1..]
+                .iter()
+                .find(|b| folded(a).eq(folded(b)))
+                .map(|b| b.as_str())
+        });
+    }
+    let mut seen = std::collections::HashSet::new();
+    names
+        .iter()
+        .find(|n| !seen.insert(folded(n).collect::<String>()))
+        .map(String::as_str)
 }
 
 /// Shared step bookkeeping: create first and once, a final step (removeFromOrg, deleteUserGroup) last.
@@ -705,7 +725,13 @@ mod tests {
     fn lists_are_checked() {
         let u = UserAction::new("a@example.com").unwrap();
         assert!(err(u.clone().add_to_groups(Vec::<String>::new())).contains("at least one"));
-        assert!(err(u.clone().add_to_groups(["A", "a"])).contains("twice"));
+        assert!(err(u.clone().add_to_groups(["A", "a"])).contains("\"a\" is listed twice"));
+        assert!(err(u.clone().add_to_groups(["Équipe", "B", "ÉQUIPE"])).contains("\"ÉQUIPE\""));
+        // Long lists take the hashing path; the same answers.
+        let mut long: Vec<String> = (0..40).map(|i| format!("G{i}")).collect();
+        assert!(u.clone().add_to_groups(long.clone()).is_ok());
+        long.push("g7".into());
+        assert!(err(u.clone().add_to_groups(long)).contains("\"g7\" is listed twice"));
         assert!(err(u.clone().remove_from_groups([""])).contains("empty"));
         assert!(err(u.update(UserUpdate::new())).contains("at least one"));
     }
