@@ -5,11 +5,11 @@
 use std::sync::atomic::Ordering;
 
 use idm_http::reqwest::Method;
-use serde::ser::{Serialize, SerializeMap, Serializer};
-use serde_json::{Map, Value};
+use serde::ser::{Serialize, Serializer};
+use serde_json::Value;
 use tokio::task::JoinSet;
 
-use super::{Action, Step, split_lists, split_steps};
+use super::{Action, Frame, Step, split_lists, split_steps};
 use crate::client::{Client, excerpt, segment};
 use crate::limiter::RouteClass;
 use crate::{Error, Result};
@@ -155,18 +155,13 @@ struct Entry {
     action: usize,
     /// For each step of this entry, the index of the step in the action as built.
     step_map: Vec<usize>,
-    frame: Map<String, Value>,
+    frame: Frame,
     steps: Vec<Step>,
 }
 
 impl Serialize for Entry {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.frame.len() + 1))?;
-        for (k, v) in &self.frame {
-            map.serialize_entry(k, v)?;
-        }
-        map.serialize_entry("do", &self.steps)?;
-        map.end()
+        self.frame.serialize_entry(&self.steps, serializer)
     }
 }
 
@@ -230,13 +225,13 @@ impl ActionQueue {
     /// Queues an action, splitting it as UMAPI requires, and sends every full request.
     /// Returns the action's index in the report.
     pub async fn push(&mut self, action: impl Into<Action>) -> usize {
-        let mut action = action.into();
+        let Action { frame, steps } = action.into();
         let index = self.reports.len();
         let opts = self.client.inner.batch;
-        let target = action.target().to_owned();
-        let request_id = action.request_id().map(str::to_owned);
+        let target = frame.target.clone();
+        let request_id = frame.request_id.clone();
         let parts = split_steps(
-            split_lists(std::mem::take(&mut action.steps), opts.names_per_list),
+            split_lists(steps, opts.names_per_list),
             opts.steps_per_entry,
         );
         self.reports.push(ActionReport {
@@ -265,13 +260,14 @@ impl ActionQueue {
             .actions_queued
             .fetch_add(parts.len() as u64, Ordering::Relaxed);
         let last = parts.len().saturating_sub(1);
+        let mut frame = Some(frame);
         for (n, part) in parts.into_iter().enumerate() {
             // Every part repeats the frame; the last one takes it instead of a copy.
-            let wire = if n == last {
-                std::mem::take(&mut action.frame)
-            } else {
-                action.frame.clone()
+            let wire = match (n == last, &mut frame) {
+                (true, f) => f.take(),
+                (false, f) => f.clone(),
             };
+            let Some(wire) = wire else { break };
             let step_map = part.iter().map(|(i, _)| *i).collect();
             self.pending.push(Entry {
                 action: index,
@@ -551,10 +547,7 @@ mod tests {
         Entry {
             action,
             step_map: map,
-            frame: json!({"user": format!("u{action}@x.com")})
-                .as_object()
-                .unwrap()
-                .clone(),
+            frame: Frame::new(super::super::Root::User, format!("u{action}@x.com")),
             steps: (0..steps).map(|i| Step::new("s", json!(i))).collect(),
         }
     }

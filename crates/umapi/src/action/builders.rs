@@ -1,9 +1,9 @@
 //! Typed builders for user and user-group actions. Each step method checks its arguments and
 //! returns an error that says what is wrong, before anything is sent.
 
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
-use super::{Action, Step};
+use super::{Action, Field, Frame, Root, Step};
 use crate::model::{IdentityType, IfAlreadyExists};
 use crate::{Error, Result};
 
@@ -219,14 +219,10 @@ impl NewUser {
             }
         };
         let org_owned = self.identity != IdentityType::AdobeId;
-        let mut m = Map::new();
-        m.insert("email".into(), json!(self.email));
+        let mut m = Vec::with_capacity(5);
         for (field, value) in [("firstname", &self.firstname), ("lastname", &self.lastname)] {
             match value {
-                Some(v) => {
-                    check_name(field, v)?;
-                    m.insert(field.into(), json!(v));
-                }
+                Some(v) => check_name(field, v)?,
                 None if org_owned => {
                     return Err(arg(format!(
                         "{field} is required to create a {}",
@@ -237,19 +233,27 @@ impl NewUser {
             }
         }
         match &self.country {
-            Some(c) => {
-                check_country(c)?;
-                m.insert("country".into(), json!(c));
-            }
+            Some(c) => check_country(c)?,
             None if self.identity == IdentityType::FederatedId => {
                 return Err(arg("country is required to create a federatedID"));
             }
             None => {}
         }
+        m.push(("email", Field::Text(self.email)));
+        let texts = [
+            ("firstname", self.firstname),
+            ("lastname", self.lastname),
+            ("country", self.country),
+        ];
+        m.extend(
+            texts
+                .into_iter()
+                .filter_map(|(k, v)| v.map(|v| (k, Field::Text(v)))),
+        );
         if self.on_conflict != IfAlreadyExists::Error {
-            m.insert("option".into(), json!(self.on_conflict.as_str()));
+            m.push(("option", Field::Text(self.on_conflict.as_str().into())));
         }
-        Ok(Step::new(name, Value::Object(m)))
+        Ok(Step::fields(name, m))
     }
 }
 
@@ -293,10 +297,10 @@ impl UserUpdate {
     }
 
     fn into_step(self) -> Result<Step> {
-        let mut m = Map::new();
+        let mut m = Vec::new();
         if let Some(e) = self.email {
             check_email(&e)?;
-            m.insert("email".into(), json!(e));
+            m.push(("email", Field::Text(e)));
         }
         for (field, value) in [
             ("username", self.username),
@@ -305,7 +309,7 @@ impl UserUpdate {
         ] {
             if let Some(v) = value {
                 check_name(field, &v)?;
-                m.insert(field.into(), json!(v));
+                m.push((field, Field::Text(v)));
             }
         }
         if m.is_empty() {
@@ -313,14 +317,14 @@ impl UserUpdate {
                 "an update needs at least one of email, username, firstname, lastname",
             ));
         }
-        Ok(Step::new("update", Value::Object(m)))
+        Ok(Step::fields("update", m))
     }
 }
 
 /// Builds the steps for one user.
 #[derive(Debug, Clone)]
 pub struct UserAction {
-    frame: Map<String, Value>,
+    frame: Frame,
     steps: Steps,
 }
 
@@ -365,11 +369,8 @@ impl UserAction {
     }
 
     fn frame(user: String, domain: Option<String>) -> Self {
-        let mut frame = Map::new();
-        frame.insert("user".into(), json!(user));
-        if let Some(d) = domain {
-            frame.insert("domain".into(), json!(d));
-        }
+        let mut frame = Frame::new(Root::User, user);
+        frame.domain = domain;
         UserAction {
             frame,
             steps: Steps {
@@ -381,13 +382,13 @@ impl UserAction {
 
     /// Sets `requestID`, echoed back in errors and warnings.
     pub fn request_id(mut self, id: impl Into<String>) -> Self {
-        self.frame.insert("requestID".into(), json!(id.into()));
+        self.frame.request_id = Some(id.into());
         self
     }
 
     /// Acts on the Adobe ID when an Adobe ID and an org-owned account share the email.
     pub fn use_adobe_id(mut self) -> Self {
-        self.frame.insert("useAdobeID".into(), json!(true));
+        self.frame.use_adobe_id = Some(true);
         self
     }
 
@@ -396,7 +397,7 @@ impl UserAction {
         let is_adobe = user.identity == IdentityType::AdobeId;
         self.steps.insert_create(user.into_step()?)?;
         if is_adobe {
-            self.frame.insert("useAdobeID".into(), json!(true));
+            self.frame.use_adobe_id = Some(true);
         }
         Ok(self)
     }
@@ -414,8 +415,7 @@ impl UserAction {
         S: Into<String>,
     {
         let groups = names_list("group", groups)?;
-        self.steps
-            .push(Step::new("add", json!({ "group": groups })))?;
+        self.steps.push(Step::list("add", "group", groups))?;
         Ok(self)
     }
 
@@ -426,14 +426,14 @@ impl UserAction {
         S: Into<String>,
     {
         let groups = names_list("group", groups)?;
-        self.steps
-            .push(Step::new("remove", json!({ "group": groups })))?;
+        self.steps.push(Step::list("remove", "group", groups))?;
         Ok(self)
     }
 
     /// Removes the user from every group, profile and admin role except `_org_admin`.
     pub fn remove_from_all_groups(mut self) -> Result<Self> {
-        self.steps.push(Step::new("remove", json!("all")))?;
+        self.steps
+            .push(Step::new("remove", Value::String("all".into())))?;
         Ok(self)
     }
 
@@ -442,7 +442,10 @@ impl UserAction {
     pub fn remove_from_org(mut self, delete_account: bool) -> Result<Self> {
         self.steps.push_final(
             "removeFromOrg",
-            Step::new("removeFromOrg", json!({ "deleteAccount": delete_account })),
+            Step::fields(
+                "removeFromOrg",
+                vec![("deleteAccount", Field::Flag(delete_account))],
+            ),
         )?;
         Ok(self)
     }
@@ -452,7 +455,7 @@ impl UserAction {
         if self.steps.steps.is_empty() {
             return Err(arg(format!(
                 "the action on {:?} has no step",
-                self.frame.get("user")
+                self.frame.target
             )));
         }
         Ok(self.into_action())
@@ -474,7 +477,7 @@ impl UserAction {
 /// Builds the steps for one user group.
 #[derive(Debug, Clone)]
 pub struct GroupAction {
-    frame: Map<String, Value>,
+    frame: Frame,
     steps: Steps,
 }
 
@@ -500,10 +503,8 @@ impl GroupAction {
     pub fn new(name: impl Into<String>) -> Result<Self> {
         let name = name.into();
         check_group_name(&name)?;
-        let mut frame = Map::new();
-        frame.insert("usergroup".into(), json!(name));
         Ok(GroupAction {
-            frame,
+            frame: Frame::new(Root::UserGroup, name),
             steps: Steps {
                 steps: Vec::new(),
                 final_step: None,
@@ -513,7 +514,7 @@ impl GroupAction {
 
     /// Sets `requestID`.
     pub fn request_id(mut self, id: impl Into<String>) -> Self {
-        self.frame.insert("requestID".into(), json!(id.into()));
+        self.frame.request_id = Some(id.into());
         self
     }
 
@@ -523,51 +524,58 @@ impl GroupAction {
         description: Option<&str>,
         on_conflict: IfAlreadyExists,
     ) -> Result<Self> {
-        let mut m = Map::new();
+        let mut m = Vec::new();
         if let Some(d) = description {
-            m.insert("description".into(), json!(d));
+            m.push(("description", Field::Text(d.into())));
         }
         if on_conflict != IfAlreadyExists::Error {
-            m.insert("option".into(), json!(on_conflict.as_str()));
+            m.push(("option", Field::Text(on_conflict.as_str().into())));
         }
         self.steps
-            .insert_create(Step::new("createUserGroup", Value::Object(m)))?;
+            .insert_create(Step::fields("createUserGroup", m))?;
         Ok(self)
     }
 
     /// Renames the group and/or changes its description.
     pub fn update(mut self, new_name: Option<&str>, description: Option<&str>) -> Result<Self> {
-        let mut m = Map::new();
+        let mut m = Vec::new();
         if let Some(n) = new_name {
             check_group_name(n)?;
-            m.insert("name".into(), json!(n));
+            m.push(("name", Field::Text(n.into())));
         }
         if let Some(d) = description {
-            m.insert("description".into(), json!(d));
+            m.push(("description", Field::Text(d.into())));
         }
         if m.is_empty() {
             return Err(arg("a group update needs a new name or a description"));
         }
-        self.steps
-            .push(Step::new("updateUserGroup", Value::Object(m)))?;
+        self.steps.push(Step::fields("updateUserGroup", m))?;
         Ok(self)
     }
 
     /// Deletes the group (must be the last step).
     pub fn delete(mut self) -> Result<Self> {
-        self.steps
-            .push_final("deleteUserGroup", Step::new("deleteUserGroup", json!({})))?;
+        self.steps.push_final(
+            "deleteUserGroup",
+            Step::fields("deleteUserGroup", Vec::new()),
+        )?;
         Ok(self)
     }
 
-    fn lists(mut self, step: &str, key: &str, what: &str, names: Vec<String>) -> Result<Self> {
+    fn lists(
+        mut self,
+        step: &'static str,
+        key: &'static str,
+        what: &str,
+        names: Vec<String>,
+    ) -> Result<Self> {
         let names = names_list(what, names)?;
         if key == "user" {
             for n in &names {
                 check_email(n)?;
             }
         }
-        self.steps.push(Step::new(step, json!({ key: names })))?;
+        self.steps.push(Step::list(step, key, names))?;
         Ok(self)
     }
 
@@ -625,7 +633,7 @@ impl GroupAction {
         if self.steps.steps.is_empty() {
             return Err(arg(format!(
                 "the action on group {:?} has no step",
-                self.frame.get("usergroup")
+                self.frame.target
             )));
         }
         Ok(self.into_action())

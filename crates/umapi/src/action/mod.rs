@@ -17,67 +17,19 @@
 mod batch;
 mod builders;
 mod split;
+mod wire;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 pub use batch::{
     ActionQueue, ActionReport, ActionStatus, BatchError, BatchReport, StepError, StepWarning,
 };
 pub use builders::{GroupAction, NewUser, UserAction, UserUpdate};
 pub(crate) use split::{split_lists, split_steps};
+pub use wire::Step;
+pub(crate) use wire::{Field, Frame, Root};
 
 use crate::{Error, Result};
-
-/// One step of an action: a single-key object such as `{"add": {"group": [...]}}`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Step {
-    /// The step name (`createFederatedID`, `add`, `removeFromOrg`, ...).
-    pub name: String,
-    /// Its argument.
-    pub value: Value,
-}
-
-impl Step {
-    /// A step from its name and argument.
-    pub fn new(name: impl Into<String>, value: Value) -> Self {
-        Step {
-            name: name.into(),
-            value,
-        }
-    }
-
-    /// The wire form, `{name: value}`.
-    pub fn to_wire(&self) -> Value {
-        self.clone().into_wire()
-    }
-
-    /// Like [`to_wire`](Self::to_wire), consuming the step.
-    pub fn into_wire(self) -> Value {
-        let mut m = Map::new();
-        m.insert(self.name, self.value);
-        Value::Object(m)
-    }
-
-    pub(crate) fn is_create(&self) -> bool {
-        matches!(
-            self.name.as_str(),
-            "addAdobeID" | "createEnterpriseID" | "createFederatedID" | "createUserGroup"
-        )
-    }
-}
-
-impl serde::Serialize for Step {
-    /// Serialises as the wire form, `{name: value}`, without building it first.
-    fn serialize<S: serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(Some(1))?;
-        map.serialize_entry(&self.name, &self.value)?;
-        map.end()
-    }
-}
 
 /// A command entry for one user or one user group: a frame (`user` or `usergroup`, and
 /// optionally `domain`, `useAdobeID`, `requestID`) and its steps, in order.
@@ -86,7 +38,7 @@ impl serde::Serialize for Step {
 /// [`Action::from_wire`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Action {
-    pub(crate) frame: Map<String, Value>,
+    pub(crate) frame: Frame,
     pub(crate) steps: Vec<Step>,
 }
 
@@ -101,9 +53,7 @@ impl Action {
                 kind(value)
             ))
         })?;
-        let user = obj.get("user");
-        let group = obj.get("usergroup");
-        match (user, group) {
+        let (root, target) = match (obj.get("user"), obj.get("usergroup")) {
             (Some(_), Some(_)) => {
                 return Err(Error::Argument(
                     "a command entry has both `user` and `usergroup`; give one".into(),
@@ -114,14 +64,15 @@ impl Action {
                     "a command entry needs `user` or `usergroup`".into(),
                 ));
             }
-            (Some(v), None) | (None, Some(v)) if !v.is_string() => {
+            (Some(Value::String(u)), None) => (Root::User, u),
+            (None, Some(Value::String(g))) => (Root::UserGroup, g),
+            (Some(v), None) | (None, Some(v)) => {
                 return Err(Error::Argument(format!(
                     "`user`/`usergroup` must be a string, got {}",
                     kind(v)
                 )));
             }
-            _ => {}
-        }
+        };
         let steps = match obj.get("do") {
             Some(Value::Array(items)) => items
                 .iter()
@@ -140,8 +91,7 @@ impl Action {
         if steps.is_empty() {
             return Err(Error::Argument("`do` has no steps".into()));
         }
-        let mut frame = obj.clone();
-        frame.remove("do");
+        let frame = Frame::from_map(root, target.clone(), obj);
         Ok(Action { frame, steps })
     }
 
@@ -165,31 +115,32 @@ impl Action {
 
     /// The wire form: the frame plus `do`.
     pub fn to_wire(&self) -> Value {
-        let mut m = self.frame.clone();
-        m.insert(
-            "do".into(),
-            Value::Array(self.steps.iter().map(Step::to_wire).collect()),
-        );
-        Value::Object(m)
+        serde_json::to_value(self).unwrap_or(Value::Null)
     }
 
     /// The user or group this action is about.
     pub fn target(&self) -> &str {
-        self.frame
-            .get("user")
-            .or_else(|| self.frame.get("usergroup"))
-            .and_then(Value::as_str)
-            .unwrap_or("")
+        &self.frame.target
     }
 
     /// The `requestID`, if one was set.
     pub fn request_id(&self) -> Option<&str> {
-        self.frame.get("requestID").and_then(Value::as_str)
+        self.frame.request_id.as_deref()
     }
 
     /// The steps, in order.
     pub fn steps(&self) -> &[Step] {
         &self.steps
+    }
+}
+
+impl serde::Serialize for Action {
+    /// Serialises as the wire form, like [`to_wire`](Self::to_wire) without building it.
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        self.frame.serialize_entry(&self.steps, serializer)
     }
 }
 

@@ -1,55 +1,23 @@
 //! Splitting long actions the way UMAPI needs them (API.md §6.1, Appendix A.5): name lists of
 //! at most `max` entries, and entries of at most `max` steps. Nothing is lost, duplicated or reordered.
 
-use serde_json::{Map, Value};
-
 use super::Step;
 
-/// Cuts every list longer than `max` in `add`/`remove` steps into chunks; extra chunks become new
-/// steps of the same kind right after the original. Returns each resulting step with the index
-/// of the step it came from. `"all"` and non-list values are left whole.
+/// Cuts every name list longer than `max` in `add`/`remove` steps into chunks; extra chunks
+/// become new steps of the same kind right after the original. Returns each resulting step with
+/// the index of the step it came from. `"all"` and steps given as other JSON are left whole.
 /// Takes the steps by value: the common case (nothing to cut) moves each step, copying nothing.
 pub(crate) fn split_lists(steps: Vec<Step>, max: usize) -> Vec<(usize, Step)> {
     let max = max.max(1);
     let mut out = Vec::with_capacity(steps.len());
     for (i, step) in steps.into_iter().enumerate() {
-        let lists = match (&step.name[..], &step.value) {
-            ("add" | "remove", Value::Object(m)) => m,
-            _ => {
-                out.push((i, step));
-                continue;
-            }
-        };
-        let longest = lists
-            .values()
-            .filter_map(Value::as_array)
-            .map(Vec::len)
-            .max()
-            .unwrap_or(0);
+        let longest = step.longest_list();
         if longest <= max {
             out.push((i, step));
             continue;
         }
-        let chunks = longest.div_ceil(max);
-        for c in 0..chunks {
-            let mut m = Map::new();
-            for (k, v) in lists {
-                match v.as_array() {
-                    Some(items) => {
-                        let part: Vec<Value> =
-                            items.iter().skip(c * max).take(max).cloned().collect();
-                        if !part.is_empty() {
-                            m.insert(k.clone(), Value::Array(part));
-                        }
-                    }
-                    // Non-list values ride along with the first chunk only.
-                    None if c == 0 => {
-                        m.insert(k.clone(), v.clone());
-                    }
-                    None => {}
-                }
-            }
-            out.push((i, Step::new(step.name.clone(), Value::Object(m))));
+        for c in 0..longest.div_ceil(max) {
+            out.push((i, step.list_chunk(c, max)));
         }
     }
     out
@@ -70,7 +38,7 @@ pub(crate) fn split_steps(steps: Vec<(usize, Step)>, max: usize) -> Vec<Vec<(usi
 mod tests {
     use super::*;
     use proptest::prelude::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     #[test]
     fn splits_long_lists_in_place() {
@@ -86,8 +54,8 @@ mod tests {
             .map(|(i, s)| {
                 (
                     *i,
-                    s.name.as_str(),
-                    s.value
+                    s.name(),
+                    s.value()
                         .get("group")
                         .and_then(Value::as_array)
                         .map_or(0, Vec::len),
@@ -104,7 +72,7 @@ mod tests {
                 (2, "remove", 0)
             ]
         );
-        assert_eq!(out[4].1.value, json!("all"));
+        assert_eq!(out[4].1.value(), json!("all"));
     }
 
     #[test]
@@ -116,9 +84,12 @@ mod tests {
         )];
         let out = split_lists(steps.clone(), 10);
         assert_eq!(out.len(), 2);
-        assert_eq!(out[0].1.value["productConfiguration"], json!(["P1", "P2"]));
-        assert!(out[1].1.value.get("productConfiguration").is_none());
-        assert_eq!(out[1].1.value["user"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            out[0].1.value()["productConfiguration"],
+            json!(["P1", "P2"])
+        );
+        assert!(out[1].1.value().get("productConfiguration").is_none());
+        assert_eq!(out[1].1.value()["user"].as_array().unwrap().len(), 2);
     }
 
     fn step_strategy() -> impl Strategy<Value = Step> {
@@ -132,6 +103,9 @@ mod tests {
                 json!({ "user": u, "productConfiguration": p })
             )),
             Just(Step::new("remove", json!("all"))),
+            // The builders' typed form.
+            prop::collection::vec("[a-z]{1,4}", 0..40)
+                .prop_map(|g| Step::list("remove", "group", g)),
             "[a-z]{1,8}".prop_map(|n| Step::new("update", json!({ "firstname": n }))),
         ]
     }
@@ -140,15 +114,15 @@ mod tests {
     fn flatten(steps: &[(usize, Step)]) -> Vec<(usize, String, String, Value)> {
         let mut out = Vec::new();
         for (i, s) in steps {
-            match &s.value {
-                Value::Object(m) if s.name == "add" || s.name == "remove" => {
+            match s.value() {
+                Value::Object(m) if s.name() == "add" || s.name() == "remove" => {
                     for (k, v) in m {
                         for item in v.as_array().into_iter().flatten() {
-                            out.push((*i, s.name.clone(), k.clone(), item.clone()));
+                            out.push((*i, s.name().to_owned(), k.clone(), item.clone()));
                         }
                     }
                 }
-                other => out.push((*i, s.name.clone(), String::new(), other.clone())),
+                other => out.push((*i, s.name().to_owned(), String::new(), other)),
             }
         }
         // Order within one step across keys is map order; compare per original step and key.
@@ -162,7 +136,7 @@ mod tests {
             let lists = split_lists(steps.clone(), max);
             // Every list within bounds.
             for (_, s) in &lists {
-                if let Value::Object(m) = &s.value {
+                if let Value::Object(m) = &s.value() {
                     for v in m.values() {
                         if let Some(a) = v.as_array() {
                             prop_assert!(a.len() <= max);
