@@ -546,6 +546,34 @@ async fn results_and_malformed_requests() {
 }
 
 #[tokio::test]
+async fn entries_of_one_request_run_in_no_promised_order() {
+    let ctx = ctx().await;
+    // A create and an update of the same user in one request: UMAPI promises no order between
+    // entries; the sandbox runs them last to first, so the update finds no user.
+    let body = ctx
+        .action(json!([
+            {"user": "order@example.com", "do": [{"createEnterpriseID": {"email": "order@example.com", "firstname": "O", "lastname": "R"}}]},
+            {"user": "order@example.com", "do": [{"update": {"firstname": "Later"}}]},
+            {"user": "nobody@example.com", "do": [{"add": {"group": ["Sales"]}}]},
+        ]))
+        .await;
+    assert_eq!(body["result"], "partial", "{body}");
+    let indexes: Vec<u64> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["index"].as_u64().unwrap())
+        .collect();
+    // Errors are still reported in entry order.
+    assert_eq!(indexes, [1, 2], "{body}");
+    assert_eq!(body["errors"][0]["errorCode"], "error.user.nonexistent");
+    assert_eq!(
+        ctx.sb.umapi_user("order@example.com").unwrap()["firstname"],
+        "O"
+    );
+}
+
+#[tokio::test]
 async fn user_group_steps() {
     let ctx = ctx().await;
     let body = ctx

@@ -237,6 +237,66 @@ async fn wire_format_entries_run_as_given() {
 }
 
 #[tokio::test]
+async fn actions_on_one_user_run_in_the_order_pushed() {
+    // The sandbox runs a request's entries last to first (UMAPI promises no order), so this only
+    // passes if the queue never puts two entries for one user in one request, or in two at once.
+    let (sb, client) = start(SandboxConfig::default()).await;
+    let groups = two_user_groups(&client).await;
+    let mut queue = client.queue();
+    queue
+        .push(
+            UserAction::new("order@example.com")
+                .unwrap()
+                .create(NewUser::enterprise("order@example.com", "First", "Last"))
+                .unwrap(),
+        )
+        .await;
+    // Nine other users fill the rest of the first request.
+    for i in 0..9 {
+        let email = format!("other{i}@example.com");
+        queue
+            .push(
+                UserAction::new(email.clone())
+                    .unwrap()
+                    .create(NewUser::enterprise(email, "O", "T"))
+                    .unwrap(),
+            )
+            .await;
+    }
+    queue
+        .push(
+            UserAction::new("order@example.com")
+                .unwrap()
+                .update(UserUpdate::new().firstname("Second"))
+                .unwrap()
+                .add_to_groups([groups[0].clone()])
+                .unwrap(),
+        )
+        .await;
+    // An action of 12 steps: two entries, the second only after the first was answered.
+    let mut long = UserAction::new("order@example.com").unwrap();
+    for i in 0..11 {
+        long = long
+            .update(UserUpdate::new().lastname(format!("L{i}")))
+            .unwrap();
+    }
+    long = long.remove_from_groups([groups[0].clone()]).unwrap();
+    queue.push(long).await;
+    let report = queue.flush().await;
+    assert!(report.is_success(), "{report:?}");
+    assert_eq!(report.actions[11].entries, 2);
+    // 10 entries, then the update, then the two parts of the long action.
+    assert_eq!((report.requests, report.entries_sent), (4, 13));
+    let user = sb.umapi_user("order@example.com").unwrap();
+    assert_eq!(
+        (&user["firstname"], &user["lastname"]),
+        (&json!("Second"), &json!("L10"))
+    );
+    let member_of = user["groups"].as_array().cloned().unwrap_or_default();
+    assert!(!member_of.contains(&json!(groups[0])), "{user}");
+}
+
+#[tokio::test]
 async fn the_queue_counts_answered_actions_for_progress() {
     let (_sb, client) = start(SandboxConfig::default()).await;
     let mut queue = client.queue();

@@ -155,7 +155,9 @@ pub(crate) fn perform(
     let mut not_completed = 0usize;
     let mut errors = Vec::new();
     let mut warnings_out = Vec::new();
-    for (index, raw) in entries.iter().enumerate() {
+    // UMAPI does not guarantee the order of a request's entries (API.md §6.4). The sandbox runs
+    // them last to first, so that a client relying on their order fails here, not in production.
+    for (index, raw) in entries.iter().enumerate().rev() {
         let mut warnings = Vec::new();
         let (user, request_id, parsed) = parse_entry(raw, &mut warnings);
         let outcome = parsed.and_then(|entry| execute(store, test_only, &entry));
@@ -173,7 +175,7 @@ pub(crate) fn perform(
             let mut m = base(w.step);
             m.insert("warningCode".into(), json!(w.code));
             m.insert("message".into(), json!(w.message));
-            warnings_out.push(Value::Object(m));
+            warnings_out.push((index, Value::Object(m)));
         }
         match outcome {
             Ok(()) if test_only => completed_test += 1,
@@ -183,7 +185,7 @@ pub(crate) fn perform(
                 let mut m = base(e.step);
                 m.insert("errorCode".into(), json!(e.code));
                 m.insert("message".into(), json!(e.message));
-                errors.push(Value::Object(m));
+                errors.push((index, Value::Object(m)));
             }
         }
     }
@@ -199,11 +201,16 @@ pub(crate) fn perform(
     body.insert("notCompleted".into(), json!(not_completed));
     body.insert("completedInTestMode".into(), json!(completed_test));
     body.insert("result".into(), json!(result));
+    // Reported in entry order, as UMAPI does (a stable sort keeps an entry's own order).
+    let in_entry_order = |mut list: Vec<(usize, Value)>| {
+        list.sort_by_key(|(i, _)| *i);
+        Value::Array(list.into_iter().map(|(_, v)| v).collect())
+    };
     if !errors.is_empty() {
-        body.insert("errors".into(), Value::Array(errors));
+        body.insert("errors".into(), in_entry_order(errors));
     }
     if !warnings_out.is_empty() {
-        body.insert("warnings".into(), Value::Array(warnings_out));
+        body.insert("warnings".into(), in_entry_order(warnings_out));
     }
     Ok(ActionOutcome {
         body: Value::Object(body),

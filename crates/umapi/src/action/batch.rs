@@ -9,6 +9,7 @@ use serde::ser::{Serialize, Serializer};
 use serde_json::Value;
 use tokio::task::JoinSet;
 
+use super::pack::{Keyed, Packer};
 use super::{Action, Frame, Step, split_lists, split_steps};
 use crate::client::{Client, excerpt, segment};
 use crate::limiter::RouteClass;
@@ -157,6 +158,14 @@ struct Entry {
     step_map: Vec<usize>,
     frame: Frame,
     steps: Vec<Step>,
+    /// The user or group it acts on (see [`Frame::target_key`]).
+    key: String,
+}
+
+impl Keyed for Entry {
+    fn key(&self) -> &str {
+        &self.key
+    }
 }
 
 impl Serialize for Entry {
@@ -178,10 +187,18 @@ struct EntryOutcome {
 ///
 /// [`push`](Self::push) sends full requests as they fill (up to the configured concurrency, then
 /// it waits); [`flush`](Self::flush) sends the rest and returns every action's report.
+///
+/// UMAPI runs the entries of one request in any order (API.md §6.4), so the queue never puts two
+/// entries for the same user or group in one request, nor in two requests at once: actions on
+/// one target, and the parts of an action split because it was long, run in the order pushed.
+/// Actions on different targets go out together, up to 10 entries a request.
+///
+/// Drop it only after [`flush`](Self::flush): dropping it with actions pending abandons them
+/// (and logs an error saying how many).
 pub struct ActionQueue {
     client: Client,
-    pending: Vec<Entry>,
-    inflight: JoinSet<Vec<EntryOutcome>>,
+    pending: Packer<Entry>,
+    inflight: JoinSet<(Vec<String>, Vec<EntryOutcome>)>,
     reports: Vec<ActionReport>,
     /// Per action, the entries not answered yet.
     outstanding: Vec<usize>,
@@ -195,7 +212,7 @@ impl ActionQueue {
     pub(crate) fn new(client: Client) -> Self {
         ActionQueue {
             client,
-            pending: Vec::new(),
+            pending: Packer::new(),
             inflight: JoinSet::new(),
             reports: Vec::new(),
             outstanding: Vec::new(),
@@ -272,35 +289,58 @@ impl ActionQueue {
             self.pending.push(Entry {
                 action: index,
                 step_map,
+                key: wire.target_key(),
                 frame: wire,
                 steps: part.into_iter().map(|(_, s)| s).collect(),
             });
         }
-        while self.pending.len() >= opts.entries_per_request.max(1) {
-            self.send_one().await;
+        let full = opts.entries_per_request.max(1);
+        // Entries that wait for their target's earlier request pile up; past this many, wait
+        // for answers rather than queue more.
+        let high_water = full * opts.concurrency.max(1) * 4;
+        loop {
+            if self.pending.ready(full) >= full {
+                self.send_one().await;
+            } else if self.pending.len() < high_water {
+                break;
+            } else if !self.inflight.is_empty() {
+                self.join_one().await;
+            } else if self.pending.ready(1) > 0 {
+                self.send_one().await;
+            } else {
+                // Every waiting target is held by a request that ended abnormally: flush()
+                // reports their actions.
+                break;
+            }
         }
         index
     }
 
-    /// Starts sending one request of pending entries, first waiting for a free slot.
+    /// Starts sending one request of the entries that can go now, first waiting for a free slot.
     async fn send_one(&mut self) {
         let opts = self.client.inner.batch;
         while self.inflight.len() >= opts.concurrency.max(1) {
             self.join_one().await;
         }
-        let n = self.pending.len().min(opts.entries_per_request.max(1));
-        let batch: Vec<Entry> = self.pending.drain(..n).collect();
+        let batch = self.pending.take(opts.entries_per_request.max(1));
+        if batch.is_empty() {
+            return;
+        }
         self.requests += 1;
         self.entries_sent += batch.len();
+        let keys: Vec<String> = batch.iter().map(|e| e.key.clone()).collect();
         let client = self.client.clone();
         self.inflight
-            .spawn(async move { send_batch(client, batch).await });
+            .spawn(async move { (keys, send_batch(client, batch).await) });
     }
 
     async fn join_one(&mut self) {
         if let Some(done) = self.inflight.join_next().await {
             match done {
-                Ok(outcomes) => self.record(outcomes),
+                Ok((keys, outcomes)) => {
+                    self.pending.release(keys.iter().map(String::as_str));
+                    self.record(outcomes);
+                }
                 // A panicked or cancelled task cannot tell which entries it held; send_batch does
                 // not panic, so this is unreachable in practice, but never lose the actions:
                 // every still-undecided action is marked failed in flush().
@@ -334,12 +374,22 @@ impl ActionQueue {
     /// Sends everything still queued, waits for every request, and returns the report of every
     /// action pushed since the last flush. The queue is empty afterwards.
     pub async fn flush(&mut self) -> BatchReport {
+        let concurrency = self.client.inner.batch.concurrency.max(1);
         while !self.pending.is_empty() {
-            self.send_one().await;
+            if self.inflight.len() < concurrency && self.pending.ready(1) > 0 {
+                self.send_one().await;
+            } else if !self.inflight.is_empty() {
+                self.join_one().await;
+            } else {
+                // Nothing in flight yet nothing can go: only after a task ended abnormally.
+                // Those entries are reported below as lost.
+                break;
+            }
         }
         while !self.inflight.is_empty() {
             self.join_one().await;
         }
+        self.pending.clear();
         let mut actions = std::mem::take(&mut self.reports);
         let outstanding = std::mem::take(&mut self.outstanding);
         self.answered = 0;
@@ -363,6 +413,18 @@ impl ActionQueue {
             requests: std::mem::take(&mut self.requests),
             entries_sent: std::mem::take(&mut self.entries_sent),
             test_mode: self.client.inner.test_mode,
+        }
+    }
+}
+
+impl Drop for ActionQueue {
+    fn drop(&mut self) {
+        let unreported = self.reports.len();
+        if unreported > 0 {
+            tracing::error!(
+                target: "umapi::batch",
+                "an action queue was dropped with {unreported} action(s) not flushed: those not sent yet are abandoned and no report of them is kept; call flush() before dropping the queue"
+            );
         }
     }
 }
@@ -548,6 +610,7 @@ mod tests {
             action,
             step_map: map,
             frame: Frame::new(super::super::Root::User, format!("u{action}@x.com")),
+            key: format!("u{action}@x.com"),
             steps: (0..steps).map(|i| Step::new("s", json!(i))).collect(),
         }
     }

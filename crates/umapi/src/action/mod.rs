@@ -16,6 +16,7 @@
 
 mod batch;
 mod builders;
+mod pack;
 mod split;
 mod wire;
 

@@ -260,6 +260,22 @@ impl Frame {
         frame
     }
 
+    /// The target in a form that compares equal for the same user or group: root kind, name
+    /// and domain, in lower case.
+    pub(crate) fn target_key(&self) -> String {
+        let domain = self.domain.as_deref().unwrap_or("");
+        let mut key = String::with_capacity(self.target.len() + domain.len() + 3);
+        key.push_str(match self.root {
+            Root::User => "u:",
+            Root::UserGroup => "g:",
+        });
+        key.push_str(&self.target);
+        key.push('|');
+        key.push_str(domain);
+        key.make_ascii_lowercase();
+        key
+    }
+
     fn root_key(&self) -> &'static str {
         match self.root {
             Root::User => "user",
