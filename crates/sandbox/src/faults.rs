@@ -104,7 +104,9 @@ impl RetryAfterValue {
         match self {
             RetryAfterValue::Seconds(s) => format_seconds(s),
             RetryAfterValue::DateIn(s) => {
-                httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(s))
+                // Capped at about 31 years: an HTTP-date must stay before the year 9999.
+                let ahead = Duration::from_secs(s.min(999_999_999));
+                httpdate::fmt_http_date(std::time::SystemTime::now() + ahead)
             }
         }
     }
@@ -141,8 +143,19 @@ pub enum FaultKind {
         /// Answer 404 instead of an empty page.
         as_404: bool,
     },
+    /// `lastpage`: on paged endpoints, answer the page as usual but with `lastPage: true` and
+    /// no `X-Page-Count`, as the backend of umapi-client.py #111 did (a listing that ends early
+    /// without a sign other than `X-Total-Count`).
+    EarlyLastPage,
     /// `result=VALUE`: answer 200 normally but with `result` replaced by this value.
     Result(String),
+}
+
+impl FaultKind {
+    /// Whether the fault only makes sense on paged endpoints.
+    fn paged_only(&self) -> bool {
+        matches!(self, FaultKind::Truncate { .. } | FaultKind::EarlyLastPage)
+    }
 }
 
 /// One fault rule: a target, a fault and when it fires.
@@ -223,7 +236,7 @@ impl FaultRule {
         if !self.target.matches(kind) {
             return false;
         }
-        if matches!(self.kind, FaultKind::Truncate { .. }) && !kind.is_paged() {
+        if self.kind.paged_only() && !kind.is_paged() {
             return false;
         }
         match self.page {
@@ -261,11 +274,9 @@ impl FaultRule {
         {
             return err("prob must be between 0 and 1");
         }
-        if (self.page.is_some() || matches!(self.kind, FaultKind::Truncate { .. }))
-            && !self.target.has_paged()
-        {
+        if (self.page.is_some() || self.kind.paged_only()) && !self.target.has_paged() {
             return err(
-                "truncate and page=K apply only to paged endpoints (umapi.users, umapi.groups, umapi, any)",
+                "truncate, lastpage and page=K apply only to paged endpoints (umapi.users, umapi.groups, umapi, any)",
             );
         }
         Ok(())
@@ -297,6 +308,7 @@ impl fmt::Display for FaultRule {
                     write!(f, ":as=404")?;
                 }
             }
+            FaultKind::EarlyLastPage => write!(f, "lastpage")?,
             FaultKind::Result(v) => write!(f, "result={v}")?,
         }
         let opts = [
@@ -390,7 +402,15 @@ fn parse_rule(rule: &str) -> Result<FaultRule, SandboxError> {
                         })?;
                     RetryAfterValue::Seconds(s)
                 } else {
-                    RetryAfterValue::DateIn(int(value)?)
+                    // An HTTP-date must stay a representable date (before the year 9999).
+                    let s = int(value)?;
+                    if s >= 1_000_000_000 {
+                        return Err(bad(
+                            opt,
+                            format!("retry-after-date needs fewer than 1e9 seconds, got {value}"),
+                        ));
+                    }
+                    RetryAfterValue::DateIn(s)
                 };
             }
             "as" => {
@@ -431,6 +451,7 @@ fn parse_fault(text: &str) -> Result<FaultKind, String> {
     match lower.as_str() {
         "reset" => return Ok(FaultKind::Reset),
         "truncate" => return Ok(FaultKind::Truncate { as_404: false }),
+        "lastpage" => return Ok(FaultKind::EarlyLastPage),
         "429" => {
             return Ok(FaultKind::TooManyRequests {
                 retry_after: RetryAfterValue::Seconds(1.0),
@@ -558,6 +579,7 @@ mod tests {
             "any:delay=250:every=2",
             "umapi:reset:count=2:prob=0.5",
             "umapi.groups:truncate:as=404:nth=2",
+            "umapi.users:lastpage:page=1",
             "umapi.user:result=error",
             "umapi.action:429:retry-after-date=30",
             "umapi.action:429:retry-after=0.25",
@@ -575,7 +597,12 @@ mod tests {
             ("umapi:500:often=2", "often=2"),
             ("umapi:500:nth=x", "nth=x"),
             ("umapi.action:truncate", "umapi.action:truncate"),
+            ("umapi.action:lastpage", "umapi.action:lastpage"),
             ("umapi:500:retry-after=2", "retry-after=2"),
+            (
+                "umapi:429:retry-after-date=300000000000",
+                "retry-after-date=300000000000",
+            ),
             ("umapi", "umapi"),
         ] {
             match parse_faults(spec) {
@@ -583,6 +610,9 @@ mod tests {
                 other => panic!("{spec}: {other:?}"),
             }
         }
+        // Built in code, a date past the year 9999 is capped rather than a panic.
+        let far = RetryAfterValue::DateIn(u64::MAX).header_value();
+        assert!(far.ends_with("GMT"), "{far}");
         let msg = parse_faults("x:500").unwrap_err().to_string();
         assert!(msg.contains("TARGET = umapi.users"), "{msg}");
     }

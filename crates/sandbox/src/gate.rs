@@ -181,7 +181,7 @@ async fn run(
     }
 }
 
-/// Applies `truncate` or `result=` to a successful JSON answer.
+/// Applies `truncate`, `lastpage` or `result=` to a successful JSON answer.
 async fn rewrite_response(resp: Response, kind: FaultKind) -> Response {
     if resp.status() != StatusCode::OK {
         return resp;
@@ -216,6 +216,10 @@ async fn rewrite_response(resp: Response, kind: FaultKind) -> Response {
                 parts
                     .headers
                     .insert("x-page-size", HeaderValue::from_static("0"));
+            }
+            FaultKind::EarlyLastPage => {
+                obj.insert("lastPage".into(), Value::Bool(true));
+                parts.headers.remove("x-page-count");
             }
             FaultKind::Result(v) => {
                 obj.insert("result".into(), Value::String(v));

@@ -63,6 +63,14 @@ enum Listing {
 }
 
 impl Listing {
+    /// UMAPI's page size for this listing (API.md §4.1, §4.5).
+    fn documented_page_size(&self) -> u64 {
+        match self {
+            Listing::Users { .. } => 2000,
+            Listing::Groups => 400,
+        }
+    }
+
     fn path(&self, org: &str, page: u32) -> String {
         match self {
             Listing::Users { group: Some(g), .. } => {
@@ -223,11 +231,22 @@ impl Pager {
             ));
         }
         if let Some(total) = last.total_count {
-            // UMAPI counts technical accounts in X-Total-Count without listing them, so allow a
-            // shortfall below one page (or the caller's explicit allowance).
+            // UMAPI counts technical accounts in X-Total-Count without listing them, so a
+            // shortfall below one page is taken for them; a page or more means pages went
+            // missing (or the caller's explicit allowance decides). The page size is the first
+            // page's length when there were several pages; a listing of one page does not show
+            // it, so UMAPI's own page size stands in (then a small org with more integrations
+            // than users still lists, and a first page of 2,000 said to be the last while
+            // X-Total-Count says 8,000 — umapi-client.py #111 — does not).
+            let first = self.first_page_len.unwrap_or(0);
+            let page_size = if last.number == 0 {
+                first.max(self.listing.documented_page_size())
+            } else {
+                first
+            };
             let allowed = self
                 .max_unlisted
-                .unwrap_or_else(|| self.first_page_len.unwrap_or(0).saturating_sub(1));
+                .unwrap_or_else(|| page_size.saturating_sub(1));
             let missing = total.saturating_sub(self.received);
             if missing > allowed {
                 return Err(format!(
@@ -495,5 +514,75 @@ impl Client {
             user: user.into(),
             domain: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pager(listing: Listing, received: u64, first_page_len: u64) -> Pager {
+        let client = Client::builder()
+            .org_id("o@AdobeOrg")
+            .oauth("id", "secret")
+            .build()
+            .unwrap();
+        Pager {
+            client,
+            listing,
+            next: 0,
+            received,
+            first_page_len: Some(first_page_len),
+            max_unlisted: None,
+            done: true,
+            stats: Arc::default(),
+        }
+    }
+
+    fn last(number: u32, total: Option<u64>, pages: Option<u64>) -> Page<()> {
+        Page {
+            items: Vec::new(),
+            number,
+            last_page: true,
+            total_count: total,
+            page_count: pages,
+            page_size: None,
+        }
+    }
+
+    fn users() -> Listing {
+        Listing::Users {
+            group: None,
+            query: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn counts_that_promise_more_pages_or_users_are_a_truncation() {
+        // lastPage on page 2 of 4.
+        let p = pager(users(), 30, 10);
+        let err = p.check_complete(&last(2, None, Some(4))).unwrap_err();
+        assert!(err.contains("X-Page-Count says 4"), "{err}");
+        // Three pages of 10 came, X-Total-Count says 45: a page or more is missing.
+        let err = p.check_complete(&last(2, Some(45), None)).unwrap_err();
+        assert!(err.contains("15 missing"), "{err}");
+        // Fewer than a page short: technical accounts.
+        assert!(p.check_complete(&last(2, Some(38), Some(3))).is_ok());
+        // umapi-client.py #111: one page of 2,000 said to be the last, of 8,000.
+        let p = pager(users(), 2000, 2000);
+        assert!(p.check_complete(&last(0, Some(8000), None)).is_err());
+    }
+
+    #[test]
+    fn a_small_org_with_more_integrations_than_users_is_complete() {
+        // One page of 2 users; X-Total-Count also counts 5 technical accounts.
+        let p = pager(users(), 2, 2);
+        assert!(p.check_complete(&last(0, Some(7), Some(1))).is_ok());
+        let groups = pager(Listing::Groups, 3, 3);
+        assert!(groups.check_complete(&last(0, Some(5), Some(1))).is_ok());
+        // The caller's own allowance decides when given.
+        let mut strict = pager(users(), 2, 2);
+        strict.max_unlisted = Some(0);
+        assert!(strict.check_complete(&last(0, Some(7), Some(1))).is_err());
     }
 }

@@ -136,6 +136,43 @@ async fn a_truncated_listing_is_an_error_not_a_short_list() {
 }
 
 #[tokio::test]
+async fn a_listing_that_says_last_page_too_early_is_an_error() {
+    // umapi-client.py #111: lastPage on page 1 of 4, no X-Page-Count; only X-Total-Count tells.
+    let config = || {
+        SandboxConfig {
+            users: 40,
+            user_page_size: 10,
+            ..Default::default()
+        }
+        .faults_spec("umapi.users:lastpage:page=1")
+        .unwrap()
+    };
+    let (_sb, client) = start(config()).await;
+    let err = client.users().all().await.unwrap_err();
+    assert!(matches!(err, Error::Truncated { .. }), "{err}");
+    assert!(err.to_string().contains("X-Total-Count"), "{err}");
+    // The caller may accept a shortfall explicitly.
+    let (_sb, client) = start(config()).await;
+    let users = client.users().max_unlisted(1000).all().await.unwrap();
+    assert_eq!(users.len(), 20);
+}
+
+#[tokio::test]
+async fn a_small_org_with_more_integrations_than_users_lists_fine() {
+    // The sandbox counts 3 technical accounts in X-Total-Count; here they outnumber the users.
+    let (_sb, client) = start(SandboxConfig {
+        users: 2,
+        ..Default::default()
+    })
+    .await;
+    let q = client.users();
+    let users = q.all().await.unwrap();
+    let stats = q.stats();
+    assert_eq!(stats.total_count, Some(users.len() as u64 + 3), "{stats:?}");
+    assert!(users.len() < 3, "{} users", users.len());
+}
+
+#[tokio::test]
 async fn a_result_other_than_success_is_an_error() {
     let config = SandboxConfig::default()
         .faults_spec("umapi.groups:result=error.test")
