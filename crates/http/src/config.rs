@@ -54,8 +54,8 @@ pub enum ConfigError {
     Build(#[source] reqwest::Error),
 }
 
-/// Where requests go through.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Where requests go through. Its `Debug` output hides credentials in a proxy URL.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub enum ProxyConfig {
     /// Use `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` from the environment (the default).
     #[default]
@@ -64,6 +64,16 @@ pub enum ProxyConfig {
     Disabled,
     /// Send every request through this proxy (`http://host:port`, credentials allowed in the URL).
     Url(String),
+}
+
+impl std::fmt::Debug for ProxyConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProxyConfig::FromEnv => f.write_str("FromEnv"),
+            ProxyConfig::Disabled => f.write_str("Disabled"),
+            ProxyConfig::Url(u) => f.debug_tuple("Url").field(&redact_userinfo(u)).finish(),
+        }
+    }
 }
 
 /// Transport settings: timeouts, proxy, root certificates, user agent, retries.
@@ -303,6 +313,19 @@ fn redact_userinfo(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_output_hides_proxy_credentials() {
+        let proxy = ProxyConfig::Url("http://alice:s3cret@proxy.example:3128".into());
+        let config = HttpConfig::default().proxy(proxy.clone());
+        for shown in [format!("{proxy:?}"), format!("{config:?}")] {
+            assert!(
+                !shown.contains("s3cret") && !shown.contains("alice"),
+                "{shown}"
+            );
+            assert!(shown.contains("proxy.example:3128"), "{shown}");
+        }
+    }
 
     #[test]
     fn user_agent_has_the_version_and_prefix() {

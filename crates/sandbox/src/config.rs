@@ -196,7 +196,7 @@ impl SandboxConfig {
                 "page sizes must be at least 1",
             );
         }
-        if self.token_ttl.is_zero() {
+        if self.token_ttl < Duration::from_secs(1) {
             return bad("token_ttl", "tokens must live at least one second");
         }
         if self.systems > 1_000_000 {

@@ -487,6 +487,8 @@ async fn bad_settings_are_refused_with_a_reason() {
         SandboxConfig::default().time_scale(f64::NAN),
         SandboxConfig::default().user_page_size(0),
         SandboxConfig::default().token_ttl(Duration::ZERO),
+        // expires_in is sent in whole seconds: 0 would read as "no expiry given".
+        SandboxConfig::default().token_ttl(Duration::from_millis(500)),
     ] {
         let err = Sandbox::start(config).await.unwrap_err();
         assert!(matches!(err, SandboxError::Config { .. }), "{err}");

@@ -29,6 +29,31 @@ pub struct BatchOptions {
     pub concurrency: usize,
 }
 
+impl BatchOptions {
+    /// UMAPI refuses more than 10 entries a request or names a list (API.md §6.1); and every
+    /// setting needs at least 1.
+    fn check(&self) -> Result<()> {
+        for (name, value, max) in [
+            ("entries_per_request", self.entries_per_request, 10),
+            ("steps_per_entry", self.steps_per_entry, 10),
+            ("names_per_list", self.names_per_list, 10),
+            ("concurrency", self.concurrency, usize::MAX),
+        ] {
+            if value == 0 || value > max {
+                let range = if max == usize::MAX {
+                    "at least 1".to_owned()
+                } else {
+                    format!("1 to {max} (UMAPI's limit)")
+                };
+                return Err(Error::Config(format!(
+                    "batch option {name} is {value}; it must be {range}"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Default for BatchOptions {
     fn default() -> Self {
         BatchOptions {
@@ -218,6 +243,7 @@ impl ClientBuilder {
                 "no credentials: give oauth(client_id, client_secret) or set UMAPI_CLIENT_ID and UMAPI_CLIENT_SECRET".into(),
             )
         })?;
+        self.batch.check()?;
         let cfg = |e: idm_http::ConfigError| Error::Config(e.to_string());
         let endpoint = self
             .http
@@ -656,6 +682,44 @@ mod tests {
     #[test]
     fn segments_keep_at_and_escape_slashes_and_spaces() {
         assert_eq!(segment("a b/c@d.e"), "a%20b%2Fc@d.e");
+    }
+
+    #[test]
+    fn batch_options_past_umapi_limits_are_refused() {
+        let build = |b: BatchOptions| {
+            Client::builder()
+                .org_id("o@AdobeOrg")
+                .oauth("id", "secret")
+                .batch_options(b)
+                .build()
+        };
+        assert!(build(BatchOptions::default()).is_ok());
+        for (b, want) in [
+            (
+                BatchOptions {
+                    entries_per_request: 11,
+                    ..Default::default()
+                },
+                "entries_per_request is 11; it must be 1 to 10",
+            ),
+            (
+                BatchOptions {
+                    names_per_list: 0,
+                    ..Default::default()
+                },
+                "names_per_list is 0",
+            ),
+            (
+                BatchOptions {
+                    concurrency: 0,
+                    ..Default::default()
+                },
+                "concurrency is 0; it must be at least 1",
+            ),
+        ] {
+            let err = build(b).unwrap_err().to_string();
+            assert!(err.contains(want), "{err}");
+        }
     }
 
     #[test]

@@ -36,7 +36,8 @@ pub enum LegacyError {
     /// `UMAPIRetryError`: a retryable status (429, 502, 503, 504) persisted through every retry.
     #[error("UMAPIRetryError: {0}")]
     Retry(#[source] Error),
-    /// `UMAPIRequestError`: an action answered 200 with `result: "error"`; the body is kept.
+    /// `UMAPIRequestError`: an action (or a page of a [`paginate`] listing) answered 200 with a
+    /// `result` other than success; the body is kept.
     #[error("UMAPIRequestError: the action failed: {0}")]
     Request(Value),
     /// `ActionFormatError`: the action given to [`Umapi::action`] is malformed.
@@ -386,20 +387,32 @@ where
             break;
         }
         let body = query(page).await?;
+        let truncated = |detail: String| {
+            LegacyError::Umapi(Error::Truncated {
+                what: "paginate".into(),
+                detail,
+            })
+        };
+        // A page that is not a success, or that does not say whether it is the last, must not
+        // end the listing quietly: the list would be short (umapi-client.py #111).
+        match body.get("result").and_then(Value::as_str) {
+            None | Some("success") => {}
+            Some(_) => return Err(LegacyError::Request(body)),
+        }
+        let Some(last) = body.get("lastPage").and_then(Value::as_bool) else {
+            return Err(truncated(format!(
+                "page {page} has no lastPage: cannot tell whether the listing is complete"
+            )));
+        };
         let items = ["users", "groups"]
             .iter()
             .find_map(|k| body.get(*k).and_then(Value::as_array))
             .cloned()
             .unwrap_or_default();
-        let last = body
-            .get("lastPage")
-            .and_then(Value::as_bool)
-            .unwrap_or(true);
         if items.is_empty() && !last {
-            return Err(LegacyError::Umapi(Error::Truncated {
-                what: "paginate".into(),
-                detail: format!("page {page} is empty but lastPage is false"),
-            }));
+            return Err(truncated(format!(
+                "page {page} is empty but lastPage is false"
+            )));
         }
         out.extend(items);
         if last {
@@ -471,15 +484,20 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(got.len(), 2);
-        let bad = [json!({"users": [], "lastPage": false})];
-        assert!(
-            paginate(
-                |p| std::future::ready(Ok(bad[p as usize].clone())),
-                None,
-                None
-            )
-            .await
-            .is_err()
-        );
+        // Never a quietly short list: an empty page that is not the last, a page that does not
+        // say whether it is the last, a result other than success.
+        for (bad, want) in [
+            (json!({"users": [], "lastPage": false}), "is empty"),
+            (json!({"users": [1]}), "has no lastPage"),
+            (
+                json!({"lastPage": true, "result": "Not found"}),
+                "UMAPIRequestError",
+            ),
+        ] {
+            let err = paginate(|_| std::future::ready(Ok(bad.clone())), None, None)
+                .await
+                .unwrap_err();
+            assert!(err.to_string().contains(want), "{bad}: {err}");
+        }
     }
 }

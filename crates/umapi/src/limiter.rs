@@ -56,9 +56,11 @@ impl RateLimits {
         }
     }
 
-    /// Shrinks the window by `factor` (a sandbox started with `--time-scale 60` has 1-second minutes).
+    /// Shrinks the window by `factor` (a sandbox started with `--time-scale 60` has 1-second
+    /// minutes). The factor is held within 1e-6 to 1e9; anything not a positive number is ignored.
     pub fn time_scale(mut self, factor: f64) -> Self {
         if factor.is_finite() && factor > 0.0 {
+            let factor = factor.clamp(1e-6, 1e9);
             self.window = self.window.map(|w| w.div_f64(factor));
         }
         self
@@ -125,6 +127,16 @@ impl Limiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absurd_time_scales_do_not_panic() {
+        for f in [1e-300, 1e300, 0.0, -1.0, f64::NAN, f64::INFINITY] {
+            let w = RateLimits::default().time_scale(f).window.unwrap();
+            assert!(w > Duration::ZERO, "{f}: {w:?}");
+        }
+        let one_second = RateLimits::default().time_scale(60.0).window.unwrap();
+        assert_eq!(one_second, Duration::from_secs(1));
+    }
 
     #[tokio::test(start_paused = true)]
     async fn never_more_than_the_limit_in_a_window() {
