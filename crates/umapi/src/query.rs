@@ -439,7 +439,8 @@ impl UserQuery {
         self
     }
 
-    /// Fetches the user; `Ok(None)` when UMAPI does not know it (a 404 is not an error here).
+    /// Fetches the user; `Ok(None)` when UMAPI does not know it (its 404 with
+    /// `error.user.not_found`; any other 404 is an error).
     pub async fn get(&self) -> Result<Option<User>> {
         let path = format!(
             "/organizations/{}/users/{}",
@@ -458,7 +459,14 @@ impl UserQuery {
             .request(RouteClass::Users, Method::GET, &path, &query, None)
             .await?;
         if a.status.as_u16() == 404 {
-            return Ok(None);
+            // Only UMAPI's own "no such user" means not found: any other 404 (a wrong endpoint,
+            // a gateway) is an error, lest a sync take a user it could not read for absent.
+            let body: Option<Value> = serde_json::from_slice(&a.body).ok();
+            let result = body.as_ref().and_then(|b| b.get("result")?.as_str());
+            if result == Some("error.user.not_found") {
+                return Ok(None);
+            }
+            return Err(api_error(&a, "GET", &path));
         }
         let body = self.client.json_ok(&a, "GET", &path)?;
         if body.get("result").and_then(Value::as_str) != Some("success") {

@@ -83,7 +83,7 @@ async fn filters_by_group_and_domain() {
 
 #[tokio::test]
 async fn single_user_found_or_none() {
-    let (_sb, client) = start(SandboxConfig {
+    let (sb, client) = start(SandboxConfig {
         users: 10,
         ..Default::default()
     })
@@ -97,6 +97,13 @@ async fn single_user_found_or_none() {
         .expect("case-insensitive match");
     assert_eq!(found.email, first.email);
     assert_eq!(client.user("nobody@example.com").get().await.unwrap(), None);
+    // A 404 that is not UMAPI's "no such user" (here: a wrong endpoint) is an error, not None.
+    let wrong = common::builder(&sb)
+        .endpoint(format!("{}/not-umapi", sb.base_url()))
+        .build()
+        .unwrap();
+    let err = wrong.user(first.email).get().await.unwrap_err();
+    assert!(err.to_string().contains("404"), "{err}");
 }
 
 #[tokio::test]

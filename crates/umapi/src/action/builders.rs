@@ -10,7 +10,9 @@ use crate::{Error, Result};
 const MAX_ROOT: usize = 250;
 const MAX_EMAIL: usize = 60;
 const MAX_NAME: usize = 250;
-const MAX_GROUP_NAME: usize = 255;
+/// UMAPI refuses any string over 250 characters in a command (`error.command.string.too_long`);
+/// the official client's 255 lets names of 251 – 255 through, to fail on the server.
+const MAX_GROUP_NAME: usize = 250;
 
 fn arg(msg: impl Into<String>) -> Error {
     Error::Argument(msg.into())
@@ -394,6 +396,12 @@ impl UserAction {
 
     /// Creates the user (always placed first; only one create per action).
     pub fn create(mut self, user: NewUser) -> Result<Self> {
+        if self.frame.domain.is_some() && user.identity != IdentityType::FederatedId {
+            return Err(arg(format!(
+                "user {:?} is a username with a domain, which only a Federated ID can have: create a {} with its email as the user (UserAction::new)",
+                self.frame.target, user.identity
+            )));
+        }
         let is_adobe = user.identity == IdentityType::AdobeId;
         self.steps.insert_create(user.into_step()?)?;
         if is_adobe {
@@ -747,7 +755,17 @@ mod tests {
     #[test]
     fn group_rules() {
         assert!(err(GroupAction::new("_admin_x")).contains("must not start with '_'"));
-        assert!(err(GroupAction::new("x".repeat(256))).contains("255"));
+        assert!(err(GroupAction::new("x".repeat(251))).contains("250"));
+        assert!(GroupAction::new("x".repeat(250)).is_ok());
+        // A non-email username with a domain is a Federated ID's form only.
+        let fed = UserAction::with_domain("jdoe", "example.com").unwrap();
+        assert!(
+            fed.clone()
+                .create(NewUser::federated("jdoe@example.com", "J", "D", "US"))
+                .is_ok()
+        );
+        let e = err(fed.create(NewUser::enterprise("jdoe@example.com", "J", "D")));
+        assert!(e.contains("only a Federated ID"), "{e}");
         let g = GroupAction::new("Design")
             .unwrap()
             .add_users(["a@example.com"])
