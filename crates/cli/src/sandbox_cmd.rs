@@ -65,6 +65,10 @@ pub struct ServeArgs {
     /// Lifetime of IMS access tokens, in seconds (short ones exercise token refresh).
     #[arg(long, default_value_t = 86399, value_name = "SECONDS")]
     token_ttl: u64,
+    /// Register this public key (PEM: public key or certificate) for the demo integration, so
+    /// that a legacy JWT client can exchange JWTs signed with the matching private key.
+    #[arg(long, value_name = "FILE")]
+    jwt_public_key: Option<std::path::PathBuf>,
     /// Worker threads. One (the default) serves a local client fastest and leaves the other
     /// cores to it; raise it when many clients call the sandbox at once.
     #[arg(long, default_value_t = 1, value_name = "N",
@@ -109,9 +113,25 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
             .faults_spec(spec)
             .map_err(|e| CliError::usage(format!("--faults: {e}")))?;
     }
+    // Read before starting, so that a bad file is a usage error with nothing to clean up.
+    let jwt_key = match &args.jwt_public_key {
+        Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
+            CliError::usage(format!(
+                "--jwt-public-key: cannot read {}: {e}",
+                path.display()
+            ))
+        })?),
+        None => None,
+    };
     let sandbox = Sandbox::start(config)
         .await
         .map_err(|e| CliError::failure(format!("cannot start the sandbox: {e}")))?;
+    if let Some(pem) = jwt_key
+        && let Err(e) = sandbox.register_jwt_public_key(&sandbox.umapi_info().client_id, &pem)
+    {
+        sandbox.shutdown().await;
+        return Err(CliError::usage(format!("--jwt-public-key: {e}")));
+    }
     // Listen for stop signals before saying ready: a signal right after the line must not kill
     // the process before it cleans up.
     let stop = StopSignals::install()?;

@@ -85,6 +85,60 @@ fn sandbox_serve_prints_one_ready_line_with_working_credentials() {
 }
 
 #[test]
+fn sandbox_serve_accepts_a_jwt_public_key_for_legacy_clients() {
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../http/tests/fixtures");
+    let mut child = idm()
+        .args(["sandbox", "serve", "--users", "3", "--systems", "1"])
+        .arg("--jwt-public-key")
+        .arg(format!("{fixtures}/test-rsa-public.pem"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let ready: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let u = &ready["umapi"];
+    let key = std::fs::read(format!("{fixtures}/test-rsa-pkcs8.pem")).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let groups = rt.block_on(async {
+        let jwt = umapi::JwtAuth::new(
+            u["client_id"].as_str().unwrap(),
+            u["client_secret"].as_str().unwrap(),
+            "tech@techacct.adobe.com",
+            &key,
+        )
+        .unwrap();
+        umapi::Client::builder()
+            .org_id(u["org_id"].as_str().unwrap())
+            .credentials(jwt)
+            .endpoint(u["endpoint"].as_str().unwrap())
+            .ims_url(u["ims"].as_str().unwrap())
+            .build()
+            .unwrap()
+            .groups()
+            .all()
+            .await
+    });
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(!groups.unwrap().is_empty());
+    let out = idm()
+        .args([
+            "sandbox",
+            "serve",
+            "--jwt-public-key",
+            "/nonexistent/key.pem",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/key.pem"));
+}
+
+#[test]
 fn bad_arguments_exit_2_with_a_clear_message() {
     let out = idm()
         .args(["sandbox", "serve", "--faults", "umapi.users:explode"])

@@ -77,6 +77,8 @@ pub struct ClientBuilder {
     limits: RateLimits,
     batch: BatchOptions,
     token_margin: Duration,
+    /// A problem found by `from_env` (an unreadable key file), reported by `build`.
+    env_error: Option<String>,
 }
 
 impl Default for ClientBuilder {
@@ -91,6 +93,7 @@ impl Default for ClientBuilder {
             limits: RateLimits::default(),
             batch: BatchOptions::default(),
             token_margin: Duration::from_secs(300),
+            env_error: None,
         }
     }
 }
@@ -212,7 +215,24 @@ impl ClientBuilder {
                 env_nonempty("UMAPI_CLIENT_SECRET"),
             )
         {
-            self.credentials = Some(OAuthS2S::new(id, secret).into());
+            // A technical account and a key file mean a (legacy) JWT integration.
+            match (
+                env_nonempty("UMAPI_TECHNICAL_ACCOUNT_ID"),
+                env_nonempty("UMAPI_PRIVATE_KEY_FILE"),
+            ) {
+                (Some(tech), Some(key)) => {
+                    match crate::JwtAuth::from_key_file(id, secret, tech, &key) {
+                        Ok(jwt) => self.credentials = Some(jwt.into()),
+                        Err(e) => self.env_error = Some(format!("UMAPI_PRIVATE_KEY_FILE: {e}")),
+                    }
+                }
+                (None, None) => self.credentials = Some(OAuthS2S::new(id, secret).into()),
+                _ => {
+                    self.env_error = Some(
+                        "set both UMAPI_TECHNICAL_ACCOUNT_ID and UMAPI_PRIVATE_KEY_FILE for a JWT integration, or neither for OAuth Server-to-Server".into(),
+                    )
+                }
+            }
         }
         if let Some(e) = env_nonempty("UMAPI_ENDPOINT") {
             self.endpoint = e;
@@ -232,6 +252,9 @@ impl ClientBuilder {
 
     /// Checks the configuration and builds the client. Nothing is sent yet.
     pub fn build(self) -> Result<Client> {
+        if let Some(e) = self.env_error {
+            return Err(Error::Config(e));
+        }
         let org_id = self
             .org_id
             .filter(|o| !o.trim().is_empty())

@@ -69,8 +69,26 @@ pub struct Jwt {
 }
 
 impl Jwt {
+    /// Like [`new`](Self::new), reading the private key from a PEM file.
+    pub fn from_key_file(
+        org_id: impl Into<String>,
+        tech_acct: impl Into<String>,
+        ims_host: impl Into<String>,
+        api_key: impl Into<String>,
+        private_key_file: impl AsRef<std::path::Path>,
+    ) -> LegacyResult<Self> {
+        let path = private_key_file.as_ref();
+        let pem = std::fs::read(path).map_err(|e| {
+            LegacyError::Umapi(Error::Config(format!(
+                "cannot read the private key file {}: {e}",
+                path.display()
+            )))
+        })?;
+        Jwt::new(org_id, tech_acct, ims_host, api_key, &pem)
+    }
+
     /// `ims_host` is a host name such as `ims-na1.adobelogin.com` (or a full base URL);
-    /// `private_key` is the PEM text of the key (read a file with `std::fs::read`).
+    /// `private_key` is the PEM text of the key (or use [`from_key_file`](Self::from_key_file)).
     pub fn new(
         org_id: impl Into<String>,
         tech_acct: impl Into<String>,

@@ -207,6 +207,20 @@ async fn jwt_credentials_are_exchanged_and_verified() {
     let client = builder(&sb).credentials(jwt).build().unwrap();
     assert!(!client.groups().all().await.unwrap().is_empty());
     assert_eq!(client.local_status().tokens_fetched, 1);
+    // The same from the key file; a missing file is a clear error.
+    let from_file = JwtAuth::from_key_file(
+        info.client_id.clone(),
+        info.client_secret.clone(),
+        "tech@techacct.adobe.com",
+        format!("{dir}/test-rsa-pkcs8.pem"),
+    )
+    .unwrap();
+    let client = builder(&sb).credentials(from_file).build().unwrap();
+    assert!(!client.groups().all().await.unwrap().is_empty());
+    let err = JwtAuth::from_key_file("id", "secret", "t", format!("{dir}/missing.pem"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("missing.pem"), "{err}");
 }
 
 #[tokio::test]

@@ -114,6 +114,25 @@ impl JwtAuth {
     }
 }
 
+impl JwtAuth {
+    /// Like [`new`](Self::new), reading the private key from a PEM file.
+    pub fn from_key_file(
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+        tech_account_id: impl Into<String>,
+        private_key_file: impl AsRef<std::path::Path>,
+    ) -> crate::Result<Self> {
+        let signer = RsaSigner::from_pem_file(private_key_file)
+            .map_err(|e| crate::Error::Config(e.to_string()))?;
+        Ok(JwtAuth {
+            client_id: client_id.into(),
+            client_secret: SecretString::from(client_secret.into()),
+            tech_account_id: tech_account_id.into(),
+            signer: Arc::new(signer),
+        })
+    }
+}
+
 impl fmt::Debug for JwtAuth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JwtAuth")
