@@ -50,6 +50,24 @@ async fn non_retryable_status_fails_at_once_with_the_status() {
     let err = client.groups().all().await.unwrap_err();
     assert_eq!(err.status(), Some(500), "{err}");
     assert_eq!(client.local_status().retries, 0);
+    // The X-Request-Id the client sent, echoed by the server: `<uuid4>_<epoch-ms>`.
+    let Error::Api {
+        request_id: Some(id),
+        ..
+    } = &err
+    else {
+        panic!("no request id in {err:?}")
+    };
+    let (uuid, ms) = id.split_once('_').expect("uuid_ms");
+    let groups: Vec<usize> = uuid.split('-').map(str::len).collect();
+    assert_eq!(groups, [8, 4, 4, 4, 12], "{id}");
+    assert_eq!(&uuid[14..15], "4", "{id}");
+    let ms: u128 = ms.parse().expect("epoch milliseconds");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    assert!(now.abs_diff(ms) < 60_000, "{id}");
 }
 
 #[tokio::test]
@@ -189,6 +207,18 @@ async fn concurrent_callers_share_one_token_and_refresh_before_expiry() {
 }
 
 #[tokio::test]
+async fn oauth_on_the_v2_token_endpoint() {
+    let (sb, _) = start(SandboxConfig::default()).await;
+    let info = sb.umapi_info();
+    let oauth = umapi::OAuthS2S::new(info.client_id.clone(), info.client_secret.clone())
+        .token_endpoint(umapi::TokenEndpoint::V2);
+    assert_eq!(umapi::TokenEndpoint::V2.path(), "/ims/token/v2");
+    let client = builder(&sb).credentials(oauth).build().unwrap();
+    assert!(!client.groups().all().await.unwrap().is_empty());
+    assert_eq!(sb.stats().tokens_issued, 1);
+}
+
+#[tokio::test]
 async fn jwt_credentials_are_exchanged_and_verified() {
     let (sb, _) = start(SandboxConfig::default()).await;
     let info = sb.umapi_info();
@@ -221,6 +251,39 @@ async fn jwt_credentials_are_exchanged_and_verified() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("missing.pem"), "{err}");
+}
+
+#[tokio::test]
+async fn a_jwt_exchange_lifetime_is_read_in_milliseconds() {
+    // The exchange answers expires_in in milliseconds: 2,000 for a 2-second token. Read as
+    // seconds it would last half an hour and never be refreshed here.
+    let (sb, _) = start(SandboxConfig {
+        token_ttl: Duration::from_secs(2),
+        ..Default::default()
+    })
+    .await;
+    let info = sb.umapi_info();
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../http/tests/fixtures");
+    let public = std::fs::read_to_string(format!("{dir}/test-rsa-public.pem")).unwrap();
+    sb.register_jwt_public_key(&info.client_id, &public)
+        .unwrap();
+    let jwt = JwtAuth::from_key_file(
+        info.client_id.clone(),
+        info.client_secret.clone(),
+        "tech@techacct.adobe.com",
+        format!("{dir}/test-rsa-pkcs8.pem"),
+    )
+    .unwrap();
+    let client = builder(&sb)
+        .credentials(jwt)
+        .token_refresh_margin(Duration::from_millis(1500))
+        .build()
+        .unwrap();
+    client.groups().all().await.unwrap();
+    // The margin is capped at half the lifetime: a refresh after 1 s.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    client.groups().all().await.unwrap();
+    assert_eq!(client.local_status().tokens_fetched, 2);
 }
 
 #[tokio::test]
