@@ -218,15 +218,22 @@ async fn oauth_on_the_v2_token_endpoint() {
     assert_eq!(sb.stats().tokens_issued, 1);
 }
 
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../http/tests/fixtures");
+
+/// Registers the test key pair's public half for the demo integration.
+fn register_test_key(sb: &idm_sandbox::Sandbox) -> idm_sandbox::UmapiInfo {
+    let info = sb.umapi_info();
+    let public = std::fs::read_to_string(format!("{FIXTURES}/test-rsa-public.pem")).unwrap();
+    sb.register_jwt_public_key(&info.client_id, &public)
+        .unwrap();
+    info
+}
+
 #[tokio::test]
 async fn jwt_credentials_are_exchanged_and_verified() {
     let (sb, _) = start(SandboxConfig::default()).await;
-    let info = sb.umapi_info();
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../http/tests/fixtures");
-    let key = std::fs::read(format!("{dir}/test-rsa-pkcs8.pem")).unwrap();
-    let public = std::fs::read_to_string(format!("{dir}/test-rsa-public.pem")).unwrap();
-    sb.register_jwt_public_key(&info.client_id, &public)
-        .unwrap();
+    let info = register_test_key(&sb);
+    let key = std::fs::read(format!("{FIXTURES}/test-rsa-pkcs8.pem")).unwrap();
     let jwt = JwtAuth::new(
         info.client_id.clone(),
         info.client_secret.clone(),
@@ -242,12 +249,12 @@ async fn jwt_credentials_are_exchanged_and_verified() {
         info.client_id.clone(),
         info.client_secret.clone(),
         "tech@techacct.adobe.com",
-        format!("{dir}/test-rsa-pkcs8.pem"),
+        format!("{FIXTURES}/test-rsa-pkcs8.pem"),
     )
     .unwrap();
     let client = builder(&sb).credentials(from_file).build().unwrap();
     assert!(!client.groups().all().await.unwrap().is_empty());
-    let err = JwtAuth::from_key_file("id", "secret", "t", format!("{dir}/missing.pem"))
+    let err = JwtAuth::from_key_file("id", "secret", "t", format!("{FIXTURES}/missing.pem"))
         .unwrap_err()
         .to_string();
     assert!(err.contains("missing.pem"), "{err}");
@@ -262,16 +269,12 @@ async fn a_jwt_exchange_lifetime_is_read_in_milliseconds() {
         ..Default::default()
     })
     .await;
-    let info = sb.umapi_info();
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../http/tests/fixtures");
-    let public = std::fs::read_to_string(format!("{dir}/test-rsa-public.pem")).unwrap();
-    sb.register_jwt_public_key(&info.client_id, &public)
-        .unwrap();
+    let info = register_test_key(&sb);
     let jwt = JwtAuth::from_key_file(
         info.client_id.clone(),
         info.client_secret.clone(),
         "tech@techacct.adobe.com",
-        format!("{dir}/test-rsa-pkcs8.pem"),
+        format!("{FIXTURES}/test-rsa-pkcs8.pem"),
     )
     .unwrap();
     let client = builder(&sb)
