@@ -1,7 +1,7 @@
 //! Seed 000, "API v1 example" part 2: update a system user's last name.
 //!
 //! Run: `cargo run -p jumpcloud --example update_user -- [USER_ID]` (an embedded sandbox and its
-//! first user unless `JUMPCLOUD_API_KEY` is set).
+//! first user unless `JUMPCLOUD_API_KEY` is set; then USER_ID is required).
 
 #[path = "support/mod.rs"]
 mod support;
@@ -10,9 +10,13 @@ use jumpcloud::v1::models::Systemuserput;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (client, _sandbox) = support::target().await?;
+    let (client, sandbox) = support::target().await?;
     let id = match std::env::args().nth(1) {
         Some(id) => id,
+        // In a real tenant, only the user named on the command line is changed.
+        None if sandbox.is_none() => {
+            return Err("pass the USER_ID of the user of your tenant to update".into());
+        }
         None => client
             .v1()
             .systemusers()

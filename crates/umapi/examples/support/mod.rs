@@ -52,6 +52,21 @@ pub async fn target() -> Target {
     }
 }
 
+/// For examples that change data: against a real org they run only when
+/// `IDM_EXAMPLES_CHANGE_REAL_ORG=yes` is set, so that trying an example never creates or removes
+/// real users by accident.
+pub fn may_change(t: &Target) -> bool {
+    if t.sandbox.is_some() || std::env::var("IDM_EXAMPLES_CHANGE_REAL_ORG").as_deref() == Ok("yes")
+    {
+        return true;
+    }
+    eprintln!(
+        "this example creates and changes users; against the real org {} it runs only with IDM_EXAMPLES_CHANGE_REAL_ORG=yes",
+        t.org_id
+    );
+    false
+}
+
 /// A test key pair made for idm's tests; a real integration uses its own private key.
 pub const DEMO_PRIVATE_KEY: &str = include_str!("../../../http/tests/fixtures/test-rsa-pkcs8.pem");
 pub const DEMO_PUBLIC_KEY: &str = include_str!("../../../http/tests/fixtures/test-rsa-public.pem");
