@@ -316,3 +316,163 @@ async fn the_queue_counts_answered_actions_for_progress() {
     assert_eq!(report.actions.len(), 60);
     assert_eq!(queue.answered(), 0, "the count restarts after a flush");
 }
+
+#[tokio::test]
+async fn a_split_childs_error_and_a_warning_reach_the_action_as_built() {
+    let (_sb, client) = start(SandboxConfig::default()).await;
+    let groups = two_user_groups(&client).await;
+    // 12 steps: the second entry holds steps 10 and 11; step 11 names a missing group.
+    let mut long = UserAction::new("admin@example.com").unwrap();
+    for i in 0..11 {
+        long = long
+            .update(UserUpdate::new().firstname(format!("F{i}")))
+            .unwrap();
+    }
+    long = long.add_to_groups(["No Such Group"]).unwrap();
+    // A deprecated `product` list draws a warning, routed to its step.
+    let warned = Action::from_wire(&json!({"user": "admin@example.com",
+        "do": [{"update": {"lastname": "W"}}, {"add": {"product": [groups[0]]}}]}))
+    .unwrap();
+    let mut queue = client.queue();
+    queue.push(long).await;
+    queue.push(warned).await;
+    let report = queue.flush().await;
+    let long = &report.actions[0];
+    assert_eq!((long.entries, long.status), (2, ActionStatus::Failed));
+    assert_eq!(long.errors.len(), 1, "{long:?}");
+    assert_eq!(long.errors[0].step, Some(11));
+    assert_eq!(long.errors[0].code, "error.group.not_found");
+    let warned = &report.actions[1];
+    assert_eq!(warned.status, ActionStatus::Completed);
+    assert_eq!(warned.warnings.len(), 1, "{warned:?}");
+    assert_eq!(warned.warnings[0].step, Some(1));
+    assert_eq!(warned.warnings[0].code, "warning.command.deprecated");
+}
+
+#[tokio::test]
+async fn every_builder_step_does_what_it_says() {
+    let (sb, client) = start(SandboxConfig::default()).await;
+    let groups = two_user_groups(&client).await;
+    let profiles: Vec<String> = client
+        .groups()
+        .all()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|g| g.group_type == Some(umapi::GroupType::ProductProfile))
+        .map(|g| g.group_name)
+        .take(2)
+        .collect();
+    let member = |email: &str, group: &str| {
+        sb.umapi_group_members(group)
+            .unwrap_or_default()
+            .contains(&email.to_owned())
+    };
+    // A Federated ID by username and domain, in both groups, then out of every group.
+    let fed = || UserAction::with_domain("fed.user", "example.net").unwrap();
+    client
+        .execute([fed()
+            .create(NewUser::federated(
+                "fed.user@example.net",
+                "Fed",
+                "User",
+                "FR",
+            ))
+            .unwrap()
+            .add_to_groups(groups.clone())
+            .unwrap()])
+        .await
+        .unwrap();
+    assert!(member("fed.user@example.net", &groups[1]));
+    let u = client
+        .user("fed.user")
+        .domain("example.net")
+        .get()
+        .await
+        .unwrap()
+        .expect("created");
+    assert_eq!(
+        (u.country.as_deref(), u.username.as_deref()),
+        (Some("FR"), Some("fed.user"))
+    );
+    client
+        .execute([fed().remove_from_all_groups().unwrap()])
+        .await
+        .unwrap();
+    assert!(!groups.iter().any(|g| member("fed.user@example.net", g)));
+    // Create with updateIfAlreadyExists changes the names of an existing user.
+    client
+        .execute([UserAction::new("admin@example.com")
+            .unwrap()
+            .create(
+                NewUser::enterprise("admin@example.com", "Changed", "ByCreate")
+                    .on_conflict(IfAlreadyExists::Update),
+            )
+            .unwrap()])
+        .await
+        .unwrap();
+    assert_eq!(
+        sb.umapi_user("admin@example.com").unwrap()["firstname"],
+        "Changed"
+    );
+    // An Adobe ID (useAdobeID is set by the create), then removed from the org.
+    let adobe = UserAction::new("someone.new@personal.example").unwrap();
+    client
+        .execute([adobe
+            .clone()
+            .create(NewUser::adobe_id("someone.new@personal.example"))
+            .unwrap()])
+        .await
+        .unwrap();
+    assert_eq!(
+        sb.umapi_user("someone.new@personal.example").unwrap()["type"],
+        "adobeID"
+    );
+    client
+        .execute([adobe.use_adobe_id().remove_from_org(false).unwrap()])
+        .await
+        .unwrap();
+    assert!(sb.umapi_user("someone.new@personal.example").is_none());
+    // A group: created, given profiles and a member, renamed, member and a profile taken away.
+    let group = || GroupAction::new("Builder Group").unwrap();
+    client
+        .execute([group()
+            .create(Some("made by a test"), IfAlreadyExists::Error)
+            .unwrap()
+            .add_to_products(profiles.clone())
+            .unwrap()
+            .add_users(["admin@example.com"])
+            .unwrap()])
+        .await
+        .unwrap();
+    assert!(member("admin@example.com", "Builder Group"));
+    client
+        .execute([group()
+            .update(Some("Renamed Builder Group"), Some("renamed"))
+            .unwrap()])
+        .await
+        .unwrap();
+    assert!(sb.umapi_group_members("Builder Group").is_none());
+    let renamed = || GroupAction::new("Renamed Builder Group").unwrap();
+    client
+        .execute([renamed()
+            .remove_users(["admin@example.com"])
+            .unwrap()
+            .remove_from_products([profiles[0].clone()])
+            .unwrap()])
+        .await
+        .unwrap();
+    assert_eq!(
+        sb.umapi_group_members("Renamed Builder Group"),
+        Some(vec![])
+    );
+    let g = client
+        .groups()
+        .all()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|g| g.group_name == "Renamed Builder Group")
+        .expect("renamed group listed");
+    assert_eq!(g.member_count, Some(0));
+}

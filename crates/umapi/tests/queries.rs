@@ -188,3 +188,87 @@ async fn a_result_other_than_success_is_an_error() {
     let err = client.groups().all().await.unwrap_err();
     assert_eq!(err.code(), Some("error.test"), "{err}");
 }
+
+#[tokio::test]
+async fn indirect_members_status_and_excluded_groups() {
+    let (_sb, client) = start(SandboxConfig::default()).await;
+    let profile = client
+        .groups()
+        .all()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|g| g.group_type == Some(GroupType::ProductProfile))
+        .expect("a product profile")
+        .group_name;
+    // A new user who gets the profile only through a user group.
+    client
+        .execute([
+            umapi::UserAction::new("indirect@example.com")
+                .unwrap()
+                .create(umapi::NewUser::enterprise(
+                    "indirect@example.com",
+                    "In",
+                    "Direct",
+                ))
+                .unwrap()
+                .build()
+                .unwrap(),
+            umapi::GroupAction::new("Indirect Group")
+                .unwrap()
+                .create(None, umapi::IfAlreadyExists::Error)
+                .unwrap()
+                .add_to_products([profile.clone()])
+                .unwrap()
+                .build()
+                .unwrap(),
+        ])
+        .await
+        .unwrap();
+    client
+        .execute([umapi::GroupAction::new("Indirect Group")
+            .unwrap()
+            .add_users(["indirect@example.com"])
+            .unwrap()])
+        .await
+        .unwrap();
+    let emails = |users: Vec<umapi::User>| users.into_iter().map(|u| u.email).collect::<Vec<_>>();
+    let direct = emails(client.users().in_group(&profile).all().await.unwrap());
+    let all = client
+        .users()
+        .in_group(&profile)
+        .direct_only(false)
+        .all()
+        .await
+        .unwrap();
+    assert!(!direct.contains(&"indirect@example.com".to_owned()));
+    assert!(emails(all.clone()).contains(&"indirect@example.com".to_owned()));
+    assert!(all.iter().any(|u| !u.groups.is_empty()));
+    let bare = client
+        .users()
+        .in_group(&profile)
+        .direct_only(false)
+        .exclude_groups(true)
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(bare.len(), all.len());
+    assert!(bare.iter().all(|u| u.groups.is_empty()));
+    // A licence status filter is passed on; the server judges its value.
+    let active = client
+        .users()
+        .in_group(&profile)
+        .status("active")
+        .all()
+        .await
+        .unwrap();
+    assert!(active.len() <= direct.len());
+    let err = client
+        .users()
+        .in_group(&profile)
+        .status("sleepy")
+        .all()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(400), "{err}");
+}
