@@ -115,3 +115,39 @@ fn blocking_facade_lists_and_acts() {
     assert!(client.user("blocking@example.com").unwrap().is_some());
     drop(sb);
 }
+
+#[tokio::test]
+async fn the_legacy_error_kinds() {
+    // Throttling that outlasts every retry is UMAPIRetryError; a server error is UMAPIError.
+    let sb = common::sandbox(
+        SandboxConfig::default()
+            .faults_spec("umapi.groups:429:retry-after=0.01:count=50;umapi.users:500")
+            .unwrap(),
+    )
+    .await;
+    let info = sb.umapi_info();
+    // A token fetched by hand, handed to the legacy objects as the seed does.
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", info.client_id.as_str()),
+        ("client_secret", info.client_secret.as_str()),
+        ("scope", umapi::auth::DEFAULT_SCOPE),
+    ];
+    let http = umapi::HttpConfig::default();
+    let (access, _) = umapi::auth::request_token(
+        &http.build_client().unwrap(),
+        &http,
+        &format!("{}/ims/token/v3", info.ims),
+        &form,
+        false,
+    )
+    .await
+    .unwrap();
+    let api = Umapi::new(&info.endpoint, Auth::new(&info.client_id, access)).unwrap();
+    let err = api.groups(&info.org_id, 0).await.unwrap_err();
+    assert!(matches!(err, LegacyError::Retry(_)), "{err:?}");
+    assert!(err.to_string().starts_with("UMAPIRetryError"), "{err}");
+    let err = api.users(&info.org_id, 0).await.unwrap_err();
+    assert!(matches!(err, LegacyError::Umapi(_)), "{err:?}");
+    assert!(err.to_string().contains("500"), "{err}");
+}
