@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
+use std::sync::Once;
 use std::time::Duration;
 
 use idm_http::{HttpConfig, Outcome, RetryPolicy, SendError, send_with_retry};
@@ -39,13 +39,16 @@ const BUSY: &str = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0\r\nConten
 const BAD_GATEWAY: &str =
     "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 
-/// Captures what `tracing` logs on this thread while the guard lives.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
+thread_local! {
+    static LOGS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
 
-impl Write for Logs {
+/// Writes log lines into the emitting thread's buffer: each test reads its own.
+struct ThreadLogs;
+
+impl Write for ThreadLogs {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        LOGS.with(|l| l.borrow_mut().extend_from_slice(buf));
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -53,24 +56,31 @@ impl Write for Logs {
     }
 }
 
-impl Logs {
-    fn capture(&self) -> tracing::subscriber::DefaultGuard {
-        let logs = self.clone();
+/// Installs one global subscriber before any test logs anything (a subscriber per test, set as
+/// a thread default, races with other tests caching which log call sites are enabled), and
+/// starts this thread's capture afresh.
+fn capture_logs() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
         let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || logs.clone())
+            .with_writer(|| ThreadLogs)
             .with_ansi(false)
             .with_max_level(tracing::Level::WARN)
             .finish();
-        tracing::subscriber::set_default(subscriber)
-    }
+        tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
+    });
+    LOGS.with(|l| l.borrow_mut().clear());
+}
 
-    fn warnings(&self) -> Vec<String> {
-        String::from_utf8_lossy(&self.0.lock().unwrap())
+/// The WARN lines this thread logged since `capture_logs`.
+fn warnings() -> Vec<String> {
+    LOGS.with(|l| {
+        String::from_utf8_lossy(&l.borrow())
             .lines()
             .filter(|l| l.contains("WARN"))
             .map(str::to_owned)
             .collect()
-    }
+    })
 }
 
 fn fast() -> RetryPolicy {
@@ -81,11 +91,10 @@ fn fast() -> RetryPolicy {
 
 #[tokio::test]
 async fn a_503_is_retried_with_a_warning_and_the_headers_carry_the_user_agent() {
+    capture_logs();
     let (base, server) = scripted(vec![BUSY, OK]);
     let config = HttpConfig::default().user_agent_prefix("sync/2");
     let http = config.build_client().unwrap();
-    let logs = Logs::default();
-    let _guard = logs.capture();
     let answer = send_with_retry::<std::io::Error, _, _>(&fast(), true, "GET /x", |_| {
         std::future::ready(Ok(http.get(format!("{base}/x"))))
     })
@@ -93,7 +102,7 @@ async fn a_503_is_retried_with_a_warning_and_the_headers_carry_the_user_agent() 
     .unwrap();
     assert_eq!((answer.status.as_u16(), answer.attempts), (200, 2));
     assert_eq!(answer.body, b"ok");
-    let warnings = logs.warnings();
+    let warnings = warnings();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(
         warnings[0].contains("retrying GET /x") && warnings[0].contains("503"),
@@ -107,6 +116,7 @@ async fn a_503_is_retried_with_a_warning_and_the_headers_carry_the_user_agent() 
 
 #[tokio::test]
 async fn a_bad_gateway_is_retried_only_when_the_request_is_idempotent() {
+    capture_logs();
     let (base, server) = scripted(vec![BAD_GATEWAY, OK, BAD_GATEWAY]);
     let http = HttpConfig::default().build_client().unwrap();
     let send = |idempotent| {
@@ -129,6 +139,7 @@ async fn a_bad_gateway_is_retried_only_when_the_request_is_idempotent() {
 
 #[tokio::test]
 async fn a_refused_connection_is_retried_then_reported_with_the_count() {
+    capture_logs();
     // A port that was free a moment ago: nothing listens there.
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -136,8 +147,6 @@ async fn a_refused_connection_is_retried_then_reported_with_the_count() {
         .unwrap()
         .port();
     let http = HttpConfig::default().build_client().unwrap();
-    let logs = Logs::default();
-    let _guard = logs.capture();
     let err = send_with_retry::<std::io::Error, _, _>(
         &fast().max_attempts(3),
         false,
@@ -153,5 +162,5 @@ async fn a_refused_connection_is_retried_then_reported_with_the_count() {
         other => panic!("{other:?}"),
     }
     assert!(err.to_string().contains("after 3 attempt(s)"), "{err}");
-    assert_eq!(logs.warnings().len(), 2, "{:?}", logs.warnings());
+    assert_eq!(warnings().len(), 2, "{:?}", warnings());
 }
