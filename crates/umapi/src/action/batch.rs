@@ -299,7 +299,7 @@ impl ActionQueue {
         // for answers rather than queue more.
         let high_water = full * opts.concurrency.max(1) * 4;
         loop {
-            if self.pending.ready(full) >= full {
+            if self.pending.len() >= full && self.pending.ready(full) >= full {
                 self.send_one().await;
             } else if self.pending.len() < high_water {
                 break;
