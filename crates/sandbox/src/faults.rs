@@ -98,14 +98,18 @@ pub enum RetryAfterValue {
     DateIn(u64),
 }
 
+/// Retry-After values are kept under this many seconds (about 31 years), so that an HTTP-date
+/// stays a representable date (before the year 9999).
+const MAX_RETRY_AFTER_SECS: u64 = 1_000_000_000;
+
 impl RetryAfterValue {
     /// The header value to send now.
     pub(crate) fn header_value(self) -> String {
         match self {
             RetryAfterValue::Seconds(s) => format_seconds(s),
             RetryAfterValue::DateIn(s) => {
-                // Capped at about 31 years: an HTTP-date must stay before the year 9999.
-                let ahead = Duration::from_secs(s.min(999_999_999));
+                // Capped: an HTTP-date must stay before the year 9999.
+                let ahead = Duration::from_secs(s.min(MAX_RETRY_AFTER_SECS - 1));
                 httpdate::fmt_http_date(std::time::SystemTime::now() + ahead)
             }
         }
@@ -393,7 +397,7 @@ fn parse_rule(rule: &str) -> Result<FaultRule, SandboxError> {
                     let s = value
                         .parse::<f64>()
                         .ok()
-                        .filter(|s| s.is_finite() && *s >= 0.0 && *s < 1e9)
+                        .filter(|s| s.is_finite() && *s >= 0.0 && *s < MAX_RETRY_AFTER_SECS as f64)
                         .ok_or_else(|| {
                             bad(
                                 opt,
@@ -402,9 +406,8 @@ fn parse_rule(rule: &str) -> Result<FaultRule, SandboxError> {
                         })?;
                     RetryAfterValue::Seconds(s)
                 } else {
-                    // An HTTP-date must stay a representable date (before the year 9999).
                     let s = int(value)?;
-                    if s >= 1_000_000_000 {
+                    if s >= MAX_RETRY_AFTER_SECS {
                         return Err(bad(
                             opt,
                             format!("retry-after-date needs fewer than 1e9 seconds, got {value}"),

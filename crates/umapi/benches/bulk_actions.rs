@@ -94,14 +94,8 @@ fn main() -> Result<(), BoxError> {
         return served;
     }
     let args = parse_args()?;
-    let mut runtime = if args.threads <= 1 {
-        tokio::runtime::Builder::new_current_thread()
-    } else {
-        let mut b = tokio::runtime::Builder::new_multi_thread();
-        b.worker_threads(args.threads);
-        b
-    };
-    runtime.enable_all().build()?.block_on(bench(args))
+    // The same choice of runtime as the sandbox's: one thread unless told otherwise.
+    idm_sandbox::serving_runtime(args.threads)?.block_on(bench(args))
 }
 
 fn start_child(args: &Args) -> Result<ChildSandbox, BoxError> {

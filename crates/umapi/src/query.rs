@@ -461,12 +461,13 @@ impl UserQuery {
         if a.status.as_u16() == 404 {
             // Only UMAPI's own "no such user" means not found: any other 404 (a wrong endpoint,
             // a gateway) is an error, lest a sync take a user it could not read for absent.
-            let body: Option<Value> = serde_json::from_slice(&a.body).ok();
-            let result = body.as_ref().and_then(|b| b.get("result")?.as_str());
-            if result == Some("error.user.not_found") {
+            let e = api_error(&a, "GET", &path);
+            if let Error::Api { code: Some(c), .. } = &e
+                && &**c == "error.user.not_found"
+            {
                 return Ok(None);
             }
-            return Err(api_error(&a, "GET", &path));
+            return Err(e);
         }
         let body = self.client.json_ok(&a, "GET", &path)?;
         if body.get("result").and_then(Value::as_str) != Some("success") {

@@ -276,15 +276,9 @@ impl ActionQueue {
             .counters
             .actions_queued
             .fetch_add(parts.len() as u64, Ordering::Relaxed);
-        let last = parts.len().saturating_sub(1);
-        let mut frame = Some(frame);
-        for (n, part) in parts.into_iter().enumerate() {
-            // Every part repeats the frame; the last one takes it instead of a copy.
-            let wire = match (n == last, &mut frame) {
-                (true, f) => f.take(),
-                (false, f) => f.clone(),
-            };
-            let Some(wire) = wire else { break };
+        // Every part repeats the frame; the last one takes it instead of a copy.
+        let frames = std::iter::repeat_n(frame, parts.len());
+        for (part, wire) in parts.into_iter().zip(frames) {
             let step_map = part.iter().map(|(i, _)| *i).collect();
             self.pending.push(Entry {
                 action: index,

@@ -7,12 +7,10 @@ use super::{Action, Field, Frame, Root, Step};
 use crate::model::{IdentityType, IfAlreadyExists};
 use crate::{Error, Result};
 
-const MAX_ROOT: usize = 250;
+/// UMAPI refuses any string over 250 characters in a command (`error.command.string.too_long`):
+/// users, names, group names (the official client's 255 lets 251 – 255 through, to fail there).
+const MAX_STRING: usize = 250;
 const MAX_EMAIL: usize = 60;
-const MAX_NAME: usize = 250;
-/// UMAPI refuses any string over 250 characters in a command (`error.command.string.too_long`);
-/// the official client's 255 lets names of 251 – 255 through, to fail on the server.
-const MAX_GROUP_NAME: usize = 250;
 
 fn arg(msg: impl Into<String>) -> Error {
     Error::Argument(msg.into())
@@ -38,8 +36,10 @@ fn check_name(field: &str, value: &str) -> Result<()> {
     if value.trim().is_empty() {
         return Err(arg(format!("{field} must not be empty")));
     }
-    if value.chars().count() > MAX_NAME {
-        return Err(arg(format!("{field} is longer than {MAX_NAME} characters")));
+    if value.chars().count() > MAX_STRING {
+        return Err(arg(format!(
+            "{field} is longer than {MAX_STRING} characters"
+        )));
     }
     Ok(())
 }
@@ -67,9 +67,9 @@ where
         if n.trim().is_empty() {
             return Err(arg(format!("a {what} name is empty")));
         }
-        if n.chars().count() > MAX_GROUP_NAME {
+        if n.chars().count() > MAX_STRING {
             return Err(arg(format!(
-                "{what} name {n:?} is longer than {MAX_GROUP_NAME} characters"
+                "{what} name {n:?} is longer than {MAX_STRING} characters"
             )));
         }
     }
@@ -362,9 +362,9 @@ impl UserAction {
         if user.trim().is_empty() {
             return Err(arg("the user must not be empty"));
         }
-        if user.chars().count() > MAX_ROOT {
+        if user.chars().count() > MAX_STRING {
             return Err(arg(format!(
-                "user {user:?} is longer than {MAX_ROOT} characters"
+                "user {user:?} is longer than {MAX_STRING} characters"
             )));
         }
         Ok(())
@@ -498,9 +498,9 @@ fn check_group_name(name: &str) -> Result<()> {
             "group name {name:?} must not start with '_' (reserved for admin groups)"
         )));
     }
-    if name.chars().count() > MAX_GROUP_NAME {
+    if name.chars().count() > MAX_STRING {
         return Err(arg(format!(
-            "group name {name:?} is longer than {MAX_GROUP_NAME} characters"
+            "group name {name:?} is longer than {MAX_STRING} characters"
         )));
     }
     Ok(())

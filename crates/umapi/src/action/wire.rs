@@ -116,36 +116,15 @@ impl Step {
     /// Its argument, as JSON.
     pub fn value(&self) -> Value {
         match &self.0 {
-            Repr::Fields { fields, .. } => Value::Object(
-                fields
-                    .iter()
-                    .map(|(k, f)| {
-                        let v = match f {
-                            Field::Text(s) => Value::String(s.clone()),
-                            Field::Flag(b) => Value::Bool(*b),
-                        };
-                        ((*k).to_owned(), v)
-                    })
-                    .collect(),
-            ),
-            Repr::Lists { lists, .. } => Value::Object(
-                lists
-                    .iter()
-                    .map(|(k, names)| {
-                        let items = names.iter().cloned().map(Value::String).collect();
-                        (k.to_string(), Value::Array(items))
-                    })
-                    .collect(),
-            ),
             Repr::Json { value, .. } => value.clone(),
+            // Serialising strings, booleans and string-keyed maps into a `Value` cannot fail.
+            typed => serde_json::to_value(Argument(typed)).unwrap_or(Value::Null),
         }
     }
 
     /// The wire form, `{name: argument}`.
     pub fn to_wire(&self) -> Value {
-        let mut m = Map::new();
-        m.insert(self.name().to_owned(), self.value());
-        Value::Object(m)
+        serde_json::to_value(self).unwrap_or(Value::Null)
     }
 
     pub(crate) fn is_create(&self) -> bool {
@@ -190,23 +169,32 @@ impl PartialEq for Step {
 impl Serialize for Step {
     /// Serialises as the wire form, `{name: argument}`, without building it first.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        struct Pairs<'a, K: AsRef<str>, V: Serialize>(&'a [(K, V)]);
-        impl<K: AsRef<str>, V: Serialize> Serialize for Pairs<'_, K, V> {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                let mut map = serializer.serialize_map(Some(self.0.len()))?;
-                for (k, v) in self.0 {
-                    map.serialize_entry(k.as_ref(), v)?;
-                }
-                map.end()
-            }
-        }
         let mut map = serializer.serialize_map(Some(1))?;
-        match &self.0 {
-            Repr::Fields { name, fields } => map.serialize_entry(name, &Pairs(fields))?,
-            Repr::Lists { name, lists } => map.serialize_entry(name, &Pairs(lists))?,
-            Repr::Json { name, value } => map.serialize_entry(name, value)?,
-        }
+        map.serialize_entry(self.name(), &Argument(&self.0))?;
         map.end()
+    }
+}
+
+/// A step's argument, serialised from whichever form the step holds.
+struct Argument<'a>(&'a Repr);
+
+impl Serialize for Argument<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        fn pairs<S: Serializer, K: AsRef<str>, V: Serialize>(
+            serializer: S,
+            pairs: &[(K, V)],
+        ) -> Result<S::Ok, S::Error> {
+            let mut map = serializer.serialize_map(Some(pairs.len()))?;
+            for (k, v) in pairs {
+                map.serialize_entry(k.as_ref(), v)?;
+            }
+            map.end()
+        }
+        match self.0 {
+            Repr::Fields { fields, .. } => pairs(serializer, fields),
+            Repr::Lists { lists, .. } => pairs(serializer, lists),
+            Repr::Json { value, .. } => value.serialize(serializer),
+        }
     }
 }
 
@@ -290,8 +278,13 @@ impl Frame {
             + self.extra.len()
     }
 
-    /// Writes the frame's keys into a map being serialised.
-    pub(crate) fn serialize_into<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+    /// Serialises the frame followed by `do`, the whole command entry.
+    pub(crate) fn serialize_entry<S: Serializer>(
+        &self,
+        steps: &[Step],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.len() + 1))?;
         map.serialize_entry(self.root_key(), &self.target)?;
         if let Some(d) = &self.domain {
             map.serialize_entry("domain", d)?;
@@ -305,17 +298,6 @@ impl Frame {
         for (k, v) in &self.extra {
             map.serialize_entry(k, v)?;
         }
-        Ok(())
-    }
-
-    /// Serialises the frame followed by `do`, the whole command entry.
-    pub(crate) fn serialize_entry<S: Serializer>(
-        &self,
-        steps: &[Step],
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.len() + 1))?;
-        self.serialize_into(&mut map)?;
         map.serialize_entry("do", steps)?;
         map.end()
     }

@@ -103,18 +103,10 @@ impl JwtAuth {
         tech_account_id: impl Into<String>,
         private_key_pem: &[u8],
     ) -> crate::Result<Self> {
-        let signer = RsaSigner::from_pem(private_key_pem)
-            .map_err(|e| crate::Error::Config(e.to_string()))?;
-        Ok(JwtAuth {
-            client_id: client_id.into(),
-            client_secret: SecretString::from(client_secret.into()),
-            tech_account_id: tech_account_id.into(),
-            signer: Arc::new(signer),
-        })
+        let signer = RsaSigner::from_pem(private_key_pem);
+        Self::with_signer(client_id, client_secret, tech_account_id, signer)
     }
-}
 
-impl JwtAuth {
     /// Like [`new`](Self::new), reading the private key from a PEM file.
     pub fn from_key_file(
         client_id: impl Into<String>,
@@ -122,8 +114,17 @@ impl JwtAuth {
         tech_account_id: impl Into<String>,
         private_key_file: impl AsRef<std::path::Path>,
     ) -> crate::Result<Self> {
-        let signer = RsaSigner::from_pem_file(private_key_file)
-            .map_err(|e| crate::Error::Config(e.to_string()))?;
+        let signer = RsaSigner::from_pem_file(private_key_file);
+        Self::with_signer(client_id, client_secret, tech_account_id, signer)
+    }
+
+    fn with_signer(
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+        tech_account_id: impl Into<String>,
+        signer: Result<RsaSigner, idm_http::SignerError>,
+    ) -> crate::Result<Self> {
+        let signer = signer.map_err(|e| crate::Error::Config(e.to_string()))?;
         Ok(JwtAuth {
             client_id: client_id.into(),
             client_secret: SecretString::from(client_secret.into()),
