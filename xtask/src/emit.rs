@@ -357,7 +357,7 @@ fn builder(out: &mut String, op: &Op) {
         };
         let _ = writeln!(
             out,
-            "\n    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default)."
+            "\n    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete."
         );
         let _ = writeln!(
             out,
@@ -366,11 +366,11 @@ fn builder(out: &mut String, op: &Op) {
         let _ = writeln!(out, "        self.r.stream()\n    }}\n");
         let _ = writeln!(
             out,
-            "    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known."
+            "    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another)."
         );
         let _ = writeln!(
             out,
-            "    pub fn prefetch(mut self, pages: usize) -> Self {{\n        self.r.set_prefetch(pages);\n        self\n    }}\n"
+            "    pub fn concurrency(mut self, pages: usize) -> Self {{\n        self.r.set_concurrency(pages);\n        self\n    }}\n"
         );
         let _ = writeln!(out, "    /// Every item of every page, collected.");
         let _ = writeln!(out, "    pub async fn all(self) -> Result<Vec<{item}>> {{");

@@ -312,6 +312,6 @@ mod tests {
         assert!(a.contains("crate::string_enum! {"), "{a}");
         let o = crate::rustfmt(&crate::emit::ops(&ops, "v9", "V9")).unwrap();
         assert!(o.contains("pub fn list(&self) -> ThingsList"), "{o}");
-        assert!(o.contains("pub fn prefetch(mut self"), "{o}");
+        assert!(o.contains("pub fn concurrency(mut self"), "{o}");
     }
 }

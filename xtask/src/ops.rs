@@ -156,7 +156,15 @@ fn params(root: &Value, item: &Value, op: &Value) -> Vec<Param> {
     let mut rust_names = BTreeSet::new();
     // Reserved for the builder's own methods.
     for r in [
-        "send", "stream", "all", "body", "new", "header", "query", "prefetch", "file",
+        "send",
+        "stream",
+        "all",
+        "body",
+        "new",
+        "header",
+        "query",
+        "concurrency",
+        "file",
     ] {
         rust_names.insert(r.to_string());
     }

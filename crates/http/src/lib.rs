@@ -23,6 +23,7 @@ mod retry;
 mod retry_after;
 mod signer;
 
+pub mod paging;
 pub mod secret;
 
 pub use config::{ConfigError, HttpConfig, ProxyConfig, install_crypto_provider, user_agent};

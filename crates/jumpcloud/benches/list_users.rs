@@ -1,8 +1,8 @@
 //! Listing benchmark: every system user of a sandbox holding 20,000 (v1 `systemusers`, 200 pages
-//! of 100), through `stream()` one page at a time or with `prefetch(N)`.
+//! of 100), through `stream()` with `concurrency(N)` pages at once (16 by default).
 //!
 //! ```text
-//! cargo bench -p jumpcloud --bench list_users -- [--users N] [--prefetch N] [--ready FILE]
+//! cargo bench -p jumpcloud --bench list_users -- [--users N] [--concurrency N] [--ready FILE]
 //! ```
 //!
 //! Without `--ready` the sandbox runs in a child process (this binary in `--serve-sandbox` mode),
@@ -17,14 +17,14 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 struct Args {
     users: usize,
-    prefetch: usize,
+    concurrency: usize,
     ready: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut a = Args {
         users: 20_000,
-        prefetch: 1,
+        concurrency: 16,
         ready: None,
     };
     let mut it = std::env::args().skip(1);
@@ -36,7 +36,7 @@ fn parse_args() -> Result<Args, String> {
         };
         match arg.as_str() {
             "--users" => a.users = num(value("--users")?)?,
-            "--prefetch" => a.prefetch = num(value("--prefetch")?)?,
+            "--concurrency" => a.concurrency = num(value("--concurrency")?)?,
             "--ready" => a.ready = Some(value("--ready")?),
             "--bench" => {}
             other => return Err(format!("unknown argument {other:?}")),
@@ -83,7 +83,7 @@ async fn bench(args: Args) -> Result<(), BoxError> {
             .v1()
             .systemusers()
             .list()
-            .prefetch(args.prefetch)
+            .concurrency(args.concurrency)
             .stream()
     );
     while let Some(u) = users.try_next().await? {
@@ -93,8 +93,8 @@ async fn bench(args: Args) -> Result<(), BoxError> {
     let secs = started.elapsed().as_secs_f64();
     let pages = n.div_ceil(100);
     println!(
-        "users {n} | pages {pages} | prefetch {} | {secs:.3} s | {:.0} pages/s | {:.0} users/s | peak RSS {:.1} MiB",
-        args.prefetch,
+        "users {n} | pages {pages} | concurrency {} | {secs:.3} s | {:.0} pages/s | {:.0} users/s | peak RSS {:.1} MiB",
+        args.concurrency,
         pages as f64 / secs,
         n as f64 / secs,
         peak_rss_mib().unwrap_or(f64::NAN)

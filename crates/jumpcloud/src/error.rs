@@ -41,6 +41,9 @@ pub enum Error {
     /// An argument is invalid (unknown operation, missing parameter, bad value).
     #[error("{0}")]
     Argument(String),
+    /// A listing did not add up (a page short, repeated, or the total changed meanwhile).
+    #[error(transparent)]
+    Paging(#[from] idm_http::paging::PagingError),
 }
 
 /// An error answer from JumpCloud: status, the error body parsed and raw, and where it happened.

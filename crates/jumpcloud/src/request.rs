@@ -3,11 +3,13 @@
 use std::time::SystemTime;
 
 use futures_core::Stream;
+use idm_http::paging::{Addressing, FetchedPage, Paging as Pages, identity};
 use idm_http::reqwest::header::{HeaderName, HeaderValue};
 use idm_http::reqwest::{Method, Url};
 use idm_http::{Attempted, SendError, excerpt, send_with_retry};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 
 use crate::catalog::{Location, Operation, Paging};
 use crate::client::Client;
@@ -45,7 +47,7 @@ pub struct OpRequest {
     query: Vec<(&'static str, String)>,
     headers: Vec<(String, String)>,
     body: Option<Body>,
-    prefetch: usize,
+    concurrency: usize,
 }
 
 impl std::fmt::Debug for OpRequest {
@@ -58,7 +60,7 @@ impl std::fmt::Debug for OpRequest {
             .field("query", &self.query)
             .field("headers", &headers)
             .field("body", &self.body.as_ref().map(|_| "<set>"))
-            .field("prefetch", &self.prefetch)
+            .field("concurrency", &self.concurrency)
             .finish()
     }
 }
@@ -78,15 +80,15 @@ impl OpRequest {
             query: Vec::new(),
             headers: Vec::new(),
             body: None,
-            prefetch: 1,
+            concurrency: idm_http::paging::DEFAULT_CONCURRENCY,
         }
     }
 
-    /// Lets [`stream`](Self::stream) fetch up to `pages` pages at once once the first page has
-    /// told the total (v1's `totalCount`). Items still come in order; at most `pages` pages are
-    /// held in memory. `0` and `1` mean one page at a time (the default).
-    pub fn set_prefetch(&mut self, pages: usize) {
-        self.prefetch = pages.max(1);
+    /// How many pages [`stream`](Self::stream) fetches at once (default
+    /// [`DEFAULT_CONCURRENCY`](idm_http::paging::DEFAULT_CONCURRENCY)). Items still come in
+    /// order; at most this many pages are held in memory. `0` and `1` mean one page at a time.
+    pub fn set_concurrency(&mut self, pages: usize) {
+        self.concurrency = pages.max(1);
     }
 
     /// The operation.
@@ -363,152 +365,53 @@ impl OpRequest {
         Ok(self.execute().await?.body)
     }
 
-    /// Every item of every page, lazily: one request per page of `limit` items (default
-    /// [`DEFAULT_PAGE_SIZE`]), starting at `skip` (default 0). Memory stays at one page (or the
-    /// [prefetch](Self::set_prefetch) window). A failed page ends the stream with its error.
+    /// Every item of every page, lazily and in order: one request per page of `limit` items
+    /// (default [`DEFAULT_PAGE_SIZE`]), starting at `skip` (default 0).
+    ///
+    /// Once the first page tells the total (v1's `totalCount`), the other pages are fetched up
+    /// to [`concurrency`](Self::set_concurrency) at a time; v2 listings, which tell no total,
+    /// fetch ahead speculatively. Memory stays at that many pages. Every page is checked against
+    /// the total (or, without one, a short page must be followed by an empty one), and a page
+    /// that repeats another is caught: a listing that does not add up after one more read of
+    /// the page ends with [`Error::Paging`], never silently short or long. A failed page ends
+    /// the stream with its error.
     pub fn stream<T: DeserializeOwned + Send + 'static>(
         self,
     ) -> impl Stream<Item = Result<T>> + Send + 'static {
-        use futures_util::{StreamExt as _, TryStreamExt as _};
+        use futures_util::TryStreamExt as _;
         let limit = self
             .query_u64("limit")
             .filter(|l| *l > 0)
             .unwrap_or(DEFAULT_PAGE_SIZE);
-        let skip = self.query_u64("skip").unwrap_or(0);
-        let prefetch = self.prefetch;
-        let pages = futures_util::stream::try_unfold(
-            Some(PageState::Next {
-                req: self,
-                skip,
-                first: true,
-            }),
-            move |state| async move {
-                let (req, skip, first) = match state {
-                    None => return Ok(None),
-                    Some(PageState::Parallel(mut rest)) => {
-                        return match rest.next().await {
-                            None => Ok(None),
-                            Some(page) => {
-                                page.map(|p| Some((p.items, Some(PageState::Parallel(rest)))))
-                            }
-                        };
-                    }
-                    Some(PageState::Pipelined {
-                        req,
-                        skip,
-                        total,
-                        mut pending,
-                    }) => {
-                        let a = pending.join(req.op).await?;
-                        let after = skip + limit;
-                        // Ask for the next page before decoding this one.
-                        let next = (after < total).then(|| AbortOnDrop::spawn(&req, limit, after));
-                        let page = decode_page::<T>(req.op, &a)?;
-                        return Ok(Some(match next {
-                            Some(pending) if page.items.len() as u64 == limit => (
-                                page.items,
-                                Some(PageState::Pipelined {
-                                    req,
-                                    skip: after,
-                                    total,
-                                    pending,
-                                }),
-                            ),
-                            _ => (page.items, None),
-                        }));
-                    }
-                    Some(PageState::Next { req, skip, first }) => (req, skip, first),
-                };
-                let page = fetch_page::<T>(&req, limit, skip).await?;
-                let next = skip + page.items.len() as u64;
-                let done =
-                    (page.items.len() as u64) < limit || page.total.is_some_and(|t| next >= t);
-                if done {
-                    return Ok(Some((page.items, None)));
-                }
-                if first
-                    && prefetch > 1
-                    && let Some(total) = page.total
-                {
-                    let rest = futures_util::stream::iter((next..total).step_by(limit as usize))
-                        .map(move |s| {
-                            let req = req.clone();
-                            async move { fetch_page::<T>(&req, limit, s).await }
-                        })
-                        .buffered(prefetch);
-                    return Ok(Some((
-                        page.items,
-                        Some(PageState::Parallel(Box::pin(rest))),
-                    )));
-                }
-                if let Some(total) = page.total {
-                    let pending = AbortOnDrop::spawn(&req, limit, next);
-                    return Ok(Some((
-                        page.items,
-                        Some(PageState::Pipelined {
-                            req,
-                            skip: next,
-                            total,
-                            pending,
-                        }),
-                    )));
-                }
-                Ok(Some((
-                    page.items,
-                    Some(PageState::Next {
-                        req,
-                        skip: next,
-                        first: false,
-                    }),
-                )))
-            },
-        );
-        pages
-            .map_ok(|items| futures_util::stream::iter(items.into_iter().map(Ok)))
-            .try_flatten()
+        let start = self.query_u64("skip").unwrap_or(0);
+        let op = self.op;
+        let paging = Pages::new(
+            format!("{} ({} {})", op.id, op.method, self.path_for_errors()),
+            Addressing::Offset { start, limit },
+        )
+        .concurrency(self.concurrency);
+        let req = std::sync::Arc::new(self);
+        idm_http::paging::pages(paging, move |i| {
+            let req = req.clone();
+            async move {
+                let a = fetch_raw(&req, limit, start + i * limit).await?;
+                decode_page::<T>(op, &a)
+            }
+        })
+        .map_ok(|(_, page)| futures_util::stream::iter(page.items.into_iter().map(Ok)))
+        .try_flatten()
     }
 
-    /// Every item of every page, collected.
+    /// Every item of every page, collected (see [`stream`](Self::stream)). A listing whose total
+    /// changed while it was read is read once more.
     pub async fn all<T: DeserializeOwned + Send + 'static>(self) -> Result<Vec<T>> {
         use futures_util::TryStreamExt as _;
-        self.stream().try_collect().await
+        idm_http::paging::retry_if_changed(
+            || self.clone().stream().try_collect(),
+            |e: &Error| matches!(e, Error::Paging(p) if p.is_changed()),
+        )
+        .await
     }
-}
-
-/// Where a paged stream is.
-enum PageState<T> {
-    /// The page at `skip` is next.
-    Next {
-        req: OpRequest,
-        skip: u64,
-        first: bool,
-    },
-    /// The remaining pages, fetched concurrently in order.
-    Parallel(std::pin::Pin<Box<dyn Stream<Item = Result<Page<T>>> + Send>>),
-    /// One page at a time, but the request for the page at `skip` went out as soon as the
-    /// previous page's bytes arrived, so decoding overlaps the next request.
-    Pipelined {
-        req: OpRequest,
-        skip: u64,
-        total: u64,
-        pending: AbortOnDrop,
-    },
-}
-
-/// One page of items and the total, when the API tells it.
-struct Page<T> {
-    items: Vec<T>,
-    total: Option<u64>,
-}
-
-/// Fetches the page of `limit` items at `skip`.
-async fn fetch_page<T: DeserializeOwned>(
-    req: &OpRequest,
-    limit: u64,
-    skip: u64,
-) -> Result<Page<T>> {
-    let a = fetch_raw(req, limit, skip).await?;
-    decode_page(req.op, &a)
 }
 
 /// Sends the request for the page at `skip`, without decoding it.
@@ -519,55 +422,46 @@ async fn fetch_raw(req: &OpRequest, limit: u64, skip: u64) -> Result<Attempted> 
     req.execute().await
 }
 
-/// A page request running as its own task; dropping it (the stream was dropped, or the page
-/// turned out not to be needed) cancels it.
-struct AbortOnDrop(tokio::task::JoinHandle<Result<Attempted>>);
-
-impl AbortOnDrop {
-    fn spawn(req: &OpRequest, limit: u64, skip: u64) -> Self {
-        let req = req.clone();
-        AbortOnDrop(tokio::spawn(
-            async move { fetch_raw(&req, limit, skip).await },
-        ))
-    }
-
-    async fn join(&mut self, op: &'static Operation) -> Result<Attempted> {
-        (&mut self.0).await.map_err(|e| Error::Transport {
-            operation: op.id,
-            method: op.method,
-            path: op.full_path(),
-            detail: format!("the page request task ended abnormally: {e}"),
-            source: None,
-        })?
-    }
-}
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-/// Decodes one page in the operation's paging shape.
-fn decode_page<T: DeserializeOwned>(op: &'static Operation, a: &Attempted) -> Result<Page<T>> {
+/// Decodes one page in the operation's paging shape, with an identity for each item that has
+/// an id (for the paging engine's repeated-page checks).
+fn decode_page<T: DeserializeOwned>(
+    op: &'static Operation,
+    a: &Attempted,
+) -> Result<FetchedPage<T>> {
     let header_total = a
         .headers
         .get("x-total-count")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse().ok());
-    Ok(match op.paging {
+    let (raw, total): (Vec<&RawValue>, Option<u64>) = match op.paging {
         Some(Paging::Results) => {
-            let page: ResultsPage<T> = decode(op, &a.body)?;
-            Page {
-                items: page.results.unwrap_or_default(),
-                total: page.total_count.or(header_total),
-            }
+            let page: ResultsPage<&RawValue> = decode(op, &a.body)?;
+            (
+                page.results.unwrap_or_default(),
+                page.total_count.or(header_total),
+            )
         }
-        _ => Page {
-            items: decode(op, &a.body)?,
-            total: header_total,
-        },
-    })
+        _ => (decode(op, &a.body)?, header_total),
+    };
+    let mut keys = Vec::with_capacity(raw.len());
+    let mut items = Vec::with_capacity(raw.len());
+    for item in raw {
+        let text = item.get();
+        // Only items that carry an id have an identity: two rows of a table without ids may
+        // legitimately be equal.
+        if text.contains("\"id\"") || text.contains("\"_id\"") {
+            keys.push(identity(text.as_bytes()));
+        }
+        items.push(decode(op, text.as_bytes())?);
+    }
+    if keys.len() != items.len() {
+        keys.clear();
+    }
+    let mut page = FetchedPage::new(items);
+    page.keys = keys;
+    page.total_items = total;
+    page.retried = a.attempts > 1;
+    Ok(page)
 }
 
 #[derive(serde::Deserialize)]
@@ -584,7 +478,7 @@ const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
-fn decode<T: DeserializeOwned>(op: &'static Operation, body: &[u8]) -> Result<T> {
+fn decode<'a, T: serde::Deserialize<'a>>(op: &'static Operation, body: &'a [u8]) -> Result<T> {
     serde_json::from_slice(body).map_err(|e| Error::Decode {
         operation: op.id,
         detail: format!("{e}; body: {}", excerpt(body)),

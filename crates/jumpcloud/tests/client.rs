@@ -292,20 +292,41 @@ async fn v2_arrays_stop_on_a_short_page() {
         .user_groups()
         .list()
         .filter([f2::search("name", "group")])
+        .concurrency(1)
         .all()
         .await
         .unwrap();
     assert_eq!(groups.len(), 230);
-    assert_eq!(seen(&s).len(), 3);
-    // Exactly 200: a third, empty page confirms the end.
+    // Three pages, then the page after the short one, which must be empty to end the listing.
+    assert_eq!(seen(&s).len(), 4);
+    // Exactly 200: a third, empty page ends it, and the one after confirms.
     let (s, base) = start(Server {
         groups: 200,
         ..Default::default()
     })
     .await;
-    let groups = client(&base).v2().user_groups().list().all().await.unwrap();
+    let groups = client(&base)
+        .v2()
+        .user_groups()
+        .list()
+        .concurrency(1)
+        .all()
+        .await
+        .unwrap();
     assert_eq!(groups.len(), 200);
-    assert_eq!(seen(&s).len(), 3);
+    assert_eq!(seen(&s).len(), 4);
+    // Fetched ahead speculatively by default: the same items, a few requests past the end.
+    let (s, base) = start(Server {
+        groups: 1050,
+        ..Default::default()
+    })
+    .await;
+    let groups = client(&base).v2().user_groups().list().all().await.unwrap();
+    let ids: Vec<_> = groups.iter().filter_map(|g| g.name.clone()).collect();
+    let want: Vec<String> = (0..1050).map(|i| format!("group{i}")).collect();
+    assert_eq!(ids, want, "every group once, in order");
+    let requests = seen(&s).len();
+    assert!((12..=12 + 16).contains(&requests), "{requests} requests");
 }
 
 #[tokio::test]
@@ -495,7 +516,7 @@ fn blocking_facade() {
 }
 
 #[tokio::test]
-async fn prefetch_keeps_order_and_fetches_each_page_once() {
+async fn concurrency_keeps_order_and_fetches_each_page_once() {
     let (s, base) = start(Server {
         users: 1234,
         ..Default::default()
@@ -505,7 +526,7 @@ async fn prefetch_keeps_order_and_fetches_each_page_once() {
         .v1()
         .systemusers()
         .list()
-        .prefetch(4)
+        .concurrency(4)
         .all()
         .await
         .unwrap();

@@ -177,7 +177,14 @@ async fn listing_pages_filters_and_limits() {
         .await
         .unwrap();
     assert_eq!(users.len(), 1050);
-    let prefetched = c.v1().systemusers().list().prefetch(4).all().await.unwrap();
+    let prefetched = c
+        .v1()
+        .systemusers()
+        .list()
+        .concurrency(4)
+        .all()
+        .await
+        .unwrap();
     assert_eq!(prefetched, users);
     let name = users[17].username.clone().unwrap();
     let found = c

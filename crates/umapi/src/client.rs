@@ -549,7 +549,24 @@ impl Client {
                         Ok(req)
                     }
                 })
-                .await?;
+                .await;
+            let attempted = match attempted {
+                Ok(a) => a,
+                Err(e) => {
+                    if never_reached_the_server(&e) {
+                        // The signal was not delivered: it goes on the next request instead
+                        // (a run must not send its end without its start).
+                        match pragma {
+                            Some("umapi-sync-start") => {
+                                inner.sync_start.store(true, Ordering::SeqCst)
+                            }
+                            Some(_) => inner.sync_end.store(true, Ordering::SeqCst),
+                            None => {}
+                        }
+                    }
+                    return Err(e);
+                }
+            };
             if attempted.status.as_u16() == 401 && !reauthenticated {
                 let g = *generation.lock().unwrap_or_else(|p| p.into_inner());
                 if inner.auth.invalidate(g).await {
@@ -560,6 +577,11 @@ impl Client {
             }
             return Ok(attempted);
         }
+    }
+
+    /// Whether a sync start signal is still waiting for a request to carry it.
+    pub fn sync_start_pending(&self) -> bool {
+        self.inner.sync_start.load(Ordering::SeqCst)
     }
 
     /// Runs `send_with_retry` with counters, the rate limiter and error mapping.
@@ -687,6 +709,15 @@ pub(crate) fn api_error(a: &Attempted, method: &'static str, path: &str) -> Erro
         message: message.map(Into::into),
         body,
         request_id: idm_http::request_id(&a.headers).map(Into::into),
+    }
+}
+
+/// Errors raised before any attempt reached the server (no token, no connection).
+fn never_reached_the_server(e: &Error) -> bool {
+    match e {
+        Error::Auth { .. } | Error::Config(_) | Error::Argument(_) => true,
+        Error::Transport { source, .. } => source.is_connect(),
+        _ => false,
     }
 }
 

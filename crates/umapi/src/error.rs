@@ -118,6 +118,11 @@ pub enum Error {
     /// Some actions of a batch failed; every action's outcome is inside.
     #[error(transparent)]
     Batch(#[from] Box<BatchError>),
+
+    /// A listing did not add up: a page short, repeated, or at odds with the server's counts
+    /// after a second read, or the total changed meanwhile. Never a silently short or long list.
+    #[error(transparent)]
+    Paging(#[from] idm_http::paging::PagingError),
 }
 
 impl Error {

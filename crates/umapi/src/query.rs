@@ -1,13 +1,18 @@
 //! Queries: users (whole org, in a group, by domain), one user, groups.
 //!
-//! Paged queries are lazy [`Stream`]s of pages or items. A listing that ends before the server's
-//! own counts say it should (a 404 or an empty page before `lastPage`, fewer pages than
-//! `X-Page-Count`, or a page's worth fewer items than `X-Total-Count`) is an
-//! [`Error::Truncated`], never a silently short list.
+//! Paged queries are lazy [`Stream`]s of pages or items, in order. Once the first page tells the
+//! page count, the other pages are fetched several at a time ([`UsersQuery::concurrency`]), paced
+//! by the client's rate limiter. Every page is checked by idm-http's paging engine: a page whose
+//! length differs from its `X-Page-Size`, a `lastPage` before `X-Page-Count` pages, an empty page
+//! that is not the last, a page that repeats another, or an end that falls a page or more short
+//! of `X-Total-Count` is read once more and then, if it still does not add up, ends the listing
+//! with [`Error::Paging`] (a 404 mid-listing with [`Error::Truncated`]): never a silently short
+//! or long list.
 
 use std::sync::{Arc, Mutex};
 
 use futures_util::{Stream, TryStreamExt, stream};
+use idm_http::paging::{Addressing, DEFAULT_CONCURRENCY, FetchedPage, Paging, identity};
 use idm_http::reqwest::Method;
 use idm_http::reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
@@ -104,159 +109,109 @@ impl Listing {
     }
 }
 
-/// The state of one paged listing.
-struct Pager {
-    client: Client,
-    listing: Listing,
-    next: u32,
-    received: u64,
-    first_page_len: Option<u64>,
-    max_unlisted: Option<u64>,
-    done: bool,
-    stats: Arc<Mutex<QueryStats>>,
-}
-
 fn header_u64(h: &HeaderMap, name: &str) -> Option<u64> {
     h.get(name)?.to_str().ok()?.trim().parse().ok()
 }
 
-impl Pager {
-    async fn fetch<T: DeserializeOwned>(&mut self) -> Result<Option<Page<T>>> {
-        if self.done {
-            return Ok(None);
-        }
-        let n = self.next;
-        let what = self.listing.describe();
-        let path = self.listing.path(&self.client.inner.org_id, n);
-        let query = match &self.listing {
-            Listing::Users { query, .. } => query.clone(),
-            Listing::Groups => Vec::new(),
-        };
-        let inner = &self.client.inner;
-        inner
-            .counters
-            .queries
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let a = self
-            .client
-            .request(self.listing.class(), Method::GET, &path, &query, None)
-            .await?;
-        let truncated = |detail: String| Error::Truncated {
-            what: what.clone(),
-            detail,
-        };
-        if a.status.as_u16() == 404 && n > 0 {
-            return Err(truncated(format!(
-                "page {n} answered 404 before any page said lastPage"
-            )));
-        }
-        let mut body = self.client.json_ok(&a, "GET", &path)?;
-        let result = body.get("result").and_then(Value::as_str);
-        if result != Some("success") {
-            let mut e = api_error(&a, "GET", &path);
-            if let Error::Api { message, .. } = &mut e {
-                message.get_or_insert_with(|| {
-                    format!(
-                        "result is {:?}, not \"success\"",
-                        result.unwrap_or("<missing>")
-                    )
-                    .into()
-                });
-            }
-            return Err(e);
-        }
-        // Taken out of the body, not cloned: pages hold up to 2,000 users.
-        let items: Vec<T> = match body.get_mut(self.listing.key()).map(Value::take) {
-            None | Some(Value::Null) => Vec::new(),
-            Some(v) => serde_json::from_value(v).map_err(|e| Error::Decode {
-                what: format!("GET {path}"),
-                detail: format!(
-                    "`{}` is not a list of the expected objects: {e}",
-                    self.listing.key()
-                ),
-            })?,
-        };
-        let last_page = match body.get("lastPage") {
-            Some(Value::Bool(b)) => *b,
-            _ => {
-                return Err(Error::Decode {
-                    what: format!("GET {path}"),
-                    detail: "the page has no boolean `lastPage`".into(),
-                });
-            }
-        };
-        let page = Page {
-            number: n,
-            last_page,
-            total_count: header_u64(&a.headers, "x-total-count"),
-            page_count: header_u64(&a.headers, "x-page-count"),
-            page_size: header_u64(&a.headers, "x-page-size"),
-            items,
-        };
-        self.received += page.items.len() as u64;
-        self.first_page_len.get_or_insert(page.items.len() as u64);
-        {
-            let mut s = self.stats.lock().unwrap_or_else(|p| p.into_inner());
-            s.total_count = page.total_count.or(s.total_count);
-            s.page_count = page.page_count.or(s.page_count);
-            s.page_size = page.page_size.or(s.page_size);
-            s.current_page = Some(n);
-            s.pages += 1;
-            s.items = self.received;
-        }
-        if page.items.is_empty() && !last_page {
-            return Err(truncated(format!(
-                "page {n} is empty but lastPage is false"
-            )));
-        }
-        if last_page {
-            self.done = true;
-            self.check_complete(&page).map_err(truncated)?;
-        } else {
-            self.next = n
-                .checked_add(1)
-                .ok_or_else(|| truncated("more than 2^32 pages".into()))?;
-        }
-        Ok(Some(page))
-    }
+/// The identity of a listed user (email, else username and domain) or group (its name), for
+/// the paging engine's repeated-page checks.
+fn identity_of(item: &Value) -> Option<u64> {
+    let text = |k: &str| {
+        item.get(k)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    let key = match (text("email"), text("groupName")) {
+        (Some(email), _) => email.to_ascii_lowercase(),
+        (None, Some(group)) => format!("group:{group}"),
+        (None, None) => format!("{}@{}", text("username")?, text("domain").unwrap_or("")),
+    };
+    Some(identity(key.as_bytes()))
+}
 
-    /// Compares what arrived with the server's own counts once `lastPage` is seen.
-    fn check_complete<T>(&self, last: &Page<T>) -> std::result::Result<(), String> {
-        if let Some(count) = last.page_count
-            && u64::from(last.number) + 1 < count
-        {
-            return Err(format!(
-                "lastPage came on page {} but X-Page-Count says {count} pages",
-                last.number + 1
-            ));
-        }
-        if let Some(total) = last.total_count {
-            // UMAPI counts technical accounts in X-Total-Count without listing them, so a
-            // shortfall below one page is taken for them; a page or more means pages went
-            // missing (or the caller's explicit allowance decides). The page size is the first
-            // page's length when there were several pages; a listing of one page does not show
-            // it, so UMAPI's own page size stands in (then a small org with more integrations
-            // than users still lists, and a first page of 2,000 said to be the last while
-            // X-Total-Count says 8,000 — umapi-client.py #111 — does not).
-            let first = self.first_page_len.unwrap_or(0);
-            let page_size = if last.number == 0 {
-                first.max(self.listing.documented_page_size())
-            } else {
-                first
-            };
-            let allowed = self
-                .max_unlisted
-                .unwrap_or_else(|| page_size.saturating_sub(1));
-            let missing = total.saturating_sub(self.received);
-            if missing > allowed {
-                return Err(format!(
-                    "received {} items but X-Total-Count says {total} ({missing} missing, at most {allowed} expected unlisted)",
-                    self.received
-                ));
-            }
-        }
-        Ok(())
+/// Fetches and decodes page `n` of a listing; the paging engine checks it.
+async fn fetch_page<T: DeserializeOwned>(
+    client: Client,
+    listing: Listing,
+    n: u64,
+) -> Result<FetchedPage<T>> {
+    let what = listing.describe();
+    let n = u32::try_from(n).map_err(|_| Error::Truncated {
+        what: what.clone(),
+        detail: "more than 2^32 pages".into(),
+    })?;
+    let path = listing.path(&client.inner.org_id, n);
+    let query = match &listing {
+        Listing::Users { query, .. } => query.clone(),
+        Listing::Groups => Vec::new(),
+    };
+    client
+        .inner
+        .counters
+        .queries
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let a = client
+        .request(listing.class(), Method::GET, &path, &query, None)
+        .await?;
+    if a.status.as_u16() == 404 && n > 0 {
+        return Err(Error::Truncated {
+            what,
+            detail: format!("page {n} answered 404 before any page said lastPage"),
+        });
     }
+    let mut body = client.json_ok(&a, "GET", &path)?;
+    let result = body.get("result").and_then(Value::as_str);
+    if result != Some("success") {
+        let mut e = api_error(&a, "GET", &path);
+        if let Error::Api { message, .. } = &mut e {
+            message.get_or_insert_with(|| {
+                format!(
+                    "result is {:?}, not \"success\"",
+                    result.unwrap_or("<missing>")
+                )
+                .into()
+            });
+        }
+        return Err(e);
+    }
+    let decode_error = |detail: String| Error::Decode {
+        what: format!("GET {path}"),
+        detail,
+    };
+    // Taken out of the body, not cloned: pages hold up to 2,000 users.
+    let raw = match body.get_mut(listing.key()).map(Value::take) {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(a)) => a,
+        Some(_) => {
+            return Err(decode_error(format!("`{}` is not a list", listing.key())));
+        }
+    };
+    let mut keys = Vec::with_capacity(raw.len());
+    let mut items = Vec::with_capacity(raw.len());
+    for item in raw {
+        keys.extend(identity_of(&item));
+        items.push(serde_json::from_value::<T>(item).map_err(|e| {
+            decode_error(format!(
+                "`{}` is not a list of the expected objects: {e}",
+                listing.key()
+            ))
+        })?);
+    }
+    if keys.len() != items.len() {
+        keys.clear();
+    }
+    let last = match body.get("lastPage") {
+        Some(Value::Bool(b)) => *b,
+        _ => return Err(decode_error("the page has no boolean `lastPage`".into())),
+    };
+    let mut page = FetchedPage::new(items);
+    page.keys = keys;
+    page.last = Some(last);
+    page.total_items = header_u64(&a.headers, "x-total-count");
+    page.total_pages = header_u64(&a.headers, "x-page-count");
+    page.claimed_len = header_u64(&a.headers, "x-page-size");
+    page.retried = a.attempts > 1;
+    Ok(page)
 }
 
 /// Shared machinery of the paged queries.
@@ -265,27 +220,55 @@ struct Paged {
     client: Client,
     listing: Listing,
     max_unlisted: Option<u64>,
+    concurrency: usize,
     stats: Arc<Mutex<QueryStats>>,
 }
 
 impl Paged {
+    fn new(client: &Client, listing: Listing) -> Self {
+        Paged {
+            client: client.clone(),
+            listing,
+            max_unlisted: None,
+            concurrency: DEFAULT_CONCURRENCY,
+            stats: Arc::default(),
+        }
+    }
+
     fn pages<T: DeserializeOwned + Send + 'static>(
         &self,
     ) -> impl Stream<Item = Result<Page<T>>> + Send + use<T> {
         *self.stats.lock().unwrap_or_else(|p| p.into_inner()) = QueryStats::default();
-        let pager = Pager {
-            client: self.client.clone(),
-            listing: self.listing.clone(),
-            next: 0,
-            received: 0,
-            first_page_len: None,
-            max_unlisted: self.max_unlisted,
-            done: false,
-            stats: self.stats.clone(),
-        };
-        stream::try_unfold(pager, |mut p| async move {
-            let page = p.fetch::<T>().await?;
-            Ok(page.map(|page| (page, p)))
+        let paging = Paging::new(
+            self.listing.describe(),
+            Addressing::Numbered {
+                documented_size: self.listing.documented_page_size(),
+            },
+        )
+        .concurrency(self.concurrency)
+        .max_unlisted(self.max_unlisted);
+        let (client, listing) = (self.client.clone(), self.listing.clone());
+        let stats = self.stats.clone();
+        idm_http::paging::pages(paging, move |n| {
+            fetch_page::<T>(client.clone(), listing.clone(), n)
+        })
+        .map_ok(move |(n, p)| {
+            let page = Page {
+                number: u32::try_from(n).unwrap_or(u32::MAX),
+                last_page: p.last == Some(true),
+                total_count: p.total_items,
+                page_count: p.total_pages,
+                page_size: p.claimed_len,
+                items: p.items,
+            };
+            let mut s = stats.lock().unwrap_or_else(|p| p.into_inner());
+            s.total_count = page.total_count.or(s.total_count);
+            s.page_count = page.page_count.or(s.page_count);
+            s.page_size = page.page_size.or(s.page_size);
+            s.current_page = Some(page.number);
+            s.pages += 1;
+            s.items += page.items.len() as u64;
+            page
         })
     }
 
@@ -295,6 +278,15 @@ impl Paged {
         self.pages::<T>()
             .map_ok(|p| stream::iter(p.items.into_iter().map(Ok)))
             .try_flatten()
+    }
+
+    /// Every item; read once more if the total changed while it was read.
+    async fn all<T: DeserializeOwned + Send + 'static>(&self) -> Result<Vec<T>> {
+        idm_http::paging::retry_if_changed(
+            || self.items().try_collect(),
+            |e: &Error| matches!(e, Error::Paging(p) if p.is_changed()),
+        )
+        .await
     }
 
     fn stats(&self) -> QueryStats {
@@ -385,9 +377,17 @@ impl UsersQuery {
         self.paged().items()
     }
 
-    /// Every user (all pages).
+    /// Pages fetched at once once the first page has told the page count (default
+    /// [`DEFAULT_CONCURRENCY`]; `1`: one after another). The client's rate limiter still paces
+    /// them to UMAPI's read limits.
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.paged.concurrency = pages.max(1);
+        self
+    }
+
+    /// Every user (all pages); read once more if the total changed while it was read.
     pub async fn all(&self) -> Result<Vec<User>> {
-        self.stream().try_collect().await
+        self.paged().all().await
     }
 
     /// The paging headers seen by the latest run of this query.
@@ -413,9 +413,15 @@ impl GroupsQuery {
         self.paged.items()
     }
 
-    /// Every group.
+    /// Pages fetched at once (see [`UsersQuery::concurrency`]).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.paged.concurrency = pages.max(1);
+        self
+    }
+
+    /// Every group; read once more if the total changed while it was read.
     pub async fn all(&self) -> Result<Vec<Group>> {
-        self.stream().try_collect().await
+        self.paged.all().await
     }
 
     /// The paging headers seen by the latest run of this query.
@@ -490,12 +496,7 @@ impl Client {
     /// Lists users (whole org by default; see [`UsersQuery`] for filters).
     pub fn users(&self) -> UsersQuery {
         UsersQuery {
-            paged: Paged {
-                client: self.clone(),
-                listing: Listing::Groups,
-                max_unlisted: None,
-                stats: Arc::default(),
-            },
+            paged: Paged::new(self, Listing::Groups),
             group: None,
             domain: None,
             direct_only: true,
@@ -507,12 +508,7 @@ impl Client {
     /// Lists groups, product profiles and admin groups.
     pub fn groups(&self) -> GroupsQuery {
         GroupsQuery {
-            paged: Paged {
-                client: self.clone(),
-                listing: Listing::Groups,
-                max_unlisted: None,
-                stats: Arc::default(),
-            },
+            paged: Paged::new(self, Listing::Groups),
         }
     }
 
@@ -523,75 +519,5 @@ impl Client {
             user: user.into(),
             domain: None,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn pager(listing: Listing, received: u64, first_page_len: u64) -> Pager {
-        let client = Client::builder()
-            .org_id("o@AdobeOrg")
-            .oauth("id", "secret")
-            .build()
-            .unwrap();
-        Pager {
-            client,
-            listing,
-            next: 0,
-            received,
-            first_page_len: Some(first_page_len),
-            max_unlisted: None,
-            done: true,
-            stats: Arc::default(),
-        }
-    }
-
-    fn last(number: u32, total: Option<u64>, pages: Option<u64>) -> Page<()> {
-        Page {
-            items: Vec::new(),
-            number,
-            last_page: true,
-            total_count: total,
-            page_count: pages,
-            page_size: None,
-        }
-    }
-
-    fn users() -> Listing {
-        Listing::Users {
-            group: None,
-            query: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn counts_that_promise_more_pages_or_users_are_a_truncation() {
-        // lastPage on page 2 of 4.
-        let p = pager(users(), 30, 10);
-        let err = p.check_complete(&last(2, None, Some(4))).unwrap_err();
-        assert!(err.contains("X-Page-Count says 4"), "{err}");
-        // Three pages of 10 came, X-Total-Count says 45: a page or more is missing.
-        let err = p.check_complete(&last(2, Some(45), None)).unwrap_err();
-        assert!(err.contains("15 missing"), "{err}");
-        // Fewer than a page short: technical accounts.
-        assert!(p.check_complete(&last(2, Some(38), Some(3))).is_ok());
-        // umapi-client.py #111: one page of 2,000 said to be the last, of 8,000.
-        let p = pager(users(), 2000, 2000);
-        assert!(p.check_complete(&last(0, Some(8000), None)).is_err());
-    }
-
-    #[test]
-    fn a_small_org_with_more_integrations_than_users_is_complete() {
-        // One page of 2 users; X-Total-Count also counts 5 technical accounts.
-        let p = pager(users(), 2, 2);
-        assert!(p.check_complete(&last(0, Some(7), Some(1))).is_ok());
-        let groups = pager(Listing::Groups, 3, 3);
-        assert!(groups.check_complete(&last(0, Some(5), Some(1))).is_ok());
-        // The caller's own allowance decides when given.
-        let mut strict = pager(users(), 2, 2);
-        strict.max_unlisted = Some(0);
-        assert!(strict.check_complete(&last(0, Some(7), Some(1))).is_err());
     }
 }

@@ -123,45 +123,64 @@ async fn groups_have_types_and_quotas() {
 }
 
 #[tokio::test]
-async fn a_truncated_listing_is_an_error_not_a_short_list() {
-    for spec in [
-        "umapi.users:truncate:page=1",
-        "umapi.users:truncate:page=1:as=404",
-    ] {
-        let config = SandboxConfig {
+async fn a_truncated_listing_is_read_again_then_an_error_not_a_short_list() {
+    let config = |spec: &str| {
+        SandboxConfig {
             users: 30,
             user_page_size: 10,
             ..Default::default()
         }
         .faults_spec(spec)
-        .unwrap();
-        let (_sb, client) = start(config).await;
-        let err = client.users().all().await.unwrap_err();
-        assert!(matches!(err, Error::Truncated { .. }), "{spec}: {err}");
-        assert!(err.to_string().contains("ended early"), "{err}");
-    }
+        .unwrap()
+    };
+    // An empty page that is not the last, once: read again, and the listing is whole.
+    let (_sb, client) = start(config("umapi.users:truncate:page=1")).await;
+    assert_eq!(client.users().all().await.unwrap().len(), 30);
+    // Twice: an error naming the page.
+    let (_sb, client) = start(config("umapi.users:truncate:page=1:count=2")).await;
+    let err = client.users().all().await.unwrap_err();
+    assert!(matches!(err, Error::Paging(_)), "{err}");
+    assert!(
+        err.to_string()
+            .contains("page 1 is empty but does not say it is the last"),
+        "{err}"
+    );
+    // A 404 in mid-listing ends it at once.
+    let (_sb, client) = start(config("umapi.users:truncate:page=1:as=404")).await;
+    let err = client.users().all().await.unwrap_err();
+    assert!(matches!(err, Error::Truncated { .. }), "{err}");
+    assert!(err.to_string().contains("ended early"), "{err}");
 }
 
 #[tokio::test]
 async fn a_listing_that_says_last_page_too_early_is_an_error() {
-    // umapi-client.py #111: lastPage on page 1 of 4, no X-Page-Count; only X-Total-Count tells.
-    let config = || {
+    // umapi-client.py #111: lastPage on page 1 of 4, without X-Page-Count.
+    let config = |spec: &str| {
         SandboxConfig {
             users: 40,
             user_page_size: 10,
             ..Default::default()
         }
-        .faults_spec("umapi.users:lastpage:page=1")
+        .faults_spec(spec)
         .unwrap()
     };
-    let (_sb, client) = start(config()).await;
-    let err = client.users().all().await.unwrap_err();
-    assert!(matches!(err, Error::Truncated { .. }), "{err}");
-    assert!(err.to_string().contains("X-Total-Count"), "{err}");
-    // The caller may accept a shortfall explicitly.
-    let (_sb, client) = start(config()).await;
-    let users = client.users().max_unlisted(1000).all().await.unwrap();
-    assert_eq!(users.len(), 20);
+    // Once: the second read is right.
+    let (_sb, client) = start(config("umapi.users:lastpage:page=1")).await;
+    assert_eq!(client.users().all().await.unwrap().len(), 40);
+    // Twice: page 0's X-Page-Count (4) contradicts it, whatever shortfall the caller accepts.
+    for max_unlisted in [None, Some(1000)] {
+        let (_sb, client) = start(config("umapi.users:lastpage:page=1:count=2")).await;
+        let mut q = client.users();
+        if let Some(n) = max_unlisted {
+            q = q.max_unlisted(n);
+        }
+        let err = q.all().await.unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("page 1 says it is the last page, but X-Page-Count says 4"),
+            "{err}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -15,6 +15,56 @@ use crate::client::{Client, excerpt, segment};
 use crate::limiter::RouteClass;
 use crate::{Error, Result};
 
+/// The codes of request-level failures (a [`StepError`] with no step), and what each means for
+/// whether the action was applied.
+pub mod codes {
+    /// The request was never sent: the queue was halted (a stop was requested, or an earlier
+    /// request failed authentication).
+    pub const NOT_SENT: &str = "request.not_sent";
+    /// No access token could be had; the request was not sent.
+    pub const AUTH: &str = "request.auth";
+    /// The server could not be reached; the request was not sent.
+    pub const CONNECT: &str = "request.connect";
+    /// The connection failed after the request was sent (reset, timeout, a body cut off): it
+    /// may or may not have been applied.
+    pub const TRANSPORT: &str = "request.transport";
+    /// A 2xx answer that could not be read: probably applied, but which entries failed is unknown.
+    pub const DECODE: &str = "request.decode";
+    /// The request was in flight when the queue stopped waiting for it.
+    pub const LOST: &str = "request.lost";
+    /// The action had no step.
+    pub const EMPTY: &str = "request.empty";
+    /// Still throttled (HTTP 429) after every retry: not applied.
+    pub const THROTTLED: &str = "http.429";
+}
+
+/// Whether an action was applied, as far as its report can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Applied {
+    /// Every entry completed.
+    Done,
+    /// The server refused it (at least one step failed), or it could not be sent for a reason
+    /// that will not change by itself.
+    Failed,
+    /// Nothing of it was sent.
+    NotSent,
+    /// It may or may not have been applied (the answer was lost).
+    Unknown,
+}
+
+impl Applied {
+    /// Lower-case name, as in journals and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applied::Done => "done",
+            Applied::Failed => "failed",
+            Applied::NotSent => "not_sent",
+            Applied::Unknown => "unknown",
+        }
+    }
+}
+
 /// A server error (or a request-level failure) attached to an action.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct StepError {
@@ -71,6 +121,55 @@ pub struct ActionReport {
     /// Warnings.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<StepWarning>,
+}
+
+impl ActionReport {
+    /// Whether the action was applied: done, failed (the server said so), not sent, or unknown
+    /// (a request-level failure after the request may have reached the server).
+    pub fn applied(&self) -> Applied {
+        if self.status == ActionStatus::Completed {
+            return Applied::Done;
+        }
+        // An error the server attributed to a step: the server saw the action and refused it.
+        if self.errors.iter().any(|e| e.step.is_some()) {
+            return Applied::Failed;
+        }
+        let code = |c: &str| self.errors.iter().any(|e| e.code == c);
+        if code(codes::TRANSPORT)
+            || code(codes::DECODE)
+            || code(codes::LOST)
+            || code("http.502")
+            || code("http.504")
+        {
+            Applied::Unknown
+        } else if !self.errors.is_empty()
+            && self
+                .errors
+                .iter()
+                .all(|e| [codes::NOT_SENT, codes::AUTH, codes::CONNECT].contains(&e.code.as_str()))
+        {
+            Applied::NotSent
+        } else {
+            Applied::Failed
+        }
+    }
+
+    /// True when it failed only because the server kept throttling (HTTP 429 after every retry).
+    pub fn throttled(&self) -> bool {
+        self.status == ActionStatus::Failed
+            && !self.errors.is_empty()
+            && self.errors.iter().all(|e| e.code == codes::THROTTLED)
+    }
+
+    /// True when it failed only because no access token could be had (credentials refused).
+    pub fn auth_failed(&self) -> bool {
+        self.status == ActionStatus::Failed
+            && self.errors.iter().any(|e| e.code == codes::AUTH)
+            && self
+                .errors
+                .iter()
+                .all(|e| e.code == codes::AUTH || e.code == codes::NOT_SENT)
+    }
 }
 
 /// The outcome of a batch of actions.
@@ -206,7 +305,13 @@ pub struct ActionQueue {
     answered: usize,
     requests: usize,
     entries_sent: usize,
+    /// Set once nothing more may be sent: (code, message) given to every entry not yet sent.
+    halted: Option<(&'static str, String)>,
+    observer: Option<Observer>,
 }
+
+/// Called with the reports of the actions that one answer finished.
+type Observer = Box<dyn FnMut(&[ActionReport]) + Send>;
 
 impl ActionQueue {
     pub(crate) fn new(client: Client) -> Self {
@@ -219,7 +324,29 @@ impl ActionQueue {
             answered: 0,
             requests: 0,
             entries_sent: 0,
+            halted: None,
+            observer: None,
         }
+    }
+
+    /// Calls `f` with the reports of the actions each answer finishes, as it arrives (before
+    /// [`flush`](Self::flush) returns them all): for journals that must record every action as
+    /// soon as its fate is known. Report indexes count from the last flush.
+    pub fn on_answer(&mut self, f: impl FnMut(&[ActionReport]) + Send + 'static) {
+        self.observer = Some(Box::new(f));
+    }
+
+    /// Stops sending: entries not sent yet are reported failed with
+    /// [`codes::NOT_SENT`] and `reason`, requests in flight still end normally. For a run that
+    /// was asked to stop. Actions pushed afterwards are not sent either.
+    pub fn halt(&mut self, reason: impl Into<String>) {
+        self.halted
+            .get_or_insert_with(|| (codes::NOT_SENT, reason.into()));
+    }
+
+    /// Whether the queue was halted (by [`halt`](Self::halt), or after credentials were refused).
+    pub fn is_halted(&self) -> bool {
+        self.halted.is_some()
     }
 
     /// Number of actions pushed since the last flush whose every request has been answered:
@@ -267,9 +394,12 @@ impl ActionQueue {
             self.reports[index].errors.push(StepError {
                 step: None,
                 command: None,
-                code: "request.empty".into(),
+                code: codes::EMPTY.into(),
                 message: "the action has no step; nothing was sent".into(),
             });
+            if let Some(f) = &mut self.observer {
+                f(std::slice::from_ref(&self.reports[index]));
+            }
         }
         self.client
             .inner
@@ -320,6 +450,13 @@ impl ActionQueue {
         if batch.is_empty() {
             return;
         }
+        if let Some((code, message)) = &self.halted {
+            // Answered here, without a request.
+            let outcomes = fail_entries(&batch, code, message);
+            self.pending.release(batch.iter().map(|e| e.key.as_str()));
+            self.record(outcomes);
+            return;
+        }
         self.requests += 1;
         self.entries_sent += batch.len();
         let keys: Vec<String> = batch.iter().map(|e| e.key.clone()).collect();
@@ -347,6 +484,23 @@ impl ActionQueue {
 
     fn record(&mut self, outcomes: Vec<EntryOutcome>) {
         let counters = &self.client.inner.counters;
+        let mut finished = Vec::new();
+        if self.halted.is_none()
+            && let Some(e) = outcomes
+                .iter()
+                .flat_map(|o| &o.errors)
+                .find(|e| e.code == codes::AUTH)
+        {
+            // Refused credentials will be refused again: send nothing more (one token request,
+            // not one per batch).
+            self.halted = Some((
+                codes::AUTH,
+                format!(
+                    "not sent: an earlier request failed authentication ({})",
+                    e.message
+                ),
+            ));
+        }
         for o in outcomes {
             let r = &mut self.reports[o.action];
             if o.completed {
@@ -360,14 +514,49 @@ impl ActionQueue {
             let left = &mut self.outstanding[o.action];
             if *left == 1 {
                 self.answered += 1;
+                finished.push(o.action);
             }
             *left = left.saturating_sub(1);
+        }
+        if let Some(f) = &mut self.observer
+            && !finished.is_empty()
+        {
+            let done: Vec<ActionReport> =
+                finished.iter().map(|&i| self.reports[i].clone()).collect();
+            f(&done);
         }
     }
 
     /// Sends everything still queued, waits for every request, and returns the report of every
     /// action pushed since the last flush. The queue is empty afterwards.
     pub async fn flush(&mut self) -> BatchReport {
+        self.flush_until(None).await
+    }
+
+    /// As [`flush`](Self::flush), but waits for requests in flight at most `limit`: those still
+    /// unanswered then are abandoned and their actions reported with [`codes::LOST`] (they may
+    /// or may not have been applied). For a run that must stop soon.
+    pub async fn flush_within(&mut self, limit: std::time::Duration) -> BatchReport {
+        self.flush_until(Some(tokio::time::Instant::now() + limit))
+            .await
+    }
+
+    async fn flush_until(&mut self, deadline: Option<tokio::time::Instant>) -> BatchReport {
+        if let Some(deadline) = deadline {
+            let drained = tokio::time::timeout_at(deadline, self.drain()).await;
+            if drained.is_err() {
+                tracing::warn!(target: "umapi::batch", requests = self.inflight.len(), "stopped waiting for requests in flight");
+                self.inflight.abort_all();
+                while self.inflight.join_next().await.is_some() {}
+            }
+        } else {
+            self.drain().await;
+        }
+        self.finish()
+    }
+
+    /// Sends what is queued and waits for every request.
+    async fn drain(&mut self) {
         let concurrency = self.client.inner.batch.concurrency.max(1);
         while !self.pending.is_empty() {
             if self.inflight.len() < concurrency && self.pending.ready(1) > 0 {
@@ -383,6 +572,10 @@ impl ActionQueue {
         while !self.inflight.is_empty() {
             self.join_one().await;
         }
+    }
+
+    /// The reports of everything pushed since the last flush; the queue starts afresh.
+    fn finish(&mut self) -> BatchReport {
         self.pending.clear();
         let mut actions = std::mem::take(&mut self.reports);
         let outstanding = std::mem::take(&mut self.outstanding);
@@ -394,9 +587,10 @@ impl ActionQueue {
                 r.errors.push(StepError {
                     step: None,
                     command: None,
-                    code: "request.lost".into(),
+                    code: codes::LOST.into(),
                     message: format!(
-                        "{left} of {} command entries got no answer (the sending task failed)",
+                        "{left} of {} command entries got no answer (stopped waiting, or the \
+                         sending task failed): they may or may not have been applied",
                         r.entries
                     ),
                 });
@@ -478,11 +672,18 @@ fn fail_all(batch: &[Entry], e: &Error) -> Vec<EntryOutcome> {
     let code = match e {
         Error::Api { code: Some(c), .. } => c.to_string(),
         Error::Api { status, .. } | Error::Unavailable { status, .. } => format!("http.{status}"),
-        Error::Transport { .. } => "request.transport".into(),
-        Error::Auth { .. } => "request.auth".into(),
+        Error::Transport { source, .. } if source.is_connect() => codes::CONNECT.into(),
+        Error::Transport { .. } => codes::TRANSPORT.into(),
+        Error::Auth { .. } => codes::AUTH.into(),
+        Error::Decode { .. } => codes::DECODE.into(),
         _ => "request.failed".into(),
     };
     tracing::warn!(target: "umapi::batch", entries = batch.len(), "an action request failed: {e}");
+    fail_entries(batch, &code, &e.to_string())
+}
+
+/// Every entry of `batch` failed with one request-level error.
+fn fail_entries(batch: &[Entry], code: &str, message: &str) -> Vec<EntryOutcome> {
     batch
         .iter()
         .map(|entry| EntryOutcome {
@@ -491,8 +692,8 @@ fn fail_all(batch: &[Entry], e: &Error) -> Vec<EntryOutcome> {
             errors: vec![StepError {
                 step: None,
                 command: None,
-                code: code.clone(),
-                message: e.to_string(),
+                code: code.to_owned(),
+                message: message.to_owned(),
             }],
             warnings: Vec::new(),
         })

@@ -714,7 +714,7 @@ impl ApplicationTemplatesList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::Applicationtemplate>> + Send + 'static
@@ -722,9 +722,9 @@ impl ApplicationTemplatesList {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -839,16 +839,16 @@ impl ApplicationsList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::Application>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -1043,7 +1043,7 @@ impl CommandResultsList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::CommandresultslistResults>> + Send + 'static
@@ -1051,9 +1051,9 @@ impl CommandResultsList {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -1173,7 +1173,7 @@ impl CommandsList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::CommandslistResults>> + Send + 'static
@@ -1181,9 +1181,9 @@ impl CommandsList {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -1361,7 +1361,7 @@ impl CommandFileGet {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::CommandfilereturnResults>> + Send + 'static
@@ -1369,9 +1369,9 @@ impl CommandFileGet {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -1433,7 +1433,7 @@ impl OrganizationList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::OrganizationslistResults>> + Send + 'static
@@ -1441,9 +1441,9 @@ impl OrganizationList {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -1557,16 +1557,16 @@ impl RadiusServersList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::Radiusserver>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -1732,7 +1732,7 @@ impl SearchCommandresultsPost {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::CommandresultslistResults>> + Send + 'static
@@ -1740,9 +1740,9 @@ impl SearchCommandresultsPost {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -1804,7 +1804,7 @@ impl SearchCommandsPost {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::CommandslistResults>> + Send + 'static
@@ -1812,9 +1812,9 @@ impl SearchCommandsPost {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -1870,7 +1870,7 @@ impl SearchOrganizationsPost {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::OrganizationslistResults>> + Send + 'static
@@ -1878,9 +1878,9 @@ impl SearchOrganizationsPost {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -1942,16 +1942,16 @@ impl SearchSystemsPost {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::System>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -2013,16 +2013,16 @@ impl SearchSystemusersPost {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::Systemuserreturn>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -2090,16 +2090,16 @@ impl SystemsList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::System>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -2386,16 +2386,16 @@ impl SystemusersList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::Systemuserreturn>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 

@@ -5544,7 +5544,7 @@ impl ActivedirectoriesList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::ActiveDirectoryOutput>> + Send + 'static
@@ -5552,9 +5552,9 @@ impl ActivedirectoriesList {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -5635,7 +5635,7 @@ impl ActivedirectoriesAgentsList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::ActiveDirectoryAgentListOutput>> + Send + 'static
@@ -5643,9 +5643,9 @@ impl ActivedirectoriesAgentsList {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -5775,16 +5775,16 @@ impl GraphActiveDirectoryAssociationsList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphConnection>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -5866,7 +5866,7 @@ impl GraphActiveDirectoryTraverseUserGroup {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -5874,9 +5874,9 @@ impl GraphActiveDirectoryTraverseUserGroup {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -5928,7 +5928,7 @@ impl GraphActiveDirectoryTraverseUser {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -5936,9 +5936,9 @@ impl GraphActiveDirectoryTraverseUser {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -6041,7 +6041,7 @@ impl AdministratorOrganizationsListByAdministrator {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::AdministratorOrganizationLink>> + Send + 'static
@@ -6049,9 +6049,9 @@ impl AdministratorOrganizationsListByAdministrator {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -6208,16 +6208,16 @@ impl ApplemdmsDeviceslist {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::AppleMdmDevice>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -6617,16 +6617,16 @@ impl GraphApplicationAssociationsList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphConnection>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -6821,7 +6821,7 @@ impl GraphApplicationTraverseUserGroup {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -6829,9 +6829,9 @@ impl GraphApplicationTraverseUserGroup {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -6883,7 +6883,7 @@ impl GraphApplicationTraverseUser {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -6891,9 +6891,9 @@ impl GraphApplicationTraverseUser {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -6957,16 +6957,16 @@ impl AuthnpoliciesList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::AuthnPolicy>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -7181,16 +7181,16 @@ impl BulkUsersCreateResults {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::JobWorkresult>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -7248,7 +7248,7 @@ impl BulkUserStatesList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::ScheduledUserstateResult>> + Send + 'static
@@ -7256,9 +7256,9 @@ impl BulkUserStatesList {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -7334,7 +7334,7 @@ impl BulkUserStatesGetNextScheduled {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::ScheduledUserstateResult>> + Send + 'static
@@ -7342,9 +7342,9 @@ impl BulkUserStatesGetNextScheduled {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -7444,7 +7444,7 @@ impl CommandsListResultsByWorkflow {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::CommandResultListResults>> + Send + 'static
@@ -7452,9 +7452,9 @@ impl CommandsListResultsByWorkflow {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -7506,16 +7506,16 @@ impl GraphCommandAssociationsList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphConnection>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -7597,7 +7597,7 @@ impl GraphCommandTraverseSystemGroup {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -7605,9 +7605,9 @@ impl GraphCommandTraverseSystemGroup {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -7659,7 +7659,7 @@ impl GraphCommandTraverseSystem {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -7667,9 +7667,9 @@ impl GraphCommandTraverseSystem {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -7853,16 +7853,16 @@ impl DirectoriesList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::Directory>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -8161,16 +8161,16 @@ impl GroupsList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::Group>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -8222,16 +8222,16 @@ impl GraphGSuiteAssociationsList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphConnection>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -8423,7 +8423,7 @@ impl TranslationRulesGSuiteList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GSuiteTranslationRule>> + Send + 'static
@@ -8431,9 +8431,9 @@ impl TranslationRulesGSuiteList {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -8545,7 +8545,7 @@ impl GraphGSuiteTraverseUserGroup {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -8553,9 +8553,9 @@ impl GraphGSuiteTraverseUserGroup {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -8607,7 +8607,7 @@ impl GraphGSuiteTraverseUser {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -8615,9 +8615,9 @@ impl GraphGSuiteTraverseUser {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -8858,16 +8858,16 @@ impl AutotaskRetrieveContracts {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::AutotaskContract>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -8945,16 +8945,16 @@ impl AutotaskRetrieveServices {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::AutotaskService>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -9191,7 +9191,7 @@ impl ConnectwiseRetrieveAgreements {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::ConnectwiseAgreement>> + Send + 'static
@@ -9199,9 +9199,9 @@ impl ConnectwiseRetrieveAgreements {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -9261,7 +9261,7 @@ impl ConnectwiseRetrieveAdditions {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::ConnectwiseAddition>> + Send + 'static
@@ -9269,9 +9269,9 @@ impl ConnectwiseRetrieveAdditions {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -9539,16 +9539,16 @@ impl IplistsList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::IpList>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -9746,16 +9746,16 @@ impl LdapserversList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::LdapServerOutput>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -9859,16 +9859,16 @@ impl GraphLdapServerAssociationsList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphConnection>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -9964,16 +9964,16 @@ impl LdapserversSambaDomainsList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SambaDomainOutput>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -10127,7 +10127,7 @@ impl GraphLdapServerTraverseUserGroup {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -10135,9 +10135,9 @@ impl GraphLdapServerTraverseUserGroup {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -10189,7 +10189,7 @@ impl GraphLdapServerTraverseUser {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -10197,9 +10197,9 @@ impl GraphLdapServerTraverseUser {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -10320,16 +10320,16 @@ impl GraphOffice365AssociationsList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphConnection>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -10479,7 +10479,7 @@ impl TranslationRulesOffice365List {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::Office365TranslationRule>> + Send + 'static
@@ -10487,9 +10487,9 @@ impl TranslationRulesOffice365List {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -10601,7 +10601,7 @@ impl GraphOffice365TraverseUserGroup {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -10609,9 +10609,9 @@ impl GraphOffice365TraverseUserGroup {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -10663,7 +10663,7 @@ impl GraphOffice365TraverseUser {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -10671,9 +10671,9 @@ impl GraphOffice365TraverseUser {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -10719,16 +10719,16 @@ impl OrganizationsListCases {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::OrganizationCase>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -10767,7 +10767,7 @@ impl AdministratorOrganizationsListByOrganization {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::AdministratorOrganizationLink>> + Send + 'static
@@ -10775,9 +10775,9 @@ impl AdministratorOrganizationsListByOrganization {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -10842,16 +10842,16 @@ impl PoliciesList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::Policy>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -11007,16 +11007,16 @@ impl GraphPolicyAssociationsList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphConnection>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -11117,7 +11117,7 @@ impl GraphPolicyMemberOf {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -11125,9 +11125,9 @@ impl GraphPolicyMemberOf {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -11192,16 +11192,16 @@ impl PolicyresultsList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::PolicyResult>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -11267,16 +11267,16 @@ impl PolicystatusesPoliciesList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::PolicyResult>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -11328,7 +11328,7 @@ impl GraphPolicyTraverseSystemGroup {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -11336,9 +11336,9 @@ impl GraphPolicyTraverseSystemGroup {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -11390,7 +11390,7 @@ impl GraphPolicyTraverseSystem {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -11398,9 +11398,9 @@ impl GraphPolicyTraverseSystem {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -11465,16 +11465,16 @@ impl GroupsPolicyList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::PolicyGroup>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -11555,16 +11555,16 @@ impl GraphPolicyGroupAssociationsList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphConnection>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -11639,16 +11639,16 @@ impl GraphPolicyGroupMembersList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphConnection>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -11737,7 +11737,7 @@ impl GraphPolicyGroupMembership {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -11745,9 +11745,9 @@ impl GraphPolicyGroupMembership {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -11799,7 +11799,7 @@ impl GraphPolicyGroupTraverseSystemGroup {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -11807,9 +11807,9 @@ impl GraphPolicyGroupTraverseSystemGroup {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -11861,7 +11861,7 @@ impl GraphPolicyGroupTraverseSystem {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -11869,9 +11869,9 @@ impl GraphPolicyGroupTraverseSystem {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -12011,16 +12011,16 @@ impl PolicyresultsOrgList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::PolicyResult>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -12108,16 +12108,16 @@ impl PolicytemplatesList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::PolicyTemplate>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -12225,16 +12225,16 @@ impl ProvidersListAdministrators {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::Administrator>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -12621,16 +12621,16 @@ impl ProvidersListOrganizations {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::Organization>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -12706,7 +12706,7 @@ impl CommandsGetQueuedCommandsByWorkflow {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::QueuedCommandListResults>> + Send + 'static
@@ -12714,9 +12714,9 @@ impl CommandsGetQueuedCommandsByWorkflow {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -12768,16 +12768,16 @@ impl GraphRadiusServerAssociationsList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphConnection>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -12859,7 +12859,7 @@ impl GraphRadiusServerTraverseUserGroup {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -12867,9 +12867,9 @@ impl GraphRadiusServerTraverseUserGroup {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -12921,7 +12921,7 @@ impl GraphRadiusServerTraverseUser {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -12929,9 +12929,9 @@ impl GraphRadiusServerTraverseUser {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -12990,16 +12990,16 @@ impl SoftwareAppsList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SoftwareApp>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -13159,16 +13159,16 @@ impl GraphSoftwareappsAssociationsList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphConnection>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -13299,16 +13299,16 @@ impl SoftwareAppStatusesList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SoftwareAppStatus>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -13360,7 +13360,7 @@ impl GraphSoftwareappsTraverseSystemGroup {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -13368,9 +13368,9 @@ impl GraphSoftwareappsTraverseSystemGroup {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -13422,7 +13422,7 @@ impl GraphSoftwareappsTraverseSystem {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -13430,9 +13430,9 @@ impl GraphSoftwareappsTraverseSystem {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -13514,16 +13514,16 @@ impl GroupsSystemList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemGroup>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -13604,16 +13604,16 @@ impl GraphSystemGroupAssociationsList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphConnection>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -13695,7 +13695,7 @@ impl GraphSystemGroupTraverseCommand {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -13703,9 +13703,9 @@ impl GraphSystemGroupTraverseCommand {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -13750,16 +13750,16 @@ impl GraphSystemGroupMembersList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphConnection>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -13860,7 +13860,7 @@ impl GraphSystemGroupMembership {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -13868,9 +13868,9 @@ impl GraphSystemGroupMembership {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -13922,7 +13922,7 @@ impl GraphSystemGroupTraversePolicy {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -13930,9 +13930,9 @@ impl GraphSystemGroupTraversePolicy {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -13984,7 +13984,7 @@ impl GraphSystemGroupTraversePolicyGroup {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -13992,9 +13992,9 @@ impl GraphSystemGroupTraversePolicyGroup {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -14046,7 +14046,7 @@ impl GraphSystemGroupTraverseUserGroup {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -14054,9 +14054,9 @@ impl GraphSystemGroupTraverseUserGroup {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -14108,7 +14108,7 @@ impl GraphSystemGroupTraverseUser {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -14116,9 +14116,9 @@ impl GraphSystemGroupTraverseUser {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -14251,16 +14251,16 @@ impl SysteminsightsListAlf {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsAlf>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -14318,7 +14318,7 @@ impl SysteminsightsListAlfExceptions {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsAlfExceptions>> + Send + 'static
@@ -14326,9 +14326,9 @@ impl SysteminsightsListAlfExceptions {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -14386,7 +14386,7 @@ impl SysteminsightsListAlfExplicitAuths {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsAlfExplicitAuths>> + Send + 'static
@@ -14394,9 +14394,9 @@ impl SysteminsightsListAlfExplicitAuths {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -14454,7 +14454,7 @@ impl SysteminsightsListAppcompatShims {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsAppcompatShims>> + Send + 'static
@@ -14462,9 +14462,9 @@ impl SysteminsightsListAppcompatShims {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -14522,16 +14522,16 @@ impl SysteminsightsListApps {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsApps>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -14589,7 +14589,7 @@ impl SysteminsightsListAuthorizedKeys {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsAuthorizedKeys>> + Send + 'static
@@ -14597,9 +14597,9 @@ impl SysteminsightsListAuthorizedKeys {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -14657,7 +14657,7 @@ impl SysteminsightsListAzureInstanceMetadata {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsAzureInstanceMetadata>>
@@ -14666,9 +14666,9 @@ impl SysteminsightsListAzureInstanceMetadata {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -14726,7 +14726,7 @@ impl SysteminsightsListAzureInstanceTags {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsAzureInstanceTags>> + Send + 'static
@@ -14734,9 +14734,9 @@ impl SysteminsightsListAzureInstanceTags {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -14794,7 +14794,7 @@ impl SysteminsightsListBattery {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsBattery>> + Send + 'static
@@ -14802,9 +14802,9 @@ impl SysteminsightsListBattery {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -14862,7 +14862,7 @@ impl SysteminsightsListBitlockerInfo {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsBitlockerInfo>> + Send + 'static
@@ -14870,9 +14870,9 @@ impl SysteminsightsListBitlockerInfo {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -14930,7 +14930,7 @@ impl SysteminsightsListBrowserPlugins {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsBrowserPlugins>> + Send + 'static
@@ -14938,9 +14938,9 @@ impl SysteminsightsListBrowserPlugins {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -14998,7 +14998,7 @@ impl SysteminsightsListCertificates {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsCertificates>> + Send + 'static
@@ -15006,9 +15006,9 @@ impl SysteminsightsListCertificates {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -15066,7 +15066,7 @@ impl SysteminsightsListChassisInfo {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsChassisInfo>> + Send + 'static
@@ -15074,9 +15074,9 @@ impl SysteminsightsListChassisInfo {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -15134,7 +15134,7 @@ impl SysteminsightsListChromeExtensions {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsChromeExtensions>> + Send + 'static
@@ -15142,9 +15142,9 @@ impl SysteminsightsListChromeExtensions {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -15202,7 +15202,7 @@ impl SysteminsightsListConnectivity {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsConnectivity>> + Send + 'static
@@ -15210,9 +15210,9 @@ impl SysteminsightsListConnectivity {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -15270,7 +15270,7 @@ impl SysteminsightsListCrashes {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsCrashes>> + Send + 'static
@@ -15278,9 +15278,9 @@ impl SysteminsightsListCrashes {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -15338,7 +15338,7 @@ impl SysteminsightsListCupsDestinations {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsCupsDestinations>> + Send + 'static
@@ -15346,9 +15346,9 @@ impl SysteminsightsListCupsDestinations {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -15406,7 +15406,7 @@ impl SysteminsightsListDiskEncryption {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsDiskEncryption>> + Send + 'static
@@ -15414,9 +15414,9 @@ impl SysteminsightsListDiskEncryption {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -15474,7 +15474,7 @@ impl SysteminsightsListDiskInfo {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsDiskInfo>> + Send + 'static
@@ -15482,9 +15482,9 @@ impl SysteminsightsListDiskInfo {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -15542,7 +15542,7 @@ impl SysteminsightsListDnsResolvers {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsDnsResolvers>> + Send + 'static
@@ -15550,9 +15550,9 @@ impl SysteminsightsListDnsResolvers {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -15610,7 +15610,7 @@ impl SysteminsightsListEtcHosts {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsEtcHosts>> + Send + 'static
@@ -15618,9 +15618,9 @@ impl SysteminsightsListEtcHosts {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -15678,7 +15678,7 @@ impl SysteminsightsListFirefoxAddons {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsFirefoxAddons>> + Send + 'static
@@ -15686,9 +15686,9 @@ impl SysteminsightsListFirefoxAddons {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -15746,7 +15746,7 @@ impl SysteminsightsListGroups {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsGroups>> + Send + 'static
@@ -15754,9 +15754,9 @@ impl SysteminsightsListGroups {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -15814,7 +15814,7 @@ impl SysteminsightsListIeExtensions {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsIeExtensions>> + Send + 'static
@@ -15822,9 +15822,9 @@ impl SysteminsightsListIeExtensions {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -15882,7 +15882,7 @@ impl SysteminsightsListInterfaceAddresses {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsInterfaceAddresses>>
@@ -15891,9 +15891,9 @@ impl SysteminsightsListInterfaceAddresses {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -15951,7 +15951,7 @@ impl SysteminsightsListInterfaceDetails {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsInterfaceDetails>> + Send + 'static
@@ -15959,9 +15959,9 @@ impl SysteminsightsListInterfaceDetails {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -16019,7 +16019,7 @@ impl SysteminsightsListKernelInfo {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsKernelInfo>> + Send + 'static
@@ -16027,9 +16027,9 @@ impl SysteminsightsListKernelInfo {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -16087,7 +16087,7 @@ impl SysteminsightsListLaunchd {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsLaunchd>> + Send + 'static
@@ -16095,9 +16095,9 @@ impl SysteminsightsListLaunchd {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -16155,7 +16155,7 @@ impl SysteminsightsListLinuxPackages {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsLinuxPackages>> + Send + 'static
@@ -16163,9 +16163,9 @@ impl SysteminsightsListLinuxPackages {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -16223,7 +16223,7 @@ impl SysteminsightsListLoggedInUsers {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsLoggedInUsers>> + Send + 'static
@@ -16231,9 +16231,9 @@ impl SysteminsightsListLoggedInUsers {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -16291,7 +16291,7 @@ impl SysteminsightsListLogicalDrives {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsLogicalDrives>> + Send + 'static
@@ -16299,9 +16299,9 @@ impl SysteminsightsListLogicalDrives {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -16359,7 +16359,7 @@ impl SysteminsightsListManagedPolicies {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsManagedPolicies>> + Send + 'static
@@ -16367,9 +16367,9 @@ impl SysteminsightsListManagedPolicies {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -16427,7 +16427,7 @@ impl SysteminsightsListMounts {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsMounts>> + Send + 'static
@@ -16435,9 +16435,9 @@ impl SysteminsightsListMounts {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -16495,7 +16495,7 @@ impl SysteminsightsListOsVersion {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsOsVersion>> + Send + 'static
@@ -16503,9 +16503,9 @@ impl SysteminsightsListOsVersion {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -16563,7 +16563,7 @@ impl SysteminsightsListPatches {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsPatches>> + Send + 'static
@@ -16571,9 +16571,9 @@ impl SysteminsightsListPatches {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -16631,7 +16631,7 @@ impl SysteminsightsListPrograms {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsPrograms>> + Send + 'static
@@ -16639,9 +16639,9 @@ impl SysteminsightsListPrograms {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -16699,7 +16699,7 @@ impl SysteminsightsListPythonPackages {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsPythonPackages>> + Send + 'static
@@ -16707,9 +16707,9 @@ impl SysteminsightsListPythonPackages {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -16767,7 +16767,7 @@ impl SysteminsightsListSafariExtensions {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsSafariExtensions>> + Send + 'static
@@ -16775,9 +16775,9 @@ impl SysteminsightsListSafariExtensions {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -16835,7 +16835,7 @@ impl SysteminsightsListScheduledTasks {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsScheduledTasks>> + Send + 'static
@@ -16843,9 +16843,9 @@ impl SysteminsightsListScheduledTasks {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -16903,7 +16903,7 @@ impl SysteminsightsListSecureboot {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsSecureboot>> + Send + 'static
@@ -16911,9 +16911,9 @@ impl SysteminsightsListSecureboot {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -16971,7 +16971,7 @@ impl SysteminsightsListServices {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsServices>> + Send + 'static
@@ -16979,9 +16979,9 @@ impl SysteminsightsListServices {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -17039,7 +17039,7 @@ impl SysteminsightsListShadow {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsShadow>> + Send + 'static
@@ -17047,9 +17047,9 @@ impl SysteminsightsListShadow {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -17107,7 +17107,7 @@ impl SysteminsightsListSharedFolders {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsSharedFolders>> + Send + 'static
@@ -17115,9 +17115,9 @@ impl SysteminsightsListSharedFolders {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -17175,7 +17175,7 @@ impl SysteminsightsListSharedResources {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsSharedResources>> + Send + 'static
@@ -17183,9 +17183,9 @@ impl SysteminsightsListSharedResources {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -17243,7 +17243,7 @@ impl SysteminsightsListSharingPreferences {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsSharingPreferences>>
@@ -17252,9 +17252,9 @@ impl SysteminsightsListSharingPreferences {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -17312,7 +17312,7 @@ impl SysteminsightsListSipConfig {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsSipConfig>> + Send + 'static
@@ -17320,9 +17320,9 @@ impl SysteminsightsListSipConfig {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -17380,7 +17380,7 @@ impl SysteminsightsListStartupItems {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsStartupItems>> + Send + 'static
@@ -17388,9 +17388,9 @@ impl SysteminsightsListStartupItems {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -17448,7 +17448,7 @@ impl SysteminsightsListSystemControls {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsSystemControls>> + Send + 'static
@@ -17456,9 +17456,9 @@ impl SysteminsightsListSystemControls {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -17516,7 +17516,7 @@ impl SysteminsightsListSystemInfo {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsSystemInfo>> + Send + 'static
@@ -17524,9 +17524,9 @@ impl SysteminsightsListSystemInfo {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -17633,7 +17633,7 @@ impl SysteminsightsListUptime {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsUptime>> + Send + 'static
@@ -17641,9 +17641,9 @@ impl SysteminsightsListUptime {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -17701,7 +17701,7 @@ impl SysteminsightsListUsbDevices {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsUsbDevices>> + Send + 'static
@@ -17709,9 +17709,9 @@ impl SysteminsightsListUsbDevices {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -17769,7 +17769,7 @@ impl SysteminsightsListUserGroups {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsUserGroups>> + Send + 'static
@@ -17777,9 +17777,9 @@ impl SysteminsightsListUserGroups {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -17837,7 +17837,7 @@ impl SysteminsightsListUserSshKeys {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsUserSshKeys>> + Send + 'static
@@ -17845,9 +17845,9 @@ impl SysteminsightsListUserSshKeys {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -17905,7 +17905,7 @@ impl SysteminsightsListUserassist {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsUserassist>> + Send + 'static
@@ -17913,9 +17913,9 @@ impl SysteminsightsListUserassist {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -17973,7 +17973,7 @@ impl SysteminsightsListUsers {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsUsers>> + Send + 'static
@@ -17981,9 +17981,9 @@ impl SysteminsightsListUsers {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -18041,7 +18041,7 @@ impl SysteminsightsListWifiNetworks {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsWifiNetworks>> + Send + 'static
@@ -18049,9 +18049,9 @@ impl SysteminsightsListWifiNetworks {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -18109,7 +18109,7 @@ impl SysteminsightsListWifiStatus {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsWifiStatus>> + Send + 'static
@@ -18117,9 +18117,9 @@ impl SysteminsightsListWifiStatus {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -18177,7 +18177,7 @@ impl SysteminsightsListWindowsSecurityCenter {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsWindowsSecurityCenter>>
@@ -18186,9 +18186,9 @@ impl SysteminsightsListWindowsSecurityCenter {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -18246,7 +18246,7 @@ impl SysteminsightsListWindowsSecurityProducts {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SystemInsightsWindowsSecurityProducts>>
@@ -18255,9 +18255,9 @@ impl SysteminsightsListWindowsSecurityProducts {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -18321,16 +18321,16 @@ impl GraphSystemAssociationsList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphConnection>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -18424,7 +18424,7 @@ impl GraphSystemTraverseCommand {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -18432,9 +18432,9 @@ impl GraphSystemTraverseCommand {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -18529,7 +18529,7 @@ impl GraphSystemMemberOf {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -18537,9 +18537,9 @@ impl GraphSystemMemberOf {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -18591,7 +18591,7 @@ impl GraphSystemTraversePolicy {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -18599,9 +18599,9 @@ impl GraphSystemTraversePolicy {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -18665,7 +18665,7 @@ impl GraphSystemTraversePolicyGroup {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -18673,9 +18673,9 @@ impl GraphSystemTraversePolicyGroup {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -18741,16 +18741,16 @@ impl PolicystatusesSystemsList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::PolicyResult>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -18809,7 +18809,7 @@ impl SystemsListSoftwareAppsWithStatuses {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::SoftwareAppWithStatus>> + Send + 'static
@@ -18817,9 +18817,9 @@ impl SystemsListSoftwareAppsWithStatuses {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -18883,7 +18883,7 @@ impl GraphSystemTraverseUserGroup {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -18891,9 +18891,9 @@ impl GraphSystemTraverseUserGroup {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -18957,7 +18957,7 @@ impl GraphSystemTraverseUser {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -18965,9 +18965,9 @@ impl GraphSystemTraverseUser {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -19032,16 +19032,16 @@ impl GroupsUserList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::UserGroup>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -19122,7 +19122,7 @@ impl GraphUserGroupTraverseActiveDirectory {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -19130,9 +19130,9 @@ impl GraphUserGroupTraverseActiveDirectory {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -19184,7 +19184,7 @@ impl GraphUserGroupTraverseApplication {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -19192,9 +19192,9 @@ impl GraphUserGroupTraverseApplication {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -19246,16 +19246,16 @@ impl GraphUserGroupAssociationsList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphConnection>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -19337,7 +19337,7 @@ impl GraphUserGroupTraverseDirectory {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -19345,9 +19345,9 @@ impl GraphUserGroupTraverseDirectory {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -19399,7 +19399,7 @@ impl GraphUserGroupTraverseGSuite {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -19407,9 +19407,9 @@ impl GraphUserGroupTraverseGSuite {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -19461,7 +19461,7 @@ impl GraphUserGroupTraverseLdapServer {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -19469,9 +19469,9 @@ impl GraphUserGroupTraverseLdapServer {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -19516,16 +19516,16 @@ impl GraphUserGroupMembersList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphConnection>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -19614,7 +19614,7 @@ impl GraphUserGroupMembership {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -19622,9 +19622,9 @@ impl GraphUserGroupMembership {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -19676,7 +19676,7 @@ impl GraphUserGroupTraverseOffice365 {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -19684,9 +19684,9 @@ impl GraphUserGroupTraverseOffice365 {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -19738,7 +19738,7 @@ impl GraphUserGroupTraverseRadiusServer {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -19746,9 +19746,9 @@ impl GraphUserGroupTraverseRadiusServer {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -19792,16 +19792,16 @@ impl GroupsSuggestionsGet {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::MemberSuggestion>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -19882,7 +19882,7 @@ impl GraphUserGroupTraverseSystemGroup {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -19890,9 +19890,9 @@ impl GraphUserGroupTraverseSystemGroup {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -19944,7 +19944,7 @@ impl GraphUserGroupTraverseSystem {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -19952,9 +19952,9 @@ impl GraphUserGroupTraverseSystem {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -20081,7 +20081,7 @@ impl GraphUserTraverseActiveDirectory {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -20089,9 +20089,9 @@ impl GraphUserTraverseActiveDirectory {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -20143,7 +20143,7 @@ impl GraphUserTraverseApplication {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -20151,9 +20151,9 @@ impl GraphUserTraverseApplication {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -20205,16 +20205,16 @@ impl GraphUserAssociationsList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphConnection>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -20296,7 +20296,7 @@ impl GraphUserTraverseDirectory {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -20304,9 +20304,9 @@ impl GraphUserTraverseDirectory {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -20358,7 +20358,7 @@ impl GraphUserTraverseGSuite {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -20366,9 +20366,9 @@ impl GraphUserTraverseGSuite {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -20420,7 +20420,7 @@ impl GraphUserTraverseLdapServer {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -20428,9 +20428,9 @@ impl GraphUserTraverseLdapServer {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -20489,7 +20489,7 @@ impl GraphUserMemberOf {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -20497,9 +20497,9 @@ impl GraphUserMemberOf {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -20551,7 +20551,7 @@ impl GraphUserTraverseOffice365 {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -20559,9 +20559,9 @@ impl GraphUserTraverseOffice365 {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -20715,7 +20715,7 @@ impl GraphUserTraverseRadiusServer {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -20723,9 +20723,9 @@ impl GraphUserTraverseRadiusServer {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -20777,7 +20777,7 @@ impl GraphUserTraverseSystemGroup {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -20785,9 +20785,9 @@ impl GraphUserTraverseSystemGroup {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -20839,7 +20839,7 @@ impl GraphUserTraverseSystem {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::GraphObjectWithPaths>> + Send + 'static
@@ -20847,9 +20847,9 @@ impl GraphUserTraverseSystem {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -20914,16 +20914,16 @@ impl WorkdaysList {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::WorkdayOutput>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -21048,16 +21048,16 @@ impl WorkdaysImportresults {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::JobWorkresult>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
@@ -21189,16 +21189,16 @@ impl WorkdaysWorkers {
         self.r.send_json().await
     }
 
-    /// Every item of every page, fetched lazily (`limit` is the page size, 100 by default).
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
     pub fn stream(
         self,
     ) -> impl futures_core::Stream<Item = Result<models::WorkdayWorker>> + Send + 'static {
         self.r.stream()
     }
 
-    /// Lets `stream()` and `all()` fetch up to `pages` pages at once when the total is known.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.r.set_prefetch(pages);
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
         self
     }
 
