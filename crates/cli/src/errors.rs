@@ -16,8 +16,58 @@ pub mod exit {
     pub const NOT_FOUND: u8 = 4;
     /// Some UMAPI actions failed (the report says which).
     pub const PARTIAL: u8 = 5;
-    /// Still rate limited after every retry.
+    /// Every failed action failed by throttling (still rate limited after every retry).
     pub const RATE_LIMITED: u8 = 6;
+    /// A safety limit held actions back (`idm sync`: `max_adobe_only_users`).
+    #[allow(dead_code)] // reserved in the documented table for `idm sync`
+    pub const LIMIT: u8 = 7;
+    /// Stopped by Ctrl-C (SIGINT).
+    pub const INTERRUPTED: u8 = 130;
+    /// Stopped because stdout was closed (a change-making command piped into `head`).
+    pub const BROKEN_PIPE: u8 = 141;
+    /// Stopped by SIGTERM.
+    pub const TERMINATED: u8 = 143;
+
+    /// Every exit code and its meaning: the one table behind `idm --help` and the READMEs (a
+    /// test holds them to it).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub const ALL: &[(u8, &str)] = &[
+        (OK, "success"),
+        (GENERAL, "server or network error"),
+        (
+            USAGE,
+            "usage error (bad flag, argument, input file or config)",
+        ),
+        (
+            AUTH,
+            "authentication: missing credentials, or refused (HTTP 401/403)",
+        ),
+        (
+            NOT_FOUND,
+            "not found (HTTP 404, or no such user or group for a single action)",
+        ),
+        (
+            PARTIAL,
+            "some actions failed (see the report and the journal)",
+        ),
+        (
+            RATE_LIMITED,
+            "rate limited: every failed action was still throttled after every retry",
+        ),
+        (LIMIT, "a safety limit held actions back (idm sync)"),
+        (
+            INTERRUPTED,
+            "stopped by Ctrl-C; the journal and report say what was done",
+        ),
+        (
+            BROKEN_PIPE,
+            "stopped because stdout was closed (changes only; a listing exits 0)",
+        ),
+        (
+            TERMINATED,
+            "stopped by SIGTERM; the journal and report say what was done",
+        ),
+    ];
 }
 
 /// The exit code section of `idm --help`, as a literal (for `concat!`).
@@ -25,13 +75,17 @@ pub mod exit {
 macro_rules! exit_codes_help {
     () => {
         "Exit codes:
-  0  success
-  1  server or network error
-  2  usage error (bad flag, argument, input file or config)
-  3  authentication: missing credentials, or refused (HTTP 401/403)
-  4  not found (HTTP 404, or no such user or group for a single action)
-  5  partial failure: some UMAPI actions failed (see the report)
-  6  rate limited after every retry"
+  0    success
+  1    server or network error
+  2    usage error (bad flag, argument, input file or config)
+  3    authentication: missing credentials, or refused (HTTP 401/403)
+  4    not found (HTTP 404, or no such user or group for a single action)
+  5    some actions failed (see the report and the journal)
+  6    rate limited: every failed action was still throttled after every retry
+  7    a safety limit held actions back (idm sync)
+  130  stopped by Ctrl-C; the journal and report say what was done
+  141  stopped because stdout was closed (changes only; a listing exits 0)
+  143  stopped by SIGTERM; the journal and report say what was done"
     };
 }
 
@@ -141,3 +195,24 @@ impl From<std::io::Error> for CliError {
 
 /// Result alias of the CLI.
 pub type CliResult<T = ()> = Result<T, CliError>;
+
+#[cfg(test)]
+mod tests {
+    use super::exit;
+
+    /// The table in `idm --help` and in both READMEs lists every code, with its meaning.
+    #[test]
+    fn every_exit_code_is_documented() {
+        let help = exit_codes_help!();
+        let readme = include_str!("../README.md");
+        let top = include_str!("../../../README.md");
+        for (code, meaning) in exit::ALL {
+            let line = format!("{code:<4} {meaning}");
+            assert!(help.contains(&line), "idm --help lacks {line:?}");
+            let row = format!("| {code} | {meaning} |");
+            assert!(readme.contains(&row), "crates/cli/README.md lacks {row:?}");
+            assert!(top.contains(&row), "README.md lacks {row:?}");
+        }
+        assert_eq!(help.lines().count(), exit::ALL.len() + 1);
+    }
+}

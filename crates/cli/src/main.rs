@@ -11,6 +11,7 @@ mod jumpcloud_cmd;
 mod listing;
 mod output;
 mod sandbox_cmd;
+mod stop;
 mod umapi_cmd;
 
 use std::process::ExitCode;

@@ -177,7 +177,9 @@ fn help_shows_examples_and_exit_codes() {
     let out = idm().arg("--help").output().unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(
-        help.contains("Exit codes:") && help.contains("5  partial failure"),
+        help.contains("Exit codes:")
+            && help.contains("5    some actions failed")
+            && help.contains("143  stopped by SIGTERM"),
         "{help}"
     );
     for args in [

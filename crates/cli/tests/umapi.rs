@@ -157,7 +157,7 @@ fn create_and_add_to_groups_in_one_action() {
         "{user}"
     );
     assert!(
-        out.stderr.contains("1 action: 1 completed, 0 failed"),
+        out.stderr.contains("1 action: 1 done, 0 failed"),
         "{}",
         out.stderr
     );
@@ -261,7 +261,7 @@ fn a_failing_action_shows_the_step_error_and_exits_4_or_5() {
         out.stdout
     );
     assert!(
-        out.stderr.contains("1 of 1 actions failed"),
+        out.stderr.contains("1 of 1 actions were not done"),
         "{}",
         out.stderr
     );
@@ -401,7 +401,7 @@ fn apply_json_reports_every_action_and_exits_5_on_a_failure() {
     assert_eq!(rows[23]["status"], "failed");
     assert_eq!(rows[23]["errors"][0]["code"], "error.group.not_found");
     assert!(
-        out.stderr.contains("24 actions: 23 completed, 1 failed"),
+        out.stderr.contains("24 actions: 23 done, 1 failed"),
         "{}",
         out.stderr
     );
@@ -640,10 +640,7 @@ fn on_a_terminal_apply_shows_a_progress_bar_and_a_table() {
     assert_eq!(out.status.code(), Some(0), "{screen}");
     assert!(screen.contains("/30 actions"), "no progress bar: {screen}");
     assert!(screen.contains("INDEX  TARGET"), "no table: {screen}");
-    assert!(
-        screen.contains("30 actions: 30 completed, 0 failed"),
-        "{screen}"
-    );
+    assert!(screen.contains("30 actions: 30 done, 0 failed"), "{screen}");
 }
 
 #[test]

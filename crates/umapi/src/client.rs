@@ -409,6 +409,15 @@ impl Client {
         &self.inner.org_id
     }
 
+    /// The UMAPI endpoint, as configured (a password in it is not shown).
+    pub fn endpoint_url(&self) -> String {
+        let mut u = self.inner.endpoint.clone();
+        if u.password().is_some() {
+            let _ = u.set_password(Some("****"));
+        }
+        u.to_string()
+    }
+
     /// Whether actions run in test mode.
     pub fn test_mode(&self) -> bool {
         self.inner.test_mode

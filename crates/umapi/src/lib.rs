@@ -39,14 +39,15 @@ pub mod auth;
 pub mod blocking;
 mod client;
 mod error;
+pub mod journal;
 pub mod legacy;
 mod limiter;
 pub mod model;
 mod query;
 
 pub use action::{
-    Action, ActionQueue, ActionReport, ActionStatus, BatchError, BatchReport, GroupAction, NewUser,
-    Step, StepError, StepWarning, UserAction, UserUpdate,
+    Action, ActionQueue, ActionReport, ActionStatus, Applied, BatchError, BatchReport, GroupAction,
+    NewUser, Step, StepError, StepWarning, UserAction, UserUpdate, codes,
 };
 pub use auth::{Credentials, JwtAuth, OAuthS2S, TokenEndpoint};
 pub use client::{BatchOptions, Client, ClientBuilder, DEFAULT_ENDPOINT, LocalStatus};

@@ -291,3 +291,21 @@ async fn indirect_members_status_and_excluded_groups() {
         .unwrap_err();
     assert_eq!(err.status(), Some(400), "{err}");
 }
+
+#[tokio::test]
+async fn a_sync_start_signal_whose_request_never_reached_the_server_goes_on_the_next() {
+    // IMS refuses every token request at first: the first UMAPI request is never sent.
+    let config = SandboxConfig::default()
+        .faults_spec("ims:500:count=50")
+        .unwrap();
+    let (sb, client) = start(config).await;
+    client.start_sync();
+    assert!(client.users().all().await.is_err());
+    assert!(client.sync_start_pending(), "the start signal is kept");
+    sb.clear_faults();
+    client.users().all().await.unwrap();
+    client.end_sync();
+    client.groups().all().await.unwrap();
+    let stats = sb.stats();
+    assert_eq!((stats.sync_start, stats.sync_end), (1, 1));
+}

@@ -10,11 +10,13 @@ use serde::de::{self, DeserializeSeed, SeqAccess, Visitor};
 use serde_json::Value;
 use umapi::{Action, UserAction, UserUpdate};
 
-use super::Reporter;
 use super::users::{IdType, new_user};
+use super::{Reporter, RunFiles};
 use crate::context::Ctx;
 use crate::errors::{CliError, CliResult};
 use crate::output;
+use crate::stop::Stop;
+use umapi::journal::Journal;
 
 /// Actions sent between two flushes of the queue: the report of a run is written as it goes,
 /// so memory stays that of one chunk whatever the length of the file.
@@ -55,8 +57,9 @@ pub enum InputFormat {
 /// `idm umapi apply`.
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
-    /// The file of actions (`-` for stdin).
-    file: PathBuf,
+    /// The file of actions (`-` for stdin); with --resume, the journal's input by default.
+    #[arg(required_unless_present = "resume")]
+    file: Option<PathBuf>,
     /// The file's format [default: from the extension, else JSON if it starts with `[`].
     #[arg(long, value_enum)]
     format: Option<InputFormat>,
@@ -69,6 +72,14 @@ pub struct ApplyArgs {
     /// Do not send UMAPI's sync start/end signals around the run.
     #[arg(long)]
     no_sync_signals: bool,
+    /// Write the run's journal (a JSON line per action, as each answer arrives) to this new
+    /// file [default: a new file under $XDG_STATE_HOME/idm/runs, named at the start].
+    #[arg(long, value_name = "FILE")]
+    journal: Option<PathBuf>,
+    /// Continue the run of this journal: send only the actions it does not record as done,
+    /// appending to it.
+    #[arg(long, value_name = "JOURNAL")]
+    resume: Option<PathBuf>,
 }
 
 /// Where the actions come from. A file is read twice (once to check every action, once to send
@@ -363,16 +374,45 @@ fn csv_row<'a>(get: &dyn Fn(&str) -> Option<&'a str>) -> Result<Action, String> 
     action.build().map_err(s)
 }
 
-/// Checks every action of the file, then sends them in batches, reporting as it goes.
+/// How long a stopping run waits for the requests in flight.
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Checks every action of the file, then sends them in batches, journaling and reporting as it
+/// goes; stops cleanly on Ctrl-C, SIGTERM or a closed stdout.
 pub async fn run(ctx: &Ctx, a: ApplyArgs) -> CliResult {
-    let input = Input::new(&a.file)?;
-    let origin = if a.file.as_os_str() == "-" {
+    let resumed = match &a.resume {
+        Some(j) => Some(
+            Journal::read(j)
+                .map_err(|e| CliError::usage(format!("cannot resume from {}: {e}", j.display())))?,
+        ),
+        None => None,
+    };
+    let file = match (&a.file, &resumed) {
+        (Some(f), _) => f.clone(),
+        (None, Some(r)) => r.header.input.clone().map(PathBuf::from).ok_or_else(|| {
+            CliError::usage("the journal names no input file: give the file of actions again")
+        })?,
+        (None, None) => return Err(CliError::usage("name the file of actions")),
+    };
+    let input = Input::new(&file)?;
+    let origin = if file.as_os_str() == "-" {
         "stdin".to_owned()
     } else {
-        a.file.display().to_string()
+        file.display().to_string()
     };
-    let format = detect(&a.file, input.first_byte()?, a.format);
+    let format = detect(&file, input.first_byte()?, a.format);
     let client = ctx.umapi(a.test_only)?;
+    let done = match &resumed {
+        Some(r) if r.header.org_id != client.org_id() => {
+            return Err(CliError::usage(format!(
+                "the journal is of organisation {}, not {}",
+                r.header.org_id,
+                client.org_id()
+            )));
+        }
+        Some(r) => r.done(),
+        None => Default::default(),
+    };
     // First pass: every action is checked before anything is sent.
     let total = {
         let (input, origin) = (input.clone(), origin.clone());
@@ -382,34 +422,68 @@ pub async fn run(ctx: &Ctx, a: ApplyArgs) -> CliResult {
         .await
         .map_err(|e| CliError::failure(format!("the reader stopped: {e}")))??
     };
-    let mut reporter = Reporter::new(ctx, a.report.as_deref(), a.test_only)?;
-    // Second pass: a reader thread feeds the actions to the queue.
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Action>(256);
+    let to_send = total - done.len().min(total);
+    let files = RunFiles {
+        journal: a.journal.clone(),
+        resume: a.resume.clone(),
+        report: a.report.clone(),
+        input: (file.as_os_str() != "-").then(|| file.clone()),
+    };
+    let mut reporter = Reporter::new(ctx, &client, "apply", &files)?;
+    if !done.is_empty() {
+        eprintln!(
+            "resuming: {} of {total} actions are done already; sending the other {to_send}",
+            done.len()
+        );
+    }
+    let stop = Stop::install();
+    reporter.set_stop(stop.clone());
+    // Second pass: a reader thread feeds the actions not done yet to the queue.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(usize, Action)>(256);
     let reader_origin = origin.clone();
     let reader = tokio::task::spawn_blocking(move || {
+        let mut seq = 0usize;
         for_each_action(input.open()?, format, &reader_origin, &mut |action| {
-            tx.blocking_send(action)
+            let this = seq;
+            seq += 1;
+            if done.contains(&this) {
+                return Ok(());
+            }
+            tx.blocking_send((this, action))
                 .map_err(|_| "stopped: the sender has gone".to_owned())
         })
     });
     let sync = !a.no_sync_signals;
-    let bar = output::progress_always(Some(total as u64), "actions");
+    let bar = output::progress_always(Some(to_send as u64), "actions");
     reporter.set_progress(bar.clone());
     if sync {
         client.start_sync();
     }
     let mut queue = client.queue();
+    reporter.observe(&mut queue);
     let (mut sent, mut pending) = (0usize, 0usize);
-    while let Some(action) = rx.recv().await {
-        if sync && total > 1 && sent + 1 == total {
+    loop {
+        let next = tokio::select! {
+            biased;
+            () = stop.wait() => None,
+            next = rx.recv() => next,
+        };
+        let Some((seq, action)) = next else { break };
+        if sync && to_send > 1 && sent + 1 == to_send {
             // The end signal goes on the next request: make the last action's request that one.
             reporter.add(queue.flush().await)?;
             pending = 0;
             client.end_sync();
         }
+        reporter.track(seq, &action);
         queue.push(action).await;
         sent += 1;
         pending += 1;
+        if let Some(e) = reporter.journal_error() {
+            queue.halt("the journal cannot be written");
+            reporter.add(queue.flush().await)?;
+            return Err(e);
+        }
         if let Some(b) = &bar {
             // Answered actions, not pushed ones: the bar moves as the server replies.
             b.set_position((sent - pending + queue.answered()) as u64);
@@ -421,16 +495,36 @@ pub async fn run(ctx: &Ctx, a: ApplyArgs) -> CliResult {
                 b.set_position(sent as u64);
             }
         }
+        if queue.is_halted() {
+            // Credentials refused: nothing more can be sent.
+            break;
+        }
     }
-    reporter.add(queue.flush().await)?;
+    let stopping = stop.requested().is_some();
+    if stopping {
+        queue.halt("not sent: the run was asked to stop");
+        reporter.add(queue.flush_within(STOP_GRACE).await)?;
+        if sync && sent > 0 && !client.sync_start_pending() {
+            // The end signal rides on one last, harmless request.
+            client.end_sync();
+            let _ = client.user("idm-sync-end@example.invalid").get().await;
+        }
+    } else {
+        reporter.add(queue.flush().await)?;
+    }
     if let Some(b) = bar {
         b.finish_and_clear();
     }
+    drop(rx);
     let read = reader
         .await
         .map_err(|e| CliError::failure(format!("the reader stopped: {e}")))?;
+    let unread = to_send.saturating_sub(sent);
+    if stopping || queue.is_halted() {
+        return reporter.finish(Some(unread));
+    }
     // What was sent is reported in any case; a file that changed under us is the error to show.
-    let reported = reporter.finish();
+    let reported = reporter.finish(None);
     match read {
         Err(e) => Err(CliError::failure(format!(
             "{origin} changed while it was applied ({e}); the report above shows what was sent"

@@ -6,14 +6,17 @@ mod users;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
-use umapi::{Action, ActionReport, ActionStatus, BatchReport};
+use umapi::journal::{Journal, JournalHeader};
+use umapi::{Action, ActionQueue, ActionReport, ActionStatus, Applied, BatchReport};
 
 use crate::context::Ctx;
 use crate::errors::{CliError, CliResult, exit};
 use crate::output::{ListWriter, columns};
+use crate::stop::Stop;
 
 /// `idm umapi ...`.
 #[derive(Debug, Args)]
@@ -96,11 +99,15 @@ pub struct ActionOpts {
 }
 
 /// Sends one action and prints its report; exit code 4 when it failed only because the user
-/// or a group does not exist, 5 when it failed otherwise.
+/// or a group does not exist, 5 when it failed otherwise. It is journaled like `apply`.
 pub async fn execute_one(ctx: &Ctx, action: impl Into<Action>, opts: ActionOpts) -> CliResult {
     let client = ctx.umapi(opts.test_only)?;
-    let mut reporter = Reporter::new(ctx, None, opts.test_only)?;
+    let run = RunFiles::default();
+    let mut reporter = Reporter::new(ctx, &client, "action", &run)?;
     let mut queue = client.queue();
+    reporter.observe(&mut queue);
+    let action = action.into();
+    reporter.track(0, &action);
     queue.push(action).await;
     let report = queue.flush().await;
     let missing = report.actions.iter().all(|a| {
@@ -109,7 +116,7 @@ pub async fn execute_one(ctx: &Ctx, action: impl Into<Action>, opts: ActionOpts)
             && a.errors.iter().all(|e| is_not_found(&e.code))
     });
     reporter.add(report)?;
-    match reporter.finish() {
+    match reporter.finish(None) {
         Err(e) if missing && e.exit_code() == exit::PARTIAL => Err(CliError::not_found(
             "the action failed: the user or group it names does not exist",
         )),
@@ -124,7 +131,7 @@ fn is_not_found(code: &str) -> bool {
 }
 
 /// One action's outcome as a row: structured errors for JSON, one `error` text for tables and CSV.
-fn report_row(r: &ActionReport, test_mode: bool) -> Value {
+fn report_row(index: usize, r: &ActionReport, test_mode: bool) -> Value {
     let error = r
         .errors
         .iter()
@@ -134,89 +141,349 @@ fn report_row(r: &ActionReport, test_mode: bool) -> Value {
         })
         .collect::<Vec<_>>()
         .join("; ");
-    let status = match (r.status, test_mode) {
-        (ActionStatus::Completed, false) => "done",
-        (ActionStatus::Completed, true) => "ok (test only)",
-        (ActionStatus::Failed, _) => "failed",
+    let status = match (r.applied(), test_mode) {
+        (Applied::Done, true) => "ok (test only)",
+        (a, _) => a.as_str(),
     };
     let mut row = json!({
-        "index": r.index,
+        "index": index,
         "target": r.target,
         "status": status,
         "errors": r.errors,
     });
-    if !error.is_empty()
-        && let Some(m) = row.as_object_mut()
-    {
-        m.insert("error".into(), json!(error));
-    }
-    if let (Some(id), Some(m)) = (&r.request_id, row.as_object_mut()) {
-        m.insert("request_id".into(), json!(id));
-    }
-    if !r.warnings.is_empty()
-        && let Some(m) = row.as_object_mut()
-    {
-        m.insert("warnings".into(), json!(r.warnings));
+    if let Some(m) = row.as_object_mut() {
+        if !error.is_empty() {
+            m.insert("error".into(), json!(error));
+        }
+        if let Some(id) = &r.request_id {
+            m.insert("request_id".into(), json!(id));
+        }
+        if !r.warnings.is_empty() {
+            m.insert("warnings".into(), json!(r.warnings));
+        }
     }
     row
 }
 
-/// Writes the outcome of actions as batches of them end: a row each on stdout, an entry each in
-/// the JSON report file, then a summary line on stderr and the exit code (5 when any failed).
-/// Nothing is kept per action, so a run of any length needs the same memory.
-pub struct Reporter {
-    rows: ListWriter,
-    file: Option<(PathBuf, std::io::BufWriter<std::fs::File>)>,
-    test_mode: bool,
-    total: usize,
+/// The files of a change-making run: the journal (given, or a new one under the state
+/// directory), the report, and the input they must not overwrite.
+#[derive(Debug, Default, Clone)]
+pub struct RunFiles {
+    /// `--journal FILE`.
+    pub journal: Option<PathBuf>,
+    /// `--resume JOURNAL`: append to it.
+    pub resume: Option<PathBuf>,
+    /// `--report FILE`.
+    pub report: Option<PathBuf>,
+    /// The input file, when there is one.
+    pub input: Option<PathBuf>,
+}
+
+/// Where journals go by default: `$XDG_STATE_HOME/idm/runs`, else `~/.local/state/idm/runs`.
+fn state_dir() -> PathBuf {
+    std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("idm")
+}
+
+/// True when two paths name the same file (or would: a file not there yet is compared by name).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// A lock that keeps two change-making runs against one organisation from overlapping. Held
+/// while the value lives; a lock left by a process that is gone is taken over.
+struct RunLock {
+    path: PathBuf,
+}
+
+impl RunLock {
+    fn take(org_id: &str, endpoint: &str, journal: &Path) -> CliResult<RunLock> {
+        let key = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::hash::DefaultHasher::new();
+            (org_id, endpoint).hash(&mut h);
+            h.finish()
+        };
+        let dir = state_dir().join("locks");
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            CliError::failure(format!(
+                "cannot create the lock directory {}: {e}",
+                dir.display()
+            ))
+        })?;
+        let path = dir.join(format!("{key:016x}.lock"));
+        let me = format!(
+            "{}\n{}\n{}\n",
+            std::process::id(),
+            org_id,
+            journal.display()
+        );
+        for _ in 0..2 {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(mut f) => {
+                    f.write_all(me.as_bytes()).map_err(|e| {
+                        CliError::failure(format!("cannot write {}: {e}", path.display()))
+                    })?;
+                    return Ok(RunLock { path });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let held = std::fs::read_to_string(&path).unwrap_or_default();
+                    let mut lines = held.lines();
+                    let pid = lines.next().and_then(|p| p.trim().parse::<u32>().ok());
+                    let alive = pid.is_some_and(|p| Path::new(&format!("/proc/{p}")).exists());
+                    if alive {
+                        let journal = held.lines().nth(2).unwrap_or("?");
+                        return Err(CliError::usage(format!(
+                            "another idm run (process {}) is changing organisation {org_id} now \
+                             (its journal: {journal}); wait for it to end, or remove {} if that \
+                             process is not idm",
+                            pid.unwrap_or(0),
+                            path.display()
+                        )));
+                    }
+                    // Left by a run that is gone.
+                    let _ = std::fs::remove_file(&path);
+                }
+                Err(e) => {
+                    return Err(CliError::failure(format!(
+                        "cannot create the lock {}: {e}",
+                        path.display()
+                    )));
+                }
+            }
+        }
+        Err(CliError::failure(format!(
+            "cannot take the lock {}",
+            path.display()
+        )))
+    }
+}
+
+impl Drop for RunLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// What the journal needs to write an action's line when its answer arrives: the action and its
+/// place in the input, by its index in the queue since the last flush.
+struct Recorder {
+    journal: Journal,
+    slots: Vec<Option<(usize, Action)>>,
+    error: Option<String>,
+}
+
+impl Recorder {
+    fn record(&mut self, reports: &[ActionReport]) {
+        for r in reports {
+            if let Some((seq, action)) = self.slots.get_mut(r.index).and_then(Option::take)
+                && let Err(e) = self.journal.record(seq, &action, None, r)
+            {
+                self.error.get_or_insert(e.to_string());
+            }
+        }
+        if let Err(e) = self.journal.sync() {
+            self.error.get_or_insert(e.to_string());
+        }
+    }
+}
+
+fn lock_recorder(r: &Mutex<Recorder>) -> std::sync::MutexGuard<'_, Recorder> {
+    r.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Counts of how actions ended.
+#[derive(Debug, Default, Clone, Copy)]
+struct Counts {
+    done: usize,
     failed: usize,
+    not_sent: usize,
+    unknown: usize,
+    throttled: usize,
+    auth: usize,
+}
+
+/// Reports a change-making run: a row per action on stdout as batches end, a journal line per
+/// action as each answer arrives (fsynced), the report file rendered from the journal at the
+/// end, a summary line on stderr and the exit code. Nothing is kept per action beyond what is
+/// in flight, so a run of any length needs the same memory.
+pub struct Reporter {
+    rows: Option<ListWriter>,
+    stop: Option<Stop>,
+    recorder: Arc<Mutex<Recorder>>,
+    journal_path: PathBuf,
+    report_file: Option<PathBuf>,
+    _lock: RunLock,
+    /// `apply` runs can be resumed from their journal.
+    resumable: bool,
+    test_mode: bool,
+    counts: Counts,
+    total: usize,
     requests: usize,
     entries: usize,
     progress: Option<indicatif::ProgressBar>,
 }
 
 impl Reporter {
-    /// Starts the report; the report file is created now, so that a bad path fails before any
-    /// action is sent.
-    pub fn new(ctx: &Ctx, report_file: Option<&Path>, test_mode: bool) -> CliResult<Self> {
-        let file = match report_file {
-            Some(path) => {
-                let f = std::fs::File::create(path).map_err(|e| {
-                    CliError::usage(format!(
-                        "cannot write the report to {}: {e}",
-                        path.display()
-                    ))
-                })?;
-                let mut w = std::io::BufWriter::new(f);
-                write!(w, "{{\"test_mode\": {test_mode},\n\"actions\": [")
-                    .map_err(|e| file_error(path, &e))?;
-                Some((path.to_path_buf(), w))
+    /// Starts the run's journal (and takes the organisation's lock); checks that the report
+    /// and journal paths overwrite neither the input nor each other, before anything is sent.
+    pub fn new(
+        ctx: &Ctx,
+        client: &umapi::Client,
+        command: &str,
+        files: &RunFiles,
+    ) -> CliResult<Self> {
+        let test_mode = client.test_mode();
+        if let (Some(input), Some(report)) = (&files.input, &files.report)
+            && same_file(input, report)
+        {
+            return Err(CliError::usage(format!(
+                "--report {} is the input file: it would be overwritten; name another file",
+                report.display()
+            )));
+        }
+        let journal_path = match (&files.resume, &files.journal) {
+            (_, Some(j)) => j.clone(),
+            (Some(j), None) => j.clone(),
+            (None, None) => {
+                let stamp = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_millis())
+                    .unwrap_or(0);
+                state_dir().join("runs").join(format!(
+                    "{stamp}-{}-{}.ndjson",
+                    command.replace(' ', "-"),
+                    std::process::id()
+                ))
             }
-            None => None,
         };
+        for (other, what) in [
+            (&files.input, "the input file"),
+            (&files.report, "--report"),
+        ] {
+            if let Some(other) = other
+                && same_file(other, &journal_path)
+            {
+                return Err(CliError::usage(format!(
+                    "the journal {} is {what}; name another file with --journal",
+                    journal_path.display()
+                )));
+            }
+        }
+        if let Some(report) = &files.report {
+            // Created now, so that a bad path fails before any action is sent.
+            std::fs::File::create(report).map_err(|e| {
+                CliError::usage(format!(
+                    "cannot write the report to {}: {e}",
+                    report.display()
+                ))
+            })?;
+        }
+        let lock = RunLock::take(client.org_id(), &client.endpoint_url(), &journal_path)?;
+        let mut header = JournalHeader::new(command, client.org_id(), test_mode);
+        header.input = files.input.as_ref().map(|p| {
+            std::fs::canonicalize(p)
+                .unwrap_or_else(|_| p.clone())
+                .display()
+                .to_string()
+        });
+        let journal = if files.resume.as_ref() == Some(&journal_path) {
+            Journal::append(&journal_path, &header)
+        } else {
+            Journal::create(&journal_path, &header)
+        }
+        .map_err(|e| {
+            CliError::usage(format!(
+                "cannot write the journal {}: {e}{}",
+                journal_path.display(),
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    " (a journal is never overwritten: name a new file, or --resume it)"
+                } else {
+                    ""
+                }
+            ))
+        })?;
+        if command == "action" {
+            tracing::info!("journal: {}", journal_path.display());
+        } else {
+            eprintln!("journal: {}", journal_path.display());
+        }
         Ok(Reporter {
-            rows: ListWriter::stdout(
+            rows: Some(ListWriter::stdout(
                 ctx.format(true),
                 Some(columns(&["index", "target", "status", "error"])),
-            ),
-            file,
+            )),
+            stop: None,
+            recorder: Arc::new(Mutex::new(Recorder {
+                journal,
+                slots: Vec::new(),
+                error: None,
+            })),
+            journal_path,
+            report_file: files.report.clone(),
+            _lock: lock,
+            resumable: command == "apply",
             test_mode,
+            counts: Counts::default(),
             total: 0,
-            failed: 0,
             requests: 0,
             entries: 0,
             progress: None,
         })
     }
 
-    /// Adds the reports of one flush of the queue (their indexes count from this batch's start).
+    /// Where a closed stdout is reported as a stop request.
+    pub fn set_stop(&mut self, stop: Stop) {
+        self.stop = Some(stop);
+    }
+
+    /// Makes the queue journal every action as its answer arrives.
+    pub fn observe(&self, queue: &mut ActionQueue) {
+        let recorder = self.recorder.clone();
+        queue.on_answer(move |reports| lock_recorder(&recorder).record(reports));
+    }
+
+    /// Remembers an action about to be pushed (its place in the input is `seq`), for its
+    /// journal line.
+    pub fn track(&self, seq: usize, action: &Action) {
+        lock_recorder(&self.recorder)
+            .slots
+            .push(Some((seq, action.clone())));
+    }
+
+    /// A failure to write the journal: the run must stop, since it could no longer say what
+    /// it did.
+    pub fn journal_error(&self) -> Option<CliError> {
+        lock_recorder(&self.recorder).error.as_ref().map(|e| {
+            CliError::failure(format!(
+                "cannot write the journal {}: {e}; stopped sending",
+                self.journal_path.display()
+            ))
+        })
+    }
+
+    /// Adds the reports of one flush of the queue: rows on stdout, and journal lines for any
+    /// action the queue did not hand out as answered (abandoned in flight).
     pub fn add(&mut self, batch: BatchReport) -> CliResult {
+        {
+            let mut rec = lock_recorder(&self.recorder);
+            rec.record(&batch.actions);
+            rec.slots.clear();
+        }
         match self.progress.clone() {
             // Rows for the terminal are written with the bar out of the way.
-            Some(bar) => bar.suspend(|| {
-                self.add_rows(batch)?;
-                self.rows.flush()
-            }),
+            Some(bar) => bar.suspend(|| self.add_rows(batch)),
             None => self.add_rows(batch),
         }
     }
@@ -228,63 +495,163 @@ impl Reporter {
 
     fn add_rows(&mut self, batch: BatchReport) -> CliResult {
         let offset = self.total;
-        for mut r in batch.actions {
-            r.index += offset;
-            self.rows.push(&report_row(&r, self.test_mode))?;
-            if let Some((path, w)) = &mut self.file {
-                let sep = if self.total == 0 { "\n" } else { ",\n" };
-                w.write_all(sep.as_bytes())
-                    .map_err(|e| file_error(path, &e))?;
-                serde_json::to_writer(&mut *w, &r)
-                    .map_err(|e| file_error(path, &std::io::Error::other(e)))?;
+        for r in &batch.actions {
+            match r.applied() {
+                Applied::Done => self.counts.done += 1,
+                Applied::Failed => self.counts.failed += 1,
+                Applied::NotSent => self.counts.not_sent += 1,
+                Applied::Unknown => self.counts.unknown += 1,
             }
-            if r.status == ActionStatus::Failed {
-                self.failed += 1;
-            }
+            self.counts.throttled += usize::from(r.throttled());
+            self.counts.auth += usize::from(r.auth_failed());
             self.total += 1;
+            if let Some(rows) = &mut self.rows {
+                let written = rows
+                    .push(&report_row(offset + r.index, r, self.test_mode))
+                    .and_then(|()| {
+                        if self.progress.is_some() {
+                            rows.flush()
+                        } else {
+                            Ok(())
+                        }
+                    });
+                if let Err(e) = written {
+                    self.stdout_failed(e)?;
+                }
+            }
         }
         self.requests += batch.requests;
         self.entries += batch.entries_sent;
         Ok(())
     }
 
-    /// Ends the output and the report file, prints the summary, and returns exit code 5 when
-    /// any action failed.
-    pub fn finish(self) -> CliResult {
-        if let Some((path, mut w)) = self.file {
-            write!(
-                w,
-                "\n],\n\"requests\": {},\n\"entries_sent\": {}}}\n",
-                self.requests, self.entries
-            )
-            .and_then(|()| w.flush())
-            .map_err(|e| file_error(&path, &e))?;
+    /// stdout failed: closed (the reader went away) is a stop request; anything else an error.
+    fn stdout_failed(&mut self, e: CliError) -> CliResult {
+        self.rows = None;
+        match &self.stop {
+            Some(stop) if e.is_silent() => {
+                stop.request(exit::BROKEN_PIPE);
+                Ok(())
+            }
+            _ if e.is_silent() => Ok(()),
+            _ => Err(e),
         }
-        self.rows.finish()?;
+    }
+
+    /// Ends the output, writes the report from the journal, prints the summary (with the
+    /// actions never read, `unread`, when the run stopped early) and returns the exit code.
+    pub fn finish(mut self, unread: Option<usize>) -> CliResult {
+        if let Some(rows) = self.rows.take()
+            && let Err(e) = rows.finish()
+        {
+            self.stdout_failed(e)?;
+        }
+        let journal_error = self.journal_error();
+        if let Some(path) = &self.report_file {
+            self.write_report(path)?;
+        }
+        let c = self.counts;
+        let mut parts = vec![format!("{} done", c.done), format!("{} failed", c.failed)];
+        if c.not_sent > 0 {
+            parts.push(format!("{} not sent", c.not_sent));
+        }
+        if c.unknown > 0 {
+            parts.push(format!("{} unknown (may have been applied)", c.unknown));
+        }
+        if let Some(n) = unread.filter(|n| *n > 0) {
+            parts.push(format!("{n} not read from the input"));
+        }
         let plural =
             |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-        let (total, failed) = (self.total, self.failed);
         eprintln!(
-            "{}: {} completed, {failed} failed ({} in {}{})",
-            plural(total, "action", "actions"),
-            total - failed,
+            "{}: {} ({} in {}{}); journal: {}",
+            plural(self.total, "action", "actions"),
+            parts.join(", "),
             plural(self.entries, "command entry", "command entries"),
             plural(self.requests, "request", "requests"),
             if self.test_mode {
                 "; test only, nothing changed"
             } else {
                 ""
-            }
+            },
+            self.journal_path.display()
         );
-        if failed > 0 {
+        if let Some(e) = journal_error {
+            return Err(e);
+        }
+        let resume = if self.resumable {
+            format!(
+                "; `idm umapi apply --resume {}` sends what was not done",
+                self.journal_path.display()
+            )
+        } else {
+            String::new()
+        };
+        if let Some(code) = self.stop.as_ref().and_then(Stop::requested) {
+            let why = match code {
+                exit::INTERRUPTED => "interrupted (Ctrl-C)",
+                exit::TERMINATED => "terminated (SIGTERM)",
+                _ => "stdout was closed",
+            };
             return Err(CliError::new(
-                exit::PARTIAL,
-                format!(
-                    "{failed} of {total} actions failed; the report above gives each server error"
-                ),
+                code,
+                format!("stopped: {why}; {} of the actions done{resume}", c.done),
             ));
         }
-        Ok(())
+        let bad = c.failed + c.not_sent + c.unknown;
+        if bad == 0 {
+            return Ok(());
+        }
+        let total = self.total;
+        let (code, what) = if c.auth == bad {
+            (
+                exit::AUTH,
+                "the credentials were refused; check UMAPI_CLIENT_ID and UMAPI_CLIENT_SECRET",
+            )
+        } else if c.throttled == bad {
+            (
+                exit::RATE_LIMITED,
+                "UMAPI kept throttling after every retry; try again later",
+            )
+        } else {
+            (exit::PARTIAL, "the report above gives each server error")
+        };
+        Err(CliError::new(
+            code,
+            format!("{bad} of {total} actions were not done: {what}{resume}"),
+        ))
+    }
+
+    /// The report file: every action of the journal (the latest line for each), in input order.
+    fn write_report(&self, path: &Path) -> CliResult {
+        let contents = Journal::read(&self.journal_path).map_err(|e| {
+            CliError::failure(format!(
+                "cannot read the journal {}: {e}",
+                self.journal_path.display()
+            ))
+        })?;
+        let mut entries: Vec<_> = contents.entries.into_values().collect();
+        entries.sort_by_key(|e| e.seq);
+        let actions: Vec<Value> = entries
+            .iter()
+            .map(|e| {
+                let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
+                if let Some(m) = v.as_object_mut() {
+                    m.insert("index".into(), json!(e.seq));
+                }
+                v
+            })
+            .collect();
+        let report = json!({
+            "test_mode": self.test_mode,
+            "journal": self.journal_path.display().to_string(),
+            "actions": actions,
+            "requests": self.requests,
+            "entries_sent": self.entries,
+        });
+        let text = serde_json::to_string_pretty(&report)
+            .map_err(|e| CliError::failure(format!("cannot render the report: {e}")))?;
+        std::fs::write(path, text + "\n").map_err(|e| file_error(path, &e))
     }
 }
 

@@ -30,6 +30,11 @@ pub fn idm() -> Command {
         cmd.env_remove(v);
     }
     cmd.env("IDM_CONFIG", "/nonexistent/idm-tests/config.toml");
+    // Journals and locks of change-making commands go to a directory of this test run.
+    cmd.env(
+        "XDG_STATE_HOME",
+        std::env::temp_dir().join(format!("idm-tests-state-{}", std::process::id())),
+    );
     cmd.stdin(Stdio::null());
     cmd
 }

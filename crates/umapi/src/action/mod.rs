@@ -23,7 +23,8 @@ mod wire;
 use serde_json::Value;
 
 pub use batch::{
-    ActionQueue, ActionReport, ActionStatus, BatchError, BatchReport, StepError, StepWarning,
+    ActionQueue, ActionReport, ActionStatus, Applied, BatchError, BatchReport, StepError,
+    StepWarning, codes,
 };
 pub use builders::{GroupAction, NewUser, UserAction, UserUpdate};
 pub(crate) use split::{split_lists, split_steps};
