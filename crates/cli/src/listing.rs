@@ -21,6 +21,10 @@ pub struct LimitOpts {
     /// Show every item (streamed, constant memory).
     #[arg(long)]
     pub all: bool,
+    /// Pages fetched at once (in order; 1: one after another) [default: 16, or fewer when
+    /// --limit needs fewer pages].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: Option<u16>,
 }
 
 impl LimitOpts {
@@ -29,6 +33,21 @@ impl LimitOpts {
         LimitOpts {
             limit: None,
             all: true,
+            concurrency: None,
+        }
+    }
+
+    /// Pages to fetch at once: `--concurrency`, else the default, but never more pages than
+    /// the limit needs (a listing of 100 asks for one page, not sixteen).
+    pub fn concurrency(&self, page_size: u64) -> usize {
+        let wanted = self
+            .concurrency
+            .map_or(jumpcloud::DEFAULT_CONCURRENCY, usize::from);
+        match self.max() {
+            Some(max) => wanted
+                .min(usize::try_from(max.div_ceil(page_size.max(1))).unwrap_or(1))
+                .max(1),
+            None => wanted,
         }
     }
 

@@ -186,7 +186,8 @@ pub async fn run(ctx: &Ctx, kind: Kind, cmd: GroupCmd) -> CliResult {
             let req = v2
                 .user_groups()
                 .graph_user_group_members_list(id)
-                .limit(limit.page_size());
+                .limit(limit.page_size())
+                .concurrency(limit.concurrency(limit.page_size() as u64));
             print_stream(
                 ctx,
                 req.stream(),
@@ -200,7 +201,8 @@ pub async fn run(ctx: &Ctx, kind: Kind, cmd: GroupCmd) -> CliResult {
             let req = v2
                 .system_groups()
                 .graph_system_group_members_list(id)
-                .limit(limit.page_size());
+                .limit(limit.page_size())
+                .concurrency(limit.concurrency(limit.page_size() as u64));
             print_stream(
                 ctx,
                 req.stream(),
@@ -330,7 +332,8 @@ pub async fn member_of(ctx: &Ctx, a: MemberOfArgs) -> CliResult {
             .v2()
             .graph()
             .user_member_of(user)
-            .limit(a.limit.page_size());
+            .limit(a.limit.page_size())
+            .concurrency(a.limit.concurrency(a.limit.page_size() as u64));
         if !a.filter.is_empty() {
             req = req.filter(a.filter);
         }
@@ -352,7 +355,8 @@ pub async fn member_of(ctx: &Ctx, a: MemberOfArgs) -> CliResult {
         .v2()
         .graph()
         .system_member_of(system)
-        .limit(a.limit.page_size());
+        .limit(a.limit.page_size())
+        .concurrency(a.limit.concurrency(a.limit.page_size() as u64));
     if !a.filter.is_empty() {
         req = req.filter(a.filter);
     }

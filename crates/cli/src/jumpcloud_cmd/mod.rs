@@ -91,7 +91,9 @@ pub async fn run(ctx: &Ctx, args: JumpcloudArgs) -> CliResult {
 /// operation, with the same methods): v1 takes one filter and space-separated lists.
 macro_rules! v1_list_opts {
     ($req:expr, $opts:expr) => {{
-        let mut req = $req.limit($opts.limit.page_size());
+        let mut req = $req
+            .limit($opts.limit.page_size())
+            .concurrency($opts.limit.concurrency($opts.limit.page_size() as u64));
         if let Some(f) = $opts.v1_filter()? {
             req = req.filter(f);
         }
@@ -109,7 +111,9 @@ pub(crate) use v1_list_opts;
 /// The same for an API v2 list builder: repeated filters, lists for sort and fields.
 macro_rules! v2_list_opts {
     ($req:expr, $opts:expr) => {{
-        let mut req = $req.limit($opts.limit.page_size());
+        let mut req = $req
+            .limit($opts.limit.page_size())
+            .concurrency($opts.limit.concurrency($opts.limit.page_size() as u64));
         if !$opts.filter.is_empty() {
             req = req.filter($opts.filter.clone());
         }

@@ -33,7 +33,7 @@ pub async fn run(ctx: &Ctx, cmd: GroupsCmd) -> CliResult {
     match cmd {
         GroupsCmd::List { limit, columns } => {
             let client = ctx.umapi(false)?;
-            let q = client.groups();
+            let q = client.groups().concurrency(limit.concurrency(400));
             print_stream(ctx, q.stream(), Some(columns.or(COLUMNS)), &limit, "groups").await
         }
     }

@@ -231,7 +231,10 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> CliResult {
             columns,
         } => {
             let client = ctx.umapi(false)?;
-            let mut q = client.users().direct_only(direct_only);
+            let mut q = client
+                .users()
+                .direct_only(direct_only)
+                .concurrency(limit.concurrency(2000));
             if let Some(g) = group {
                 q = q.in_group(g).exclude_groups(exclude_groups);
             }
