@@ -464,7 +464,7 @@ impl Client {
         let url = self.status_url();
         let http = self.inner.http.clone();
         let attempted = self
-            .send("GET", "/status", None, |_| {
+            .send("GET", "/status", None, true, |_| {
                 let req = http.get(url.clone()).header("Accept", "application/json");
                 async move { Ok(req) }
             })
@@ -499,8 +499,9 @@ impl Client {
         u
     }
 
-    /// Sends one UMAPI request: rate limit, token, headers, retries, one re-authentication on 401.
-    /// Returns the final response whatever its status, except exhausted retries (an error).
+    /// Sends one UMAPI request that is safe to repeat: rate limit, token, headers, retries, one
+    /// re-authentication on 401. Returns the final response whatever its status, except
+    /// exhausted retries (an error).
     pub(crate) async fn request(
         &self,
         class: RouteClass,
@@ -508,6 +509,22 @@ impl Client {
         path: &str,
         query: &[(&str, String)],
         body: Option<Vec<u8>>,
+    ) -> Result<Attempted> {
+        self.request_with(class, method, path, query, body, true)
+            .await
+    }
+
+    /// As [`request`](Self::request); `idempotent: false` keeps the retry policy from repeating
+    /// the request after an answer was lost (a gateway error, a reset, a timeout), when the
+    /// server may have applied it: only refusals that say it was not (429, 503) are retried.
+    pub(crate) async fn request_with(
+        &self,
+        class: RouteClass,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<Vec<u8>>,
+        idempotent: bool,
     ) -> Result<Attempted> {
         let inner = &self.inner;
         let mut url = inner.endpoint.clone();
@@ -535,7 +552,7 @@ impl Client {
         loop {
             let generation = std::sync::Mutex::new(0u64);
             let attempted = self
-                .send(method_name, path, Some(class), |_| {
+                .send(method_name, path, Some(class), idempotent, |_| {
                     let (url, method, body) = (url.clone(), method.clone(), body.clone());
                     let generation = &generation;
                     async move {
@@ -599,6 +616,7 @@ impl Client {
         method: &'static str,
         path: &str,
         class: Option<RouteClass>,
+        idempotent: bool,
         mut prepare: F,
     ) -> Result<Attempted>
     where
@@ -607,7 +625,7 @@ impl Client {
     {
         let inner = &self.inner;
         let what = format!("{method} {path}");
-        let result = send_with_retry(inner.config.retry_policy(), true, &what, |attempt| {
+        let result = send_with_retry(inner.config.retry_policy(), idempotent, &what, |attempt| {
             let fut = prepare(attempt);
             async move {
                 if let Some(class) = class {

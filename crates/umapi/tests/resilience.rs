@@ -359,3 +359,53 @@ async fn tls_sandbox_is_verified_with_its_ca() {
     let err = plain.groups().all().await.unwrap_err();
     assert!(matches!(err, Error::Transport { attempts: 1, .. }), "{err}");
 }
+
+/// A client whose retries never repeat a request the server may have applied.
+async fn cautious(spec: &str) -> (idm_sandbox::Sandbox, umapi::Client) {
+    let sb = common::sandbox(SandboxConfig::default().faults_spec(spec).unwrap()).await;
+    let policy = umapi::RetryPolicy::default()
+        .base_delay(Duration::from_millis(10))
+        .max_attempts(4);
+    let client = builder(&sb)
+        .http_config(umapi::HttpConfig::default().retry(policy))
+        .build()
+        .unwrap();
+    (sb, client)
+}
+
+#[tokio::test]
+async fn a_lost_answer_to_a_create_is_not_repeated_and_the_user_read_back_decides() {
+    // A gateway error before the server applied it: not retried (a create that fails on an
+    // existing user is not safe to repeat), then the user read back shows it absent: not sent,
+    // so a resume sends it again.
+    let (sb, client) = cautious("umapi.action:502").await;
+    let strict = UserAction::new("lost@example.com")
+        .unwrap()
+        .create(
+            NewUser::enterprise("lost@example.com", "F", "T")
+                .on_conflict(umapi::IfAlreadyExists::Error),
+        )
+        .unwrap();
+    let mut q = client.queue();
+    q.push(strict).await;
+    let report = q.flush().await;
+    assert_eq!(
+        report.actions[0].applied(),
+        umapi::Applied::NotSent,
+        "{report:?}"
+    );
+    assert_eq!(sb.stats().faults_fired, 1);
+    assert_eq!(report.requests, 1, "sent once");
+    assert!(sb.umapi_user("lost@example.com").is_none());
+    assert_eq!(client.local_status().retries, 0, "not repeated");
+    // A group add is safe to repeat: retried after the gateway error, and done.
+    let (sb, client) = cautious("umapi.action:502").await;
+    let add = UserAction::new("jdoe@example.net")
+        .unwrap()
+        .add_to_groups(["Design Team"])
+        .unwrap();
+    let report = client.execute([add]).await.unwrap();
+    assert_eq!(report.actions[0].applied(), umapi::Applied::Done);
+    assert!(client.local_status().retries >= 1);
+    assert_eq!(sb.stats().faults_fired, 1);
+}
