@@ -15,7 +15,7 @@ use serde_json::json;
 
 use crate::error::SandboxError;
 use crate::form;
-use crate::gate::{Gate, Shared};
+use crate::gate::{Gate, Paging, Shared};
 use crate::lock;
 use crate::stats::RouteKind;
 use crate::umapi::jwt;
@@ -130,9 +130,20 @@ pub(crate) fn router(ims: Arc<Ims>, shared: &Arc<Shared>) -> Router {
     let jwt = Router::new()
         .route("/ims/exchange/jwt", post(exchange_jwt))
         .route("/ims/exchange/jwt/", post(exchange_jwt));
-    Gate::layer(tokens, shared, RouteKind::ImsToken, None)
-        .merge(Gate::layer(jwt, shared, RouteKind::ImsJwtExchange, None))
-        .with_state(ims)
+    Gate::layer(
+        tokens.with_state(Arc::clone(&ims)),
+        shared,
+        RouteKind::ImsToken,
+        None,
+        Paging::None,
+    )
+    .merge(Gate::layer(
+        jwt.with_state(ims),
+        shared,
+        RouteKind::ImsJwtExchange,
+        None,
+        Paging::None,
+    ))
 }
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
