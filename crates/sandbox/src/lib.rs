@@ -60,6 +60,11 @@
 //! counts those that fired. `short` and `duplicate` let a client's tests check that a listing
 //! is never silently short or long: the counts a page carries disagree with its items.
 //!
+//! # Limits
+//!
+//! A client that takes longer than [`SandboxConfig::header_read_timeout`] (30 s by default) to
+//! send a request's headers is disconnected.
+//!
 //! # Rate limits
 //!
 //! With [`SandboxConfig::throttle`] on, each route class has a per-client limit (keyed by
@@ -275,7 +280,8 @@ impl Sandbox {
             };
             format!("http://{host}:{}", addr.port())
         };
-        let (shutdown, task) = server::spawn(listener, router, acceptor);
+        let (shutdown, task) =
+            server::spawn(listener, router, acceptor, config.header_read_timeout);
         tracing::debug!(%base_url, users = config.users, "sandbox started");
         Ok(Sandbox {
             base_url,

@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use hyper::body::{Frame, Incoming, SizeHint};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use serde_json::json;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -193,14 +193,16 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for CutIo<I> {
 }
 
 /// Starts the accept loop. Sending `true` on (or dropping) the returned sender stops it and
-/// closes every connection.
+/// closes every connection. A client that takes longer than `header_timeout` to send a
+/// request's headers (or, with TLS, to finish the handshake) is disconnected.
 pub(crate) fn spawn(
     listener: TcpListener,
     router: Router,
     tls: Option<TlsAcceptor>,
+    header_timeout: Duration,
 ) -> (watch::Sender<bool>, JoinHandle<()>) {
     let (tx, rx) = watch::channel(false);
-    let task = tokio::spawn(accept_loop(listener, router, tls, rx));
+    let task = tokio::spawn(accept_loop(listener, router, tls, header_timeout, rx));
     (tx, task)
 }
 
@@ -208,6 +210,7 @@ async fn accept_loop(
     listener: TcpListener,
     router: Router,
     tls: Option<TlsAcceptor>,
+    header_timeout: Duration,
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
@@ -230,26 +233,35 @@ async fn accept_loop(
         tokio::spawn(async move {
             match tls {
                 Some(acceptor) => {
+                    let handshake = tokio::time::timeout(header_timeout, acceptor.accept(stream));
                     let stream = tokio::select! {
-                        r = acceptor.accept(stream) => match r {
-                            Ok(s) => s,
-                            Err(e) => {
+                        r = handshake => match r {
+                            Ok(Ok(s)) => s,
+                            Ok(Err(e)) => {
                                 tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                                return;
+                            }
+                            Err(_) => {
+                                tracing::debug!(%peer, "TLS handshake timed out");
                                 return;
                             }
                         },
                         _ = rx.changed() => return,
                     };
-                    serve_connection(stream, router, rx).await;
+                    serve_connection(stream, router, header_timeout, rx).await;
                 }
-                None => serve_connection(stream, router, rx).await,
+                None => serve_connection(stream, router, header_timeout, rx).await,
             }
         });
     }
 }
 
-async fn serve_connection<I>(io: I, router: Router, mut shutdown: watch::Receiver<bool>)
-where
+async fn serve_connection<I>(
+    io: I,
+    router: Router,
+    header_timeout: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let switch = CutSwitch::default();
@@ -283,7 +295,11 @@ where
             Ok(Response::from_parts(parts, Body::new(body)))
         }
     });
-    let builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
     let conn = builder.serve_connection(TokioIo::new(io), service);
     tokio::select! {
         r = conn => {

@@ -1,12 +1,12 @@
 //! Faults on listings (`short`, `duplicate`, `truncate`, `page=K` on JumpCloud), faults on any
-//! answer (`malformed`, `html`, `cut`).
+//! answer (`malformed`, `html`, `cut`), and the server's header read timeout.
 
 mod common;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::{Ctx, http};
-use idm_sandbox::{JUMPCLOUD_API_KEY, SandboxConfig};
+use idm_sandbox::{JUMPCLOUD_API_KEY, Sandbox, SandboxConfig};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -539,4 +539,50 @@ async fn cut_bodies_stop_half_way_and_the_connection_closes() {
     // The next request, on a new connection, is whole.
     assert_eq!(umapi(&ctx, "/users/{org}/0").await.text, whole.text);
     assert_eq!(ctx.sb.stats().faults_fired, 5);
+}
+
+#[tokio::test]
+async fn a_client_slow_to_send_its_headers_is_disconnected() {
+    assert_eq!(
+        SandboxConfig::default().header_read_timeout,
+        Duration::from_secs(30)
+    );
+    assert!(
+        SandboxConfig::default()
+            .header_read_timeout(Duration::ZERO)
+            .validate()
+            .is_err()
+    );
+    let sb = Sandbox::start(
+        SandboxConfig::default()
+            .users(3)
+            .header_read_timeout(Duration::from_millis(300)),
+    )
+    .await
+    .unwrap();
+    let addr = sb.base_url().trim_start_matches("http://").to_owned();
+    let mut slow = TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(b"GET /status HT").await.unwrap();
+    let started = Instant::now();
+    let mut received = Vec::new();
+    let closed =
+        tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut received)).await;
+    assert!(closed.is_ok(), "the half-sent request held the connection");
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_millis(250), "{waited:?}");
+    // hyper may say 408 before closing; it never serves the request.
+    let text = String::from_utf8_lossy(&received);
+    assert!(
+        text.is_empty() || text.starts_with("HTTP/1.1 408"),
+        "{text}"
+    );
+
+    // A client that sends its request at once is served.
+    let resp = http()
+        .get(format!("{}/status", sb.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    sb.shutdown().await;
 }
