@@ -62,8 +62,11 @@
 //!
 //! # Limits
 //!
-//! A client that takes longer than [`SandboxConfig::header_read_timeout`] (30 s by default) to
-//! send a request's headers is disconnected.
+//! The sandbox keeps at most 10,000 live access tokens: expired ones are forgotten as new ones
+//! are issued, and above that number issuing one forgets the oldest (whose holder then gets a
+//! 401, as for an expired token). A client that takes longer than
+//! [`SandboxConfig::header_read_timeout`] (30 s by default) to send a request's headers is
+//! disconnected.
 //!
 //! # Rate limits
 //!
