@@ -108,6 +108,10 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
     config
         .validate()
         .map_err(|e| CliError::usage(e.to_string()))?;
+    // stderr only: stdout carries the one readiness line that scripts read.
+    if let Some(warning) = exposure_warning(args.listen) {
+        eprintln!("{warning}");
+    }
     if let Some(spec) = &args.faults {
         config = config
             .faults_spec(spec)
@@ -140,6 +144,17 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
     // A clean stop removes the sandbox's temporary files (CA, system keys).
     sandbox.shutdown().await;
     Ok(())
+}
+
+/// The warning for a sandbox that listens beyond this machine: anyone who reaches it can use the
+/// published demo credentials and change its data. `None` on a loopback address.
+fn exposure_warning(listen: SocketAddr) -> Option<String> {
+    if listen.ip().to_canonical().is_loopback() {
+        return None;
+    }
+    Some(format!(
+        "warning: the sandbox listens on {listen}, beyond loopback, and accepts its published demo credentials: anyone who can reach it can read and change its data (use --listen 127.0.0.1:PORT to keep it local)"
+    ))
 }
 
 /// Ctrl-C and, on Unix, SIGTERM (what `kill` and process managers send).
@@ -180,6 +195,29 @@ impl StopSignals {
         {
             let _ = &mut self;
             let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warns_only_beyond_loopback() {
+        for local in [
+            "127.0.0.1:0",
+            "127.0.0.2:8080",
+            "[::1]:0",
+            "[::ffff:127.0.0.1]:0",
+        ] {
+            assert_eq!(exposure_warning(local.parse().unwrap()), None, "{local}");
+        }
+        for open in ["0.0.0.0:0", "192.168.1.5:8080", "[::]:0"] {
+            let warning = exposure_warning(open.parse().unwrap()).unwrap();
+            assert!(warning.starts_with("warning: "), "{warning}");
+            assert!(warning.contains(open), "{warning}");
+            assert!(!warning.contains('\n'), "one line: {warning}");
         }
     }
 }

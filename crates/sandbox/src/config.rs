@@ -56,6 +56,10 @@ pub struct SandboxConfig {
     pub group_page_size: usize,
     /// Lifetime of issued access tokens (default 86399 s).
     pub token_ttl: Duration,
+    /// How long a client may take to send a request's headers (and, with TLS, to finish the
+    /// handshake) before the connection is closed (default 30 s). It also closes keep-alive
+    /// connections that stay idle this long, as most servers do.
+    pub header_read_timeout: Duration,
     /// Seed of the demo data and of probabilistic faults.
     pub seed: u64,
 }
@@ -75,6 +79,7 @@ impl Default for SandboxConfig {
             user_page_size: 2000,
             group_page_size: 400,
             token_ttl: Duration::from_secs(86399),
+            header_read_timeout: Duration::from_secs(30),
             seed: DEFAULT_SEED,
         }
     }
@@ -165,6 +170,12 @@ impl SandboxConfig {
         self
     }
 
+    /// Sets [`header_read_timeout`](Self::header_read_timeout).
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+
     /// Sets [`seed`](Self::seed).
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
@@ -198,6 +209,12 @@ impl SandboxConfig {
         }
         if self.token_ttl < Duration::from_secs(1) {
             return bad("token_ttl", "tokens must live at least one second");
+        }
+        if self.header_read_timeout < Duration::from_millis(1) {
+            return bad(
+                "header_read_timeout",
+                "must be at least one millisecond (30 s is a good value)",
+            );
         }
         if self.systems > 1_000_000 {
             return bad("systems", "at most 1,000,000 systems");

@@ -3,20 +3,53 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-/// A one-line summary of the fault grammar, shown in fault-spec errors.
-pub(crate) const FAULT_GRAMMAR: &str = "fault grammar: SPEC = RULE (\";\" RULE)*, \
-RULE = TARGET \":\" FAULT (\":\" OPTION)*; \
-TARGET = umapi.users | umapi.user | umapi.groups | umapi.action | umapi | ims | any; \
-FAULT = 429 | 401 | 500 | 502 | 503 | 504 | <other 4xx/5xx> | delay=MS | reset | truncate | result=VALUE; \
-OPTION = nth=K | count=N | every=N | prob=P | page=K | retry-after=SECONDS | retry-after-date=SECONDS | as=404; \
-example: umapi.action:429:retry-after=2:count=3;umapi.users:truncate:page=1";
+/// The fault grammar, as the crate documentation and the README show it: the one source of
+/// those and of the summary in errors (a unit test checks that the README holds it line for
+/// line).
+pub(crate) const FAULT_GRAMMAR: &str = include_str!("fault_grammar.txt");
+
+/// The grammar on one line, for error messages: each rule with its alternatives, without their
+/// descriptions, read from [`FAULT_GRAMMAR`] so that it names every target, fault and option.
+///
+/// In the grammar, a rule starts `NAME = SYNTAX  description` and each alternative
+/// `| SYNTAX  description`: the syntax ends at the first two spaces. `PAGED` is prose, left out.
+pub(crate) fn fault_grammar_summary() -> String {
+    fn syntax(rest: &str) -> &str {
+        let rest = rest.trim_start();
+        rest.split("  ").next().unwrap_or(rest).trim_end()
+    }
+    let mut rules: Vec<(&str, Vec<&str>)> = Vec::new();
+    for line in FAULT_GRAMMAR.lines() {
+        let rule_start = line.split_once('=').filter(|(name, _)| {
+            !name.starts_with(' ')
+                && !name.trim().is_empty()
+                && name.trim().bytes().all(|b| b.is_ascii_uppercase())
+        });
+        if let Some((name, rest)) = rule_start {
+            rules.push((name.trim(), vec![syntax(rest)]));
+        } else if let Some(rest) = line.trim_start().strip_prefix('|')
+            && let Some((_, alternatives)) = rules.last_mut()
+        {
+            alternatives.push(syntax(rest));
+        }
+    }
+    let rules: Vec<String> = rules
+        .into_iter()
+        .filter(|(name, _)| *name != "PAGED")
+        .map(|(name, alternatives)| format!("{name} = {}", alternatives.join(" | ")))
+        .collect();
+    format!(
+        "fault grammar: {}; example: umapi.action:429:retry-after=2:count=3;umapi.users:truncate:page=1 (the idm-sandbox README explains each part)",
+        rules.join("; ")
+    )
+}
 
 /// Everything that can go wrong when configuring, starting or driving a [`Sandbox`](crate::Sandbox).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SandboxError {
     /// A fault specification could not be parsed.
-    #[error("invalid fault rule {part:?}: {reason}\n{FAULT_GRAMMAR}")]
+    #[error("invalid fault rule {part:?}: {reason}\n{}", fault_grammar_summary())]
     FaultSpec {
         /// The offending part of the specification.
         part: String,

@@ -25,12 +25,31 @@ pub enum FaultTarget {
     Ims,
     /// `jumpcloud`: every JumpCloud route (`/api`, `/api/v2`).
     JumpCloud,
+    /// `jumpcloud.v1`: the JumpCloud v1 routes (`/api`, not `/api/v2`).
+    JumpCloudV1,
+    /// `jumpcloud.v2`: the JumpCloud v2 routes (`/api/v2`).
+    JumpCloudV2,
     /// `any`: every route.
     Any,
 }
 
 impl FaultTarget {
-    /// Whether requests of this route kind are targeted.
+    /// Every target, in the order of the fault grammar.
+    pub const ALL: [FaultTarget; 10] = [
+        FaultTarget::UmapiUsers,
+        FaultTarget::UmapiUser,
+        FaultTarget::UmapiGroups,
+        FaultTarget::UmapiAction,
+        FaultTarget::Umapi,
+        FaultTarget::Ims,
+        FaultTarget::JumpCloud,
+        FaultTarget::JumpCloudV1,
+        FaultTarget::JumpCloudV2,
+        FaultTarget::Any,
+    ];
+
+    /// Whether requests of this route kind are targeted. `jumpcloud.v1` and `jumpcloud.v2`
+    /// target some of the [`RouteKind::JumpCloud`] requests: those of their API version.
     pub fn matches(self, kind: RouteKind) -> bool {
         match self {
             FaultTarget::UmapiUsers => kind == RouteKind::UmapiUsers,
@@ -39,8 +58,19 @@ impl FaultTarget {
             FaultTarget::UmapiAction => kind == RouteKind::UmapiAction,
             FaultTarget::Umapi => kind.is_umapi(),
             FaultTarget::Ims => matches!(kind, RouteKind::ImsToken | RouteKind::ImsJwtExchange),
-            FaultTarget::JumpCloud => kind == RouteKind::JumpCloud,
+            FaultTarget::JumpCloud | FaultTarget::JumpCloudV1 | FaultTarget::JumpCloudV2 => {
+                kind == RouteKind::JumpCloud
+            }
             FaultTarget::Any => true,
+        }
+    }
+
+    /// Whether one request is targeted: its route kind and, for JumpCloud, its API version.
+    fn matches_request(self, asked: &Asked) -> bool {
+        match self {
+            FaultTarget::JumpCloudV1 => asked.kind == RouteKind::JumpCloud && !asked.jumpcloud_v2,
+            FaultTarget::JumpCloudV2 => asked.kind == RouteKind::JumpCloud && asked.jumpcloud_v2,
+            other => other.matches(asked.kind),
         }
     }
 
@@ -54,12 +84,14 @@ impl FaultTarget {
             FaultTarget::Umapi => "umapi",
             FaultTarget::Ims => "ims",
             FaultTarget::JumpCloud => "jumpcloud",
+            FaultTarget::JumpCloudV1 => "jumpcloud.v1",
+            FaultTarget::JumpCloudV2 => "jumpcloud.v2",
             FaultTarget::Any => "any",
         }
     }
 
-    /// Whether the target can include paged routes.
-    fn has_paged(self) -> bool {
+    /// Whether the target includes UMAPI's paged lists (users, groups).
+    fn has_umapi_pages(self) -> bool {
         matches!(
             self,
             FaultTarget::UmapiUsers
@@ -67,6 +99,25 @@ impl FaultTarget {
                 | FaultTarget::Umapi
                 | FaultTarget::Any
         )
+    }
+
+    /// Whether the target includes listings of any API (UMAPI pages, JumpCloud listings).
+    fn has_listings(self) -> bool {
+        self.has_umapi_pages()
+            || matches!(
+                self,
+                FaultTarget::JumpCloud | FaultTarget::JumpCloudV1 | FaultTarget::JumpCloudV2
+            )
+    }
+
+    /// The spellings of the targets that pass `keep`, for error messages: `a, b, c`.
+    fn names_where(keep: fn(FaultTarget) -> bool) -> String {
+        let names: Vec<&str> = FaultTarget::ALL
+            .into_iter()
+            .filter(|t| keep(*t))
+            .map(FaultTarget::as_str)
+            .collect();
+        names.join(", ")
     }
 }
 
@@ -82,6 +133,8 @@ impl FromStr for FaultTarget {
             "umapi" => FaultTarget::Umapi,
             "ims" => FaultTarget::Ims,
             "jumpcloud" => FaultTarget::JumpCloud,
+            "jumpcloud.v1" => FaultTarget::JumpCloudV1,
+            "jumpcloud.v2" => FaultTarget::JumpCloudV2,
             "any" => FaultTarget::Any,
             other => return Err(format!("unknown target {other:?}")),
         })
@@ -141,24 +194,111 @@ pub enum FaultKind {
     Delay(Duration),
     /// `reset`: close the connection without answering.
     Reset,
-    /// `truncate`: on paged endpoints, answer an empty page with `lastPage: false` (or a 404 with
-    /// `as=404`), as a backend that lost its place mid-stream would.
+    /// `truncate`: on listings, answer an empty page (UMAPI: with `lastPage: false`; JumpCloud:
+    /// `totalCount` kept), or a 404 with `as=404`, as a backend that lost its place mid-stream
+    /// would.
     Truncate {
         /// Answer 404 instead of an empty page.
         as_404: bool,
     },
-    /// `lastpage`: on paged endpoints, answer the page as usual but with `lastPage: true` and
-    /// no `X-Page-Count`, as the backend of umapi-client.py #111 did (a listing that ends early
-    /// without a sign other than `X-Total-Count`).
+    /// `lastpage`: on UMAPI's paged lists, answer the page as usual but with `lastPage: true`
+    /// and no `X-Page-Count`, as the backend of umapi-client.py #111 did (a listing that ends
+    /// early without a sign other than `X-Total-Count`).
     EarlyLastPage,
     /// `result=VALUE`: answer 200 normally but with `result` replaced by this value.
     Result(String),
+    /// `short`: on listings, the page without its second half (at least one item dropped),
+    /// while every count says the page is whole: UMAPI's `X-Total-Count`, `X-Page-Count`,
+    /// `X-Page-Size` and `lastPage`, JumpCloud v1's `totalCount`. A JumpCloud v2 page (a JSON
+    /// array) is just shorter, so a middle page looks like the last one. A page with no items
+    /// is answered as it is.
+    Short,
+    /// `duplicate`: on listings, page K answers the items of page K-1 again, with page K's
+    /// headers, `totalCount` and `lastPage`. It never fires on the first page (UMAPI page 0,
+    /// JumpCloud `skip` < `limit`); there it does not count the request either.
+    Duplicate,
+    /// `malformed`: answer 200 with `content-type: application/json` and a body that is not
+    /// JSON (the first half of the real body, then garbage). The request is served.
+    Malformed,
+    /// `html`: answer 200 with `content-type: text/html` and a proxy's "502 Bad Gateway" page.
+    /// The request is not served.
+    Html,
+    /// `cut`: the real answer with the `Content-Length` of its whole body, but only the first
+    /// half of the body is sent before the connection is closed. The request is served; an
+    /// answer with an empty body is sent whole.
+    Cut,
+}
+
+/// Where a fault can fire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// On any route.
+    Anywhere,
+    /// On listings only: UMAPI's paged lists and JumpCloud's listings.
+    Listings,
+    /// On UMAPI's paged lists only (JumpCloud pages carry no last-page flag).
+    UmapiPages,
 }
 
 impl FaultKind {
-    /// Whether the fault only makes sense on paged endpoints.
-    fn paged_only(&self) -> bool {
-        matches!(self, FaultKind::Truncate { .. } | FaultKind::EarlyLastPage)
+    fn scope(&self) -> Scope {
+        match self {
+            FaultKind::Truncate { .. } | FaultKind::Short | FaultKind::Duplicate => Scope::Listings,
+            FaultKind::EarlyLastPage => Scope::UmapiPages,
+            FaultKind::TooManyRequests { .. }
+            | FaultKind::Status(_)
+            | FaultKind::Delay(_)
+            | FaultKind::Reset
+            | FaultKind::Result(_)
+            | FaultKind::Malformed
+            | FaultKind::Html
+            | FaultKind::Cut => Scope::Anywhere,
+        }
+    }
+}
+
+/// What the fault engine knows of one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Asked {
+    /// The route kind.
+    pub kind: RouteKind,
+    /// A JumpCloud request under `/api/v2` (rather than v1's `/api`).
+    pub jumpcloud_v2: bool,
+    /// The page asked for, when the route is a listing.
+    pub listing: Option<PageAsked>,
+}
+
+/// Which page of a listing a request asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PageAsked {
+    /// The page number (0-based), when the request names a whole page.
+    pub page: Option<u64>,
+    /// Whether a previous page exists (the request is not for the first page).
+    pub has_previous: bool,
+}
+
+impl Asked {
+    /// A request of a route that is not a listing.
+    #[cfg(test)]
+    fn plain(kind: RouteKind) -> Asked {
+        Asked {
+            kind,
+            jumpcloud_v2: false,
+            listing: None,
+        }
+    }
+
+    /// A request for page `page` of a UMAPI list.
+    #[cfg(test)]
+    fn umapi_page(kind: RouteKind, page: u64) -> Asked {
+        Asked {
+            kind,
+            jumpcloud_v2: false,
+            listing: Some(PageAsked {
+                page: Some(page),
+                has_previous: page > 0,
+            }),
+        }
     }
 }
 
@@ -171,7 +311,7 @@ impl FaultKind {
 /// added) fires; with `every` each N-th; with `prob` each matching request with that probability
 /// (deterministic from the sandbox seed); otherwise the next `count` matching requests (default 1).
 /// `count` also caps `every` and `prob`. `page` restricts a rule to requests for that page of a
-/// paged endpoint.
+/// listing: UMAPI's `{page}`, or on JumpCloud the request whose `skip` is `page × limit`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct FaultRule {
@@ -187,7 +327,8 @@ pub struct FaultRule {
     pub every: Option<u64>,
     /// Fire with this probability (0..=1) on each matching request.
     pub prob: Option<f64>,
-    /// Only requests for this page (0-based, as in the path) of a paged endpoint.
+    /// Only requests for this page (0-based) of a listing: UMAPI's `{page}` path segment;
+    /// JumpCloud's `skip` = page × `limit` (`limit` as sent, default 10).
     pub page: Option<u64>,
 }
 
@@ -229,22 +370,30 @@ impl FaultRule {
         self
     }
 
-    /// Only requests for page `k` of a paged endpoint.
+    /// Only requests for page `k` (0-based) of a listing (see [`FaultRule::page`](Self::page)).
     pub fn page(mut self, k: u64) -> Self {
         self.page = Some(k);
         self
     }
 
-    /// Whether a request of this kind, for this page, is counted by the rule.
-    fn matches(&self, kind: RouteKind, page: Option<u64>) -> bool {
-        if !self.target.matches(kind) {
+    /// Whether a request is counted by the rule.
+    fn matches(&self, asked: &Asked) -> bool {
+        if !self.target.matches_request(asked) {
             return false;
         }
-        if self.kind.paged_only() && !kind.is_paged() {
+        let fits = match self.kind.scope() {
+            Scope::Anywhere => true,
+            Scope::Listings => asked.listing.is_some(),
+            Scope::UmapiPages => asked.listing.is_some() && asked.kind.is_paged(),
+        };
+        if !fits {
+            return false;
+        }
+        if self.kind == FaultKind::Duplicate && !asked.listing.is_some_and(|l| l.has_previous) {
             return false;
         }
         match self.page {
-            Some(p) => kind.is_paged() && page == Some(p),
+            Some(p) => asked.listing.is_some_and(|l| l.page == Some(p)),
             None => true,
         }
     }
@@ -278,10 +427,27 @@ impl FaultRule {
         {
             return err("prob must be between 0 and 1");
         }
-        if (self.page.is_some() || self.kind.paged_only()) && !self.target.has_paged() {
-            return err(
-                "truncate, lastpage and page=K apply only to paged endpoints (umapi.users, umapi.groups, umapi, any)",
-            );
+        let scope = self.kind.scope();
+        if (self.page.is_some() || scope == Scope::Listings) && !self.target.has_listings() {
+            let what = match &self.kind {
+                FaultKind::Truncate { .. } => "truncate",
+                FaultKind::Short => "short",
+                FaultKind::Duplicate => "duplicate",
+                _ => "page=K",
+            };
+            return err(&format!(
+                "{what} applies only to listings (UMAPI's user and group lists, JumpCloud's paged lists), so only to the targets {}",
+                FaultTarget::names_where(FaultTarget::has_listings)
+            ));
+        }
+        if scope == Scope::UmapiPages && !self.target.has_umapi_pages() {
+            return err(&format!(
+                "lastpage applies only to UMAPI's paged lists (JumpCloud pages have no last-page flag), so only to the targets {}",
+                FaultTarget::names_where(FaultTarget::has_umapi_pages)
+            ));
+        }
+        if self.kind == FaultKind::Duplicate && self.page == Some(0) {
+            return err("duplicate never fires on page 0: there is no previous page");
         }
         Ok(())
     }
@@ -314,6 +480,11 @@ impl fmt::Display for FaultRule {
             }
             FaultKind::EarlyLastPage => write!(f, "lastpage")?,
             FaultKind::Result(v) => write!(f, "result={v}")?,
+            FaultKind::Short => write!(f, "short")?,
+            FaultKind::Duplicate => write!(f, "duplicate")?,
+            FaultKind::Malformed => write!(f, "malformed")?,
+            FaultKind::Html => write!(f, "html")?,
+            FaultKind::Cut => write!(f, "cut")?,
         }
         let opts = [
             ("nth", self.nth.map(|v| v.to_string())),
@@ -333,7 +504,8 @@ impl fmt::Display for FaultRule {
 
 /// Parses a fault specification: `RULE (";" RULE)*`, with `RULE = TARGET ":" FAULT (":" OPTION)*`.
 ///
-/// Empty rules (a trailing `;`) are ignored. See the crate documentation for the whole grammar.
+/// Empty rules (a trailing `;`) are ignored. See the crate documentation for the whole grammar;
+/// an error shows it too.
 ///
 /// ```
 /// let rules = idm_sandbox::parse_faults("umapi.action:429:retry-after=2:count=3;umapi.users:truncate:page=1")?;
@@ -455,6 +627,11 @@ fn parse_fault(text: &str) -> Result<FaultKind, String> {
         "reset" => return Ok(FaultKind::Reset),
         "truncate" => return Ok(FaultKind::Truncate { as_404: false }),
         "lastpage" => return Ok(FaultKind::EarlyLastPage),
+        "short" => return Ok(FaultKind::Short),
+        "duplicate" => return Ok(FaultKind::Duplicate),
+        "malformed" => return Ok(FaultKind::Malformed),
+        "html" => return Ok(FaultKind::Html),
+        "cut" => return Ok(FaultKind::Cut),
         "429" => {
             return Ok(FaultKind::TooManyRequests {
                 retry_after: RetryAfterValue::Seconds(1.0),
@@ -501,12 +678,17 @@ impl FaultEngine {
         self.rules.clear();
     }
 
+    /// Whether no rule is live (then no request needs looking at).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
     /// Counts the request against every matching rule and returns the fault of the first rule that
     /// fires, if any.
-    pub(crate) fn decide(&mut self, kind: RouteKind, page: Option<u64>) -> Option<FaultKind> {
+    pub(crate) fn decide(&mut self, asked: &Asked) -> Option<FaultKind> {
         let mut chosen = None;
         for (rule, state) in &mut self.rules {
-            if !rule.matches(kind, page) {
+            if !rule.matches(asked) {
                 continue;
             }
             state.seen += 1;
@@ -586,6 +768,13 @@ mod tests {
             "umapi.user:result=error",
             "umapi.action:429:retry-after-date=30",
             "umapi.action:429:retry-after=0.25",
+            "umapi.users:short:page=2",
+            "jumpcloud.v1:duplicate:every=2",
+            "jumpcloud.v2:truncate:as=404",
+            "jumpcloud:short",
+            "any:malformed:count=3",
+            "ims:html",
+            "umapi.action:cut:nth=2",
         ] {
             let rule: FaultRule = spec.parse().unwrap();
             assert_eq!(rule.to_string(), spec);
@@ -601,6 +790,20 @@ mod tests {
             ("umapi:500:nth=x", "nth=x"),
             ("umapi.action:truncate", "umapi.action:truncate"),
             ("umapi.action:lastpage", "umapi.action:lastpage"),
+            ("umapi.action:short", "umapi.action:short"),
+            ("umapi.user:duplicate", "umapi.user:duplicate"),
+            ("ims:truncate", "ims:truncate"),
+            ("ims:500:page=1", "ims:500:page=1"),
+            ("jumpcloud:lastpage", "jumpcloud:lastpage"),
+            (
+                "jumpcloud.v2:lastpage:page=1",
+                "jumpcloud.v2:lastpage:page=1",
+            ),
+            (
+                "umapi.users:duplicate:page=0",
+                "umapi.users:duplicate:page=0",
+            ),
+            ("umapi:cut:as=404", "as=404"),
             ("umapi:500:retry-after=2", "retry-after=2"),
             (
                 "umapi:429:retry-after-date=300000000000",
@@ -617,7 +820,201 @@ mod tests {
         let far = RetryAfterValue::DateIn(u64::MAX).header_value();
         assert!(far.ends_with("GMT"), "{far}");
         let msg = parse_faults("x:500").unwrap_err().to_string();
-        assert!(msg.contains("TARGET = umapi.users"), "{msg}");
+        assert!(msg.contains("TARGET = umapi.users | umapi.user"), "{msg}");
+        // The reasons name the targets a fault may take, from the one list of targets.
+        let msg = parse_faults("ims:500:page=1").unwrap_err().to_string();
+        assert!(msg.contains(": page=K applies only to listings"), "{msg}");
+        let msg = parse_faults("umapi.action:short").unwrap_err().to_string();
+        assert!(msg.contains(": short applies only to listings"), "{msg}");
+        assert!(
+            msg.contains("only to the targets umapi.users, umapi.groups, umapi, jumpcloud, jumpcloud.v1, jumpcloud.v2, any"),
+            "{msg}"
+        );
+        let msg = parse_faults("jumpcloud:lastpage").unwrap_err().to_string();
+        assert!(
+            msg.contains(
+                "only to the targets umapi.users, umapi.groups, umapi, any\nfault grammar: "
+            ),
+            "{msg}"
+        );
+    }
+
+    /// One rule of each fault kind, as the grammar spells it.
+    const EVERY_FAULT: [&str; 14] = [
+        "429",
+        "401",
+        "500",
+        "503",
+        "delay=5",
+        "reset",
+        "malformed",
+        "html",
+        "cut",
+        "result=error",
+        "truncate",
+        "short",
+        "duplicate",
+        "lastpage",
+    ];
+
+    #[test]
+    fn the_grammar_names_every_target_and_fault_and_is_in_the_readme() {
+        let grammar = crate::error::FAULT_GRAMMAR;
+        // The summary in errors lists the alternatives of each rule.
+        let summary = crate::error::fault_grammar_summary();
+        let alternatives = |rule: &str| -> Vec<String> {
+            let start = summary
+                .find(&format!("{rule} = "))
+                .unwrap_or_else(|| panic!("{rule}: {summary}"));
+            let rest = &summary[start + rule.len() + 3..];
+            rest[..rest.find(';').unwrap_or(rest.len())]
+                .split(" | ")
+                .map(str::to_owned)
+                .collect()
+        };
+        let names: Vec<&str> = FaultTarget::ALL.iter().map(|t| t.as_str()).collect();
+        assert_eq!(alternatives("TARGET"), names, "{summary}");
+        for target in FaultTarget::ALL {
+            assert_eq!(target.as_str().parse::<FaultTarget>(), Ok(target));
+        }
+        let faults = alternatives("FAULT");
+        assert_eq!(
+            faults,
+            [
+                "429",
+                "401",
+                "500",
+                "502",
+                "503",
+                "504",
+                "<other 4xx/5xx>",
+                "delay=MS",
+                "reset",
+                "malformed",
+                "html",
+                "cut",
+                "result=VALUE",
+                "truncate",
+                "short",
+                "duplicate",
+                "lastpage"
+            ],
+            "{summary}"
+        );
+        assert_eq!(
+            alternatives("OPTION"),
+            [
+                "nth=K",
+                "count=N",
+                "every=N",
+                "prob=P",
+                "page=K",
+                "retry-after=S",
+                "retry-after-date=S",
+                "as=404"
+            ],
+            "{summary}"
+        );
+        assert!(
+            summary.contains(r#"RULE = TARGET ":" FAULT (":" OPTION)*"#),
+            "{summary}"
+        );
+        assert!(
+            !summary.contains('\n') && !summary.contains("PAGED"),
+            "{summary}"
+        );
+        for fault in EVERY_FAULT {
+            let word = fault.split('=').next().unwrap_or_default();
+            assert!(
+                faults.iter().any(|f| f.split('=').next() == Some(word)),
+                "{word}"
+            );
+            // Every spelling parses on a target that takes it, and round-trips.
+            let rule: FaultRule = format!("umapi.users:{fault}").parse().unwrap();
+            assert!(
+                rule.to_string()
+                    .starts_with(&format!("umapi.users:{fault}")),
+                "{rule}"
+            );
+        }
+        // Every kind is in the list above: the match has no catch-all, so a new kind stops
+        // this test from compiling until it is handled here (and so in the list).
+        let index = |kind: FaultKind| match kind {
+            FaultKind::TooManyRequests { .. } => 0,
+            FaultKind::Status(_) => 1,
+            FaultKind::Delay(_) => 2,
+            FaultKind::Reset => 3,
+            FaultKind::Truncate { .. } => 4,
+            FaultKind::EarlyLastPage => 5,
+            FaultKind::Result(_) => 6,
+            FaultKind::Short => 7,
+            FaultKind::Duplicate => 8,
+            FaultKind::Malformed => 9,
+            FaultKind::Html => 10,
+            FaultKind::Cut => 11,
+        };
+        let covered: std::collections::BTreeSet<usize> = EVERY_FAULT
+            .iter()
+            .map(|f| index(parse_fault(f).unwrap()))
+            .collect();
+        assert_eq!(covered, (0..12).collect());
+        // The README shows the same grammar, line for line.
+        let readme = include_str!("../README.md");
+        assert!(
+            readme.contains(grammar),
+            "README.md's fault grammar differs from src/fault_grammar.txt"
+        );
+    }
+
+    fn jumpcloud(v2: bool, page: Option<u64>, has_previous: bool) -> Asked {
+        Asked {
+            kind: RouteKind::JumpCloud,
+            jumpcloud_v2: v2,
+            listing: Some(PageAsked { page, has_previous }),
+        }
+    }
+
+    #[test]
+    fn listing_faults_match_only_listings_and_duplicate_skips_the_first_page() {
+        let rule = |spec: &str| spec.parse::<FaultRule>().unwrap();
+        let plain_jc = Asked::plain(RouteKind::JumpCloud);
+        // short and truncate: listings of both APIs, never a single object.
+        assert!(rule("any:short").matches(&jumpcloud(false, Some(0), false)));
+        assert!(rule("any:short").matches(&Asked::umapi_page(RouteKind::UmapiGroups, 0)));
+        assert!(!rule("any:short").matches(&plain_jc));
+        assert!(!rule("any:truncate").matches(&Asked::plain(RouteKind::UmapiUser)));
+        // lastpage: UMAPI pages only, even with a broad target.
+        assert!(!rule("any:lastpage").matches(&jumpcloud(false, Some(1), true)));
+        assert!(rule("any:lastpage").matches(&Asked::umapi_page(RouteKind::UmapiUsers, 1)));
+        // duplicate: only where a previous page exists.
+        assert!(!rule("jumpcloud:duplicate").matches(&jumpcloud(true, Some(0), false)));
+        assert!(!rule("jumpcloud:duplicate").matches(&jumpcloud(true, None, false)));
+        assert!(rule("jumpcloud:duplicate").matches(&jumpcloud(true, None, true)));
+        assert!(
+            !rule("umapi.users:duplicate").matches(&Asked::umapi_page(RouteKind::UmapiUsers, 0))
+        );
+        // page=K: the page of a listing; a request between pages (JumpCloud skip not a multiple
+        // of limit) is no page.
+        assert!(rule("jumpcloud:500:page=2").matches(&jumpcloud(true, Some(2), true)));
+        assert!(!rule("jumpcloud:500:page=2").matches(&jumpcloud(true, None, true)));
+        assert!(!rule("jumpcloud:500:page=0").matches(&plain_jc));
+        // The API version of the JumpCloud sub-targets.
+        assert!(rule("jumpcloud.v2:html").matches(&jumpcloud(true, None, false)));
+        assert!(!rule("jumpcloud.v2:html").matches(&plain_jc));
+        assert!(rule("jumpcloud.v1:html").matches(&plain_jc));
+        assert!(!rule("jumpcloud.v1:html").matches(&Asked::plain(RouteKind::UmapiAction)));
+        // Faults of any route fire anywhere.
+        for fault in ["malformed", "html", "cut"] {
+            assert!(rule(&format!("any:{fault}")).matches(&Asked::plain(RouteKind::ImsToken)));
+        }
+        // A duplicate rule does not count the first page: its count is kept for page 1.
+        let mut e = FaultEngine::new(vec![rule("umapi.users:duplicate")], 1);
+        assert_eq!(e.decide(&Asked::umapi_page(RouteKind::UmapiUsers, 0)), None);
+        assert_eq!(
+            e.decide(&Asked::umapi_page(RouteKind::UmapiUsers, 1)),
+            Some(FaultKind::Duplicate)
+        );
+        assert!(e.is_empty());
     }
 
     #[test]
@@ -630,7 +1027,7 @@ mod tests {
             1,
         );
         let got: Vec<_> = (0..4)
-            .map(|_| e.decide(RouteKind::UmapiAction, None))
+            .map(|_| e.decide(&Asked::plain(RouteKind::UmapiAction)))
             .collect();
         assert_eq!(
             got,
@@ -646,7 +1043,7 @@ mod tests {
             1,
         );
         let got: Vec<_> = (0..4)
-            .map(|_| e.decide(RouteKind::UmapiUser, None).is_some())
+            .map(|_| e.decide(&Asked::plain(RouteKind::UmapiUser)).is_some())
             .collect();
         assert_eq!(got, vec![false, false, true, false]);
         let mut e = FaultEngine::new(
@@ -654,14 +1051,20 @@ mod tests {
             1,
         );
         let got: Vec<_> = (0..4)
-            .map(|_| e.decide(RouteKind::Status, None).is_some())
+            .map(|_| e.decide(&Asked::plain(RouteKind::Status)).is_some())
             .collect();
         assert_eq!(got, vec![false, true, false, true]);
         let mut e = FaultEngine::new(
             vec![FaultRule::new(FaultTarget::UmapiUsers, FaultKind::Reset).page(1)],
             1,
         );
-        assert!(e.decide(RouteKind::UmapiUsers, Some(0)).is_none());
-        assert!(e.decide(RouteKind::UmapiUsers, Some(1)).is_some());
+        assert!(
+            e.decide(&Asked::umapi_page(RouteKind::UmapiUsers, 0))
+                .is_none()
+        );
+        assert!(
+            e.decide(&Asked::umapi_page(RouteKind::UmapiUsers, 1))
+                .is_some()
+        );
     }
 }

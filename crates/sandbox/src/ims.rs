@@ -1,6 +1,6 @@
 //! Adobe IMS: OAuth server-to-server tokens and the (deprecated) JWT exchange (API.md §2).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -15,7 +15,7 @@ use serde_json::json;
 
 use crate::error::SandboxError;
 use crate::form;
-use crate::gate::{Gate, Shared};
+use crate::gate::{Gate, Paging, Shared};
 use crate::lock;
 use crate::stats::RouteKind;
 use crate::umapi::jwt;
@@ -27,13 +27,49 @@ struct Issued {
     expires: Instant,
 }
 
+/// The most tokens kept at once (about 2 MB). Issuing one more forgets the oldest: its holder
+/// gets a 401, as for an expired token, and asks for a new one.
+pub(crate) const MAX_LIVE_TOKENS: usize = 10_000;
+
+/// The issued tokens that may still be used, bounded in number.
+#[derive(Debug, Default)]
+struct Tokens {
+    by_token: HashMap<String, Issued>,
+    /// The tokens in the order issued, which is also the order they expire in (one lifetime
+    /// for all).
+    order: VecDeque<String>,
+}
+
+impl Tokens {
+    /// Forgets the expired tokens, then the oldest ones until there is room for one more
+    /// under `max`. Each token is forgotten once, so issuing costs O(1) amortised.
+    fn make_room(&mut self, now: Instant, max: usize) {
+        while let Some(oldest) = self.order.front() {
+            let expired = self.by_token.get(oldest).is_none_or(|t| t.expires <= now);
+            if !expired && self.by_token.len() < max {
+                break;
+            }
+            if let Some(token) = self.order.pop_front() {
+                self.by_token.remove(&token);
+            }
+        }
+    }
+
+    fn insert(&mut self, token: String, issued: Issued) {
+        self.order.push_back(token.clone());
+        self.by_token.insert(token, issued);
+    }
+}
+
 /// The identity service: known clients, issued tokens, registered JWT keys.
 pub(crate) struct Ims {
     org_id: String,
     /// Client id → client secret.
     clients: HashMap<String, String>,
     ttl: Duration,
-    tokens: Mutex<HashMap<String, Issued>>,
+    tokens: Mutex<Tokens>,
+    /// At most this many live tokens ([`MAX_LIVE_TOKENS`]; smaller in tests).
+    max_tokens: usize,
     jwt_keys: Mutex<HashMap<String, RsaPublicKey>>,
     rng: Mutex<fastrand::Rng>,
     shared: Arc<Shared>,
@@ -46,7 +82,7 @@ impl std::fmt::Debug for Ims {
             .field("org_id", &self.org_id)
             .field("clients", &self.clients.keys().collect::<Vec<_>>())
             .field("ttl", &self.ttl)
-            .field("tokens", &lock(&self.tokens).len())
+            .field("tokens", &lock(&self.tokens).by_token.len())
             .finish_non_exhaustive()
     }
 }
@@ -62,14 +98,16 @@ impl Ims {
             org_id,
             clients,
             ttl,
-            tokens: Mutex::new(HashMap::new()),
+            tokens: Mutex::new(Tokens::default()),
+            max_tokens: MAX_LIVE_TOKENS,
             jwt_keys: Mutex::new(HashMap::new()),
             rng: Mutex::new(fastrand::Rng::new()),
             shared,
         }
     }
 
-    /// Issues a fresh opaque token for a client.
+    /// Issues a fresh opaque token for a client, forgetting expired tokens and, above
+    /// [`MAX_LIVE_TOKENS`], the oldest.
     fn issue(&self, client_id: &str) -> String {
         let token: String = {
             let mut rng = lock(&self.rng);
@@ -78,9 +116,7 @@ impl Ims {
         };
         let now = Instant::now();
         let mut tokens = lock(&self.tokens);
-        if tokens.len() > 10_000 {
-            tokens.retain(|_, t| t.expires > now);
-        }
+        tokens.make_room(now, self.max_tokens);
         tokens.insert(
             token.clone(),
             Issued {
@@ -96,6 +132,7 @@ impl Ims {
     pub(crate) fn token_client(&self, token: &str) -> Option<String> {
         let tokens = lock(&self.tokens);
         tokens
+            .by_token
             .get(token)
             .filter(|t| t.expires > Instant::now())
             .map(|t| t.client_id.clone())
@@ -130,9 +167,20 @@ pub(crate) fn router(ims: Arc<Ims>, shared: &Arc<Shared>) -> Router {
     let jwt = Router::new()
         .route("/ims/exchange/jwt", post(exchange_jwt))
         .route("/ims/exchange/jwt/", post(exchange_jwt));
-    Gate::layer(tokens, shared, RouteKind::ImsToken, None)
-        .merge(Gate::layer(jwt, shared, RouteKind::ImsJwtExchange, None))
-        .with_state(ims)
+    Gate::layer(
+        tokens.with_state(Arc::clone(&ims)),
+        shared,
+        RouteKind::ImsToken,
+        None,
+        Paging::None,
+    )
+    .merge(Gate::layer(
+        jwt.with_state(ims),
+        shared,
+        RouteKind::ImsJwtExchange,
+        None,
+        Paging::None,
+    ))
 }
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
@@ -235,4 +283,63 @@ async fn exchange_jwt(State(ims): State<Arc<Ims>>, uri: Uri, body: Bytes) -> Res
         "expires_in": u64::try_from(ims.ttl.as_millis()).unwrap_or(u64::MAX),
     }))
     .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::faults::FaultEngine;
+    use crate::ratelimit::RateLimiter;
+
+    fn ims(ttl: Duration, max_tokens: usize) -> Ims {
+        let shared = Arc::new(Shared {
+            stats: Default::default(),
+            faults: Mutex::new(FaultEngine::new(Vec::new(), 1)),
+            limiter: Mutex::new(RateLimiter::new(Duration::from_secs(60))),
+            throttle: false,
+            fractional_retry_after: false,
+        });
+        let mut ims = Ims::new(
+            "org@AdobeOrg".into(),
+            HashMap::from([("client".to_owned(), "secret".to_owned())]),
+            ttl,
+            shared,
+        );
+        ims.max_tokens = max_tokens;
+        ims
+    }
+
+    fn live(ims: &Ims) -> (usize, usize) {
+        let tokens = lock(&ims.tokens);
+        (tokens.by_token.len(), tokens.order.len())
+    }
+
+    #[test]
+    fn the_live_set_is_capped_by_forgetting_the_oldest() {
+        let ims = ims(Duration::from_secs(3600), 3);
+        let issued: Vec<String> = (0..5).map(|_| ims.issue("client")).collect();
+        assert_eq!(live(&ims), (3, 3));
+        // The two oldest are gone; the three newest still work.
+        assert_eq!(ims.token_client(&issued[0]), None);
+        assert_eq!(ims.token_client(&issued[1]), None);
+        for token in &issued[2..] {
+            assert_eq!(ims.token_client(token).as_deref(), Some("client"));
+        }
+        assert_eq!(MAX_LIVE_TOKENS, 10_000);
+        assert_eq!(ims.shared.stats.snapshot().tokens_issued, 5);
+    }
+
+    #[test]
+    fn expired_tokens_are_forgotten_when_the_next_is_issued() {
+        let ims = ims(Duration::from_millis(30), 100);
+        for _ in 0..50 {
+            ims.issue("client");
+        }
+        assert_eq!(live(&ims), (50, 50));
+        std::thread::sleep(Duration::from_millis(60));
+        let fresh = ims.issue("client");
+        // Only the new one is kept: memory follows the live tokens, not all those ever issued.
+        assert_eq!(live(&ims), (1, 1));
+        assert_eq!(ims.token_client(&fresh).as_deref(), Some("client"));
+    }
 }

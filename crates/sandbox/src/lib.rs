@@ -51,36 +51,22 @@
 //! ([`Sandbox::inject`]):
 //!
 //! ```text
-//! SPEC   = RULE (";" RULE)*
-//! RULE   = TARGET ":" FAULT (":" OPTION)*
-//! TARGET = umapi.users    both user-list endpoints
-//!        | umapi.user     the single-user lookup
-//!        | umapi.groups   the group list
-//!        | umapi.action   POST /action
-//!        | umapi          the four above
-//!        | ims            the token endpoints (client credentials and JWT exchange)
-//!        | any            every route
-//! FAULT  = 429            429 {"error_code":"429050",...} with Retry-After (default 1 s)
-//!        | 401            401 with WWW-Authenticate, empty body
-//!        | 500            500 with a JSON error body
-//!        | 502 | 503 | 504 | any other 4xx/5xx code: that status, empty body
-//!        | delay=MS       wait MS milliseconds, then answer normally (client timeouts)
-//!        | reset          close the connection without an answer
-//!        | truncate       paged endpoints: an empty page with lastPage=false (as=404: a 404)
-//!        | result=VALUE   200 with the normal body, but "result" replaced by VALUE
-//! OPTION = nth=K          only the K-th matching request (1-based, counted from when the rule was added)
-//!        | count=N        the next N matching requests (default 1); with every/prob: at most N firings
-//!        | every=N        every N-th matching request
-//!        | prob=P         each matching request with probability P (deterministic from the seed)
-//!        | page=K         only requests for page K (0-based) of a paged endpoint
-//!        | retry-after=S  (429) Retry-After as delta-seconds, fractions allowed (not time-scaled)
-//!        | retry-after-date=S  (429) Retry-After as an HTTP-date S seconds ahead
-//!        | as=404         (truncate) answer 404 instead of an empty page
+#![doc = include_str!("fault_grammar.txt")]
 //! ```
 //!
 //! Example: `umapi.action:429:retry-after=2:count=3;umapi.users:truncate:page=1`. Each request
 //! is counted by every rule it matches, and the first rule (in the order added) that fires wins.
-//! Faults are applied before the rate limiter and before authentication.
+//! Faults are applied before the rate limiter and before authentication; [`StatsSnapshot`]
+//! counts those that fired. `short` and `duplicate` let a client's tests check that a listing
+//! is never silently short or long: the counts a page carries disagree with its items.
+//!
+//! # Limits
+//!
+//! The sandbox keeps at most 10,000 live access tokens: expired ones are forgotten as new ones
+//! are issued, and above that number issuing one forgets the oldest (whose holder then gets a
+//! 401, as for an expired token). A client that takes longer than
+//! [`SandboxConfig::header_read_timeout`] (30 s by default) to send a request's headers is
+//! disconnected.
 //!
 //! # Rate limits
 //!
@@ -297,7 +283,8 @@ impl Sandbox {
             };
             format!("http://{host}:{}", addr.port())
         };
-        let (shutdown, task) = server::spawn(listener, router, acceptor);
+        let (shutdown, task) =
+            server::spawn(listener, router, acceptor, config.header_read_timeout);
         tracing::debug!(%base_url, users = config.users, "sandbox started");
         Ok(Sandbox {
             base_url,

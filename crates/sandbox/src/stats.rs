@@ -30,7 +30,8 @@ pub enum RouteKind {
 }
 
 impl RouteKind {
-    /// Whether the route answers pages (and so supports the `truncate` fault and `page=K`).
+    /// Whether every request of the route asks for a page: UMAPI's user and group lists. (Some
+    /// JumpCloud operations are listings too; the fault engine tells them by their operation.)
     pub fn is_paged(self) -> bool {
         matches!(self, RouteKind::UmapiUsers | RouteKind::UmapiGroups)
     }

@@ -354,5 +354,20 @@ fn fault_specs_parse_and_errors_show_the_grammar() {
         .to_string();
     assert!(err.contains("\"explode\""), "{err}");
     assert!(err.contains("RULE = TARGET \":\" FAULT"), "{err}");
+    // The error shows the grammar on one line: every target and fault, old and new.
+    assert_eq!(err.lines().count(), 2, "{err}");
+    for word in [
+        "| jumpcloud |",
+        "| jumpcloud.v1 |",
+        "| jumpcloud.v2 |",
+        "| lastpage;",
+        "| short |",
+        "| duplicate |",
+        "| malformed |",
+        "| html |",
+        "| cut |",
+    ] {
+        assert!(err.contains(word), "{word}: {err}");
+    }
     assert!(SandboxConfig::default().faults_spec("nope:500").is_err());
 }

@@ -69,7 +69,8 @@ fn not_found() -> Response {
     error(404, "Not Found")
 }
 
-/// `limit` (default 10, at most 100) and `skip` (default 0), as JumpCloud checks them.
+/// `limit` (default [`DEFAULT_LIMIT`](super::DEFAULT_LIMIT), at most 100) and `skip` (default
+/// 0), as JumpCloud checks them.
 fn paging(call: &Call) -> Result<(usize, usize), Response> {
     let num = |name: &str, default: usize| -> Result<usize, Response> {
         match call.query(name).map(str::trim) {
@@ -82,7 +83,7 @@ fn paging(call: &Call) -> Result<(usize, usize), Response> {
             }),
         }
     };
-    let limit = num("limit", 10)?;
+    let limit = num("limit", super::DEFAULT_LIMIT)?;
     if limit > 100 {
         return Err(error(
             400,

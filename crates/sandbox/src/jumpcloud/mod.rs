@@ -27,13 +27,16 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::gate::{Gate, Shared};
+use crate::gate::{Gate, Paging, Shared};
 use crate::stats::RouteKind;
 use schema::Schemas;
 use spec::{In, Op, spec};
 use store::{JcStore, Sizes};
 
 pub use auth::{API_KEY, MULTI_TENANT_API_KEY};
+
+/// The page size of a listing asked for without `limit`.
+pub(crate) const DEFAULT_LIMIT: usize = 10;
 
 /// The largest request body accepted (JumpCloud's own limit is smaller for most operations).
 const MAX_BODY: usize = 16 << 20;
@@ -189,7 +192,19 @@ pub(crate) fn router(app: Arc<JumpCloud>, shared: &Arc<Shared>) -> Router {
         shared,
         RouteKind::JumpCloud,
         Some(crate::ratelimit::JUMPCLOUD),
+        Paging::LimitSkip {
+            is_listing,
+            default_limit: DEFAULT_LIMIT as u64,
+        },
     )
+}
+
+/// Whether a request is for a listing: an operation with `limit`/`skip` that answers a v1 page
+/// (`{"totalCount", "results"}`) or a v2 one (a JSON array).
+fn is_listing(method: &axum::http::Method, path: &str) -> bool {
+    spec()
+        .find(method.as_str(), path)
+        .is_ok_and(|(op, _)| op.listing)
 }
 
 async fn dispatch(State(app): State<Arc<JumpCloud>>, req: Request) -> Response {

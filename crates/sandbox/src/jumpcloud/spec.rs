@@ -66,6 +66,9 @@ pub(crate) struct Op {
     pub(crate) body: Option<Body>,
     pub(crate) status: u16,
     pub(crate) reply: Reply,
+    /// A listing: the operation takes `limit` or `skip` in its query and answers a v1 page
+    /// (`{"results": [...], ...}`) or a v2 one (a JSON array).
+    pub(crate) listing: bool,
 }
 
 impl Op {
@@ -84,6 +87,35 @@ impl Op {
             Seg::Param(_) => None,
         })
     }
+}
+
+/// Whether an operation is a listing: `limit` or `skip` in the query, and a reply that is an
+/// array or an object whose `results` is one (references resolved in `schemas`).
+fn is_listing(schemas: &HashMap<String, Value>, params: &[Param], reply: &Reply) -> bool {
+    let paged = params
+        .iter()
+        .any(|p| p.location == In::Query && matches!(p.name.as_str(), "limit" | "skip"));
+    let Reply::Json(schema) = reply else {
+        return false;
+    };
+    // A few hops are enough for these specs; a cycle of references is no listing.
+    fn resolve<'a>(schemas: &'a HashMap<String, Value>, mut s: &'a Value) -> &'a Value {
+        for _ in 0..8 {
+            match s.get("ref").and_then(Value::as_str) {
+                Some(name) => s = schemas.get(name).unwrap_or(&Value::Null),
+                None => break,
+            }
+        }
+        s
+    }
+    let is_array = |s: &Value| resolve(schemas, s).get("t").and_then(Value::as_str) == Some("a");
+    let body = resolve(schemas, schema);
+    paged
+        && (is_array(body)
+            || body
+                .get("p")
+                .and_then(|p| p.get("results"))
+                .is_some_and(is_array))
 }
 
 /// The path parameters of a matched request, by name.
@@ -150,7 +182,7 @@ impl Spec {
                     },
                 )
                 .collect();
-            let params = op
+            let params: Vec<Param> = op
                 .get("params")
                 .and_then(Value::as_array)
                 .into_iter()
@@ -177,6 +209,7 @@ impl Spec {
                 Some(r) if r["ct"] == "text" => Reply::Text,
                 Some(_) => Reply::Binary,
             };
+            let listing = is_listing(&self.schemas[slot], &params, &reply);
             self.ops.push(Op {
                 id: str_of("id"),
                 api,
@@ -190,6 +223,7 @@ impl Spec {
                     .and_then(|s| u16::try_from(s).ok())
                     .unwrap_or(200),
                 reply,
+                listing,
             });
         }
     }
@@ -298,6 +332,35 @@ mod tests {
             spec.find("GET", "/api/nothing/here").unwrap_err(),
             Miss::NoPath
         );
+        // The listings: v1 pages and v2 arrays with limit/skip, not single objects.
+        let listing = |id: &str| spec.op(id).is_some_and(|o| o.listing);
+        for id in [
+            "systemusers_list",
+            "search_systemusers_post",
+            "systems_list",
+            "organization_list",
+            "groups_user_list",
+            "groups_list",
+            "graph_userGroupMembersList",
+            "graph_systemGroupMembership",
+            "graph_userMemberOf",
+            "graph_userAssociationsList",
+            "graph_userTraverseSystem",
+            "applications_list",
+            "policies_list",
+        ] {
+            assert!(listing(id), "{id}");
+        }
+        for id in [
+            "systemusers_get",
+            "systemusers_post",
+            "application_templates_get",
+            "groups_user_get",
+            "gsuites_listImportUsers",
+        ] {
+            assert!(!listing(id), "{id}");
+        }
+        assert_eq!(spec.ops().iter().filter(|o| o.listing).count(), 185);
         // Every operation finds itself from its own template.
         for op in spec.ops() {
             let path: Vec<String> = op

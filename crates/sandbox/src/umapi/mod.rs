@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::routing::{get, post};
 
-use crate::gate::{Gate, Shared};
+use crate::gate::{Gate, Paging, Shared};
 use crate::ims::Ims;
 use crate::lock;
 use crate::ratelimit::{UMAPI_ACTION, UMAPI_GROUPS, UMAPI_USERS};
@@ -56,46 +56,65 @@ impl Umapi {
     }
 }
 
+/// The paging of a list route: its `{page}` segment, where the route template has it.
+fn page_segment(template: &str) -> Paging {
+    Paging::PathSegment {
+        index: template
+            .split('/')
+            .position(|s| s == "{page}")
+            .unwrap_or(usize::MAX),
+    }
+}
+
 /// The UMAPI routes and `/status`, each wrapped in the gate of its route kind.
 pub(crate) fn router(app: Arc<Umapi>, shared: &Arc<Shared>) -> Router {
+    let users_path = format!("{BASE}/users/{{org}}/{{page}}");
     let users = Router::new()
+        .route(&users_path, get(handlers::list_users))
         .route(
-            &format!("{BASE}/users/{{org}}/{{page}}"),
-            get(handlers::list_users),
-        )
-        .route(
-            &format!("{BASE}/users/{{org}}/{{page}}/{{*group}}"),
+            &format!("{users_path}/{{*group}}"),
             get(handlers::list_group_users),
         );
     let user = Router::new().route(
         &format!("{BASE}/organizations/{{org}}/users/{{*user}}"),
         get(handlers::get_user),
     );
-    let groups = Router::new().route(
-        &format!("{BASE}/groups/{{org}}/{{page}}"),
-        get(handlers::list_groups),
-    );
+    let groups_path = format!("{BASE}/groups/{{org}}/{{page}}");
+    let groups = Router::new().route(&groups_path, get(handlers::list_groups));
     let action = Router::new().route(&format!("{BASE}/action/{{org}}"), post(handlers::action));
     let status = Router::new().route("/status", get(handlers::status));
-    Gate::layer(users, shared, RouteKind::UmapiUsers, Some(UMAPI_USERS))
-        .merge(Gate::layer(
-            user,
+    let layer = |routes: Router<Arc<Umapi>>, kind, class, paging| {
+        Gate::layer(
+            routes.with_state(Arc::clone(&app)),
             shared,
-            RouteKind::UmapiUser,
-            Some(UMAPI_USERS),
-        ))
-        .merge(Gate::layer(
-            groups,
-            shared,
-            RouteKind::UmapiGroups,
-            Some(UMAPI_GROUPS),
-        ))
-        .merge(Gate::layer(
-            action,
-            shared,
-            RouteKind::UmapiAction,
-            Some(UMAPI_ACTION),
-        ))
-        .merge(Gate::layer(status, shared, RouteKind::Status, None))
-        .with_state(app)
+            kind,
+            class,
+            paging,
+        )
+    };
+    layer(
+        users,
+        RouteKind::UmapiUsers,
+        Some(UMAPI_USERS),
+        page_segment(&users_path),
+    )
+    .merge(layer(
+        user,
+        RouteKind::UmapiUser,
+        Some(UMAPI_USERS),
+        Paging::None,
+    ))
+    .merge(layer(
+        groups,
+        RouteKind::UmapiGroups,
+        Some(UMAPI_GROUPS),
+        page_segment(&groups_path),
+    ))
+    .merge(layer(
+        action,
+        RouteKind::UmapiAction,
+        Some(UMAPI_ACTION),
+        Paging::None,
+    ))
+    .merge(layer(status, RouteKind::Status, None, Paging::None))
 }
