@@ -3,7 +3,7 @@
 
 use idm_sandbox::{Sandbox, SandboxConfig};
 // The transport settings, through the client crate (the same types as idm-http's).
-use jumpcloud::{HttpConfig, RetryPolicy};
+use jumpcloud::HttpConfig;
 
 use crate::config::{CredFlags, Key, Settings, Source};
 use crate::errors::{CliError, CliResult};
@@ -105,12 +105,8 @@ impl Ctx {
         }
     }
 
-    fn http_config(&self, umapi: bool) -> HttpConfig {
+    fn http_config(&self) -> HttpConfig {
         let mut http = HttpConfig::default();
-        if umapi {
-            // UMAPI's actions are safe to resend (the client's own default).
-            http = http.retry(RetryPolicy::default().retry_non_idempotent(true));
-        }
         if let Some(ca) = self.settings.get(Key::CaFile) {
             http = http.ca_file(ca);
         }
@@ -127,7 +123,7 @@ impl Ctx {
         if key.is_none() && signed.is_none() {
             return Err(missing(&self.settings, &[Key::JumpcloudApiKey]));
         }
-        let mut b = jumpcloud::Client::builder().http_config(self.http_config(false));
+        let mut b = jumpcloud::Client::builder().http_config(self.http_config());
         if let Some(url) = self.settings.get(Key::JumpcloudBaseUrl) {
             b = b.base_url(url);
         }
@@ -158,7 +154,7 @@ impl Ctx {
         let mut b = umapi::Client::builder()
             .org_id(get(Key::UmapiOrgId))
             .oauth(get(Key::UmapiClientId), get(Key::UmapiClientSecret))
-            .http_config(self.http_config(true))
+            .http_config(self.http_config())
             .test_mode(test_mode);
         if let Some(e) = self.settings.get(Key::UmapiEndpoint) {
             b = b.endpoint(e);

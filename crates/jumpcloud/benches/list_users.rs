@@ -2,8 +2,11 @@
 //! of 100), through `stream()` with `concurrency(N)` pages at once (16 by default).
 //!
 //! ```text
-//! cargo bench -p jumpcloud --bench list_users -- [--users N] [--concurrency N] [--ready FILE]
+//! cargo bench -p jumpcloud --bench list_users -- [--users N] [--concurrency N] [--delay MS] [--ready FILE]
 //! ```
+//!
+//! `--delay MS` makes the child sandbox answer every JumpCloud request MS milliseconds late (a
+//! `jumpcloud:delay=MS` fault), as a real network would.
 //!
 //! Without `--ready` the sandbox runs in a child process (this binary in `--serve-sandbox` mode),
 //! so the peak RSS printed is the client's alone. Figures and the wrk baseline: BENCHMARKS.md.
@@ -18,6 +21,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 struct Args {
     users: usize,
     concurrency: usize,
+    delay_ms: u64,
     ready: Option<String>,
 }
 
@@ -25,6 +29,7 @@ fn parse_args() -> Result<Args, String> {
     let mut a = Args {
         users: 20_000,
         concurrency: 16,
+        delay_ms: 0,
         ready: None,
     };
     let mut it = std::env::args().skip(1);
@@ -38,6 +43,7 @@ fn parse_args() -> Result<Args, String> {
             "--users" => a.users = num(value("--users")?)?,
             "--concurrency" => a.concurrency = num(value("--concurrency")?)?,
             "--ready" => a.ready = Some(value("--ready")?),
+            "--delay" => a.delay_ms = num(value("--delay")?)? as u64,
             "--bench" => {}
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -60,7 +66,15 @@ async fn bench(args: Args) -> Result<(), BoxError> {
     let (_child, line) = match &args.ready {
         Some(f) => (None, std::fs::read_to_string(f)?),
         None => {
-            let child = ChildSandbox::spawn(&["--users".into(), args.users.to_string()])?;
+            let mut child_args = vec!["--users".to_string(), args.users.to_string()];
+            if args.delay_ms > 0 {
+                child_args.push("--faults".into());
+                child_args.push(format!(
+                    "jumpcloud:delay={}:every=1:count=100000000",
+                    args.delay_ms
+                ));
+            }
+            let child = ChildSandbox::spawn(&child_args)?;
             let line = child.readiness_line.clone();
             (Some(child), line)
         }
@@ -93,8 +107,9 @@ async fn bench(args: Args) -> Result<(), BoxError> {
     let secs = started.elapsed().as_secs_f64();
     let pages = n.div_ceil(100);
     println!(
-        "users {n} | pages {pages} | concurrency {} | {secs:.3} s | {:.0} pages/s | {:.0} users/s | peak RSS {:.1} MiB",
+        "users {n} | pages {pages} | concurrency {} | delay {} ms | {secs:.3} s | {:.0} pages/s | {:.0} users/s | peak RSS {:.1} MiB",
         args.concurrency,
+        args.delay_ms,
         pages as f64 / secs,
         n as f64 / secs,
         peak_rss_mib().unwrap_or(f64::NAN)

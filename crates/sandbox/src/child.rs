@@ -82,6 +82,7 @@ fn serve(args: &[String]) -> Result<(), Box<dyn std::error::Error + Send + Sync>
             "--throttle" => config.throttle = value()? == "on",
             "--tls" => config.tls = true,
             "--threads" => threads = value()?.parse()?,
+            "--faults" => config = config.faults_spec(&value()?)?,
             _ => {}
         }
     }

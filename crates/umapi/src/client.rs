@@ -89,7 +89,8 @@ impl Default for ClientBuilder {
             endpoint: DEFAULT_ENDPOINT.to_owned(),
             ims_url: DEFAULT_IMS_URL.to_owned(),
             test_mode: false,
-            http: HttpConfig::default().retry(RetryPolicy::default().retry_non_idempotent(true)),
+            // Each action request says whether it is safe to repeat (see `request_with`).
+            http: HttpConfig::default(),
             limits: RateLimits::default(),
             batch: BatchOptions::default(),
             token_margin: Duration::from_secs(300),
