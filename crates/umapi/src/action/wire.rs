@@ -427,12 +427,12 @@ fn check_create(name: &str, arg: &Value, required: &[&str]) -> Result<(), String
             ("email", Some(e)) => {
                 super::builders::check_email(e).map_err(|e| super::strip(&e))?;
             }
-            ("country", Some(c)) => {
-                if !(c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase())) {
-                    return Err(format!(
-                        "`country` {c:?} must be an ISO 3166-1 alpha-2 code in upper case, like \"US\""
-                    ));
-                }
+            ("country", Some(c))
+                if !(c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase())) =>
+            {
+                return Err(format!(
+                    "`country` {c:?} must be an ISO 3166-1 alpha-2 code in upper case, like \"US\""
+                ));
             }
             _ => {}
         }
