@@ -95,8 +95,7 @@ fn init_logging(verbose: u8) {
     // Log messages carry server text (errors, warnings) and URLs: every field is shown
     // sanitised, with any URL's password hidden.
     let fields = tracing_subscriber::fmt::format::debug_fn(|w, field, value| {
-        let text = format!("{value:?}");
-        let text = sanitize::line(&idm_http::redact_urls(&text)).into_owned();
+        let text = log_text(&format!("{value:?}"));
         if field.name() == "message" {
             write!(w, "{text}")
         } else {
@@ -114,6 +113,11 @@ fn init_logging(verbose: u8) {
     } else {
         fmt.without_time().init();
     }
+}
+
+/// A log field as it may be shown: control and bidi characters escaped, URL passwords hidden.
+fn log_text(raw: &str) -> String {
+    sanitize::line(&idm_http::redact_urls(raw)).into_owned()
 }
 
 /// A panic is a bug: one line on stderr, never a backtrace, exit code 1.
@@ -285,6 +289,14 @@ mod tests {
         assert_eq!(
             line,
             "GET /x failed: HTTP 500: bad\\x1b[31m na\\tme\\u{202e}  at http://u:****@h/"
+        );
+    }
+
+    #[test]
+    fn log_fields_are_safe() {
+        assert_eq!(
+            log_text("an action request failed: bad\u{1b}]0;x\u{7} at https://u:pw@h/x\n"),
+            "an action request failed: bad\\x1b]0;x\\x07 at https://u:****@h/x\\n"
         );
     }
 

@@ -78,6 +78,13 @@ pub fn transport_cause(err: &reqwest::Error) -> String {
         };
         return said;
     }
+    // hyper's error for a connection closed before the answer has no io::Error behind it.
+    if chain.iter().any(|e| {
+        e.to_string()
+            .contains("connection closed before message completed")
+    }) {
+        return format!("{target} closed the connection before answering (or a proxy did)");
+    }
     let what = if err.is_connect() {
         format!("cannot connect to {target}")
     } else if err.is_redirect() {
@@ -280,6 +287,81 @@ mod tests {
         let cause = transport_cause(&err);
         assert!(
             cause.starts_with(&format!("connection refused by 127.0.0.1:{port}")),
+            "{cause}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_name_that_does_not_resolve_is_a_dns_failure() {
+        // `.invalid` never resolves (RFC 6761); resolvers answer at once, offline too.
+        let client = crate::HttpConfig::default()
+            .connect_timeout(Duration::from_secs(60))
+            .build_client()
+            .unwrap();
+        let err = client
+            .get("http://idm-test.invalid/x")
+            .send()
+            .await
+            .unwrap_err();
+        let cause = transport_cause(&err);
+        assert!(
+            cause.starts_with("DNS lookup of idm-test.invalid failed ("),
+            "{cause}"
+        );
+    }
+
+    /// A server that accepts connections and then does `what` with each.
+    fn server(what: fn(std::net::TcpStream)) -> u16 {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                what(stream);
+            }
+        });
+        port
+    }
+
+    #[tokio::test]
+    async fn a_silent_server_is_a_request_timeout() {
+        let port = server(|s| {
+            std::thread::sleep(Duration::from_secs(5));
+            drop(s);
+        });
+        let client = crate::HttpConfig::default()
+            .timeout(Duration::from_millis(200))
+            .build_client()
+            .unwrap();
+        let err = client
+            .get(format!("http://127.0.0.1:{port}/"))
+            .send()
+            .await
+            .unwrap_err();
+        let cause = transport_cause(&err);
+        assert_eq!(
+            cause,
+            format!(
+                "request timeout: 127.0.0.1:{port} did not answer in full within the request timeout"
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn a_connection_closed_without_an_answer_says_so() {
+        let port = server(|mut s| {
+            use std::io::Read;
+            let mut buf = [0u8; 1024];
+            let _ = s.read(&mut buf);
+        });
+        let client = crate::HttpConfig::default().build_client().unwrap();
+        let err = client
+            .get(format!("http://127.0.0.1:{port}/"))
+            .send()
+            .await
+            .unwrap_err();
+        let cause = transport_cause(&err);
+        assert!(
+            cause.starts_with(&format!("127.0.0.1:{port} closed the connection")),
             "{cause}"
         );
     }
