@@ -89,6 +89,25 @@ impl Key {
         matches!(self, Key::JumpcloudApiKey | Key::UmapiClientSecret)
     }
 
+    /// Whether the value is a URL, shown with its password hidden (`http://u:****@host`).
+    pub fn is_url(self) -> bool {
+        matches!(
+            self,
+            Key::JumpcloudBaseUrl | Key::UmapiEndpoint | Key::UmapiImsUrl
+        )
+    }
+
+    /// A value as it may be shown: a secret masked, a URL's password hidden.
+    pub fn shown(self, value: &str) -> String {
+        if self.is_secret() {
+            mask(value)
+        } else if self.is_url() {
+            idm_http::redact_url(value).into_owned()
+        } else {
+            value.to_owned()
+        }
+    }
+
     /// The built-in default, if any.
     pub fn default_value(self) -> Option<&'static str> {
         match self {
@@ -139,9 +158,7 @@ impl std::fmt::Debug for CredFlags {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CredFlags");
         for key in Key::ALL {
-            let shown = self
-                .get(key)
-                .map(|v| if key.is_secret() { mask(v) } else { v.clone() });
+            let shown = self.get(key).map(|v| key.shown(v));
             d.field(key.name(), &shown);
         }
         d.finish()
@@ -276,10 +293,9 @@ fn warn_if_exposed(path: &std::path::Path, config: &ConfigFile) {
         .map(|m| m.permissions().mode())
         .unwrap_or(0);
     if has_secret && mode & 0o077 != 0 {
+        let shown = crate::sanitize::line(&path.display().to_string()).into_owned();
         eprintln!(
-            "warning: {} holds secrets and other users can read it; run: chmod 600 {}",
-            path.display(),
-            path.display()
+            "warning: {shown} holds secrets and other users can read it; run: chmod 600 {shown}"
         );
     }
 }
@@ -388,11 +404,7 @@ impl Settings {
         self.values
             .iter()
             .map(|(k, v, s)| {
-                let shown = match v {
-                    None => String::new(),
-                    Some(v) if k.is_secret() => mask(v),
-                    Some(v) => v.clone(),
-                };
+                let shown = v.as_deref().map(|v| k.shown(v)).unwrap_or_default();
                 (*k, shown, s.clone())
             })
             .collect()
@@ -434,6 +446,23 @@ mod tests {
             shown.contains("****1234") && shown.contains("client-id"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn url_passwords_are_hidden_when_shown() {
+        let flags = CredFlags {
+            jumpcloud_base_url: Some("http://u:PW-secret@host:8080".into()),
+            umapi_endpoint: Some("https://a:PW-secret@umapi.example/v2/usermanagement".into()),
+            ..Default::default()
+        };
+        let shown = format!("{flags:?}");
+        assert!(!shown.contains("PW-secret"), "{shown}");
+        assert!(shown.contains("http://u:****@host:8080"), "{shown}");
+        assert_eq!(
+            Key::UmapiImsUrl.shown("https://x:y@ims.example"),
+            "https://x:****@ims.example"
+        );
+        assert_eq!(Key::UmapiOrgId.shown("a:b@c"), "a:b@c");
     }
 
     #[test]

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use crate::context::Ctx;
 use crate::errors::CliResult;
 use crate::output::{Format, ListWriter, columns};
+use crate::sanitize;
 
 /// Prints the settings.
 pub fn run(ctx: &Ctx) -> CliResult {
@@ -33,11 +34,16 @@ pub fn run(ctx: &Ctx) -> CliResult {
         return crate::output::print_one(format, &doc, None);
     }
     if format == Format::Table {
+        // The path and profile name come from the environment: shown sanitised.
         println!(
-            "config file: {file}{}",
+            "config file: {}{}",
+            sanitize::line(&file),
             if exists { "" } else { " (not found)" }
         );
-        println!("profile:     {}", s.profile.as_deref().unwrap_or("(none)"));
+        println!(
+            "profile:     {}",
+            sanitize::line(s.profile.as_deref().unwrap_or("(none)"))
+        );
         println!();
     }
     let mut w = ListWriter::stdout(format, Some(columns(&["key", "source", "env", "value"])));

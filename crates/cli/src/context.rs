@@ -25,6 +25,10 @@ pub struct GlobalOpts {
     /// More logging on stderr (-v: requests and retries, -vv: everything); secrets never shown.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
+    /// Write CSV cells exactly as they are. By default a cell starting with = + - @ tab or CR
+    /// gets a leading ' so that a spreadsheet does not run it as a formula.
+    #[arg(long, global = true)]
+    pub csv_raw: bool,
     #[command(flatten)]
     pub creds: CredFlags,
 }
@@ -165,7 +169,11 @@ impl Ctx {
         tracing::info!(
             target: "idm::request",
             "UMAPI {} for organisation {}",
-            self.settings.get(Key::UmapiEndpoint).unwrap_or(umapi::DEFAULT_ENDPOINT),
+            idm_http::redact_url(
+                self.settings
+                    .get(Key::UmapiEndpoint)
+                    .unwrap_or(umapi::DEFAULT_ENDPOINT)
+            ),
             get(Key::UmapiOrgId)
         );
         if self.sandbox.is_some() || self.umapi_unpaced {

@@ -153,9 +153,21 @@ where
         b.finish_and_clear();
     }
     let shown = w.count();
-    // What was received is printed even when a later page failed; the error follows.
+    // What was received is printed even when a later page failed; the error follows, saying
+    // that the output is incomplete.
     w.finish()?;
-    result?;
+    if let Err(e) = result {
+        return Err(if shown > 0 {
+            CliError::new(
+                e.exit_code(),
+                format!(
+                    "{e} ({shown} {what} were written before the failure: that output is incomplete)"
+                ),
+            )
+        } else {
+            e
+        });
+    }
     if limit.is_default() && shown == DEFAULT_LIMIT {
         eprintln!(
             "(showing the first {DEFAULT_LIMIT} {what}; --all for every one, --limit N for more)"

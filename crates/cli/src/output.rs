@@ -2,13 +2,20 @@
 //!
 //! Listings stream: NDJSON, JSON and CSV rows are written as items arrive; a table buffers only
 //! its first [`TABLE_WINDOW`] rows to size its columns, then prints the rest with those widths.
+//!
+//! Nothing a server sent reaches the terminal raw: table cells go through
+//! [`sanitize::line`], JSON through [`sanitize::JsonSafe`], and CSV cells that a spreadsheet
+//! would run as a formula get a leading `'` (unless `--csv-raw`).
 
+use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::ValueEnum;
 use serde_json::Value;
 
 use crate::errors::{CliError, CliResult};
+use crate::sanitize::{self, JsonSafe};
 
 /// Rows a table looks at to size its columns.
 pub const TABLE_WINDOW: usize = 100;
@@ -61,6 +68,26 @@ fn header(key: &str) -> String {
     out
 }
 
+/// `--csv-raw`: CSV cells are written as they are, formulas included.
+static CSV_RAW: AtomicBool = AtomicBool::new(false);
+
+/// Sets `--csv-raw` for every CSV written from now on (a global flag, read by every writer).
+pub fn set_csv_raw(raw: bool) {
+    CSV_RAW.store(raw, Ordering::Relaxed);
+}
+
+/// A CSV cell a spreadsheet will not run as a formula (OWASP's advice for CSV injection): text
+/// starting with `=`, `+`, `-`, `@`, a tab or a carriage return (or the full-width `＝＋－＠`,
+/// which some spreadsheets read the same way) gets a leading `'`.
+pub fn csv_safe(cell: &str) -> Cow<'_, str> {
+    match cell.chars().next() {
+        Some(
+            '=' | '+' | '-' | '@' | '\t' | '\r' | '\u{ff1d}' | '\u{ff0b}' | '\u{ff0d}' | '\u{ff20}',
+        ) => Cow::Owned(format!("'{cell}")),
+        _ => Cow::Borrowed(cell),
+    }
+}
+
 /// A value as one cell: text as is, lists of scalars joined with `,`, objects as compact JSON.
 pub fn cell(v: Option<&Value>) -> String {
     match v {
@@ -87,14 +114,12 @@ fn lookup<'a>(item: &'a Value, key: &str) -> Option<&'a Value> {
     Some(cur)
 }
 
-/// Cuts a cell to `width` characters, ending with `…` when cut; control characters become spaces.
+/// Cuts a cell to `width` characters, ending with `…` when cut; control and bidi characters
+/// are shown escaped (cells are sanitised already; this is the last line of defence).
 fn fit(s: &str, width: usize) -> String {
-    let clean: String = s
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let clean = sanitize::line(s);
     if clean.chars().count() <= width {
-        clean
+        clean.into_owned()
     } else {
         let mut out: String = clean.chars().take(width.saturating_sub(1)).collect();
         out.push('…');
@@ -124,6 +149,8 @@ pub struct ListWriter {
     window: Vec<Vec<String>>,
     widths: Option<Vec<usize>>,
     csv: Option<csv::Writer<Box<dyn Write>>>,
+    /// CSV cells as they are (`--csv-raw`), formulas included.
+    csv_raw: bool,
     count: u64,
 }
 
@@ -146,8 +173,17 @@ impl ListWriter {
             window: Vec::new(),
             widths: None,
             csv: None,
+            csv_raw: CSV_RAW.load(Ordering::Relaxed),
             count: 0,
         }
+    }
+
+    /// Writes CSV cells as they are (`true`) or protected from formulas (`false`, the default
+    /// unless `--csv-raw`).
+    #[cfg(test)]
+    pub fn csv_raw(mut self, raw: bool) -> Self {
+        self.csv_raw = raw;
+        self
     }
 
     /// Items written so far.
@@ -155,12 +191,38 @@ impl ListWriter {
         self.count
     }
 
-    fn row(&self, item: &Value) -> Vec<String> {
+    /// The cells of an item, each with its value (for CSV, which protects only text).
+    fn values<'a>(&self, item: &'a Value) -> Vec<Option<&'a Value>> {
         match &self.columns {
-            Some(cols) if cols.len() == 1 && cols[0].is_empty() => vec![cell(Some(item))],
-            Some(cols) => cols.iter().map(|c| cell(lookup(item, c))).collect(),
+            Some(cols) if cols.len() == 1 && cols[0].is_empty() => vec![Some(item)],
+            Some(cols) => cols.iter().map(|c| lookup(item, c)).collect(),
             None => Vec::new(),
         }
+    }
+
+    /// A table row: every cell sanitised, so that widths count what is shown.
+    fn table_row(&self, item: &Value) -> Vec<String> {
+        self.values(item)
+            .into_iter()
+            .map(|v| sanitize::line(&cell(v)).into_owned())
+            .collect()
+    }
+
+    /// A CSV row: text that a spreadsheet would run as a formula is protected, unless
+    /// `--csv-raw`; numbers, booleans and objects cannot start a formula and stay as they are.
+    fn csv_row(&self, item: &Value) -> Vec<String> {
+        self.values(item)
+            .into_iter()
+            .map(|v| {
+                let text = cell(v);
+                match v {
+                    Some(Value::String(_) | Value::Array(_)) if !self.csv_raw => {
+                        csv_safe(&text).into_owned()
+                    }
+                    _ => text,
+                }
+            })
+            .collect()
     }
 
     /// Writes one item.
@@ -170,20 +232,20 @@ impl ListWriter {
         }
         match self.format {
             Format::Ndjson => {
-                serde_json::to_writer(&mut self.out, item).map_err(json_err)?;
+                sanitize::write_json(&mut self.out, JsonSafe::compact(), item).map_err(json_err)?;
                 self.out.write_all(b"\n")?;
             }
             Format::Json => {
                 self.out
                     .write_all(if self.count == 0 { b"[\n  " } else { b",\n  " })?;
-                serde_json::to_writer(&mut self.out, item).map_err(json_err)?;
+                sanitize::write_json(&mut self.out, JsonSafe::compact(), item).map_err(json_err)?;
             }
             Format::Csv => {
-                let row = self.row(item);
+                let row = self.csv_row(item);
                 self.csv_writer()?.write_record(&row).map_err(csv_err)?;
             }
             Format::Table => {
-                let row = self.row(item);
+                let row = self.table_row(item);
                 if self.widths.is_some() {
                     self.write_table_row(&row)?;
                 } else {
@@ -203,8 +265,19 @@ impl ListWriter {
             let out = std::mem::replace(&mut self.out, Box::new(std::io::sink()));
             let mut w = csv::Writer::from_writer(out);
             let cols = self.columns.clone().unwrap_or_default();
-            w.write_record(cols.iter().map(|c| c.as_str()))
-                .map_err(csv_err)?;
+            let raw = self.csv_raw;
+            // Column names come from `--columns` or the data: protected like any cell.
+            let head: Vec<String> = cols
+                .iter()
+                .map(|c| {
+                    if raw {
+                        c.clone()
+                    } else {
+                        csv_safe(c).into_owned()
+                    }
+                })
+                .collect();
+            w.write_record(&head).map_err(csv_err)?;
             self.csv = Some(w);
         }
         self.csv
@@ -214,7 +287,11 @@ impl ListWriter {
 
     fn flush_window(&mut self) -> CliResult {
         let cols = self.columns.clone().unwrap_or_default();
-        let mut widths: Vec<usize> = cols.iter().map(|c| header(c).chars().count()).collect();
+        let head: Vec<String> = cols
+            .iter()
+            .map(|c| sanitize::line(&header(c)).into_owned())
+            .collect();
+        let mut widths: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
         for row in &self.window {
             for (w, c) in widths.iter_mut().zip(row) {
                 *w = (*w).max(c.chars().count());
@@ -224,7 +301,6 @@ impl ListWriter {
             *w = (*w).min(MAX_WIDTH);
         }
         self.widths = Some(widths);
-        let head: Vec<String> = cols.iter().map(|c| header(c)).collect();
         self.write_table_row(&head)?;
         for row in std::mem::take(&mut self.window) {
             self.write_table_row(&row)?;
@@ -306,11 +382,11 @@ pub fn print_one(format: Format, item: &Value, columns: Option<Columns>) -> CliR
     let mut out = std::io::BufWriter::new(std::io::stdout());
     match format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut out, item).map_err(json_err)?;
+            sanitize::write_json(&mut out, JsonSafe::pretty(), item).map_err(json_err)?;
             out.write_all(b"\n")?;
         }
         Format::Ndjson => {
-            serde_json::to_writer(&mut out, item).map_err(json_err)?;
+            sanitize::write_json(&mut out, JsonSafe::compact(), item).map_err(json_err)?;
             out.write_all(b"\n")?;
         }
         Format::Csv => {
@@ -330,13 +406,17 @@ pub fn print_one(format: Format, item: &Value, columns: Option<Columns>) -> CliR
                     Some(c) => c,
                     None => map.keys().cloned().collect(),
                 };
-                let width = keys.iter().map(|k| k.chars().count()).max().unwrap_or(0);
-                for k in keys {
-                    let v = cell(lookup(item, &k));
-                    writeln!(out, "{k:<width$}  {}", v.trim_end())?;
+                let shown: Vec<String> = keys
+                    .iter()
+                    .map(|k| sanitize::line(k).into_owned())
+                    .collect();
+                let width = shown.iter().map(|k| k.chars().count()).max().unwrap_or(0);
+                for (k, label) in keys.iter().zip(&shown) {
+                    let v = cell(lookup(item, k));
+                    writeln!(out, "{label:<width$}  {}", sanitize::line(v.trim_end()))?;
                 }
             }
-            None => writeln!(out, "{}", cell(Some(item)))?,
+            None => writeln!(out, "{}", sanitize::line(&cell(Some(item))))?,
         },
     }
     out.flush()?;
@@ -436,6 +516,75 @@ mod tests {
             &[json!({"a": "x,y", "b": 3})],
         );
         assert_eq!(out, "a,b\n\"x,y\",3\n");
+    }
+
+    #[test]
+    fn table_cells_show_controls_and_bidi_escaped() {
+        let nasty = "Ev\u{1b}]0;pwned\u{7}il\u{8}\u{202e}nap\tx\ny\u{9b}";
+        let out = render(
+            Format::Table,
+            Some(columns(&["name", "id"])),
+            &[
+                json!({"name": nasty, "id": "1"}),
+                json!({"name": "plain", "id": "2"}),
+            ],
+        );
+        assert!(
+            !out.chars().any(|c| c != '\n' && sanitize::is_unsafe(c)),
+            "{out:?}"
+        );
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 3, "{out:?}");
+        let shown = "Ev\\x1b]0;pwned\\x07il\\x08\\u{202e}nap\\tx\\ny\\u{9b}";
+        assert_eq!(lines[1], format!("{shown}  1"));
+        // The width counts what is shown: the next row lines up.
+        assert_eq!(
+            lines[2],
+            format!("plain{}  2", " ".repeat(shown.chars().count() - 5))
+        );
+    }
+
+    #[test]
+    fn csv_protects_formulas_unless_raw() {
+        let items = [
+            json!({"a": "=HYPERLINK(\"http://x\")", "b": "+1 555 0100", "c": -5}),
+            json!({"a": "@SUM(A1)", "b": "-2+3", "c": "\tx"}),
+            json!({"a": "\rx", "b": "safe", "c": ["=x", "y"]}),
+            json!({"a": "\u{ff1d}1+1", "b": "a=b", "c": true}),
+        ];
+        let cols = || Some(columns(&["a", "b", "c"]));
+        let buf = Buf::default();
+        let mut w = ListWriter::new(Format::Csv, cols(), Box::new(buf.clone())).csv_raw(false);
+        for i in &items {
+            w.push(i).unwrap();
+        }
+        w.finish().unwrap();
+        let out = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(
+            out,
+            "a,b,c\n\
+             \"'=HYPERLINK(\"\"http://x\"\")\",'+1 555 0100,-5\n\
+             '@SUM(A1),'-2+3,'\tx\n\
+             \"'\rx\",safe,\"'=x,y\"\n\
+             '\u{ff1d}1+1,a=b,true\n"
+        );
+        let buf = Buf::default();
+        let mut w = ListWriter::new(Format::Csv, cols(), Box::new(buf.clone())).csv_raw(true);
+        w.push(&items[0]).unwrap();
+        w.finish().unwrap();
+        let out = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(
+            out,
+            "a,b,c\n\"=HYPERLINK(\"\"http://x\"\")\",+1 555 0100,-5\n"
+        );
+    }
+
+    #[test]
+    fn ndjson_escapes_bidi_and_stays_the_same_data() {
+        let item = json!({"name": "a\u{202e}b\u{7f}"});
+        let out = render(Format::Ndjson, None, std::slice::from_ref(&item));
+        assert_eq!(out, "{\"name\":\"a\\u202eb\\u007f\"}\n");
+        assert_eq!(serde_json::from_str::<Value>(&out).unwrap(), item);
     }
 
     #[test]

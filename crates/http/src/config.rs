@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use reqwest::redirect;
 
+use crate::redact::{redact_url, redact_urls};
 use crate::retry::RetryPolicy;
 
 /// A configuration problem, found before any request is sent.
@@ -54,7 +55,7 @@ pub enum ConfigError {
     Build(#[source] reqwest::Error),
 }
 
-/// Where requests go through. Its `Debug` output hides credentials in a proxy URL.
+/// Where requests go through. Its `Debug` output hides the password of a proxy URL.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub enum ProxyConfig {
     /// Use `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` from the environment (the default).
@@ -71,7 +72,7 @@ impl std::fmt::Debug for ProxyConfig {
         match self {
             ProxyConfig::FromEnv => f.write_str("FromEnv"),
             ProxyConfig::Disabled => f.write_str("Disabled"),
-            ProxyConfig::Url(u) => f.debug_tuple("Url").field(&redact_userinfo(u)).finish(),
+            ProxyConfig::Url(u) => f.debug_tuple("Url").field(&redact_url(u)).finish(),
         }
     }
 }
@@ -202,21 +203,23 @@ impl HttpConfig {
     /// Checks that a base URL is usable under this configuration: it parses, it is http or https,
     /// and plain http goes only to loopback unless [`allow_http`](Self::allow_http) is set.
     pub fn check_url(&self, url: &str) -> Result<reqwest::Url, ConfigError> {
+        // The URL is shown in errors: never with its password.
+        let shown = || redact_url(url).into_owned();
         let parsed = reqwest::Url::parse(url).map_err(|e| ConfigError::Url {
-            url: url.to_owned(),
+            url: shown(),
             detail: format!("{e}; expected an absolute URL such as https://host/path"),
         })?;
         match parsed.scheme() {
             "https" => Ok(parsed),
             "http" if self.allow_http || is_loopback(&parsed) => Ok(parsed),
             "http" => Err(ConfigError::Url {
-                url: url.to_owned(),
+                url: shown(),
                 detail: "plain http to a non-loopback host would send credentials in clear text; \
                          use https, or allow http explicitly (allow_http / --allow-http)"
                     .into(),
             }),
             other => Err(ConfigError::Url {
-                url: url.to_owned(),
+                url: shown(),
                 detail: format!("unsupported scheme {other:?}; use https"),
             }),
         }
@@ -237,8 +240,8 @@ impl HttpConfig {
             ProxyConfig::Disabled => b.no_proxy(),
             ProxyConfig::Url(url) => {
                 let proxy = reqwest::Proxy::all(url.as_str()).map_err(|e| ConfigError::Proxy {
-                    url: redact_userinfo(url),
-                    detail: e.to_string(),
+                    url: redact_url(url).into_owned(),
+                    detail: redact_urls(&e.to_string()).into_owned(),
                 })?;
                 b.proxy(proxy)
             }
@@ -297,19 +300,6 @@ fn no_downgrade_redirects() -> redirect::Policy {
     })
 }
 
-/// Hides `user:password@` in a URL for error messages.
-fn redact_userinfo(url: &str) -> String {
-    match reqwest::Url::parse(url) {
-        Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
-            let _ = u.set_username("****");
-            let _ = u.set_password(None);
-            u.to_string()
-        }
-        Ok(u) => u.to_string(),
-        Err(_) => "<unparsable URL>".into(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,11 +309,8 @@ mod tests {
         let proxy = ProxyConfig::Url("http://alice:s3cret@proxy.example:3128".into());
         let config = HttpConfig::default().proxy(proxy.clone());
         for shown in [format!("{proxy:?}"), format!("{config:?}")] {
-            assert!(
-                !shown.contains("s3cret") && !shown.contains("alice"),
-                "{shown}"
-            );
-            assert!(shown.contains("proxy.example:3128"), "{shown}");
+            assert!(!shown.contains("s3cret"), "{shown}");
+            assert!(shown.contains("alice:****@proxy.example:3128"), "{shown}");
         }
     }
 
@@ -383,10 +370,23 @@ mod tests {
     }
 
     #[test]
-    fn proxy_credentials_are_not_echoed() {
-        assert_eq!(
-            redact_userinfo("http://bob:hunter2@proxy:3128"),
-            "http://****@proxy:3128/"
-        );
+    fn url_passwords_are_not_echoed() {
+        let err = HttpConfig::default()
+            .check_url("http://bob:hunter2@example.com/api")
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+        assert!(err.contains("http://bob:****@example.com/api"), "{err}");
+        let err = HttpConfig::default()
+            .check_url("ftp://bob:hunter2@[bad")
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+        let err = HttpConfig::default()
+            .proxy(ProxyConfig::Url("http://bob:hunter2@[::1".into()))
+            .build_client()
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("hunter2"), "{err}");
     }
 }

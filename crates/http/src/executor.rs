@@ -7,8 +7,10 @@ use std::time::{Duration, Instant, SystemTime};
 use reqwest::header::HeaderMap;
 use reqwest::{RequestBuilder, StatusCode};
 
+use crate::cause::transport_cause;
+use crate::redact::redact_url_mut;
 use crate::retry::{Decision, Outcome, RetryPolicy};
-use crate::retry_after::parse_retry_after;
+use crate::retry_after::{parse_retry_after, secs};
 
 /// A response read to the end, with the story of how it was obtained.
 #[derive(Debug)]
@@ -40,8 +42,9 @@ pub enum SendError<E: StdError + 'static> {
     /// Preparing the request failed (for example, fetching an access token).
     #[error(transparent)]
     Prepare(E),
-    /// The transport failed on the last attempt.
-    #[error("{reason} (after {attempts} attempt(s) in {:.1} s)", elapsed.as_secs_f64())]
+    /// The transport failed on the last attempt. `reason` starts with the root cause in plain
+    /// words (see [`transport_cause`](crate::transport_cause)), then says why retries stopped.
+    #[error("{reason} (after {attempts} attempt(s) in {} s)", secs(*elapsed))]
     Transport {
         /// Classification of the last failure.
         outcome: Outcome,
@@ -49,9 +52,9 @@ pub enum SendError<E: StdError + 'static> {
         attempts: u32,
         /// Time spent.
         elapsed: Duration,
-        /// Why retries stopped (or that the error is not retryable).
+        /// The root cause, then why retries stopped (or that the error is not retried).
         reason: String,
-        /// The last transport error.
+        /// The last transport error (a password in its URL shown as `****`).
         #[source]
         source: reqwest::Error,
     },
@@ -64,7 +67,8 @@ fn retry_after_of(headers: &HeaderMap) -> Option<Duration> {
 
 /// Classifies a transport error for the retry policy.
 pub(crate) fn classify(err: &reqwest::Error) -> Outcome {
-    if is_tls_error(err) || err.is_builder() || err.is_redirect() {
+    // A certificate problem will not go away by retrying.
+    if crate::cause::is_tls(err) || err.is_builder() || err.is_redirect() {
         return Outcome::Fatal;
     }
     if err.is_timeout() {
@@ -75,25 +79,6 @@ pub(crate) fn classify(err: &reqwest::Error) -> Outcome {
         // Broken connection, truncated body, protocol error mid-flight.
         Outcome::Reset
     }
-}
-
-/// A certificate problem will not go away by retrying.
-fn is_tls_error(err: &reqwest::Error) -> bool {
-    let mut cur: Option<&(dyn StdError + 'static)> = Some(err);
-    while let Some(e) = cur {
-        if e.downcast_ref::<rustls::Error>().is_some() {
-            return true;
-        }
-        // io::Error hides a wrapped error from `source()`; descend through `get_ref()` instead.
-        cur = match e
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-        {
-            Some(inner) => Some(inner as &(dyn StdError + 'static)),
-            None => e.source(),
-        };
-    }
-    false
 }
 
 /// Sends a request with retries and reads the whole response body.
@@ -129,6 +114,14 @@ where
             }
             Err(e) => Err(e),
         };
+        // The error's message shows its URL: never with a password in it.
+        let result = result.map_err(|mut e| {
+            if let Some(url) = e.url_mut() {
+                redact_url_mut(url);
+            }
+            e
+        });
+        let cause = result.as_ref().err().map(transport_cause);
         let elapsed = start.elapsed();
         // One line per attempt: what, which attempt, the status or the transport error, and
         // the time so far. Never headers or bodies (they may hold secrets).
@@ -141,8 +134,9 @@ where
             ),
             Err(e) => tracing::debug!(
                 target: "idm_http::request",
-                "{what}: no answer (attempt {attempt}, {} ms): {e}",
-                elapsed.as_millis()
+                "{what}: no answer (attempt {attempt}, {} ms): {} ({e})",
+                elapsed.as_millis(),
+                cause.as_deref().unwrap_or_default()
             ),
         }
         let (outcome, ok) = match result {
@@ -158,13 +152,17 @@ where
         let decision = policy.decide(attempt, &outcome, idempotent, elapsed, fastrand::f64());
         match (decision, ok) {
             (Decision::Retry { wait, reason }, _) => {
+                let why = match &cause {
+                    Some(c) => format!("{reason}: {c}"),
+                    None => reason,
+                };
                 tracing::warn!(
                     target: "idm_http::retry",
                     request = what,
                     attempt,
                     wait_ms = wait.as_millis() as u64,
-                    "retrying {what} in {:.1} s: {reason}",
-                    wait.as_secs_f64()
+                    "retrying {what} in {} s: {why}",
+                    secs(wait)
                 );
                 tokio::time::sleep(wait).await;
             }
@@ -183,10 +181,17 @@ where
                 });
             }
             (decision, Err(source)) => {
-                let reason = match decision {
-                    Decision::GiveUp { reason } => reason,
-                    _ => format!("{} (not retried)", outcome.describe()),
+                let limit = match decision {
+                    Decision::GiveUp { reason } => format!("gave up: {reason}"),
+                    _ if outcome == Outcome::Fatal => "not retried".to_owned(),
+                    // A timeout or a reset of a request that may have been applied.
+                    _ => format!(
+                        "{}, not retried: the request may have reached the server",
+                        outcome.describe()
+                    ),
                 };
+                let cause = cause.unwrap_or_else(|| outcome.describe());
+                let reason = format!("{cause}; {limit}");
                 return Err(SendError::Transport {
                     outcome,
                     attempts: attempt,

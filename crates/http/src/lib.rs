@@ -17,8 +17,10 @@
 //! ```
 #![warn(missing_docs)]
 
+mod cause;
 mod config;
 mod executor;
+mod redact;
 mod retry;
 mod retry_after;
 mod signer;
@@ -26,10 +28,12 @@ mod signer;
 pub mod paging;
 pub mod secret;
 
+pub use cause::transport_cause;
 pub use config::{ConfigError, HttpConfig, ProxyConfig, install_crypto_provider, user_agent};
 pub use executor::{Attempted, SendError, send_with_retry};
+pub use redact::{REDACTED, redact_url, redact_url_mut, redact_urls};
 pub use retry::{Decision, Outcome, RetryPolicy};
-pub use retry_after::{RetryAfter, parse_retry_after};
+pub use retry_after::{RetryAfter, parse_retry_after, secs};
 pub use secret::{ExposeSecret, SecretString};
 pub use signer::{RsaSigner, SignerError};
 

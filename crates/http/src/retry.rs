@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use crate::retry_after::secs;
+
 /// What one attempt of a request ended with, as far as retrying is concerned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -202,8 +204,8 @@ impl RetryPolicy {
                     reason: format!(
                         "{what}: the server asked to wait {} s, more than the {} s idm waits at most \
                          (raise the limit with max_wait, or try again later)",
-                        w.as_secs(),
-                        self.max_wait.as_secs()
+                        secs(w),
+                        secs(self.max_wait)
                     ),
                 };
             }
@@ -215,9 +217,9 @@ impl RetryPolicy {
         {
             return Decision::GiveUp {
                 reason: format!(
-                    "{what}: waiting {:.1} s more would exceed the {} s time budget",
-                    wait.as_secs_f64(),
-                    budget.as_secs()
+                    "{what}: waiting {} s more would exceed the {} s time budget",
+                    secs(wait),
+                    secs(budget)
                 ),
             };
         }

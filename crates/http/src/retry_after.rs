@@ -21,6 +21,28 @@ impl RetryAfter {
     }
 }
 
+/// A wait in seconds for messages, exact to the millisecond: `38`, `1.5`, `0.25` (a
+/// fractional `Retry-After` must not read "wait 0 s"). A nonzero wait under a millisecond
+/// reads `0.001`.
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(idm_http::secs(Duration::from_millis(250)), "0.25");
+/// assert_eq!(idm_http::secs(Duration::from_secs(38)), "38");
+/// ```
+pub fn secs(d: Duration) -> String {
+    let mut ms = d.as_millis();
+    if ms == 0 && !d.is_zero() {
+        ms = 1;
+    }
+    let (whole, frac) = (ms / 1000, ms % 1000);
+    if frac == 0 {
+        return whole.to_string();
+    }
+    let frac = format!("{frac:03}");
+    format!("{whole}.{}", frac.trim_end_matches('0'))
+}
+
 /// Longest delta we represent: anything larger is clamped here (about 31 years), so absurd
 /// values neither overflow nor panic. Policies cap the wait far below this.
 const MAX_DELTA_SECS: u64 = 1 << 30;
@@ -74,6 +96,20 @@ mod tests {
             parse_retry_after("1.5"),
             Some(RetryAfter::Delay(Duration::from_millis(1500)))
         );
+    }
+
+    #[test]
+    fn waits_read_exactly() {
+        for (d, want) in [
+            (Duration::from_millis(250), "0.25"),
+            (Duration::from_millis(1500), "1.5"),
+            (Duration::from_secs(38), "38"),
+            (Duration::ZERO, "0"),
+            (Duration::from_micros(10), "0.001"),
+            (Duration::from_millis(2001), "2.001"),
+        ] {
+            assert_eq!(secs(d), want, "{d:?}");
+        }
     }
 
     #[test]

@@ -36,6 +36,7 @@ fn scripted(responses: Vec<&'static str>) -> (String, std::thread::JoinHandle<Ve
 
 const OK: &str = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
 const BUSY: &str = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+const BUSY_FRACTION: &str = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0.25\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 const BAD_GATEWAY: &str =
     "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 
@@ -151,7 +152,11 @@ async fn a_refused_connection_is_retried_then_reported_with_the_count() {
         &fast().max_attempts(3),
         false,
         "GET /gone",
-        |_| std::future::ready(Ok(http.get(format!("http://127.0.0.1:{port}/gone")))),
+        |_| {
+            std::future::ready(Ok(
+                http.get(format!("http://bob:hunter2@127.0.0.1:{port}/gone"))
+            ))
+        },
     )
     .await
     .unwrap_err();
@@ -162,5 +167,37 @@ async fn a_refused_connection_is_retried_then_reported_with_the_count() {
         other => panic!("{other:?}"),
     }
     assert!(err.to_string().contains("after 3 attempt(s)"), "{err}");
-    assert_eq!(warnings().len(), 2, "{:?}", warnings());
+    // The message names the cause, and neither it nor any error of its chain shows the password.
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with(&format!("connection refused by 127.0.0.1:{port}")),
+        "{msg}"
+    );
+    let mut chain = Vec::new();
+    let mut cur: Option<&dyn std::error::Error> = Some(&err);
+    while let Some(e) = cur {
+        chain.push(e.to_string());
+        cur = e.source();
+    }
+    assert!(!chain.iter().any(|m| m.contains("hunter2")), "{chain:?}");
+    let warnings = warnings();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(warnings[0].contains("connection refused"), "{warnings:?}");
+    assert!(!warnings[0].contains("hunter2"), "{warnings:?}");
+}
+
+#[tokio::test]
+async fn a_fractional_retry_after_is_logged_as_it_is() {
+    capture_logs();
+    let (base, server) = scripted(vec![BUSY_FRACTION, OK]);
+    let http = HttpConfig::default().build_client().unwrap();
+    let answer = send_with_retry::<std::io::Error, _, _>(&fast(), true, "GET /f", |_| {
+        std::future::ready(Ok(http.get(format!("{base}/f"))))
+    })
+    .await
+    .unwrap();
+    assert_eq!(answer.attempts, 2);
+    let warnings = warnings();
+    assert!(warnings[0].contains("in 0.25 s"), "{warnings:?}");
+    server.join().unwrap();
 }

@@ -2,6 +2,9 @@
 
 use std::time::Duration;
 
+// A URL in a message never shows its password.
+use idm_http::redact_urls;
+
 /// Results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -13,7 +16,12 @@ pub enum Error {
     #[error(transparent)]
     Api(Box<ApiError>),
     /// The request could not be completed (connection, TLS, timeout), retries included.
-    #[error("{operation} ({method} {path}): {detail}")]
+    /// `detail` starts with the root cause in plain words.
+    #[error(
+        "{operation} ({method} {}): {}",
+        redact_urls(path),
+        redact_urls(detail)
+    )]
     Transport {
         /// The operation id.
         operation: &'static str,
@@ -36,7 +44,7 @@ pub enum Error {
         detail: String,
     },
     /// The client is misconfigured (API key, base URL, key files).
-    #[error("configuration: {0}")]
+    #[error("configuration: {}", redact_urls(.0))]
     Config(String),
     /// An argument is invalid (unknown operation, missing parameter, bad value).
     #[error("{0}")]

@@ -11,7 +11,7 @@ use crate::action::BatchError;
 #[non_exhaustive]
 pub enum Error {
     /// The client is misconfigured (missing org id, bad URL, unreadable key file, ...).
-    #[error("configuration error: {0}")]
+    #[error("configuration error: {}", idm_http::redact_urls(.0))]
     Config(String),
 
     /// An action or query was given invalid arguments; nothing was sent.
@@ -20,8 +20,9 @@ pub enum Error {
 
     /// The identity service (IMS) refused to issue an access token.
     #[error(
-        "authentication failed at {endpoint}: HTTP {status}{}; check the client id and secret \
+        "authentication failed at {}: HTTP {status}{}; check the client id and secret \
          (UMAPI_CLIENT_ID, UMAPI_CLIENT_SECRET) and that the integration has the User Management API",
+        idm_http::redact_urls(endpoint),
         message.as_deref().map(|m| format!(" ({m})")).unwrap_or_default()
     )]
     Auth {
@@ -57,7 +58,7 @@ pub enum Error {
     /// UMAPI kept answering with a retryable status (429, 502, 503, 504) until the retry policy gave up.
     #[error(
         "{method} {path}: UMAPI unavailable, {reason}; try again later{}",
-        retry_after.map(|d| format!(" (the server asked to wait {} s)", d.as_secs())).unwrap_or_default()
+        retry_after.map(|d| format!(" (the server asked to wait {} s)", idm_http::secs(d))).unwrap_or_default()
     )]
     Unavailable {
         /// HTTP method.
@@ -76,16 +77,18 @@ pub enum Error {
         body: String,
     },
 
-    /// The network failed (timeouts, refused or reset connections) until the retry policy gave up.
+    /// The network failed (timeouts, refused or reset connections, TLS) until the retry policy
+    /// gave up, or in a way retrying cannot fix. `reason` names the root cause in plain words.
     #[error(
-        "{method} {path}: {reason} (after {attempts} attempt(s)); check the network, proxy and endpoint URL"
+        "{method} {}: {reason} (after {attempts} attempt(s)); check the network, proxy and endpoint URL",
+        idm_http::redact_urls(path)
     )]
     Transport {
         /// HTTP method.
         method: &'static str,
-        /// Request path below the endpoint.
+        /// Request path below the endpoint (the token endpoint's URL for a token request).
         path: String,
-        /// What failed and why retries stopped.
+        /// What failed (the root cause) and why retries stopped.
         reason: String,
         /// Attempts made.
         attempts: u32,
@@ -104,9 +107,10 @@ pub enum Error {
     },
 
     /// A paged query ended before the server's own counts say it should: idm refuses to return a
-    /// silently short list (a short user list has caused mass deletions downstream).
+    /// silently short list (a short user list has caused mass deletions downstream). `all()`
+    /// returns this error and no list; a stream yields it after the items it had already yielded.
     #[error(
-        "{what}: listing ended early: {detail}; no partial result is returned, run the query again"
+        "{what}: listing ended early: {detail}; the listing is incomplete, run the query again"
     )]
     Truncated {
         /// Which query.
@@ -152,3 +156,41 @@ impl Error {
 
 /// Result alias of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fractional_wait_is_shown_as_it_is() {
+        let e = Error::Unavailable {
+            method: "POST",
+            path: "/action/org".into(),
+            status: 429,
+            reason: "HTTP 429 on attempt 4 of 4".into(),
+            attempts: 4,
+            retry_after: Some(Duration::from_millis(250)),
+            body: String::new(),
+        };
+        assert!(
+            e.to_string().contains("the server asked to wait 0.25 s"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn urls_in_messages_never_show_a_password() {
+        let auth = Error::Auth {
+            endpoint: "https://u:pw-secret@ims.example/ims/token/v3".into(),
+            status: 401,
+            message: None,
+            body: String::new(),
+        };
+        let config = Error::Config("bad endpoint http://u:pw-secret@host/x".into());
+        for e in [auth, config] {
+            let shown = e.to_string();
+            assert!(!shown.contains("pw-secret"), "{shown}");
+            assert!(shown.contains("u:****@"), "{shown}");
+        }
+    }
+}

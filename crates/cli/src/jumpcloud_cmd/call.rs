@@ -308,7 +308,13 @@ pub async fn call(ctx: &Ctx, a: CallArgs) -> CliResult {
             use std::io::Write as _;
             let bytes = req.send_bytes().await?;
             let mut out = std::io::stdout().lock();
-            out.write_all(&bytes)?;
+            if std::io::IsTerminal::is_terminal(&out) {
+                // On a terminal, never raw bytes: controls and bidi characters shown escaped.
+                let text = String::from_utf8_lossy(&bytes);
+                out.write_all(crate::sanitize::text(&text).as_bytes())?;
+            } else {
+                out.write_all(&bytes)?;
+            }
             out.flush()?;
             return Ok(());
         }

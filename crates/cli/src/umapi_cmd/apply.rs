@@ -124,9 +124,10 @@ impl Input {
         }
     }
 
-    /// The first non-blank byte, to tell JSON from CSV.
+    /// The first non-blank byte after any UTF-8 byte order mark, to tell JSON from CSV.
     fn first_byte(&self) -> CliResult<Option<u8>> {
-        let mut r = self.open()?;
+        let mut r = skip_bom(self.open()?)
+            .map_err(|e| CliError::usage(format!("cannot read the actions: {e}")))?;
         let mut buf = [0u8; 512];
         loop {
             let n = r
@@ -140,6 +141,27 @@ impl Input {
             }
         }
     }
+}
+
+/// The UTF-8 byte order mark that Windows editors (Notepad, Excel's "CSV UTF-8") put first.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The input without a leading UTF-8 byte order mark (JSON does not allow one; the csv crate
+/// skips it by itself, and skipping it twice is harmless).
+fn skip_bom<R: Read>(mut input: R) -> std::io::Result<impl Read> {
+    let mut head = [0u8; 3];
+    let mut n = 0;
+    // A short read is not the end: fill the three bytes unless the input ends first.
+    while n < head.len() {
+        match input.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let keep = if head[..n] == *BOM { 0 } else { n };
+    Ok(std::io::Cursor::new(head[..keep].to_vec()).chain(input))
 }
 
 /// Which format a file is in.
@@ -191,7 +213,7 @@ impl<'de> Visitor<'de> for Entries<'_, '_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
         let mut n = 0usize;
-        while let Some(entry) = seq.next_element::<Value>()? {
+        while let Some(entry) = seq.next_element_seed(Strict(n))? {
             let action = Action::from_wire(&entry).map_err(|e| {
                 let msg = match e {
                     umapi::Error::Argument(m) => m,
@@ -206,8 +228,88 @@ impl<'de> Visitor<'de> for Entries<'_, '_> {
     }
 }
 
+/// A JSON value read like `serde_json::Value`, except that an object naming a key twice is an
+/// error (`Value` keeps the last silently: `{"user": "a", "user": "b"}` would act on `b`).
+/// Holds the index of the entry it reads, for the error.
+#[derive(Clone, Copy)]
+struct Strict(usize);
+
+impl<'de> DeserializeSeed<'de> for Strict {
+    type Value = Value;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Strict {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(v) = seq.next_element_seed(self)? {
+            items.push(v);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                // Raised here, serde_json adds the line and column of the second one.
+                return Err(de::Error::custom(format!(
+                    "entry {}: the key {key:?} appears twice in one object; keep one",
+                    self.0
+                )));
+            }
+            let value = map.next_value_seed(self)?;
+            out.insert(key, value);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
 /// Reads the JSON form.
 fn for_each_json(input: impl Read, origin: &str, mut sink: Sink<'_>) -> CliResult<usize> {
+    let input =
+        skip_bom(input).map_err(|e| CliError::usage(format!("cannot read {origin}: {e}")))?;
     let mut de = serde_json::Deserializer::from_reader(input);
     let describe = |e: serde_json::Error| {
         if e.is_data() {
@@ -245,6 +347,16 @@ fn for_each_csv(input: impl Read, origin: &str, sink: Sink<'_>) -> CliResult<usi
         .iter()
         .map(|h| h.to_ascii_lowercase())
         .collect();
+    // A second column of the same name would be ignored (the first one wins): refuse it.
+    for (i, h) in headers.iter().enumerate() {
+        if let Some(j) = headers[..i].iter().position(|earlier| earlier == h) {
+            return Err(CliError::usage(format!(
+                "{origin} line 1: the column {h:?} appears twice (columns {} and {}); keep one",
+                j + 1,
+                i + 1
+            )));
+        }
+    }
     if let Some(bad) = headers.iter().find(|h| !KNOWN.contains(&h.as_str())) {
         return Err(CliError::usage(format!(
             "{origin}: unknown CSV column {bad:?}; the columns are: {}",
@@ -623,6 +735,66 @@ mod tests {
         assert!(msg.contains("entry 0") && msg.contains("line 2"), "{msg}");
         let err = parse_json("[] trailing", "f.json").unwrap_err();
         assert!(err.to_string().contains("not valid JSON"), "{err}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let json = "\u{feff}[{\"user\": \"a@b.co\", \"do\": [{\"remove\": \"all\"}]}]";
+        assert_eq!(parse_json(json, "f.json").unwrap().len(), 1);
+        let csv = "\u{feff}user,command\na@example.com,remove\n";
+        assert_eq!(parse_csv(csv, "f.csv").unwrap().len(), 1);
+        // Without an extension, the first byte after the mark tells JSON from CSV.
+        let input = Input::Bytes(Arc::new(json.as_bytes().to_vec()));
+        let first = input.first_byte().unwrap();
+        assert_eq!(first, Some(b'['));
+        assert_eq!(detect(Path::new("-"), first, None), InputFormat::Json);
+        // Short inputs, and inputs that only start like a mark, are read whole.
+        for text in ["", "[", "\u{feff}", "\u{feff}[]", "\u{fffe}"] {
+            let mut out = String::new();
+            skip_bom(text.as_bytes())
+                .unwrap()
+                .read_to_string(&mut out)
+                .unwrap();
+            assert_eq!(out, text.trim_start_matches('\u{feff}'), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_key_given_twice_is_refused_with_its_line() {
+        let json = "[{\"user\": \"a@b.co\", \"do\": [{\"remove\": \"all\"}]},\n \
+                    {\"user\": \"a@b.co\",\n  \"user\": \"c@d.co\", \"do\": [{\"remove\": \"all\"}]}]";
+        let err = parse_json(json, "f.json").unwrap_err().to_string();
+        assert!(
+            err.contains("f.json: entry 1: the key \"user\" appears twice")
+                && err.contains("line 3"),
+            "{err}"
+        );
+        // At any depth.
+        let json = "[{\"user\": \"a@b.co\", \"do\": [{\"add\": {\"group\": [\"G\"], \"group\": [\"H\"]}}]}]";
+        let err = parse_json(json, "f.json").unwrap_err().to_string();
+        assert!(err.contains("the key \"group\" appears twice"), "{err}");
+    }
+
+    #[test]
+    fn a_column_given_twice_is_refused() {
+        let err = parse_csv("user,command,groups,User\n", "t.csv")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("t.csv line 1: the column \"user\" appears twice (columns 1 and 4)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_bad_last_entry_stops_the_check() {
+        let json = "[{\"user\": \"a@b.co\", \"do\": [{\"remove\": \"all\"}]},\n\
+                    {\"user\": \"a@b.co\", \"do\": [{\"remove\": \"all\"}, {\"addUser\": {}}]}]";
+        let err = parse_json(json, "f.json").unwrap_err().to_string();
+        assert!(
+            err.contains("entry 1: step 1 (addUser): unknown step") && err.contains("line 2"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -33,6 +33,9 @@ pub(crate) use wire::{Field, Frame, Root};
 
 use crate::{Error, Result};
 
+/// The longest `user` or `usergroup` UMAPI takes (`error.command.string.too_long`).
+const MAX_TARGET: usize = 250;
+
 /// A command entry for one user or one user group: a frame (`user` or `usergroup`, and
 /// optionally `domain`, `useAdobeID`, `requestID`) and its steps, in order.
 ///
@@ -45,9 +48,13 @@ pub struct Action {
 }
 
 impl Action {
-    /// Parses one command entry in UMAPI's own format (API.md §6.1), checking its shape: an
-    /// object with exactly one of `user` or `usergroup` (a string) and a `do` array of
-    /// single-key objects. Step contents are left to the server to judge.
+    /// Parses one command entry in UMAPI's own format (API.md §6.1) and checks it as UMAPI
+    /// would before running anything: an object with exactly one of `user` or `usergroup` (a
+    /// string), `domain` and `requestID` strings and `useAdobeID` a boolean when present, and a
+    /// `do` array of single-key objects, each a documented step of that kind of entry with an
+    /// argument of the documented shape (API.md §6.2, §6.3); a create step only first, and
+    /// `removeFromOrg` or `deleteUserGroup` only last. The error names the step by index and
+    /// name. Whether the users and groups named exist is left to the server.
     pub fn from_wire(value: &Value) -> Result<Action> {
         let obj = value.as_object().ok_or_else(|| {
             Error::Argument(format!(
@@ -55,7 +62,7 @@ impl Action {
                 kind(value)
             ))
         })?;
-        let (root, target) = match (obj.get("user"), obj.get("usergroup")) {
+        let (root, root_key, target) = match (obj.get("user"), obj.get("usergroup")) {
             (Some(_), Some(_)) => {
                 return Err(Error::Argument(
                     "a command entry has both `user` and `usergroup`; give one".into(),
@@ -66,8 +73,8 @@ impl Action {
                     "a command entry needs `user` or `usergroup`".into(),
                 ));
             }
-            (Some(Value::String(u)), None) => (Root::User, u),
-            (None, Some(Value::String(g))) => (Root::UserGroup, g),
+            (Some(Value::String(u)), None) => (Root::User, "user", u),
+            (None, Some(Value::String(g))) => (Root::UserGroup, "usergroup", g),
             (Some(v), None) | (None, Some(v)) => {
                 return Err(Error::Argument(format!(
                     "`user`/`usergroup` must be a string, got {}",
@@ -75,23 +82,74 @@ impl Action {
                 )));
             }
         };
-        let steps = match obj.get("do") {
-            Some(Value::Array(items)) => items
-                .iter()
-                .enumerate()
-                .map(|(i, s)| match s.as_object() {
-                    Some(m) if m.len() == 1 => {
-                        let (k, v) = m.iter().next().map(|(k, v)| (k.clone(), v.clone())).unwrap_or_default();
-                        Ok(Step::new(k, v))
-                    }
-                    _ => Err(Error::Argument(format!("step {i} of `do` must be an object with exactly one key, like {{\"add\": {{\"group\": [\"G\"]}}}}"))),
-                })
-                .collect::<Result<Vec<_>>>()?,
-            Some(other) => return Err(Error::Argument(format!("`do` must be an array of steps, got {}", kind(other)))),
-            None => return Err(Error::Argument("a command entry needs a `do` array of steps".into())),
+        if target.trim().is_empty() {
+            return Err(Error::Argument(format!("`{root_key}` is empty")));
+        }
+        if target.chars().count() > MAX_TARGET {
+            return Err(Error::Argument(format!(
+                "`{root_key}` is longer than {MAX_TARGET} characters"
+            )));
+        }
+        for (key, string) in [("domain", true), ("requestID", true), ("useAdobeID", false)] {
+            match obj.get(key) {
+                None | Some(Value::Null) | Some(Value::String(_)) if string => {}
+                None | Some(Value::Null) | Some(Value::Bool(_)) if !string => {}
+                Some(other) => {
+                    return Err(Error::Argument(format!(
+                        "`{key}` must be {}, got {}",
+                        if string { "a string" } else { "true or false" },
+                        kind(other)
+                    )));
+                }
+                None => {}
+            }
+        }
+        let items = match obj.get("do") {
+            Some(Value::Array(items)) => items,
+            Some(other) => {
+                return Err(Error::Argument(format!(
+                    "`do` must be an array of steps, got {}",
+                    kind(other)
+                )));
+            }
+            None => {
+                return Err(Error::Argument(
+                    "a command entry needs a `do` array of steps".into(),
+                ));
+            }
         };
-        if steps.is_empty() {
+        if items.is_empty() {
             return Err(Error::Argument("`do` has no steps".into()));
+        }
+        let last = items.len() - 1;
+        let mut steps = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let Some((name, arg)) = item
+                .as_object()
+                .filter(|m| m.len() == 1)
+                .and_then(|m| m.iter().next())
+            else {
+                return Err(Error::Argument(format!(
+                    "step {i} of `do` must be an object with exactly one key, like \
+                     {{\"add\": {{\"group\": [\"G\"]}}}}"
+                )));
+            };
+            let bad = |msg: String| Error::Argument(format!("step {i} ({name}): {msg}"));
+            wire::check_step(root, name, arg).map_err(bad)?;
+            let step = Step::new(name.clone(), arg.clone());
+            // UMAPI's order rules (API.md §6.2, §6.3): refused by the server, or (after a
+            // delete) steps silently not run.
+            if step.is_create() && i != 0 {
+                return Err(bad(
+                    "a create step must be the first step of its entry (and the only one)".into(),
+                ));
+            }
+            if matches!(name.as_str(), "removeFromOrg" | "deleteUserGroup") && i != last {
+                return Err(bad(format!(
+                    "{name} must be the last step of its entry: no step runs after it"
+                )));
+            }
+            steps.push(step);
         }
         let frame = Frame::from_map(root, target.clone(), obj);
         Ok(Action { frame, steps })
@@ -211,8 +269,156 @@ mod tests {
             let err = Action::from_wire(&v).unwrap_err().to_string();
             assert!(err.contains(want), "{v}: {err}");
         }
-        let err = Action::list_from_wire(&json!([{"user": "a", "do": [{"add": {}}]}, {"user": 1}]))
-            .unwrap_err();
+        let err = Action::list_from_wire(
+            &json!([{"user": "a@b.co", "do": [{"add": {"group": ["G"]}}]}, {"user": 1}]),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("entry 1"), "{err}");
+    }
+
+    /// Every documented step, as API.md §6.5 and §6.2–6.3 write them, is accepted.
+    #[test]
+    fn documented_steps_pass() {
+        let entries = json!([
+            {"user": "jdoe", "domain": "example.com", "requestID": "r1", "do": [
+                {"createFederatedID": {"email": "jdoe@example.com", "firstname": "Jo", "lastname": "Doe",
+                                       "country": "US", "option": "ignoreIfAlreadyExists"}},
+                {"add": {"group": ["All Apps - Default", "Design Team"]}}]},
+            {"user": "a@example.com", "useAdobeID": true, "do": [
+                {"addAdobeID": {"email": "a@example.com", "country": "DE", "option": "updateIfAlreadyExists"}},
+                {"update": {"firstname": "A", "lastname": "B", "email": "b@example.com", "username": "b"}},
+                {"remove": {"group": ["X"], "productConfiguration": ["P"], "usergroup": ["U"]}},
+                {"add": {"product": ["legacy"]}}]},
+            {"user": "e@example.com", "do": [
+                {"createEnterpriseID": {"email": "e@example.com", "firstname": "E", "lastname": "F"}},
+                {"remove": "all"}, {"removeFromOrg": {"deleteAccount": false}}]},
+            {"user": "f@example.com", "do": [{"removeFromOrg": {}}]},
+            {"usergroup": "Design Team", "do": [
+                {"createUserGroup": {"description": "Designers", "option": "updateIfAlreadyExists"}},
+                {"updateUserGroup": {"name": "Designers", "description": "d"}},
+                {"add": {"productConfiguration": ["All Apps - Default"], "user": ["jdoe@example.com"]}},
+                {"remove": {"user": ["x@example.com"]}},
+                {"deleteUserGroup": {}}]},
+        ]);
+        assert_eq!(Action::list_from_wire(&entries).unwrap().len(), 5);
+    }
+
+    #[test]
+    fn bad_steps_are_refused_naming_the_step() {
+        let user =
+            |step: Value| json!({"user": "a@example.com", "do": [{"add": {"group": ["G"]}}, step]});
+        let group = |step: Value| json!({"usergroup": "G", "do": [step]});
+        let cases = [
+            (
+                user(json!({"addUser": {}})),
+                "step 1 (addUser): unknown step \"addUser\"; the steps of a `user` entry are addAdobeID",
+            ),
+            (
+                user(json!({"add": {"group": "G"}})),
+                "step 1 (add): `group` must be a list of names",
+            ),
+            (
+                user(json!({"add": {"groups": ["G"]}})),
+                "unknown key \"groups\" in add",
+            ),
+            (
+                user(json!({"add": {"group": ["G", 5]}})),
+                "only names (strings), not the number 5",
+            ),
+            (
+                user(json!({"add": {"group": ["G", "g"]}})),
+                "lists \"g\" twice",
+            ),
+            (user(json!({"add": {}})), "needs at least one list"),
+            (
+                user(json!({"add": "all"})),
+                "add takes an object of name lists",
+            ),
+            (
+                user(json!({"update": {"firstname": 7}})),
+                "`firstname` must be a string, got the number 7",
+            ),
+            (
+                user(json!({"update": {"country": "US"}})),
+                "cannot change `country`",
+            ),
+            (
+                user(json!({"update": {"option": "ignoreIfAlreadyExists"}})),
+                "takes no `option`",
+            ),
+            (
+                user(json!({"update": {"email": "not-an-email"}})),
+                "not a valid email",
+            ),
+            (
+                user(json!({"removeFromOrg": {"deleteAccount": "yes"}})),
+                "`deleteAccount` must be true or false",
+            ),
+            (
+                user(json!({"createUserGroup": {}})),
+                "step 1 (createUserGroup): createUserGroup is a user-group step",
+            ),
+            (
+                json!({"user": "a@example.com", "do": [{"createFederatedID": {"email": "a@example.com", "firstname": "A", "lastname": "B"}}]}),
+                "step 0 (createFederatedID): `country` is required",
+            ),
+            (
+                json!({"user": "a@example.com", "do": [{"createEnterpriseID": {"email": "a@example.com", "firstname": "A", "lastname": ""}}]}),
+                "`lastname` must not be empty",
+            ),
+            (
+                json!({"user": "a@example.com", "do": [{"addAdobeID": {"email": "a@example.com", "country": "usa"}}]}),
+                "`country` \"usa\" must be an ISO 3166-1 alpha-2 code",
+            ),
+            (
+                json!({"user": "a@example.com", "do": [{"addAdobeID": {"email": "a@example.com", "option": "replace"}}]}),
+                "`option` the string \"replace\" is not one of",
+            ),
+            (
+                json!({"user": "a@example.com", "do": [{"addAdobeID": {"mail": "a@example.com"}}]}),
+                "unknown key \"mail\" in addAdobeID",
+            ),
+            (
+                user(json!({"addAdobeID": {"email": "a@example.com"}})),
+                "step 1 (addAdobeID): a create step must be the first",
+            ),
+            (
+                json!({"user": "a@example.com", "do": [{"removeFromOrg": {}}, {"add": {"group": ["G"]}}]}),
+                "step 0 (removeFromOrg): removeFromOrg must be the last step",
+            ),
+            (
+                group(json!({"deleteUserGroup": {"x": 1}})),
+                "deleteUserGroup takes an empty object",
+            ),
+            (
+                group(json!({"add": {"group": ["G"]}})),
+                "unknown key \"group\" in add; its keys are user, productConfiguration, product",
+            ),
+            (
+                group(json!({"remove": "all"})),
+                "remove takes an object of name lists",
+            ),
+            (group(json!({"update": {}})), "update is a user step"),
+            (
+                group(json!({"updateUserGroup": {"name": ""}})),
+                "`name` must not be empty",
+            ),
+            (
+                json!({"user": "a@example.com", "useAdobeID": "yes", "do": [{"remove": "all"}]}),
+                "`useAdobeID` must be true or false",
+            ),
+            (
+                json!({"user": "a", "domain": 5, "do": [{"remove": "all"}]}),
+                "`domain` must be a string",
+            ),
+            (
+                json!({"user": " ", "do": [{"remove": "all"}]}),
+                "`user` is empty",
+            ),
+        ];
+        for (v, want) in cases {
+            let err = Action::from_wire(&v).unwrap_err().to_string();
+            assert!(err.contains(want), "{v}:\n  {err}\n  wanted: {want}");
+        }
     }
 }

@@ -303,6 +303,298 @@ impl Frame {
     }
 }
 
+/// UMAPI refuses a longer string in a command (`error.command.string.too_long`); the builders
+/// hold the same limit.
+const MAX_STRING: usize = 250;
+/// A user group's own name may be a little longer (UMAPI's checks before create and update).
+const MAX_GROUP_NAME: usize = 255;
+
+/// The steps of an entry on a `user` (API.md §6.2).
+pub(crate) const USER_STEPS: [&str; 7] = [
+    "addAdobeID",
+    "createEnterpriseID",
+    "createFederatedID",
+    "update",
+    "add",
+    "remove",
+    "removeFromOrg",
+];
+
+/// The steps of an entry on a `usergroup` (API.md §6.3).
+pub(crate) const GROUP_STEPS: [&str; 5] = [
+    "createUserGroup",
+    "updateUserGroup",
+    "deleteUserGroup",
+    "add",
+    "remove",
+];
+
+/// Checks one step read from JSON against UMAPI's documented steps and the shape of their
+/// arguments (API.md §6.2 and §6.3: known step, known keys, strings where strings go,
+/// required fields, valid `option`), so that a bad step is found before anything is sent
+/// rather than by the server after other entries were applied. Values UMAPI judges against
+/// the organisation (does the group exist?) are left to it. The error says what is wrong and
+/// how to write it; the caller names the step's index.
+pub(crate) fn check_step(root: Root, name: &str, arg: &Value) -> Result<(), String> {
+    let user = root == Root::User;
+    match (name, user) {
+        ("addAdobeID", true) => check_create(name, arg, &["email"]),
+        ("createEnterpriseID", true) => {
+            check_create(name, arg, &["email", "firstname", "lastname"])
+        }
+        ("createFederatedID", true) => {
+            check_create(name, arg, &["email", "firstname", "lastname", "country"])
+        }
+        ("update", true) => check_update(arg),
+        ("add" | "remove", true) => check_lists(
+            name,
+            arg,
+            &["group", "productConfiguration", "usergroup", "product"],
+        ),
+        ("removeFromOrg", true) => {
+            let obj = object_or_null(name, arg)?;
+            known_keys(name, &obj, &["deleteAccount"])?;
+            match obj.get("deleteAccount") {
+                None | Some(Value::Null | Value::Bool(_)) => Ok(()),
+                Some(other) => Err(format!(
+                    "`deleteAccount` must be true or false, got {}",
+                    super::kind(other)
+                )),
+            }
+        }
+        ("createUserGroup", false) => {
+            let obj = object_or_null(name, arg)?;
+            known_keys(name, &obj, &["name", "description", "option"])?;
+            text(&obj, "name", false, MAX_GROUP_NAME)?;
+            text(&obj, "description", false, MAX_STRING)?;
+            check_option(&obj)
+        }
+        ("updateUserGroup", false) => {
+            let obj = object_or_null(name, arg)?;
+            known_keys(name, &obj, &["name", "description"])?;
+            if let Some(n) = text(&obj, "name", false, MAX_GROUP_NAME)?
+                && n.trim().is_empty()
+            {
+                return Err("`name` must not be empty".into());
+            }
+            text(&obj, "description", false, MAX_STRING).map(drop)
+        }
+        ("deleteUserGroup", false) => match arg {
+            Value::Null => Ok(()),
+            Value::Object(m) if m.is_empty() => Ok(()),
+            other => Err(format!(
+                "deleteUserGroup takes an empty object, {{}}, got {}",
+                describe(other)
+            )),
+        },
+        ("add" | "remove", false) => {
+            check_lists(name, arg, &["user", "productConfiguration", "product"])
+        }
+        (other, true) if GROUP_STEPS.contains(&other) => Err(format!(
+            "{other} is a user-group step: use it in an entry with `usergroup`, not `user`"
+        )),
+        (other, false) if USER_STEPS.contains(&other) => Err(format!(
+            "{other} is a user step: use it in an entry with `user`, not `usergroup`"
+        )),
+        (other, _) => Err(format!(
+            "unknown step {other:?}; the steps of a {} entry are {}",
+            if user { "`user`" } else { "`usergroup`" },
+            if user {
+                USER_STEPS.join(", ")
+            } else {
+                GROUP_STEPS.join(", ")
+            }
+        )),
+    }
+}
+
+/// A create step's argument: an object of known keys, `required` ones present and not empty.
+fn check_create(name: &str, arg: &Value, required: &[&str]) -> Result<(), String> {
+    let Value::Object(obj) = arg else {
+        return Err(format!(
+            "{name} takes an object such as {{\"email\": \"jdoe@example.com\", ...}}, got {}",
+            describe(arg)
+        ));
+    };
+    known_keys(
+        name,
+        obj,
+        &["email", "firstname", "lastname", "country", "option"],
+    )?;
+    for key in ["email", "firstname", "lastname", "country"] {
+        let value = text(obj, key, required.contains(&key), MAX_STRING)?;
+        match (key, value) {
+            ("email", Some(e)) => {
+                super::builders::check_email(e).map_err(|e| super::strip(&e))?;
+            }
+            ("country", Some(c))
+                if !(c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase())) =>
+            {
+                return Err(format!(
+                    "`country` {c:?} must be an ISO 3166-1 alpha-2 code in upper case, like \"US\""
+                ));
+            }
+            _ => {}
+        }
+    }
+    check_option(obj)
+}
+
+/// `update`: any of email, username, firstname, lastname.
+fn check_update(arg: &Value) -> Result<(), String> {
+    let Value::Object(obj) = arg else {
+        return Err(format!(
+            "update takes an object such as {{\"firstname\": \"Jo\"}}, got {}",
+            describe(arg)
+        ));
+    };
+    if obj.contains_key("option") {
+        return Err("update takes no `option` (it belongs to the create steps)".into());
+    }
+    if obj.contains_key("country") {
+        return Err("update cannot change `country`: UMAPI keeps a user's country".into());
+    }
+    known_keys(
+        "update",
+        obj,
+        &["email", "username", "firstname", "lastname"],
+    )?;
+    if let Some(e) = text(obj, "email", false, MAX_STRING)? {
+        super::builders::check_email(e).map_err(|e| super::strip(&e))?;
+    }
+    if let Some(u) = text(obj, "username", false, MAX_STRING)?
+        && u.trim().is_empty()
+    {
+        return Err("`username` must not be empty".into());
+    }
+    text(obj, "firstname", false, MAX_STRING)?;
+    text(obj, "lastname", false, MAX_STRING)?;
+    Ok(())
+}
+
+/// `add` or `remove`: an object of name lists under `keys` (a user's `remove` also takes "all").
+fn check_lists(name: &str, arg: &Value, keys: &[&str]) -> Result<(), String> {
+    let user = keys.contains(&"group");
+    let example = if user {
+        "{\"group\": [\"Design Team\"]}"
+    } else {
+        "{\"user\": [\"jdoe@example.com\"]}"
+    };
+    let obj = match arg {
+        Value::String(s) if s == "all" && name == "remove" && user => return Ok(()),
+        Value::Object(m) if !m.is_empty() => m,
+        Value::Object(_) => {
+            return Err(format!("{name} needs at least one list, like {example}"));
+        }
+        other => {
+            let all = if user && name == "remove" {
+                " (or the string \"all\")"
+            } else {
+                ""
+            };
+            return Err(format!(
+                "{name} takes an object of name lists, like {example}{all}, got {}",
+                describe(other)
+            ));
+        }
+    };
+    known_keys(name, obj, keys)?;
+    for (key, list) in obj {
+        let Value::Array(items) = list else {
+            return Err(format!(
+                "`{key}` must be a list of names, like [\"A\", \"B\"], got {}",
+                describe(list)
+            ));
+        };
+        let mut seen = std::collections::HashSet::with_capacity(items.len());
+        for item in items {
+            let Some(n) = item.as_str() else {
+                return Err(format!(
+                    "`{key}` must hold only names (strings), not {}",
+                    describe(item)
+                ));
+            };
+            if n.trim().is_empty() {
+                return Err(format!("`{key}` holds an empty name"));
+            }
+            if n.chars().count() > MAX_STRING {
+                return Err(format!(
+                    "`{key}` holds a name longer than {MAX_STRING} characters"
+                ));
+            }
+            // UMAPI refuses a name listed twice (error.command.add_remove.duplicate.*).
+            if !seen.insert(n.to_lowercase()) {
+                return Err(format!("`{key}` lists {n:?} twice"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The argument as an object; `null` reads as an empty one.
+fn object_or_null<'a>(name: &str, arg: &'a Value) -> Result<Cow<'a, Map<String, Value>>, String> {
+    match arg {
+        Value::Object(m) => Ok(Cow::Borrowed(m)),
+        Value::Null => Ok(Cow::Owned(Map::new())),
+        other => Err(format!("{name} takes an object, got {}", describe(other))),
+    }
+}
+
+fn known_keys(name: &str, obj: &Map<String, Value>, known: &[&str]) -> Result<(), String> {
+    match obj.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(k) => Err(format!(
+            "unknown key {k:?} in {name}; its keys are {}",
+            known.join(", ")
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A string field: absent or null is `None` (an error when `required`), longer than `max`
+/// characters or of another type is an error.
+fn text<'a>(
+    obj: &'a Map<String, Value>,
+    key: &str,
+    required: bool,
+    max: usize,
+) -> Result<Option<&'a str>, String> {
+    match obj.get(key) {
+        None | Some(Value::Null) if required => Err(format!("`{key}` is required")),
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if required && s.trim().is_empty() => {
+            Err(format!("`{key}` must not be empty"))
+        }
+        Some(Value::String(s)) if s.chars().count() > max => {
+            Err(format!("`{key}` is longer than {max} characters"))
+        }
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(other) => Err(format!("`{key}` must be a string, got {}", describe(other))),
+    }
+}
+
+fn check_option(obj: &Map<String, Value>) -> Result<(), String> {
+    match obj.get("option") {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::String(s)) if s == "ignoreIfAlreadyExists" || s == "updateIfAlreadyExists" => {
+            Ok(())
+        }
+        Some(other) => Err(format!(
+            "`option` {} is not one of ignoreIfAlreadyExists, updateIfAlreadyExists",
+            describe(other)
+        )),
+    }
+}
+
+/// A value for an error message: its kind, and its text when short.
+fn describe(v: &Value) -> String {
+    match v {
+        Value::String(s) if s.chars().count() <= 40 => format!("the string {s:?}"),
+        Value::Number(n) => format!("the number {n}"),
+        Value::Bool(b) => format!("{b}"),
+        other => super::kind(other).to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
