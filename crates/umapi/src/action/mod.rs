@@ -17,6 +17,7 @@
 mod batch;
 mod builders;
 mod pack;
+mod reconcile;
 mod split;
 mod wire;
 
