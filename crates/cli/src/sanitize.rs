@@ -65,7 +65,7 @@ pub fn line(s: &str) -> Cow<'_, str> {
     escape_where(s, is_unsafe)
 }
 
-/// Text of several lines (a text answer shown on a terminal): as [`line`], but line feeds and
+/// Text of several lines (a text answer shown on a terminal): as [`line()`], but line feeds and
 /// tabs are kept.
 pub fn text(s: &str) -> Cow<'_, str> {
     escape_where(s, |c| c != '\n' && c != '\t' && is_unsafe(c))

@@ -50,14 +50,7 @@ fn actions() -> (TempFile, usize) {
 }
 
 fn journal(path: &std::path::Path) -> Vec<Value> {
-    let mut latest = std::collections::BTreeMap::new();
-    for line in std::fs::read_to_string(path).unwrap().lines() {
-        let v: Value = serde_json::from_str(line).unwrap();
-        if let Some(seq) = v.get("seq").and_then(Value::as_u64) {
-            latest.insert(seq, v);
-        }
-    }
-    latest.into_values().collect()
+    common::journal_lines(path).into_values().collect()
 }
 
 #[test]

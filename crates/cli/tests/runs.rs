@@ -23,18 +23,7 @@ fn creates(n: usize) -> TempFile {
     TempFile::new("actions.json", &serde_json::to_string(&entries).unwrap())
 }
 
-/// The journal's action lines, the latest per `seq`.
-fn journal(path: &std::path::Path) -> std::collections::BTreeMap<u64, Value> {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut out = std::collections::BTreeMap::new();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let v: Value = serde_json::from_str(line).unwrap();
-        if let Some(seq) = v.get("seq").and_then(Value::as_u64) {
-            out.insert(seq, v);
-        }
-    }
-    out
-}
+use common::journal_lines as journal;
 
 /// Every action the sandbox applied is journaled as done (or unknown), and every one journaled
 /// as done was applied.
@@ -189,19 +178,15 @@ fn a_closed_stdout_stops_an_apply_cleanly_with_141_and_a_true_journal() {
     assert_journal_matches(&l, &lines, n);
 }
 
-#[cfg(unix)]
-#[test]
-fn sigterm_stops_an_apply_cleanly_with_143() {
+/// A slow sandbox and an apply of `n` creates running against it, journaling to `journal`.
+fn slow_apply(n: usize, journal_path: &std::path::Path) -> (Live, TempFile, std::process::Child) {
     let l = Live::start(
         SandboxConfig::default()
             .users(5)
             .faults_spec("umapi.action:delay=50:every=1:count=100000")
             .unwrap(),
     );
-    let n = 3000;
     let file = creates(n);
-    let dir = TempFile::new("keep", "");
-    let journal_path = dir.0.with_file_name("run.ndjson");
     let child = l
         .idm()
         .args([
@@ -218,26 +203,85 @@ fn sigterm_stops_an_apply_cleanly_with_143() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Once some answers are journaled, ask it to stop.
+    // Until some answers are journaled.
     let start = std::time::Instant::now();
-    while (!journal_path.exists() || journal(&journal_path).len() < 50)
+    while (!journal_path.exists() || journal(journal_path).len() < 50)
         && start.elapsed().as_secs() < 30
     {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+    (l, file, child)
+}
+
+#[cfg(unix)]
+fn signal(child: &std::process::Child, sig: &str) {
     std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args([sig, &child.id().to_string()])
         .status()
         .unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_and_ctrl_c_stop_an_apply_cleanly_with_143_and_130() {
+    for (sig, code, why) in [
+        ("-TERM", 143, "terminated (SIGTERM)"),
+        ("-INT", 130, "interrupted (Ctrl-C)"),
+    ] {
+        let n = 3000;
+        let dir = TempFile::new("keep", "");
+        let journal_path = dir.0.with_file_name("run.ndjson");
+        let (l, _file, child) = slow_apply(n, &journal_path);
+        signal(&child, sig);
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{sig}: {stderr}");
+        assert!(stderr.contains(why), "{stderr}");
+        let lines = journal(&journal_path);
+        let rows = String::from_utf8_lossy(&out.stdout).lines().count();
+        assert_eq!(rows, lines.len(), "a row for every journaled action");
+        assert!(lines.len() < n);
+        assert_journal_matches(&l, &lines, n);
+        assert_eq!(
+            l.sandbox().stats().sync_end,
+            1,
+            "{sig}: the end signal went out"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_second_ctrl_c_exits_at_once_with_the_journal_intact() {
+    let n = 3000;
+    let dir = TempFile::new("keep", "");
+    let journal_path = dir.0.with_file_name("run.ndjson");
+    let (l, _file, child) = slow_apply(n, &journal_path);
+    signal(&child, "-INT");
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    signal(&child, "-INT");
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(143), "{stderr}");
-    assert!(stderr.contains("terminated (SIGTERM)"), "{stderr}");
-    let lines = journal(&journal_path);
-    let rows = String::from_utf8_lossy(&out.stdout).lines().count();
-    assert_eq!(rows, lines.len(), "a row for every journaled action");
-    assert!(lines.len() < n);
-    assert_journal_matches(&l, &lines, n);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("exiting now"), "{stderr}");
+    // Every line the journal holds is whole and true.
+    assert_journal_matches(&l, &journal(&journal_path), n);
+}
+
+#[test]
+fn two_runs_against_one_organisation_do_not_overlap() {
+    let dir = TempFile::new("keep", "");
+    let journal_path = dir.0.with_file_name("run.ndjson");
+    let (l, file, mut child) = slow_apply(3000, &journal_path);
+    let out = l.run(&["umapi", "--no-rate-limit", "apply", file.path()]);
+    let _ = child.kill();
+    let _ = child.wait();
+    let out = out.expect(2);
+    assert!(
+        out.stderr.contains("another idm run") && out.stderr.contains("run.ndjson"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

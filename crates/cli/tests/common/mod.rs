@@ -203,3 +203,16 @@ fn fastrand_suffix() -> u64 {
         .unwrap_or(0);
     t ^ (N.fetch_add(1, Ordering::Relaxed) << 32)
 }
+
+/// A run journal's action lines, the latest for each `seq` (a resumed run's lines supersede).
+pub fn journal_lines(path: &std::path::Path) -> std::collections::BTreeMap<u64, serde_json::Value> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut out = std::collections::BTreeMap::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if let Some(seq) = v.get("seq").and_then(serde_json::Value::as_u64) {
+            out.insert(seq, v);
+        }
+    }
+    out
+}
