@@ -255,11 +255,22 @@ where
     F: Fn(u64) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<FetchedPage<T>, E>> + Send + 'static,
 {
+    /// Requests page `issued` as a task of its own, so that it progresses while the caller is
+    /// busy with earlier pages; dropping the stream cancels it.
     fn issue(&mut self) {
         let i = self.issued;
-        let fut = (self.fetch)(i);
-        self.inflight
-            .push_back(Box::pin(async move { (i, fut.await) }));
+        let mut task = AbortOnDrop(tokio::spawn((self.fetch)(i)));
+        let what = self.cfg.what.clone();
+        self.inflight.push_back(Box::pin(async move {
+            let result = match (&mut task.0).await {
+                Ok(r) => r,
+                Err(e) => Err(E::from(PagingError::Incomplete {
+                    what,
+                    detail: format!("the request for page {i} ended abnormally: {e}"),
+                })),
+            };
+            (i, result)
+        }));
         self.issued += 1;
     }
 
@@ -353,6 +364,8 @@ where
             page = (self.fetch)(i).await?;
         };
         self.accept(i, &page, end);
+        // The next pages are asked for now, while the caller works through this one.
+        self.top_up();
         Ok((i, page))
     }
 
@@ -566,6 +579,16 @@ where
             self.inflight = FuturesOrdered::new();
             self.lookahead = None;
         }
+    }
+}
+
+/// A page request running as a task; dropping it (the stream was dropped, or the page is past
+/// the end) cancels it.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -107,9 +107,13 @@ async fn bench(args: Args) -> Result<(), BoxError> {
     let secs = started.elapsed().as_secs_f64();
     let pages = n.div_ceil(100);
     println!(
-        "users {n} | pages {pages} | concurrency {} | delay {} ms | {secs:.3} s | {:.0} pages/s | {:.0} users/s | peak RSS {:.1} MiB",
+        "users {n} | pages {pages} | concurrency {} | delay {} | {secs:.3} s | {:.0} pages/s | {:.0} users/s | peak RSS {:.1} MiB",
         args.concurrency,
-        args.delay_ms,
+        if args.ready.is_some() {
+            "as served".to_string()
+        } else {
+            format!("{} ms", args.delay_ms)
+        },
         pages as f64 / secs,
         n as f64 / secs,
         peak_rss_mib().unwrap_or(f64::NAN)
