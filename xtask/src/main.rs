@@ -4,6 +4,12 @@
 //! `v2.yaml`, default `../shared/specs/jumpcloud`) and writes `crates/jumpcloud/src/generated/`.
 //! With `--check` it writes nothing and fails when the committed files differ from what the specs
 //! produce.
+//!
+//! The specs are not in this repository. JumpCloud publishes them with its generated SDKs: the
+//! committed code comes from `jcapiv1/api/swagger.yaml` and `jcapiv2/api/swagger.yaml` of
+//! TheJumpCloud/jcapi-go on GitHub (branch `fixes`, commit `4ac4caa`, 2022-11-02; OpenAPI 3.0.1,
+//! the generation jcapi-python 5.0.0 came from). Save them as `v1.yaml` and `v2.yaml` in one folder
+//! and pass it with `--spec-dir`.
 
 mod emit;
 mod emit_tests;
@@ -17,6 +23,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
 use serde_json::Value;
+
+/// Where to obtain the specs, for errors.
+const WHERE_SPECS: &str = "JumpCloud publishes them with its SDKs: jcapiv1/api/swagger.yaml and \
+     jcapiv2/api/swagger.yaml of TheJumpCloud/jcapi-go on GitHub, branch `fixes`, commit 4ac4caa";
 
 /// Where the client's generated code goes, relative to the workspace root.
 const CLIENT_DIR: &str = "crates/jumpcloud/src/generated";
@@ -104,12 +114,13 @@ fn load(spec_dir: &Path, file: &str) -> Result<Value, String> {
     let path = spec_dir.join(file);
     if !spec_dir.is_dir() {
         return Err(format!(
-            "spec folder {} not found: pass --spec-dir DIR with JumpCloud's v1.yaml and v2.yaml",
+            "spec folder {} not found: pass --spec-dir DIR with JumpCloud's v1.yaml and v2.yaml \
+             ({WHERE_SPECS})",
             spec_dir.display()
         ));
     }
     let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        .map_err(|e| format!("cannot read {}: {e} ({WHERE_SPECS})", path.display()))?;
     let v: Value = serde_norway::from_str(&text).map_err(|e| {
         format!(
             "{} is not a valid YAML OpenAPI document: {e}",

@@ -2,6 +2,7 @@
 
 mod apply;
 mod groups;
+mod input;
 mod users;
 
 use std::io::Write as _;

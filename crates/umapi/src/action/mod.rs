@@ -14,6 +14,7 @@
 //! # Ok(()) }
 //! ```
 
+mod answer;
 mod batch;
 mod builders;
 mod pack;

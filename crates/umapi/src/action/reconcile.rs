@@ -3,7 +3,8 @@
 
 use serde_json::Value;
 
-use super::batch::{Entry, EntryOutcome, fail_all};
+use super::answer::fail_all;
+use super::batch::{Entry, EntryOutcome};
 use super::{Root, Step, StepError, StepWarning, codes};
 use crate::Error;
 use crate::client::Client;
