@@ -23,6 +23,7 @@ mod executor;
 mod redact;
 mod retry;
 mod retry_after;
+mod setters;
 mod signer;
 
 pub mod paging;

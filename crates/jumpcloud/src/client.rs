@@ -1,7 +1,6 @@
 //! The client and its builder.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use idm_http::reqwest::Url;
 use idm_http::{ExposeSecret, HttpConfig, RetryPolicy, SecretString};
@@ -80,45 +79,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Transport settings: timeouts, proxy, root certificates, user agent, retries.
-    ///
-    /// This replaces every transport setting made before it (`timeout`, `ca_file`, ...): call it
-    /// first, then the single settings.
-    pub fn http_config(mut self, config: HttpConfig) -> Self {
-        self.http = config;
-        self
-    }
-
-    /// Trusts the root certificates of a PEM file too (e.g. a corporate proxy's CA), on top of
-    /// the system's.
-    pub fn ca_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
-        self.http = self.http.ca_file(path);
-        self
-    }
-
-    /// Sends requests through a proxy (by default the usual environment variables apply).
-    pub fn proxy(mut self, proxy: idm_http::ProxyConfig) -> Self {
-        self.http = self.http.proxy(proxy);
-        self
-    }
-
-    /// The request timeout (default 120 s; zero means none).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.http = self.http.timeout(timeout);
-        self
-    }
-
-    /// The retry policy (default: 429 and 503 always, 502/504/connection failures for idempotent methods).
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.http = self.http.retry(policy);
-        self
-    }
-
-    /// An application name put before `idm/<version>` in the user agent.
-    pub fn user_agent(mut self, prefix: impl Into<String>) -> Self {
-        self.http = self.http.user_agent_prefix(prefix);
-        self
-    }
+    idm_http::transport_setters!(http);
 
     /// Signs every request as a system (System Context Authorization) unless the call sets
     /// `Authorization` itself.

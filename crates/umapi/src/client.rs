@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use idm_http::reqwest::{Method, Url};
-use idm_http::{Attempted, ExposeSecret, HttpConfig, RetryPolicy, SendError, send_with_retry};
+use idm_http::{Attempted, ExposeSecret, HttpConfig, SendError, send_with_retry};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -139,52 +139,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Transport settings (timeouts, proxy, CA certificates, user agent, retry policy).
-    ///
-    /// This replaces every transport setting made before it (`timeout`, `ca_file`, ...): call it
-    /// first, then the single settings.
-    pub fn http_config(mut self, config: HttpConfig) -> Self {
-        self.http = config;
-        self
-    }
-
-    /// Trusts the root certificates of a PEM file too (e.g. a corporate proxy's CA), on top of
-    /// the system's.
-    pub fn ca_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
-        self.http = self.http.ca_file(path);
-        self
-    }
-
-    /// Sends requests through a proxy (by default the usual environment variables apply).
-    pub fn proxy(mut self, proxy: idm_http::ProxyConfig) -> Self {
-        self.http = self.http.proxy(proxy);
-        self
-    }
-
-    /// Request timeout (default 120 s; zero means none).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.http = self.http.timeout(timeout);
-        self
-    }
-
-    /// Total attempts per request, the first included (default 4).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        let policy = self.http.retry_policy().clone().max_attempts(attempts);
-        self.http = self.http.retry(policy);
-        self
-    }
-
-    /// The retry policy (retries of non-idempotent requests should stay on for UMAPI).
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.http = self.http.retry(policy);
-        self
-    }
-
-    /// Prefix for the `User-Agent` header, e.g. `"my-sync/1.0"`.
-    pub fn user_agent(mut self, prefix: impl Into<String>) -> Self {
-        self.http = self.http.user_agent_prefix(prefix);
-        self
-    }
+    idm_http::transport_setters!(http);
 
     /// Client-side rate limits (UMAPI's documented per-client limits by default).
     pub fn rate_limits(mut self, limits: RateLimits) -> Self {
