@@ -191,6 +191,7 @@ pub enum Source {
     /// A profile of the config file.
     Profile(String),
     /// The embedded sandbox (`--sandbox`).
+    #[cfg_attr(not(feature = "sandbox"), allow(dead_code))]
     Sandbox,
     /// The built-in default.
     Default,
@@ -390,6 +391,7 @@ impl Settings {
     }
 
     /// Replaces a value (the embedded sandbox's URLs and demo credentials).
+    #[cfg_attr(not(feature = "sandbox"), allow(dead_code))]
     pub fn set(&mut self, key: Key, value: Option<String>, source: Source) {
         for entry in &mut self.values {
             if entry.0 == key {

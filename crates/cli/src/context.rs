@@ -1,11 +1,14 @@
 //! What every command gets: the resolved settings, the output format, and the clients (talking
 //! to the configured services, or to an embedded sandbox with `--sandbox`).
 
+#[cfg(feature = "sandbox")]
 use idm_sandbox::{Sandbox, SandboxConfig};
 // The transport settings, through the client crate (the same types as idm-http's).
 use jumpcloud::HttpConfig;
 
-use crate::config::{CredFlags, Key, Settings, Source};
+#[cfg(feature = "sandbox")]
+use crate::config::Source;
+use crate::config::{CredFlags, Key, Settings};
 use crate::errors::{CliError, CliResult};
 use crate::output::{self, Format};
 
@@ -38,6 +41,7 @@ pub struct Ctx {
     /// The resolved settings.
     pub settings: Settings,
     output: Option<Format>,
+    #[cfg(feature = "sandbox")]
     sandbox: Option<Sandbox>,
     umapi_unpaced: bool,
 }
@@ -46,7 +50,17 @@ impl Ctx {
     /// Resolves the settings and, with `--sandbox`, starts the embedded sandbox and points
     /// every setting at it.
     pub async fn new(global: &GlobalOpts) -> CliResult<Ctx> {
+        #[cfg_attr(not(feature = "sandbox"), allow(unused_mut))]
         let mut settings = Settings::resolve(&global.creds, global.profile.as_deref())?;
+        #[cfg(not(feature = "sandbox"))]
+        if global.sandbox {
+            return Err(CliError::usage(
+                "this idm was built without the embedded sandbox (cargo feature `sandbox`, on by \
+                 default): rebuild it with the feature, or run `idm sandbox serve` from a full \
+                 build and point the credentials at it",
+            ));
+        }
+        #[cfg(feature = "sandbox")]
         let sandbox = if global.sandbox {
             let sandbox = Sandbox::start(SandboxConfig::default())
                 .await
@@ -81,6 +95,7 @@ impl Ctx {
         Ok(Ctx {
             settings,
             output: global.output,
+            #[cfg(feature = "sandbox")]
             sandbox,
             umapi_unpaced: false,
         })
@@ -104,9 +119,18 @@ impl Ctx {
 
     /// Stops the embedded sandbox, if any.
     pub async fn finish(self) {
+        #[cfg(feature = "sandbox")]
         if let Some(s) = self.sandbox {
             s.shutdown().await;
         }
+    }
+
+    /// Whether the commands run against the embedded sandbox.
+    fn embedded(&self) -> bool {
+        #[cfg(feature = "sandbox")]
+        return self.sandbox.is_some();
+        #[cfg(not(feature = "sandbox"))]
+        false
     }
 
     fn http_config(&self) -> HttpConfig {
@@ -176,7 +200,7 @@ impl Ctx {
             ),
             get(Key::UmapiOrgId)
         );
-        if self.sandbox.is_some() || self.umapi_unpaced {
+        if self.embedded() || self.umapi_unpaced {
             // The embedded sandbox does not throttle; no need to pace requests.
             b = b.rate_limits(umapi::RateLimits::unlimited());
         }

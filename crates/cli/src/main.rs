@@ -5,11 +5,13 @@
 mod config;
 mod config_cmd;
 mod context;
+#[cfg(feature = "sandbox")]
 mod demo;
 mod errors;
 mod jumpcloud_cmd;
 mod listing;
 mod output;
+#[cfg(feature = "sandbox")]
 mod sandbox_cmd;
 mod sanitize;
 mod stop;
@@ -55,6 +57,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Start an embedded sandbox and walk through what idm does, step by step.
+    #[cfg(feature = "sandbox")]
     #[command(after_help = "Example:\n  idm demo")]
     Demo,
     /// JumpCloud API v1 and v2: users, systems, groups, and any operation by id.
@@ -67,6 +70,7 @@ enum Command {
     #[command(after_help = "Example:\n  idm umapi users list --group \"Design Team\"")]
     Umapi(umapi_cmd::UmapiArgs),
     /// Run the local sandbox of both APIs.
+    #[cfg(feature = "sandbox")]
     #[command(subcommand, after_help = "Example:\n  idm sandbox serve --users 5000")]
     Sandbox(sandbox_cmd::SandboxCommand),
     /// Show the settings in use and where each comes from (secrets masked).
@@ -216,6 +220,7 @@ fn main() -> ExitCode {
 /// `idm demo`'s embedded sandbox and its clients use every core.
 fn runtime_for(command: &Command) -> std::io::Result<tokio::runtime::Runtime> {
     match command {
+        #[cfg(feature = "sandbox")]
         Command::Sandbox(sandbox_cmd::SandboxCommand::Serve(args)) => {
             idm_sandbox::serving_runtime(usize::from(args.threads))
         }
@@ -228,7 +233,9 @@ fn runtime_for(command: &Command) -> std::io::Result<tokio::runtime::Runtime> {
 async fn run(cli: Cli) -> CliResult {
     output::set_csv_raw(cli.global.csv_raw);
     match cli.command {
+        #[cfg(feature = "sandbox")]
         Command::Demo => demo::run().await,
+        #[cfg(feature = "sandbox")]
         Command::Sandbox(cmd) => sandbox_cmd::run(cmd).await,
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
