@@ -181,11 +181,12 @@ pub fn ops(ops: &[Op], api: &str, catalog_static: &str) -> String {
     );
     let _ = writeln!(out, "#[derive(Debug, Clone)]");
     let _ = writeln!(out, "pub struct Api {{\n    client: Client,\n}}\n");
-    let _ = writeln!(out, "impl Api {{");
+    // Defined here rather than in client.rs, so that the client module needs nothing generated.
     let _ = writeln!(
         out,
-        "    pub(crate) fn new(client: Client) -> Self {{\n        Api {{ client }}\n    }}\n"
+        "impl Client {{\n    /// Every operation of API {api}, by tag.\n    pub fn {api}(&self) -> Api {{\n        Api {{ client: self.clone() }}\n    }}\n}}\n"
     );
+    let _ = writeln!(out, "impl Api {{");
     for tag in groups.keys() {
         let group = format!("{}Api", camel(tag));
         let _ = writeln!(out, "    /// Operations tagged `{tag}`.");

@@ -5,9 +5,7 @@ use std::sync::Arc;
 use idm_http::reqwest::Url;
 use idm_http::{ExposeSecret, HttpConfig, RetryPolicy, SecretString};
 
-use crate::catalog::Operation;
 use crate::error::{Error, Result};
-use crate::request::OpRequest;
 use crate::system_context::SystemContext;
 
 /// JumpCloud's regions (the console root; the client appends `/api` and `/api/v2`).
@@ -180,20 +178,46 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// Every operation of API v1, by tag: `client.v1().systemusers().list()`.
-    pub fn v1(&self) -> crate::generated::v1::Api {
-        crate::generated::v1::Api::new(self.clone())
-    }
-
-    /// Every operation of API v2, by tag: `client.v2().user_groups().list()`.
-    pub fn v2(&self) -> crate::generated::v2::Api {
-        crate::generated::v2::Api::new(self.clone())
-    }
-
-    /// A request for any operation of the [catalog](crate::catalog), with parameters given by
-    /// name: what the typed builders use underneath, and what `idm jumpcloud call` uses.
-    pub fn request(&self, operation: &'static Operation) -> OpRequest {
-        OpRequest::new(self, operation)
+    /// Adds the client's credentials to a request: `x-api-key`, `x-org-id` (unless the caller
+    /// sets it) and, with a system context, a fresh signature of `method target` and its `Date`
+    /// (unless the caller sets `Authorization`). Secret values are marked sensitive.
+    pub(crate) fn authorize(
+        &self,
+        mut req: idm_http::reqwest::RequestBuilder,
+        method: &str,
+        target: &str,
+        caller_sets_org: bool,
+        caller_sets_auth: bool,
+    ) -> std::result::Result<idm_http::reqwest::RequestBuilder, String> {
+        use idm_http::reqwest::header::HeaderValue;
+        let inner = &self.inner;
+        if let Some(key) = &inner.api_key {
+            use idm_http::ExposeSecret as _;
+            let mut v = HeaderValue::from_str(key.expose_secret())
+                .map_err(|_| "the API key holds characters not allowed in a header".to_owned())?;
+            v.set_sensitive(true);
+            req = req.header("x-api-key", v);
+        }
+        if let Some(org) = &inner.org_id
+            && !caller_sets_org
+        {
+            req = req.header("x-org-id", org);
+        }
+        if let Some(ctx) = &inner.system_context
+            && !caller_sets_auth
+        {
+            // Signed per attempt: the Date must be fresh.
+            let signed = ctx
+                .sign(method, target, std::time::SystemTime::now())
+                .map_err(|e| e.to_string())?;
+            let mut auth =
+                HeaderValue::from_str(&signed.authorization).map_err(|e| e.to_string())?;
+            auth.set_sensitive(true);
+            req = req
+                .header("date", signed.date)
+                .header("authorization", auth);
+        }
+        Ok(req)
     }
 
     /// The console root the client talks to.

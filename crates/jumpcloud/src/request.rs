@@ -1,7 +1,5 @@
 //! One request of one operation: parameters by name, execution with retries, decoding, paging.
 
-use std::time::SystemTime;
-
 use futures_core::Stream;
 use idm_http::paging::{Addressing, FetchedPage, Paging as Pages, identity};
 use idm_http::reqwest::header::{HeaderName, HeaderValue};
@@ -35,6 +33,14 @@ pub struct FilePart {
 enum Body {
     Json(std::result::Result<Vec<u8>, String>),
     Files(Vec<FilePart>),
+}
+
+impl Client {
+    /// A request for any operation of the [catalog](crate::catalog), with parameters given by
+    /// name: what the typed builders use underneath, and what `idm jumpcloud call` uses.
+    pub fn request(&self, operation: &'static Operation) -> OpRequest {
+        OpRequest::new(self, operation)
+    }
 }
 
 /// A request being built for one [`Operation`]. The generated builders wrap it; get one
@@ -245,40 +251,15 @@ impl OpRequest {
             let body = body.clone();
             let target = request_line_target.clone();
             async move {
-                let mut req = inner
+                let req = inner
                     .http
                     .request(method, url)
                     .header("accept", "application/json");
-                if let Some(key) = &inner.api_key {
-                    use idm_http::ExposeSecret as _;
-                    let mut v = HeaderValue::from_str(key.expose_secret()).map_err(|_| {
-                        Prepare("the API key holds characters not allowed in a header".into())
-                    })?;
-                    v.set_sensitive(true);
-                    req = req.header("x-api-key", v);
-                }
-                if let Some(org) = &inner.org_id
-                    && !self
-                        .headers
-                        .iter()
-                        .any(|(n, _)| n.eq_ignore_ascii_case("x-org-id"))
-                {
-                    req = req.header("x-org-id", org);
-                }
-                if let Some(ctx) = &inner.system_context
-                    && !user_sets_auth
-                {
-                    // Signed per attempt: the Date must be fresh.
-                    let signed = ctx
-                        .sign(op.method, &target, SystemTime::now())
-                        .map_err(|e| Prepare(e.to_string()))?;
-                    let mut auth = HeaderValue::from_str(&signed.authorization)
-                        .map_err(|e| Prepare(e.to_string()))?;
-                    auth.set_sensitive(true);
-                    req = req
-                        .header("date", signed.date)
-                        .header("authorization", auth);
-                }
+                let sets = |h: &str| self.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(h));
+                let mut req = self
+                    .client
+                    .authorize(req, op.method, &target, sets("x-org-id"), user_sets_auth)
+                    .map_err(Prepare)?;
                 for (n, v) in &self.headers {
                     let name = HeaderName::from_bytes(n.as_bytes())
                         .map_err(|_| Prepare(format!("bad header name {n:?}")))?;

@@ -11,11 +11,16 @@ pub struct Api {
     client: Client,
 }
 
-impl Api {
-    pub(crate) fn new(client: Client) -> Self {
-        Api { client }
+impl Client {
+    /// Every operation of API v1, by tag.
+    pub fn v1(&self) -> Api {
+        Api {
+            client: self.clone(),
+        }
     }
+}
 
+impl Api {
     /// Operations tagged `Application Templates`.
     pub fn application_templates(&self) -> ApplicationTemplatesApi {
         ApplicationTemplatesApi {

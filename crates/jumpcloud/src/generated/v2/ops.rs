@@ -11,11 +11,16 @@ pub struct Api {
     client: Client,
 }
 
-impl Api {
-    pub(crate) fn new(client: Client) -> Self {
-        Api { client }
+impl Client {
+    /// Every operation of API v2, by tag.
+    pub fn v2(&self) -> Api {
+        Api {
+            client: self.clone(),
+        }
     }
+}
 
+impl Api {
     /// Operations tagged `Active Directory`.
     pub fn active_directory(&self) -> ActiveDirectoryApi {
         ActiveDirectoryApi {
