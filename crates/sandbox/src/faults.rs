@@ -5,7 +5,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use crate::error::SandboxError;
-use crate::stats::RouteKind;
+use crate::route_kind::RouteKind;
 
 /// Which requests a [`FaultRule`] applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

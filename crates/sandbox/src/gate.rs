@@ -21,7 +21,8 @@ use crate::faults::{Asked, FaultEngine, FaultKind, PageAsked};
 use crate::form;
 use crate::lock;
 use crate::ratelimit::{self, RateClass, RateLimiter};
-use crate::stats::{RouteKind, Stats};
+use crate::route_kind::RouteKind;
+use crate::stats::Stats;
 
 /// State shared by all simulated APIs.
 #[derive(Debug)]
@@ -569,4 +570,15 @@ async fn cut(resp: Response) -> Response {
     });
     let half = bytes.slice(..bytes.len() / 2);
     Response::from_parts(parts, Body::from(half))
+}
+
+/// `GET /_sandbox/stats`: the counters as JSON, for tools that run the sandbox out of process.
+pub(crate) fn stats_router(shared: std::sync::Arc<Shared>) -> axum::Router {
+    axum::Router::new().route(
+        "/_sandbox/stats",
+        axum::routing::get(move || {
+            let snapshot = shared.stats.snapshot();
+            async move { axum::Json(snapshot) }
+        }),
+    )
 }

@@ -16,9 +16,9 @@ use serde_json::json;
 use crate::error::SandboxError;
 use crate::form;
 use crate::gate::{Gate, Paging, Shared};
+use crate::jwt;
 use crate::lock;
-use crate::stats::RouteKind;
-use crate::umapi::jwt;
+use crate::route_kind::RouteKind;
 
 /// One issued access token.
 #[derive(Debug, Clone)]

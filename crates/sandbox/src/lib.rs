@@ -87,7 +87,9 @@ mod form;
 mod gate;
 mod ims;
 mod jumpcloud;
+mod jwt;
 mod ratelimit;
+mod route_kind;
 mod runtime;
 mod server;
 mod stats;
@@ -110,8 +112,9 @@ pub use faults::{FaultKind, FaultRule, FaultTarget, RetryAfterValue, parse_fault
 pub use jumpcloud::{
     API_KEY as JUMPCLOUD_API_KEY, MULTI_TENANT_API_KEY as JUMPCLOUD_MULTI_TENANT_API_KEY,
 };
+pub use route_kind::RouteKind;
 pub use runtime::serving_runtime;
-pub use stats::{RouteKind, StatsSnapshot};
+pub use stats::StatsSnapshot;
 
 use faults::FaultEngine;
 use gate::Shared;
@@ -264,7 +267,7 @@ impl Sandbox {
             jumpcloud::router(Arc::clone(&jumpcloud), &shared),
             ims::router(Arc::clone(&ims), &shared),
             umapi::router(Arc::clone(&umapi), &shared),
-            stats::router(Arc::clone(&shared)),
+            gate::stats_router(Arc::clone(&shared)),
         ]);
         let (acceptor, ca_file) = if config.tls {
             let setup = tls::setup(addr.port())?;

@@ -6,61 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 
-/// The kind of a route, used for statistics, fault targets and rate-limit classes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum RouteKind {
-    /// `POST /ims/token/v2` and `/ims/token/v3` (OAuth server-to-server tokens).
-    ImsToken,
-    /// `POST /ims/exchange/jwt` (service-account JWT exchange).
-    ImsJwtExchange,
-    /// `GET /v2/usermanagement/users/{orgId}/{page}[/{groupName}]`.
-    UmapiUsers,
-    /// `GET /v2/usermanagement/organizations/{orgId}/users/{userString}`.
-    UmapiUser,
-    /// `GET /v2/usermanagement/groups/{orgId}/{page}`.
-    UmapiGroups,
-    /// `POST /v2/usermanagement/action/{orgId}`.
-    UmapiAction,
-    /// `GET /status`.
-    Status,
-    /// Any JumpCloud route under `/api`.
-    JumpCloud,
-}
-
-impl RouteKind {
-    /// Whether every request of the route asks for a page: UMAPI's user and group lists. (Some
-    /// JumpCloud operations are listings too; the fault engine tells them by their operation.)
-    pub fn is_paged(self) -> bool {
-        matches!(self, RouteKind::UmapiUsers | RouteKind::UmapiGroups)
-    }
-
-    /// Whether the route is one of the four UMAPI endpoints (users, user, groups, action).
-    pub fn is_umapi(self) -> bool {
-        matches!(
-            self,
-            RouteKind::UmapiUsers
-                | RouteKind::UmapiUser
-                | RouteKind::UmapiGroups
-                | RouteKind::UmapiAction
-        )
-    }
-
-    /// A short name, as used in logs.
-    pub fn name(self) -> &'static str {
-        match self {
-            RouteKind::ImsToken => "ims.token",
-            RouteKind::ImsJwtExchange => "ims.jwt",
-            RouteKind::UmapiUsers => "umapi.users",
-            RouteKind::UmapiUser => "umapi.user",
-            RouteKind::UmapiGroups => "umapi.groups",
-            RouteKind::UmapiAction => "umapi.action",
-            RouteKind::Status => "status",
-            RouteKind::JumpCloud => "jumpcloud",
-        }
-    }
-}
+use crate::route_kind::RouteKind;
 
 /// A copy of the sandbox's counters at one moment (see [`Sandbox::stats`](crate::Sandbox::stats)).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -154,15 +100,4 @@ impl Stats {
             actions_processed: self.actions_processed.load(Ordering::Relaxed),
         }
     }
-}
-
-/// `GET /_sandbox/stats`: the counters as JSON, for tools that run the sandbox out of process.
-pub(crate) fn router(shared: std::sync::Arc<crate::gate::Shared>) -> axum::Router {
-    axum::Router::new().route(
-        "/_sandbox/stats",
-        axum::routing::get(move || {
-            let snapshot = shared.stats.snapshot();
-            async move { axum::Json(snapshot) }
-        }),
-    )
 }

@@ -28,7 +28,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::gate::{Gate, Paging, Shared};
-use crate::stats::RouteKind;
+use crate::route_kind::RouteKind;
 use schema::Schemas;
 use spec::{In, Op, spec};
 use store::{JcStore, Sizes};

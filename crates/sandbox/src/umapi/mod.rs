@@ -2,7 +2,6 @@
 
 pub(crate) mod actions;
 mod handlers;
-pub(crate) mod jwt;
 pub(crate) mod seed;
 pub(crate) mod store;
 
@@ -15,7 +14,7 @@ use crate::gate::{Gate, Paging, Shared};
 use crate::ims::Ims;
 use crate::lock;
 use crate::ratelimit::{UMAPI_ACTION, UMAPI_GROUPS, UMAPI_USERS};
-use crate::stats::RouteKind;
+use crate::route_kind::RouteKind;
 use store::Store;
 
 /// The base path of UMAPI.
