@@ -14,6 +14,7 @@ mod auth;
 mod generic;
 mod handlers;
 pub(crate) mod keys;
+mod listing;
 mod schema;
 pub(crate) mod spec;
 pub(crate) mod store;

@@ -1,0 +1,357 @@
+//! The listing machinery of the JumpCloud half: `limit`/`skip` paging, v1 `filter` and
+//! `search` (query and body forms), v2 `filter` arrays read into the same conditions, `sort` and
+//! `fields` projection — one evaluator for every listing.
+
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use super::{Call, error};
+
+/// A 200 answer with this JSON body.
+pub(super) fn json(v: Value) -> Response {
+    axum::Json(v).into_response()
+}
+
+/// `limit` (default [`DEFAULT_LIMIT`](super::DEFAULT_LIMIT), at most 100) and `skip` (default
+/// 0), as JumpCloud checks them.
+pub(super) fn paging(call: &Call) -> Result<(usize, usize), Response> {
+    let num = |name: &str, default: usize| -> Result<usize, Response> {
+        match call.query(name).map(str::trim) {
+            None | Some("") => Ok(default),
+            Some(v) => v.parse().map_err(|_| {
+                error(
+                    400,
+                    format!("Bad Request: {name} must be a non-negative integer, got {v:?}"),
+                )
+            }),
+        }
+    };
+    let limit = num("limit", super::DEFAULT_LIMIT)?;
+    if limit > 100 {
+        return Err(error(
+            400,
+            format!("Bad Request: limit must be less than or equal to 100, got {limit}"),
+        ));
+    }
+    Ok((limit, num("skip", 0)?))
+}
+
+/// A v1 condition on one field.
+pub(super) struct Cond {
+    field: String,
+    op: String,
+    value: Value,
+}
+
+/// v1 `filter` query parameters: `field:$op:value`, several (repeated or comma-joined) ANDed.
+pub(super) fn query_filters(call: &Call) -> Result<Vec<Cond>, Response> {
+    call.query_all("filter")
+        .into_iter()
+        .map(|f| {
+            let mut parts = f.splitn(3, ':');
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some(field), Some(op @ ("$eq" | "$ne" | "$gt" | "$gte" | "$lt" | "$lte")), Some(value)) => Ok(Cond {
+                    field: field.to_owned(),
+                    op: op.to_owned(),
+                    value: Value::String(value.to_owned()),
+                }),
+                _ => Err(error(400, format!("Bad Request: invalid filter {f:?}: expected field:$op:value with $eq, $ne, $gt, $gte, $lt or $lte"))),
+            }
+        })
+        .collect()
+}
+
+/// A field's value as text, for comparisons (`true`, `42`, or the string itself).
+pub(super) fn text(record: &Map<String, Value>, field: &str) -> String {
+    match record.get(field) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    }
+}
+
+pub(super) fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+pub(super) fn holds(record: &Map<String, Value>, c: &Cond) -> bool {
+    let actual = text(record, &c.field);
+    let want = value_text(&c.value);
+    match c.op.as_str() {
+        "$eq" => actual == want,
+        "$ne" => actual != want,
+        "$gt" => actual > want,
+        "$gte" => actual >= want,
+        "$lt" => actual < want,
+        "$lte" => actual <= want,
+        "$in" => c
+            .value
+            .as_array()
+            .is_some_and(|vs| vs.iter().any(|v| value_text(v) == actual)),
+        // `$regex` is matched as a case-insensitive substring: enough for search boxes.
+        "$regex" => actual.to_lowercase().contains(&want.to_lowercase()),
+        _ => false,
+    }
+}
+
+/// The `filter` object of `POST /search/...`: `{"and": [...]}`, `{"or": [...]}`, and
+/// `{"field": value}` or `{"field": {"$op": value}}` terms.
+pub(super) fn body_filter(filter: &Value, record: &Map<String, Value>) -> Result<bool, String> {
+    let Value::Object(terms) = filter else {
+        return Err("filter must be an object".into());
+    };
+    for (key, v) in terms {
+        let ok = match (key.as_str(), v) {
+            ("and", Value::Array(all)) => all
+                .iter()
+                .map(|f| body_filter(f, record))
+                .collect::<Result<Vec<_>, _>>()?
+                .into_iter()
+                .all(|b| b),
+            ("or", Value::Array(any)) => any
+                .iter()
+                .map(|f| body_filter(f, record))
+                .collect::<Result<Vec<_>, _>>()?
+                .into_iter()
+                .any(|b| b),
+            ("and" | "or", _) => return Err(format!("filter.{key} must be an array")),
+            (field, Value::Object(ops)) => ops.iter().all(|(op, value)| {
+                holds(
+                    record,
+                    &Cond {
+                        field: field.to_owned(),
+                        op: op.clone(),
+                        value: value.clone(),
+                    },
+                )
+            }),
+            (field, value) => text(record, field) == value_text(value),
+        };
+        if !ok {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// A text search: `searchTerm` (a string or strings) in any of `fields`, case-insensitively.
+pub(super) struct Search {
+    terms: Vec<String>,
+    fields: Vec<String>,
+}
+
+impl Search {
+    pub(super) fn from(value: &Value, default_fields: &[&str]) -> Option<Search> {
+        let terms: Vec<String> = match value.get("searchTerm") {
+            Some(Value::String(s)) => vec![s.to_lowercase()],
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_lowercase)
+                .collect(),
+            _ => return None,
+        };
+        let fields = value
+            .get("fields")
+            .and_then(Value::as_array)
+            .map(|f| {
+                f.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .filter(|f: &Vec<String>| !f.is_empty())
+            .unwrap_or_else(|| default_fields.iter().map(|s| (*s).to_owned()).collect());
+        Some(Search { terms, fields })
+    }
+
+    pub(super) fn matches(&self, record: &Map<String, Value>) -> bool {
+        self.terms.iter().any(|t| {
+            self.fields
+                .iter()
+                .any(|f| text(record, f).to_lowercase().contains(t))
+        })
+    }
+}
+
+/// `sort`: field names separated by spaces or commas, `-` before one for descending order.
+pub(super) fn sort_keys(call: &Call) -> Vec<(String, bool)> {
+    call.query("sort")
+        .unwrap_or("")
+        .split([' ', ','])
+        .filter(|s| !s.is_empty())
+        .map(|s| match s.strip_prefix('-') {
+            Some(f) => (f.to_owned(), true),
+            None => (s.to_owned(), false),
+        })
+        .collect()
+}
+
+/// Orders two records by sort keys (compared as text).
+pub(super) fn compare(
+    keys: &[(String, bool)],
+    a: &Map<String, Value>,
+    b: &Map<String, Value>,
+) -> std::cmp::Ordering {
+    keys.iter()
+        .map(|(f, desc)| {
+            let o = text(a, f).cmp(&text(b, f));
+            if *desc { o.reverse() } else { o }
+        })
+        .find(|o| o.is_ne())
+        .unwrap_or(std::cmp::Ordering::Equal)
+}
+
+/// How a v1 listing selects, orders and shapes records.
+pub(super) struct Listing {
+    conds: Vec<Cond>,
+    filter: Option<Value>,
+    search: Option<Search>,
+    sort: Vec<(String, bool)>,
+    fields: Vec<String>,
+}
+
+impl Listing {
+    pub(super) fn from(call: &Call, search_fields: &[&str]) -> Result<Listing, Response> {
+        let conds = query_filters(call)?;
+        let body = &call.body;
+        let filter = body.get("filter").filter(|f| !f.is_null()).cloned();
+        let search = match body.get("searchFilter").filter(|f| !f.is_null()) {
+            Some(sf) => Search::from(sf, search_fields),
+            // GET `search`: a plain term, or the same object as JSON.
+            None => call
+                .query("search")
+                .filter(|s| !s.is_empty())
+                .and_then(|s| {
+                    serde_json::from_str::<Value>(s)
+                        .ok()
+                        .filter(Value::is_object)
+                        .and_then(|v| Search::from(&v, search_fields))
+                        .or_else(|| Search::from(&json!({"searchTerm": s}), search_fields))
+                }),
+        };
+        let sort = sort_keys(call);
+        let fields_text = call
+            .query("fields")
+            .map(str::to_owned)
+            .or_else(|| {
+                body.get("fields")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            })
+            .unwrap_or_default();
+        let fields = fields_text
+            .split([' ', ','])
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        Ok(Listing {
+            conds,
+            filter,
+            search,
+            sort,
+            fields,
+        })
+    }
+
+    pub(super) fn selects(&self, record: &Map<String, Value>) -> Result<bool, String> {
+        if !self.conds.iter().all(|c| holds(record, c)) {
+            return Ok(false);
+        }
+        if let Some(s) = &self.search
+            && !s.matches(record)
+        {
+            return Ok(false);
+        }
+        match &self.filter {
+            Some(f) => body_filter(f, record),
+            None => Ok(true),
+        }
+    }
+
+    pub(super) fn project(&self, record: &Map<String, Value>) -> Value {
+        if self.fields.is_empty() {
+            return Value::Object(record.clone());
+        }
+        Value::Object(
+            record
+                .iter()
+                .filter(|(k, _)| *k == "_id" || self.fields.iter().any(|f| f == *k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        )
+    }
+
+    /// `{totalCount, results}` for one page of `records`.
+    pub(super) fn page<'r>(
+        &self,
+        records: impl Iterator<Item = &'r Map<String, Value>>,
+        total_without_filter: usize,
+        (limit, skip): (usize, usize),
+    ) -> Response {
+        let plain = self.conds.is_empty() && self.filter.is_none() && self.search.is_none();
+        if plain && self.sort.is_empty() {
+            // The common case: a slice, without looking at the other records.
+            let results: Vec<Value> = records
+                .skip(skip)
+                .take(limit)
+                .map(|r| self.project(r))
+                .collect();
+            return json(json!({"totalCount": total_without_filter, "results": results}));
+        }
+        let mut selected = Vec::new();
+        for r in records {
+            match self.selects(r) {
+                Ok(true) => selected.push(r),
+                Ok(false) => {}
+                Err(e) => return error(400, format!("Bad Request: {e}")),
+            }
+        }
+        if !self.sort.is_empty() {
+            selected.sort_by(|a, b| compare(&self.sort, a, b));
+        }
+        let results: Vec<Value> = selected
+            .iter()
+            .skip(skip)
+            .take(limit)
+            .map(|r| self.project(r))
+            .collect();
+        json(json!({"totalCount": selected.len(), "results": results}))
+    }
+}
+
+pub(super) fn v2_filters(call: &Call) -> Result<Vec<Cond>, Response> {
+    call.query_all_raw("filter")
+        .into_iter()
+        .map(|f| {
+            let mut parts = f.splitn(3, ':');
+            let (field, op, value) = (parts.next(), parts.next(), parts.next());
+            let op = match op {
+                Some("eq") => "$eq",
+                Some("ne") => "$ne",
+                Some("gt") => "$gt",
+                Some("ge") => "$gte",
+                Some("lt") => "$lt",
+                Some("le") => "$lte",
+                Some("search") => "$regex",
+                Some("in") => "$in",
+                _ => "",
+            };
+            match (field, value) {
+                (Some(field), Some(value)) if !op.is_empty() => Ok(Cond {
+                    field: field.to_owned(),
+                    op: op.to_owned(),
+                    value: if op == "$in" {
+                        value.split('|').map(|v| Value::String(v.to_owned())).collect()
+                    } else {
+                        Value::String(value.to_owned())
+                    },
+                }),
+                _ => Err(error(400, format!("Bad Request: invalid filter {f:?}: expected field:op:value with eq, ne, gt, ge, lt, le, search or in"))),
+            }
+        })
+        .collect()
+}
