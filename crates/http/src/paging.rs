@@ -364,8 +364,10 @@ where
             page = (self.fetch)(i).await?;
         };
         self.accept(i, &page, end);
-        // The next pages are asked for now, while the caller works through this one.
-        self.top_up();
+        if !end {
+            // The next pages are asked for now, while the caller works through this one.
+            self.top_up();
+        }
         Ok((i, page))
     }
 
