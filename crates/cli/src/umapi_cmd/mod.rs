@@ -215,7 +215,8 @@ impl RunLock {
         let dir = state_dir().join("locks");
         std::fs::create_dir_all(&dir).map_err(|e| {
             CliError::failure(format!(
-                "cannot create the lock directory {}: {e}",
+                "cannot create the lock directory {}: {e}; set XDG_STATE_HOME to a writable \
+                 directory",
                 dir.display()
             ))
         })?;
@@ -411,7 +412,8 @@ impl Reporter {
                 if e.kind() == std::io::ErrorKind::AlreadyExists {
                     " (a journal is never overwritten: name a new file, or --resume it)"
                 } else {
-                    ""
+                    " (name a writable file with --journal, or set XDG_STATE_HOME to a writable \
+                     directory)"
                 }
             ))
         })?;
