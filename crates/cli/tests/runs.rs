@@ -114,35 +114,18 @@ fn a_report_or_journal_naming_the_input_is_refused_and_the_input_kept() {
 #[test]
 fn a_closed_stdout_stops_an_apply_cleanly_with_141_and_a_true_journal() {
     // Slow answers, so that the run is still sending when the reader goes away.
-    let l = Live::start(
-        SandboxConfig::default()
-            .users(5)
-            .faults_spec("umapi.action:delay=30:every=1:count=100000")
-            .unwrap(),
-    );
+    let l = slow_sandbox(30);
     let n = 2500;
     let file = creates(n);
     let dir = TempFile::new("keep", "");
     let journal_path = dir.0.with_file_name("run.ndjson");
     let report = dir.0.with_file_name("report.json");
-    let mut child = l
-        .idm()
-        .args([
-            "umapi",
-            "--no-rate-limit",
-            "apply",
-            file.path(),
-            "--journal",
-            journal_path.to_str().unwrap(),
-            "--report",
-            report.to_str().unwrap(),
-            "-o",
-            "ndjson",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_apply(
+        &l,
+        &file,
+        &journal_path,
+        &["--report", report.to_str().unwrap()],
+    );
     let mut first = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut first)
@@ -178,17 +161,27 @@ fn a_closed_stdout_stops_an_apply_cleanly_with_141_and_a_true_journal() {
     assert_journal_matches(&l, &lines, n);
 }
 
-/// A slow sandbox and an apply of `n` creates running against it, journaling to `journal`.
-fn slow_apply(n: usize, journal_path: &std::path::Path) -> (Live, TempFile, std::process::Child) {
-    let l = Live::start(
+/// A sandbox that answers every action request `delay_ms` late.
+fn slow_sandbox(delay_ms: u64) -> Live {
+    Live::start(
         SandboxConfig::default()
             .users(5)
-            .faults_spec("umapi.action:delay=50:every=1:count=100000")
+            .faults_spec(&format!(
+                "umapi.action:delay={delay_ms}:every=1:count=100000"
+            ))
             .unwrap(),
-    );
-    let file = creates(n);
-    let child = l
-        .idm()
+    )
+}
+
+/// `idm umapi apply FILE --journal JOURNAL -o ndjson EXTRA...` against `l`, running, its
+/// stdout and stderr piped.
+fn spawn_apply(
+    l: &Live,
+    file: &TempFile,
+    journal_path: &std::path::Path,
+    extra: &[&str],
+) -> std::process::Child {
+    l.idm()
         .args([
             "umapi",
             "--no-rate-limit",
@@ -199,10 +192,18 @@ fn slow_apply(n: usize, journal_path: &std::path::Path) -> (Live, TempFile, std:
             "-o",
             "ndjson",
         ])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+/// A slow sandbox and an apply of `n` creates running against it, journaling to `journal`.
+fn slow_apply(n: usize, journal_path: &std::path::Path) -> (Live, TempFile, std::process::Child) {
+    let l = slow_sandbox(50);
+    let file = creates(n);
+    let child = spawn_apply(&l, &file, journal_path, &[]);
     // Until some answers are journaled.
     let start = std::time::Instant::now();
     while (!journal_path.exists() || journal(journal_path).len() < 50)
