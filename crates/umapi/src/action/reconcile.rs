@@ -13,19 +13,20 @@ use crate::client::Client;
 /// removes, updates that rename nothing, creates that ignore or update an existing account.
 /// Removals from the organisation, deletions, renames and plain creates are not.
 pub(super) fn repeatable(root: Root, step: &Step) -> bool {
-    let value = step.value();
-    let option_tolerates_existing = || {
-        matches!(
-            value.get("option").and_then(Value::as_str),
-            Some("ignoreIfAlreadyExists" | "updateIfAlreadyExists")
-        )
-    };
+    // Decided by the name where it can be: building a step's JSON is work on every request.
+    let value = || step.value();
     match (root, step.name()) {
         (_, "add" | "remove") => true,
-        (Root::User, "update") => value.get("email").is_none() && value.get("username").is_none(),
-        (Root::UserGroup, "updateUserGroup") => value.get("name").is_none(),
+        (Root::User, "update") => {
+            let v = value();
+            v.get("email").is_none() && v.get("username").is_none()
+        }
+        (Root::UserGroup, "updateUserGroup") => value().get("name").is_none(),
         (_, "createEnterpriseID" | "createFederatedID" | "addAdobeID" | "createUserGroup") => {
-            option_tolerates_existing()
+            matches!(
+                value().get("option").and_then(Value::as_str),
+                Some("ignoreIfAlreadyExists" | "updateIfAlreadyExists")
+            )
         }
         _ => false,
     }
