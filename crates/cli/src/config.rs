@@ -33,11 +33,15 @@ pub enum Key {
     UmapiImsUrl,
     /// Extra root certificates (PEM).
     CaFile,
+    /// Retries of a failed request (transient failures and throttling).
+    Retries,
+    /// The first wait before a retry, in seconds (doubling each time).
+    RetryDelay,
 }
 
 impl Key {
     /// Every key, in display order.
-    pub const ALL: [Key; 9] = [
+    pub const ALL: [Key; 11] = [
         Key::JumpcloudApiKey,
         Key::JumpcloudOrgId,
         Key::JumpcloudBaseUrl,
@@ -47,6 +51,8 @@ impl Key {
         Key::UmapiEndpoint,
         Key::UmapiImsUrl,
         Key::CaFile,
+        Key::Retries,
+        Key::RetryDelay,
     ];
 
     /// The name in the config file.
@@ -61,6 +67,8 @@ impl Key {
             Key::UmapiEndpoint => "umapi_endpoint",
             Key::UmapiImsUrl => "umapi_ims_url",
             Key::CaFile => "ca_file",
+            Key::Retries => "retries",
+            Key::RetryDelay => "retry_delay",
         }
     }
 
@@ -76,6 +84,8 @@ impl Key {
             Key::UmapiEndpoint => "UMAPI_ENDPOINT",
             Key::UmapiImsUrl => "UMAPI_IMS_URL",
             Key::CaFile => "IDM_CA_FILE",
+            Key::Retries => "IDM_RETRIES",
+            Key::RetryDelay => "IDM_RETRY_DELAY",
         }
     }
 
@@ -114,6 +124,8 @@ impl Key {
             Key::JumpcloudBaseUrl => Some(jumpcloud::Region::Us.base_url()),
             Key::UmapiEndpoint => Some(umapi::DEFAULT_ENDPOINT),
             Key::UmapiImsUrl => Some("https://ims-na1.adobelogin.com"),
+            Key::Retries => Some("3"),
+            Key::RetryDelay => Some("2"),
             _ => None,
         }
     }
@@ -152,6 +164,14 @@ pub struct CredFlags {
     /// Extra root certificates, PEM [env: IDM_CA_FILE].
     #[arg(long, global = true, value_name = "FILE", hide_short_help = true)]
     pub ca_file: Option<String>,
+    /// Retries of a failed request: connection failures, 5xx, throttling (default 3; 0: none)
+    /// [env: IDM_RETRIES].
+    #[arg(long, global = true, value_name = "N", hide_short_help = true)]
+    pub retries: Option<String>,
+    /// Seconds before the first retry, doubling for each next one up to 60 (default 2; a
+    /// server's Retry-After wins) [env: IDM_RETRY_DELAY].
+    #[arg(long, global = true, value_name = "SECONDS", hide_short_help = true)]
+    pub retry_delay: Option<String>,
 }
 
 impl std::fmt::Debug for CredFlags {
@@ -177,6 +197,8 @@ impl CredFlags {
             Key::UmapiEndpoint => self.umapi_endpoint.as_ref(),
             Key::UmapiImsUrl => self.umapi_ims_url.as_ref(),
             Key::CaFile => self.ca_file.as_ref(),
+            Key::Retries => self.retries.as_ref(),
+            Key::RetryDelay => self.retry_delay.as_ref(),
         }
     }
 }
@@ -388,6 +410,15 @@ impl Settings {
             .iter()
             .find(|(k, _, _)| *k == key)
             .and_then(|(_, v, _)| v.as_deref())
+    }
+
+    /// The value of a setting and where it came from.
+    pub fn value_and_source(&self, key: Key) -> (Option<&str>, &Source) {
+        static UNSET: Source = Source::Unset;
+        self.values
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map_or((None, &UNSET), |(_, v, s)| (v.as_deref(), s))
     }
 
     /// Replaces a value (the embedded sandbox's URLs and demo credentials).

@@ -4,6 +4,9 @@
 #[cfg(feature = "sandbox")]
 use idm_sandbox::{Sandbox, SandboxConfig};
 // The transport settings, through the client crate (the same types as idm-http's).
+use std::time::Duration;
+
+use idm_http::RetryPolicy;
 use jumpcloud::HttpConfig;
 
 #[cfg(feature = "sandbox")]
@@ -133,12 +136,47 @@ impl Ctx {
         false
     }
 
-    fn http_config(&self) -> HttpConfig {
+    fn http_config(&self) -> CliResult<HttpConfig> {
         let mut http = HttpConfig::default();
         if let Some(ca) = self.settings.get(Key::CaFile) {
             http = http.ca_file(ca);
         }
-        http
+        Ok(http.retry(self.retry_policy()?))
+    }
+
+    /// The retry policy of `retries` and `retry_delay`; a value that is not a number is a usage
+    /// error naming the setting and where it came from.
+    fn retry_policy(&self) -> CliResult<RetryPolicy> {
+        let bad = |key: Key, want: &str| {
+            let (value, source) = self.settings.value_and_source(key);
+            CliError::usage(format!(
+                "{} = {:?} (from {source}) is not {want}; set {} or {} to one",
+                key.name(),
+                crate::sanitize::line(value.unwrap_or_default()),
+                key.flag(),
+                key.env()
+            ))
+        };
+        let mut policy = RetryPolicy::default();
+        if let Some(v) = self.settings.get(Key::Retries) {
+            let n: u32 = v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| *n <= 100)
+                .ok_or_else(|| bad(Key::Retries, "a whole number from 0 to 100"))?;
+            policy = policy.max_attempts(n + 1);
+        }
+        if let Some(v) = self.settings.get(Key::RetryDelay) {
+            let secs: f64 = v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|s: &f64| s.is_finite() && (0.0..=3600.0).contains(s))
+                .ok_or_else(|| bad(Key::RetryDelay, "a number of seconds from 0 to 3600"))?;
+            policy = policy.base_delay(Duration::from_secs_f64(secs));
+        }
+        Ok(policy)
     }
 
     /// A JumpCloud client. Without an API key it is an auth error, unless `signed` (System
@@ -151,7 +189,7 @@ impl Ctx {
         if key.is_none() && signed.is_none() {
             return Err(missing(&self.settings, &[Key::JumpcloudApiKey]));
         }
-        let mut b = jumpcloud::Client::builder().http_config(self.http_config());
+        let mut b = jumpcloud::Client::builder().http_config(self.http_config()?);
         if let Some(url) = self.settings.get(Key::JumpcloudBaseUrl) {
             b = b.base_url(url);
         }
@@ -182,7 +220,7 @@ impl Ctx {
         let mut b = umapi::Client::builder()
             .org_id(get(Key::UmapiOrgId))
             .oauth(get(Key::UmapiClientId), get(Key::UmapiClientSecret))
-            .http_config(self.http_config())
+            .http_config(self.http_config()?)
             .test_mode(test_mode);
         if let Some(e) = self.settings.get(Key::UmapiEndpoint) {
             b = b.endpoint(e);

@@ -224,3 +224,48 @@ fn a_config_file_with_secrets_readable_by_others_is_warned_about() {
         .args(["config", "-o", "json"]);
     assert_eq!(output(cmd).expect(0).stderr, "");
 }
+
+#[test]
+fn retries_and_their_delay_are_settings() {
+    // One 503 on the first read: the default retries recover it, `--retries 0` does not.
+    let faulted = || {
+        Live::start(
+            SandboxConfig::default()
+                .users(3)
+                .faults_spec("jumpcloud:503:count=1")
+                .unwrap(),
+        )
+    };
+    let l = faulted();
+    let out = l
+        .run(&["jumpcloud", "users", "list", "-o", "ndjson"])
+        .expect(0);
+    assert_eq!(out.ndjson().len(), 3);
+    let l = faulted();
+    let out = l.run(&["--retries", "0", "jumpcloud", "users", "list"]);
+    assert_ne!(out.code, 0);
+    assert!(out.stderr.contains("503"), "{}", out.stderr);
+
+    // A value that is not a number names the setting, its source and both ways to set it.
+    let mut cmd = common::idm();
+    cmd.env("IDM_RETRY_DELAY", "soon")
+        .args(["--sandbox", "jumpcloud", "users", "list"]);
+    let out = output(cmd).expect(2);
+    assert!(
+        out.stderr
+            .contains(r#"retry_delay = "soon" (from env) is not a number of seconds"#)
+            && out.stderr.contains("--retry-delay or IDM_RETRY_DELAY"),
+        "{}",
+        out.stderr
+    );
+    let out = common::run(&[
+        "--sandbox",
+        "--retries",
+        "101",
+        "jumpcloud",
+        "users",
+        "list",
+    ]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("from 0 to 100"), "{}", out.stderr);
+}

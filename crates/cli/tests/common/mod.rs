@@ -18,6 +18,7 @@ const VARS: &[&str] = &[
     "UMAPI_ENDPOINT",
     "UMAPI_IMS_URL",
     "IDM_CA_FILE",
+    "IDM_RETRIES",
     "IDM_PROFILE",
     "IDM_LOG",
     "XDG_CONFIG_HOME",
@@ -30,6 +31,8 @@ pub fn idm() -> Command {
         cmd.env_remove(v);
     }
     cmd.env("IDM_CONFIG", "/nonexistent/idm-tests/config.toml");
+    // Retries as many as by default, but 50 ms apart: the fault tests retry hundreds of times.
+    cmd.env("IDM_RETRY_DELAY", "0.05");
     // Journals and locks of change-making commands go to a directory of this test run.
     cmd.env(
         "XDG_STATE_HOME",
