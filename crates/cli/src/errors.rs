@@ -164,7 +164,7 @@ fn code_for_status(status: u16) -> u8 {
 impl From<jumpcloud::Error> for CliError {
     fn from(e: jumpcloud::Error) -> Self {
         let code = match &e {
-            jumpcloud::Error::Api(api) => code_for_status(api.status),
+            jumpcloud::Error::Api(api) => code_for_status(api.response.status),
             jumpcloud::Error::Argument(_) | jumpcloud::Error::Config(_) => exit::USAGE,
             _ => exit::GENERAL,
         };
@@ -176,8 +176,8 @@ impl From<umapi::Error> for CliError {
     fn from(e: umapi::Error) -> Self {
         let code = match &e {
             umapi::Error::Auth { .. } => exit::AUTH,
-            umapi::Error::Api { status, .. } | umapi::Error::Unavailable { status, .. } => {
-                code_for_status(*status)
+            umapi::Error::Api(_) | umapi::Error::Unavailable(_) => {
+                code_for_status(e.status().unwrap_or_default())
             }
             umapi::Error::Argument(_) | umapi::Error::Config(_) => exit::USAGE,
             umapi::Error::Batch(_) => exit::PARTIAL,

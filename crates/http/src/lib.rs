@@ -19,6 +19,7 @@
 
 mod cause;
 mod config;
+mod error;
 mod executor;
 mod redact;
 mod retry;
@@ -31,6 +32,7 @@ pub mod secret;
 
 pub use cause::transport_cause;
 pub use config::{ConfigError, HttpConfig, ProxyConfig, install_crypto_provider, user_agent};
+pub use error::{BODY_EXCERPT, ErrorResponse, TransportError, bounded_body};
 pub use executor::{Attempted, SendError, send_with_retry};
 pub use redact::{REDACTED, redact_url, redact_url_mut, redact_urls};
 pub use retry::{Decision, Outcome, RetryPolicy};

@@ -1,9 +1,7 @@
 //! The client's error type.
 
-use std::time::Duration;
-
 // A URL in a message never shows its password.
-use idm_http::redact_urls;
+use idm_http::{ErrorResponse, TransportError, redact_urls};
 
 /// Results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -15,25 +13,19 @@ pub enum Error {
     /// JumpCloud answered with an error status.
     #[error(transparent)]
     Api(Box<ApiError>),
-    /// The request could not be completed (connection, TLS, timeout), retries included.
-    /// `detail` starts with the root cause in plain words.
+    /// The request could not be completed (connection, TLS, timeout), retries included. The
+    /// message starts with the root cause in plain words.
     #[error(
-        "{operation} ({method} {}): {}",
-        redact_urls(path),
-        redact_urls(detail)
+        "{operation} ({} {}): {source}",
+        source.method,
+        redact_urls(&source.path)
     )]
     Transport {
         /// The operation id.
         operation: &'static str,
-        /// The HTTP method.
-        method: &'static str,
-        /// The request path.
-        path: String,
-        /// What happened, with attempts and time spent.
-        detail: String,
-        /// The underlying error.
+        /// What failed: method, path, attempts, the cause.
         #[source]
-        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+        source: Box<TransportError>,
     },
     /// A successful response could not be decoded.
     #[error("{operation}: unexpected response: {detail}")]
@@ -54,29 +46,26 @@ pub enum Error {
     Paging(#[from] idm_http::paging::PagingError),
 }
 
-/// An error answer from JumpCloud: status, the error body parsed and raw, and where it happened.
+/// An error answer from JumpCloud: the operation, the error body parsed, and the response.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{operation} ({method} {path}) failed with HTTP {status}: {}{}", message.as_deref().unwrap_or("no message"), hint(*status))]
+#[error(
+    "{operation} ({} {}) failed with HTTP {}: {}{}",
+    response.method,
+    response.path,
+    response.status,
+    message.as_deref().unwrap_or("no message"),
+    hint(response.status)
+)]
 #[non_exhaustive]
 pub struct ApiError {
-    /// The HTTP status.
-    pub status: u16,
     /// The operation id.
     pub operation: &'static str,
-    /// The HTTP method.
-    pub method: &'static str,
-    /// The request path (with the API prefix, without the query).
-    pub path: String,
     /// The `message` of JumpCloud's error body (`{"message": "..."}`), when there is one.
     pub message: Option<String>,
     /// The error body parsed as JSON, when it is JSON.
     pub body: Option<serde_json::Value>,
-    /// The error body as received (at most 4 KiB).
-    pub raw: String,
-    /// `Retry-After`, when the server sent one.
-    pub retry_after: Option<Duration>,
-    /// The server's request id (`X-Request-Id`), when it sent one.
-    pub request_id: Option<String>,
+    /// Status, path, request id, `Retry-After` and the body as received.
+    pub response: ErrorResponse,
 }
 
 fn hint(status: u16) -> &'static str {
@@ -92,8 +81,13 @@ fn hint(status: u16) -> &'static str {
 impl Error {
     /// The HTTP status of an API error.
     pub fn status(&self) -> Option<u16> {
+        self.response().map(|r| r.status)
+    }
+
+    /// The error response of an API error.
+    pub fn response(&self) -> Option<&ErrorResponse> {
         match self {
-            Error::Api(e) => Some(e.status),
+            Error::Api(e) => Some(&e.response),
             _ => None,
         }
     }
@@ -101,5 +95,14 @@ impl Error {
     /// Whether this is a 404 from the API.
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)
+    }
+
+    /// True for errors worth retrying later (throttling, outages, network failures).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Api(e) => e.response.is_transient(),
+            Error::Transport { .. } => true,
+            _ => false,
+        }
     }
 }

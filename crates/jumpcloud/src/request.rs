@@ -4,7 +4,7 @@ use futures_core::Stream;
 use idm_http::paging::{Addressing, FetchedPage, Paging as Pages, identity};
 use idm_http::reqwest::header::{HeaderName, HeaderValue};
 use idm_http::reqwest::{Method, Url};
-use idm_http::{Attempted, SendError, excerpt, send_with_retry};
+use idm_http::{Attempted, ErrorResponse, excerpt, send_with_retry};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
@@ -280,14 +280,13 @@ impl OpRequest {
         .await;
         let attempted = match result {
             Ok(a) => a,
-            Err(SendError::Prepare(e)) => return Err(Error::Argument(format!("{}: {e}", op.id))),
-            Err(e @ SendError::Transport { .. }) => {
-                return Err(Error::Transport {
-                    operation: op.id,
-                    method: op.method,
-                    path: self.path_for_errors(),
-                    detail: e.to_string(),
-                    source: Some(Box::new(e)),
+            Err(e) => {
+                return Err(match e.into_transport(op.method, self.path_for_errors()) {
+                    Ok(t) => Error::Transport {
+                        operation: op.id,
+                        source: Box::new(t),
+                    },
+                    Err(prepare) => Error::Argument(format!("{}: {prepare}", op.id)),
                 });
             }
         };
@@ -467,10 +466,8 @@ fn decode<'a, T: serde::Deserialize<'a>>(op: &'static Operation, body: &'a [u8])
 }
 
 fn api_error(op: &'static Operation, path: String, a: &Attempted) -> Error {
-    let raw: String = String::from_utf8_lossy(&a.body)
-        .chars()
-        .take(4096)
-        .collect();
+    let response = ErrorResponse::new(op.method, path, a);
+    let raw = &response.body;
     let body: Option<serde_json::Value> = serde_json::from_slice(&a.body).ok();
     let message = body
         .as_ref()
@@ -479,15 +476,10 @@ fn api_error(op: &'static Operation, path: String, a: &Attempted) -> Error {
         .map(str::to_owned)
         .or_else(|| (!raw.trim().is_empty() && body.is_none()).then(|| excerpt(raw.as_bytes())));
     Error::Api(Box::new(ApiError {
-        status: a.status.as_u16(),
         operation: op.id,
-        method: op.method,
-        path,
         message,
         body,
-        raw,
-        retry_after: a.retry_after(),
-        request_id: idm_http::request_id(&a.headers),
+        response,
     }))
 }
 

@@ -355,11 +355,11 @@ async fn retries_429_and_decodes_errors() {
     assert_eq!(api.message.as_deref(), Some("Resource not found"));
     assert_eq!(api.operation, "groups_user_get");
     assert_eq!(
-        (api.method, api.path.as_str()),
+        (api.response.method, api.response.path.as_str()),
         ("GET", "/api/v2/usergroups/missing")
     );
     assert_eq!(api.body.as_ref().unwrap()["error"], "not found");
-    assert_eq!(api.request_id.as_deref(), Some("req-42"));
+    assert_eq!(api.response.request_id.as_deref(), Some("req-42"));
     let text = err.to_string();
     assert!(
         text.contains("HTTP 404") && text.contains("Resource not found"),
@@ -595,14 +595,13 @@ async fn connection_failures_are_retried_then_reported() {
         .build()
         .unwrap();
     let err = c.v1().systemusers().list().send().await.unwrap_err();
-    let Error::Transport {
-        detail, operation, ..
-    } = &err
-    else {
+    let Error::Transport { operation, source } = &err else {
         panic!("{err:?}")
     };
     assert_eq!(*operation, "systemusers_list");
-    assert!(detail.contains("3 attempt"), "{detail}");
+    assert_eq!(source.attempts, 3);
+    assert!(err.to_string().contains("3 attempt"), "{err}");
+    assert!(err.is_transient());
 }
 
 #[tokio::test]

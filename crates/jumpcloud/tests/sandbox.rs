@@ -208,7 +208,7 @@ async fn listing_pages_filters_and_limits() {
     let Error::Api(api) = &err else {
         panic!("{err:?}")
     };
-    assert_eq!(api.status, 400);
+    assert_eq!(api.response.status, 400);
     assert!(
         api.message.as_deref().unwrap_or("").contains("limit"),
         "{err}"
@@ -313,7 +313,7 @@ async fn faults_and_rate_limits_apply_to_the_jumpcloud_half() {
     let Error::Api(api) = &err else {
         panic!("{err:?}")
     };
-    assert_eq!(api.status, 500);
+    assert_eq!(api.response.status, 500);
     assert!(
         api.message.as_deref().unwrap().contains("injected"),
         "{err}"

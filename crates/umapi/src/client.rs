@@ -5,11 +5,12 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use idm_http::reqwest::{Method, Url};
-use idm_http::{Attempted, ExposeSecret, HttpConfig, SendError, send_with_retry};
+use idm_http::{Attempted, ErrorResponse, ExposeSecret, HttpConfig, send_with_retry};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::auth::{Credentials, DEFAULT_IMS_URL, OAuthS2S, TokenCache};
+use crate::error::ApiError;
 use crate::limiter::{Limiter, RateLimits, RouteClass};
 use crate::{Error, Result};
 
@@ -597,32 +598,17 @@ impl Client {
         .await;
         let attempted = match result {
             Ok(a) => a,
-            Err(SendError::Prepare(e)) => return Err(e),
-            Err(SendError::Transport {
-                reason,
-                attempts,
-                source,
-                ..
-            }) => {
-                return Err(Error::Transport {
-                    method,
-                    path: path.to_owned(),
-                    reason,
-                    attempts,
-                    source,
+            Err(e) => {
+                return Err(match e.into_transport(method, path) {
+                    Ok(t) => Error::Transport(Box::new(t)),
+                    Err(prepare) => prepare,
                 });
             }
         };
-        if let Some(reason) = &attempted.gave_up {
-            return Err(Error::Unavailable {
-                method,
-                path: path.to_owned(),
-                status: attempted.status.as_u16(),
-                reason: reason.clone(),
-                attempts: attempted.attempts,
-                retry_after: attempted.retry_after(),
-                body: String::from_utf8_lossy(&attempted.body).into_owned(),
-            });
+        if attempted.gave_up.is_some() {
+            return Err(Error::Unavailable(Box::new(ErrorResponse::new(
+                method, path, &attempted,
+            ))));
         }
         Ok(attempted)
     }
@@ -662,8 +648,7 @@ pub(crate) use idm_http::excerpt;
 
 /// Builds [`Error::Api`] from an error response.
 pub(crate) fn api_error(a: &Attempted, method: &'static str, path: &str) -> Error {
-    let body = String::from_utf8_lossy(&a.body).into_owned();
-    let parsed: Option<Value> = serde_json::from_str(&body).ok();
+    let parsed: Option<Value> = serde_json::from_slice(&a.body).ok();
     let field = |k: &str| {
         parsed
             .as_ref()
@@ -682,24 +667,18 @@ pub(crate) fn api_error(a: &Attempted, method: &'static str, path: &str) -> Erro
                 .into(),
         );
     }
-    Error::Api {
-        method,
-        path: path.to_owned(),
-        status: a.status.as_u16(),
-        code: field("result")
-            .or_else(|| field("error_code"))
-            .map(Into::into),
-        message: message.map(Into::into),
-        body,
-        request_id: idm_http::request_id(&a.headers).map(Into::into),
-    }
+    Error::Api(Box::new(ApiError {
+        code: field("result").or_else(|| field("error_code")),
+        message,
+        response: ErrorResponse::new(method, path, a),
+    }))
 }
 
 /// Errors raised before any attempt reached the server (no token, no connection).
 fn never_reached_the_server(e: &Error) -> bool {
     match e {
         Error::Auth { .. } | Error::Config(_) | Error::Argument(_) => true,
-        Error::Transport { source, .. } => source.is_connect(),
+        Error::Transport(t) => t.is_connect(),
         _ => false,
     }
 }

@@ -1,6 +1,6 @@
 //! The error type of the UMAPI client.
 
-use std::time::Duration;
+use idm_http::{ErrorResponse, TransportError};
 
 use crate::action::BatchError;
 
@@ -32,70 +32,34 @@ pub enum Error {
         status: u16,
         /// IMS's `error_description` or `error`, when it sent one.
         message: Option<String>,
-        /// The raw body.
+        /// The body as received (at most [`idm_http::BODY_EXCERPT`] bytes).
         body: String,
     },
 
     /// UMAPI answered with an error status that retrying cannot fix.
-    #[error("{method} {path} failed: HTTP {status}{}{}", code.as_deref().map(|c| format!(" {c}")).unwrap_or_default(), message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
-    Api {
-        /// HTTP method.
-        method: &'static str,
-        /// Request path below the endpoint.
-        path: String,
-        /// HTTP status.
-        status: u16,
-        /// UMAPI's `result` error key (for example `error.organization.invalid_id`).
-        code: Option<Box<str>>,
-        /// UMAPI's `message`.
-        message: Option<Box<str>>,
-        /// The raw body.
-        body: String,
-        /// The `X-Request-Id` of the response.
-        request_id: Option<Box<str>>,
-    },
+    #[error(transparent)]
+    Api(Box<ApiError>),
 
-    /// UMAPI kept answering with a retryable status (429, 502, 503, 504) until the retry policy gave up.
+    /// UMAPI kept answering with a retryable status (429, 502, 503, 504) until the retry policy
+    /// gave up ([`ErrorResponse::gave_up`] says which limit).
     #[error(
-        "{method} {path}: UMAPI unavailable, {reason}; try again later{}",
-        retry_after.map(|d| format!(" (the server asked to wait {} s)", idm_http::secs(d))).unwrap_or_default()
+        "{} {}: UMAPI unavailable, {}; try again later{}",
+        .0.method,
+        .0.path,
+        .0.gave_up.as_deref().unwrap_or("retries exhausted"),
+        .0.retry_after.map(|d| format!(" (the server asked to wait {} s)", idm_http::secs(d))).unwrap_or_default()
     )]
-    Unavailable {
-        /// HTTP method.
-        method: &'static str,
-        /// Request path below the endpoint.
-        path: String,
-        /// The last status.
-        status: u16,
-        /// Which retry limit was reached.
-        reason: String,
-        /// Attempts made.
-        attempts: u32,
-        /// The last `Retry-After`.
-        retry_after: Option<Duration>,
-        /// The last body.
-        body: String,
-    },
+    Unavailable(Box<ErrorResponse>),
 
     /// The network failed (timeouts, refused or reset connections, TLS) until the retry policy
-    /// gave up, or in a way retrying cannot fix. `reason` names the root cause in plain words.
+    /// gave up, or in a way retrying cannot fix. The message names the root cause in plain words.
     #[error(
-        "{method} {}: {reason} (after {attempts} attempt(s)); check the network, proxy and endpoint URL",
-        idm_http::redact_urls(path)
+        "{} {}: {}; check the network, proxy and endpoint URL",
+        .0.method,
+        idm_http::redact_urls(&.0.path),
+        .0
     )]
-    Transport {
-        /// HTTP method.
-        method: &'static str,
-        /// Request path below the endpoint (the token endpoint's URL for a token request).
-        path: String,
-        /// What failed (the root cause) and why retries stopped.
-        reason: String,
-        /// Attempts made.
-        attempts: u32,
-        /// The transport failure.
-        #[source]
-        source: idm_http::reqwest::Error,
-    },
+    Transport(#[source] Box<TransportError>),
 
     /// UMAPI answered 2xx with a body idm cannot read.
     #[error("{what}: unexpected response from UMAPI: {detail}")]
@@ -129,13 +93,40 @@ pub enum Error {
     Paging(#[from] idm_http::paging::PagingError),
 }
 
+/// An error answer from UMAPI: its `result` code and message, and the response they came in.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "{} {} failed: HTTP {}{}{}",
+    response.method,
+    response.path,
+    response.status,
+    code.as_deref().map(|c| format!(" {c}")).unwrap_or_default(),
+    message.as_deref().map(|m| format!(": {m}")).unwrap_or_default()
+)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// UMAPI's `result` error key (for example `error.organization.invalid_id`).
+    pub code: Option<String>,
+    /// UMAPI's `message`, or what the status means when it sent none.
+    pub message: Option<String>,
+    /// Status, request id, `Retry-After` and the body.
+    pub response: ErrorResponse,
+}
+
 impl Error {
     /// The HTTP status involved, if any.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Auth { status, .. }
-            | Error::Api { status, .. }
-            | Error::Unavailable { status, .. } => Some(*status),
+            Error::Auth { status, .. } => Some(*status),
+            _ => self.response().map(|r| r.status),
+        }
+    }
+
+    /// The error response, for an API error or a service that stayed unavailable.
+    pub fn response(&self) -> Option<&ErrorResponse> {
+        match self {
+            Error::Api(e) => Some(&e.response),
+            Error::Unavailable(r) => Some(r),
             _ => None,
         }
     }
@@ -143,14 +134,14 @@ impl Error {
     /// UMAPI's `result` error key, if any.
     pub fn code(&self) -> Option<&str> {
         match self {
-            Error::Api { code, .. } => code.as_deref(),
+            Error::Api(e) => e.code.as_deref(),
             _ => None,
         }
     }
 
     /// True for errors worth retrying later (throttling, outages, network failures).
     pub fn is_transient(&self) -> bool {
-        matches!(self, Error::Unavailable { .. } | Error::Transport { .. })
+        matches!(self, Error::Unavailable(_) | Error::Transport(_))
     }
 }
 
@@ -163,19 +154,23 @@ mod tests {
 
     #[test]
     fn a_fractional_wait_is_shown_as_it_is() {
-        let e = Error::Unavailable {
-            method: "POST",
-            path: "/action/org".into(),
-            status: 429,
-            reason: "HTTP 429 on attempt 4 of 4".into(),
+        let mut headers = idm_http::reqwest::header::HeaderMap::new();
+        headers.insert("retry-after", "0.25".parse().unwrap());
+        let answer = idm_http::Attempted {
+            status: idm_http::reqwest::StatusCode::TOO_MANY_REQUESTS,
+            headers,
+            body: Vec::new(),
             attempts: 4,
-            retry_after: Some(Duration::from_millis(250)),
-            body: String::new(),
+            elapsed: std::time::Duration::from_secs(1),
+            gave_up: Some("HTTP 429 on attempt 4 of 4".into()),
         };
+        let e = Error::Unavailable(Box::new(ErrorResponse::new("POST", "/action/org", &answer)));
         assert!(
             e.to_string().contains("the server asked to wait 0.25 s"),
             "{e}"
         );
+        assert_eq!(e.status(), Some(429));
+        assert!(e.is_transient());
     }
 
     #[test]

@@ -32,7 +32,6 @@
 #![warn(missing_docs)]
 // Errors keep the status, body and request id of the failed call for the caller; they are on the
 // cold path, so their size is not worth boxing every variant.
-#![allow(clippy::result_large_err)]
 
 pub mod action;
 pub mod auth;
@@ -51,7 +50,8 @@ pub use action::{
 };
 pub use auth::{Credentials, JwtAuth, OAuthS2S, TokenEndpoint};
 pub use client::{BatchOptions, Client, ClientBuilder, DEFAULT_ENDPOINT, LocalStatus};
-pub use error::{Error, Result};
+pub use error::{ApiError, Error, Result};
+pub use idm_http::{ErrorResponse, TransportError};
 pub use idm_http::{HttpConfig, ProxyConfig, RetryPolicy};
 pub use limiter::{RateLimits, RouteClass};
 pub use model::{Group, GroupType, IdentityType, IfAlreadyExists, User};

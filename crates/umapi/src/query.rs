@@ -163,13 +163,12 @@ async fn fetch_page<T: DeserializeOwned>(
     let result = body.get("result").and_then(Value::as_str);
     if result != Some("success") {
         let mut e = api_error(&a, "GET", &path);
-        if let Error::Api { message, .. } = &mut e {
-            message.get_or_insert_with(|| {
+        if let Error::Api(api) = &mut e {
+            api.message.get_or_insert_with(|| {
                 format!(
                     "result is {:?}, not \"success\"",
                     result.unwrap_or("<missing>")
                 )
-                .into()
             });
         }
         return Err(e);
@@ -468,9 +467,7 @@ impl UserQuery {
             // Only UMAPI's own "no such user" means not found: any other 404 (a wrong endpoint,
             // a gateway) is an error, lest a sync take a user it could not read for absent.
             let e = api_error(&a, "GET", &path);
-            if let Error::Api { code: Some(c), .. } = &e
-                && &**c == "error.user.not_found"
-            {
+            if e.code() == Some("error.user.not_found") {
                 return Ok(None);
             }
             return Err(e);

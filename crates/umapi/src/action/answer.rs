@@ -25,10 +25,10 @@ fn text(v: &Value, key: &str) -> String {
 
 pub(super) fn fail_all(batch: &[Entry], e: &Error) -> Vec<EntryOutcome> {
     let code = match e {
-        Error::Api { code: Some(c), .. } => c.to_string(),
-        Error::Api { status, .. } | Error::Unavailable { status, .. } => format!("http.{status}"),
-        Error::Transport { source, .. } if source.is_connect() => codes::CONNECT.into(),
-        Error::Transport { .. } => codes::TRANSPORT.into(),
+        Error::Api(api) if api.code.is_some() => api.code.clone().unwrap_or_default(),
+        Error::Api(_) | Error::Unavailable(_) => format!("http.{}", e.status().unwrap_or(0)),
+        Error::Transport(t) if t.is_connect() => codes::CONNECT.into(),
+        Error::Transport(_) => codes::TRANSPORT.into(),
         Error::Auth { .. } => codes::AUTH.into(),
         Error::Decode { .. } => codes::DECODE.into(),
         _ => "request.failed".into(),

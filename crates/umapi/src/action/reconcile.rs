@@ -43,10 +43,8 @@ pub(super) async fn fail_or_reconcile(
     e: &Error,
 ) -> Vec<EntryOutcome> {
     let ambiguous = match e {
-        Error::Transport { source, .. } => !source.is_connect(),
-        Error::Api { status, .. } | Error::Unavailable { status, .. } => {
-            matches!(status, 502 | 504)
-        }
+        Error::Transport(t) => !t.is_connect(),
+        Error::Api(_) | Error::Unavailable(_) => matches!(e.status(), Some(502 | 504)),
         Error::Decode { .. } => true,
         _ => false,
     };

@@ -58,20 +58,9 @@ pub async fn request_token(
         },
     )
     .await
-    .map_err(|e| match e {
-        idm_http::SendError::Transport {
-            reason,
-            attempts,
-            source,
-            ..
-        } => crate::Error::Transport {
-            method: "POST",
-            path: url.to_owned(),
-            reason,
-            attempts,
-            source,
-        },
-        idm_http::SendError::Prepare(never) => match never {},
+    .map_err(|e| match e.into_transport("POST", url) {
+        Ok(t) => crate::Error::Transport(Box::new(t)),
+        Err(never) => match never {},
     })?;
     let body = String::from_utf8_lossy(&attempted.body).into_owned();
     if !attempted.status.is_success() {
@@ -81,7 +70,7 @@ pub async fn request_token(
             endpoint: url.to_owned(),
             status: attempted.status.as_u16(),
             message,
-            body,
+            body: idm_http::bounded_body(&attempted.body),
         });
     }
     let token: TokenResponse = serde_json::from_str(&body).map_err(|e| crate::Error::Decode {
