@@ -378,4 +378,5 @@ fn builder(out: &mut String, op: &Op) {
         let _ = writeln!(out, "        self.r.all().await\n    }}");
     }
     let _ = writeln!(out, "}}\n");
+    let _ = writeln!(out, "crate::customizable!({b});\n");
 }

@@ -21,12 +21,14 @@ mod cause;
 mod config;
 mod error;
 mod executor;
+mod options;
 mod redact;
 mod retry;
 mod retry_after;
 mod setters;
 mod signer;
 
+pub mod blocking;
 pub mod paging;
 pub mod secret;
 
@@ -34,6 +36,7 @@ pub use cause::transport_cause;
 pub use config::{ConfigError, HttpConfig, ProxyConfig, install_crypto_provider, user_agent};
 pub use error::{BODY_EXCERPT, ErrorResponse, TransportError, bounded_body};
 pub use executor::{Attempted, SendError, send_with_retry};
+pub use options::RequestOptions;
 pub use redact::{REDACTED, redact_url, redact_url_mut, redact_urls};
 pub use retry::{Decision, Outcome, RetryPolicy};
 pub use retry_after::{RetryAfter, parse_retry_after, secs};

@@ -46,7 +46,7 @@ pub use client::{Client, ClientBuilder, Region};
 pub use error::{ApiError, Error, Result};
 pub use generated::{v1, v2};
 pub use idm_http::paging::DEFAULT_CONCURRENCY;
-pub use idm_http::{ErrorResponse, TransportError};
+pub use idm_http::{ErrorResponse, RequestOptions, TransportError};
 pub use idm_http::{HttpConfig, ProxyConfig, RetryPolicy};
 pub use request::{DEFAULT_PAGE_SIZE, FilePart, OpRequest};
 pub use system_context::{SignedHeaders, SystemContext};

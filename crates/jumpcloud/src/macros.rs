@@ -1,4 +1,5 @@
-//! `string_enum!`: string enums that never fail to decode.
+//! `string_enum!`: string enums that never fail to decode; `customizable!`: a request builder's
+//! `customize`.
 
 /// Defines a string enum with an `Unknown(String)` variant, so a value added to the API later
 /// decodes instead of failing, and round-trips unchanged.
@@ -53,6 +54,26 @@ macro_rules! string_enum {
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
                 let s = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(d)?;
                 Ok(s.parse().unwrap_or_else(|never: ::std::convert::Infallible| match never {}))
+            }
+        }
+    };
+}
+
+/// Gives a generated request builder `customize`: one line per builder keeps the generated code
+/// lean.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! customizable {
+    ($builder:ident) => {
+        impl $builder {
+            /// Overrides the client's timeout or retry policy for this request only (see
+            /// [`OpRequest::customize`](crate::OpRequest::customize)).
+            pub fn customize(
+                mut self,
+                f: impl FnOnce($crate::RequestOptions) -> $crate::RequestOptions,
+            ) -> Self {
+                self.r.customize(f);
+                self
             }
         }
     };

@@ -4,7 +4,7 @@ use futures_core::Stream;
 use idm_http::paging::{Addressing, FetchedPage, Paging as Pages, identity};
 use idm_http::reqwest::header::{HeaderName, HeaderValue};
 use idm_http::reqwest::{Method, Url};
-use idm_http::{Attempted, ErrorResponse, excerpt, send_with_retry};
+use idm_http::{Attempted, ErrorResponse, RequestOptions, excerpt, send_with_retry};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
@@ -54,6 +54,7 @@ pub struct OpRequest {
     headers: Vec<(String, String)>,
     body: Option<Body>,
     concurrency: usize,
+    options: RequestOptions,
 }
 
 impl std::fmt::Debug for OpRequest {
@@ -67,6 +68,7 @@ impl std::fmt::Debug for OpRequest {
             .field("headers", &headers)
             .field("body", &self.body.as_ref().map(|_| "<set>"))
             .field("concurrency", &self.concurrency)
+            .field("options", &self.options)
             .finish()
     }
 }
@@ -87,7 +89,31 @@ impl OpRequest {
             headers: Vec::new(),
             body: None,
             concurrency: idm_http::paging::DEFAULT_CONCURRENCY,
+            options: RequestOptions::default(),
         }
+    }
+
+    /// Overrides the client's timeout or retry policy for this request (every page of a
+    /// listing).
+    ///
+    /// ```no_run
+    /// # async fn f(client: jumpcloud::Client) -> jumpcloud::Result<()> {
+    /// use std::time::Duration;
+    /// use jumpcloud::RetryPolicy;
+    ///
+    /// // A health check: one attempt, two seconds.
+    /// let me = client
+    ///     .v1()
+    ///     .systemusers()
+    ///     .list()
+    ///     .limit(1)
+    ///     .customize(|o| o.timeout(Duration::from_secs(2)).retry(RetryPolicy::none()))
+    ///     .send()
+    ///     .await?;
+    /// # drop(me); Ok(()) }
+    /// ```
+    pub fn customize(&mut self, f: impl FnOnce(RequestOptions) -> RequestOptions) {
+        self.options = f(std::mem::take(&mut self.options));
     }
 
     /// How many pages [`stream`](Self::stream) fetches at once (default
@@ -245,16 +271,19 @@ impl OpRequest {
             .iter()
             .any(|(n, _)| n.eq_ignore_ascii_case("authorization"));
         let what = format!("{} ({} {})", op.id, op.method, url.path());
-        let result = send_with_retry(&inner.retry, op.is_idempotent(), &what, |_attempt| {
+        let policy = self.options.retry_policy(&inner.retry);
+        let result = send_with_retry(policy, op.is_idempotent(), &what, |_attempt| {
             let url = url.clone();
             let method = method.clone();
             let body = body.clone();
             let target = request_line_target.clone();
             async move {
-                let req = inner
-                    .http
-                    .request(method, url)
-                    .header("accept", "application/json");
+                let req = self.options.apply(
+                    inner
+                        .http
+                        .request(method, url)
+                        .header("accept", "application/json"),
+                );
                 let sets = |h: &str| self.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(h));
                 let mut req = self
                     .client

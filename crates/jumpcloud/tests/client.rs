@@ -513,6 +513,12 @@ fn blocking_facade() {
         .wait(jc.v2().user_groups().get("missing").send())
         .unwrap_err();
     assert!(err.is_not_found());
+    // A listing as an iterator, page after page.
+    let names: Vec<String> = jc
+        .iter(jc.v2().user_groups().list().limit(2).stream())
+        .map(|g| g.unwrap().name.unwrap_or_default())
+        .collect();
+    assert_eq!(names.len(), 5);
 }
 
 #[tokio::test]
@@ -625,4 +631,56 @@ async fn an_empty_answer_decodes_as_an_empty_object_or_list() {
     assert_eq!(deleted, Default::default());
     let groups = c.v2().user_groups().list().send().await.unwrap();
     assert!(groups.is_empty());
+}
+
+#[tokio::test]
+async fn customize_overrides_retries_and_timeout_for_one_request() {
+    let (s, base) = start(Server {
+        bad_gateway: 2,
+        ..Default::default()
+    })
+    .await;
+    let c = client(&base);
+    // The client retries a 502 on a GET; this request does not.
+    let err = c
+        .v2()
+        .user_groups()
+        .get("abc")
+        .customize(|o| o.retry(RetryPolicy::none()))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(502), "{err}");
+    assert_eq!(seen(&s).len(), 1, "one attempt");
+    // The next request has the client's settings again: the second 502 is retried.
+    let g = c.v2().user_groups().get("abc").send().await.unwrap();
+    assert_eq!(g.name.as_deref(), Some("Engineering"));
+    assert_eq!(seen(&s).len(), 3);
+
+    // A timeout shorter than the server's answer: a transport error, after one attempt.
+    let slow = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = slow.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = slow.accept().await {
+            held.push(socket); // accepted, never answered
+        }
+    });
+    let c = client(&format!("http://{addr}"));
+    let err = c
+        .v1()
+        .systemusers()
+        .list()
+        .customize(|o| {
+            o.timeout(Duration::from_millis(100))
+                .retry(RetryPolicy::none())
+        })
+        .send()
+        .await
+        .unwrap_err();
+    let Error::Transport { source, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(source.attempts, 1);
+    assert!(err.to_string().contains("request timeout"), "{err}");
 }

@@ -1,78 +1,60 @@
-//! A blocking facade for scripts that do not run an async runtime.
+//! A blocking facade for scripts that do not run an async runtime (the same shape as
+//! `jumpcloud::blocking`).
 //!
 //! ```no_run
 //! # fn main() -> Result<(), umapi::Error> {
-//! let client = umapi::blocking::Client::new(umapi::Client::builder().from_env().build()?)?;
-//! for user in client.iter(client.inner().users().domain("example.com").stream()) {
+//! let client = umapi::blocking::Client::from_env()?;
+//! for user in client.iter(client.users().domain("example.com").stream()) {
 //!     println!("{}", user?.email);
 //! }
+//! let profiles = client.wait(client.groups().all())?;
+//! # drop(profiles);
 //! # Ok(()) }
 //! ```
 
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::Arc;
+use std::ops::Deref;
 
-use futures_util::{Stream, StreamExt};
+use idm_http::blocking::Blocking;
 
 use crate::action::{Action, BatchReport};
 use crate::model::{Group, User};
 use crate::{Error, Result};
 
-/// Runs the async [`crate::Client`] on a private single-threaded runtime.
+/// The async [`crate::Client`] (every query and action is there through `Deref`) and a
+/// runtime: [`wait`](Blocking::wait) for a future, [`iter`](Blocking::iter) over a listing.
+/// Do not use it inside an async runtime.
 #[derive(Debug, Clone)]
-pub struct Client {
-    client: crate::Client,
-    rt: Arc<tokio::runtime::Runtime>,
-}
+pub struct Client(Blocking<crate::Client>);
 
 impl Client {
-    /// Wraps an async client. Do not call from inside an async runtime.
-    pub fn new(client: crate::Client) -> Result<Self> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Error::Config(format!("cannot start the blocking runtime: {e}")))?;
-        Ok(Client {
-            client,
-            rt: Arc::new(rt),
-        })
+    /// Builds the client and a current-thread runtime for it.
+    pub fn new(builder: crate::ClientBuilder) -> Result<Self> {
+        Blocking::start(
+            || builder.build(),
+            |e| Error::Config(format!("cannot start the blocking runtime: {e}")),
+        )
+        .map(Client)
     }
 
-    /// The async client, to build queries and actions.
-    pub fn inner(&self) -> &crate::Client {
-        &self.client
-    }
-
-    /// Runs any future of the async API to completion.
-    pub fn block_on<F: Future>(&self, f: F) -> F::Output {
-        self.rt.block_on(f)
-    }
-
-    /// Turns a stream of the async API into an iterator.
-    pub fn iter<S>(&self, stream: S) -> BlockingIter<S::Item>
-    where
-        S: Stream + Send + 'static,
-    {
-        BlockingIter {
-            stream: Box::pin(stream),
-            rt: self.rt.clone(),
-        }
+    /// A client configured from the environment (`UMAPI_ORG_ID`, `UMAPI_CLIENT_ID`,
+    /// `UMAPI_CLIENT_SECRET`, …), as [`ClientBuilder::from_env`](crate::ClientBuilder::from_env).
+    pub fn from_env() -> Result<Self> {
+        Client::new(crate::Client::builder().from_env())
     }
 
     /// Every user of the org.
     pub fn all_users(&self) -> Result<Vec<User>> {
-        self.block_on(self.client.users().all())
+        self.wait(self.users().all())
     }
 
     /// Every group of the org.
     pub fn all_groups(&self) -> Result<Vec<Group>> {
-        self.block_on(self.client.groups().all())
+        self.wait(self.groups().all())
     }
 
     /// One user, `None` when unknown.
     pub fn user(&self, user: &str) -> Result<Option<User>> {
-        self.block_on(self.client.user(user).get())
+        self.wait(crate::Client::user(self, user).get())
     }
 
     /// Sends actions and waits for their reports (see [`crate::Client::execute`]).
@@ -81,20 +63,13 @@ impl Client {
         I: IntoIterator<Item = A>,
         A: Into<Action>,
     {
-        self.block_on(self.client.execute(actions))
+        self.wait(crate::Client::execute(self, actions))
     }
 }
 
-/// An iterator over a stream, driven by the blocking client's runtime.
-pub struct BlockingIter<T> {
-    stream: Pin<Box<dyn Stream<Item = T> + Send>>,
-    rt: Arc<tokio::runtime::Runtime>,
-}
-
-impl<T> Iterator for BlockingIter<T> {
-    type Item = T;
-
-    fn next(&mut self) -> Option<T> {
-        self.rt.block_on(self.stream.next())
+impl Deref for Client {
+    type Target = Blocking<crate::Client>;
+    fn deref(&self) -> &Blocking<crate::Client> {
+        &self.0
     }
 }

@@ -5,7 +5,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use idm_http::reqwest::{Method, Url};
-use idm_http::{Attempted, ErrorResponse, ExposeSecret, HttpConfig, send_with_retry};
+use idm_http::{
+    Attempted, ErrorResponse, ExposeSecret, HttpConfig, RequestOptions, send_with_retry,
+};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -233,6 +235,7 @@ impl ClientBuilder {
         let http = self.http.build_client().map_err(cfg)?;
         let session = uuid_v4();
         Ok(Client {
+            options: RequestOptions::default(),
             inner: Arc::new(Inner {
                 auth: TokenCache::new(
                     credentials,
@@ -291,6 +294,8 @@ pub(crate) struct Inner {
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
+    /// This handle's overrides of the transport settings ([`Client::customized`]).
+    options: RequestOptions,
 }
 
 impl std::fmt::Debug for Client {
@@ -562,6 +567,27 @@ impl Client {
         }
     }
 
+    /// A handle on the same client (token, rate limiter, counters) whose requests override the
+    /// client's timeout or retry policy. The query builders' `customize` uses it; use it for
+    /// actions too.
+    ///
+    /// ```no_run
+    /// # async fn f(client: umapi::Client) -> umapi::Result<()> {
+    /// use std::time::Duration;
+    /// use umapi::RetryPolicy;
+    ///
+    /// // A quick liveness probe: one attempt, five seconds.
+    /// let probe = client.customized(|o| o.timeout(Duration::from_secs(5)).retry(RetryPolicy::none()));
+    /// let groups = probe.groups().all().await?;
+    /// # drop(groups); Ok(()) }
+    /// ```
+    pub fn customized(&self, f: impl FnOnce(RequestOptions) -> RequestOptions) -> Client {
+        Client {
+            inner: Arc::clone(&self.inner),
+            options: f(self.options.clone()),
+        }
+    }
+
     /// Whether a sync start signal is still waiting for a request to carry it.
     pub fn sync_start_pending(&self) -> bool {
         self.inner.sync_start.load(Ordering::SeqCst)
@@ -582,7 +608,9 @@ impl Client {
     {
         let inner = &self.inner;
         let what = format!("{method} {path}");
-        let result = send_with_retry(inner.config.retry_policy(), idempotent, &what, |attempt| {
+        let policy = self.options.retry_policy(inner.config.retry_policy());
+        let options = &self.options;
+        let result = send_with_retry(policy, idempotent, &what, |attempt| {
             let fut = prepare(attempt);
             async move {
                 if let Some(class) = class {
@@ -592,7 +620,7 @@ impl Client {
                 if attempt > 1 {
                     inner.counters.retries.fetch_add(1, Ordering::Relaxed);
                 }
-                fut.await
+                fut.await.map(|r| options.apply(r))
             }
         })
         .await;

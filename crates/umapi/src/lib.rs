@@ -51,7 +51,7 @@ pub use action::{
 pub use auth::{Credentials, JwtAuth, OAuthS2S, TokenEndpoint};
 pub use client::{BatchOptions, Client, ClientBuilder, DEFAULT_ENDPOINT, LocalStatus};
 pub use error::{ApiError, Error, Result};
-pub use idm_http::{ErrorResponse, TransportError};
+pub use idm_http::{ErrorResponse, RequestOptions, TransportError};
 pub use idm_http::{HttpConfig, ProxyConfig, RetryPolicy};
 pub use limiter::{RateLimits, RouteClass};
 pub use model::{Group, GroupType, IdentityType, IfAlreadyExists, User};

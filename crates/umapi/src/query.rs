@@ -12,6 +12,7 @@
 use std::sync::{Arc, Mutex};
 
 use futures_util::{Stream, TryStreamExt, stream};
+use idm_http::RequestOptions;
 use idm_http::paging::{Addressing, DEFAULT_CONCURRENCY, FetchedPage, Paging, identity};
 use idm_http::reqwest::Method;
 use idm_http::reqwest::header::HeaderMap;
@@ -384,6 +385,13 @@ impl UsersQuery {
         self
     }
 
+    /// Overrides the client's timeout or retry policy for every page of this query (see
+    /// [`Client::customized`]).
+    pub fn customize(mut self, f: impl FnOnce(RequestOptions) -> RequestOptions) -> Self {
+        self.paged.client = self.paged.client.customized(f);
+        self
+    }
+
     /// Every user (all pages); read once more if the total changed while it was read.
     pub async fn all(&self) -> Result<Vec<User>> {
         self.paged().all().await
@@ -418,6 +426,13 @@ impl GroupsQuery {
         self
     }
 
+    /// Overrides the client's timeout or retry policy for every page of this query (see
+    /// [`Client::customized`]).
+    pub fn customize(mut self, f: impl FnOnce(RequestOptions) -> RequestOptions) -> Self {
+        self.paged.client = self.paged.client.customized(f);
+        self
+    }
+
     /// Every group; read once more if the total changed while it was read.
     pub async fn all(&self) -> Result<Vec<Group>> {
         self.paged.all().await
@@ -441,6 +456,13 @@ impl UserQuery {
     /// The user's directory domain (`AdobeID` for Adobe IDs); recommended when a directory holds several domains.
     pub fn domain(mut self, domain: impl Into<String>) -> Self {
         self.domain = Some(domain.into());
+        self
+    }
+
+    /// Overrides the client's timeout or retry policy for this lookup (see
+    /// [`Client::customized`]).
+    pub fn customize(mut self, f: impl FnOnce(RequestOptions) -> RequestOptions) -> Self {
+        self.client = self.client.customized(f);
         self
     }
 

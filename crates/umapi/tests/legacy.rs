@@ -98,10 +98,10 @@ fn blocking_facade_lists_and_acts() {
         users: 12,
         ..Default::default()
     }));
-    let client = umapi::blocking::Client::new(common::builder(&sb).build().unwrap()).unwrap();
+    let client = umapi::blocking::Client::new(common::builder(&sb)).unwrap();
     let users = client.all_users().unwrap();
     let streamed: Vec<_> = client
-        .iter(client.inner().users().stream())
+        .iter(client.users().stream())
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(users, streamed);

@@ -404,3 +404,36 @@ async fn a_lost_answer_to_a_create_is_not_repeated_and_the_user_read_back_decide
     assert!(client.local_status().retries >= 1);
     assert_eq!(sb.stats().faults_fired, 1);
 }
+
+#[tokio::test]
+async fn customize_overrides_the_retry_policy_and_timeout_of_one_query() {
+    let config = SandboxConfig::default()
+        .faults_spec("umapi.groups:502:count=1;umapi.user:delay=2000:count=1")
+        .unwrap();
+    let (_sb, client) = start(config).await;
+    // The client would retry the 502; this query makes one attempt.
+    let err = client
+        .groups()
+        .customize(|o| o.retry(umapi::RetryPolicy::none()))
+        .all()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(502), "{err}");
+    assert_eq!(client.local_status().retries, 0);
+    // The client itself is unchanged: the next listing succeeds.
+    assert!(!client.groups().all().await.unwrap().is_empty());
+    // A timeout shorter than the server's delay, on one lookup only.
+    let err = client
+        .user("jdoe@example.net")
+        .customize(|o| {
+            o.timeout(Duration::from_millis(200))
+                .retry(umapi::RetryPolicy::none())
+        })
+        .get()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Transport(t) if t.attempts == 1),
+        "{err}"
+    );
+}

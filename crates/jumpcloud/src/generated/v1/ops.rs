@@ -739,6 +739,8 @@ impl ApplicationTemplatesList {
     }
 }
 
+crate::customizable!(ApplicationTemplatesList);
+
 /// Get an Application Template
 ///
 /// `GET /application-templates/{id}` (operation `application_templates_get`).
@@ -791,6 +793,8 @@ impl ApplicationTemplatesGet {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(ApplicationTemplatesGet);
 
 /// Applications
 ///
@@ -863,6 +867,8 @@ impl ApplicationsList {
     }
 }
 
+crate::customizable!(ApplicationsList);
+
 /// Create an Application
 ///
 /// `POST /applications` (operation `applications_post`).
@@ -892,6 +898,8 @@ impl ApplicationsPost {
     }
 }
 
+crate::customizable!(ApplicationsPost);
+
 /// Get an Application
 ///
 /// `GET /applications/{id}` (operation `applications_get`).
@@ -914,6 +922,8 @@ impl ApplicationsGet {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(ApplicationsGet);
 
 /// Update an Application
 ///
@@ -944,6 +954,8 @@ impl ApplicationsPut {
     }
 }
 
+crate::customizable!(ApplicationsPut);
+
 /// Delete an Application
 ///
 /// `DELETE /applications/{id}` (operation `applications_delete`).
@@ -966,6 +978,8 @@ impl ApplicationsDelete {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(ApplicationsDelete);
 
 /// Launch a command via a Trigger
 ///
@@ -995,6 +1009,8 @@ impl CommandTriggerWebhookPost {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(CommandTriggerWebhookPost);
 
 /// List all Command Results
 ///
@@ -1068,6 +1084,8 @@ impl CommandResultsList {
     }
 }
 
+crate::customizable!(CommandResultsList);
+
 /// List an individual Command result
 ///
 /// `GET /commandresults/{id}` (operation `command_results_get`).
@@ -1103,6 +1121,8 @@ impl CommandResultsGet {
     }
 }
 
+crate::customizable!(CommandResultsGet);
+
 /// Delete a Command result
 ///
 /// `DELETE /commandresults/{id}` (operation `command_results_delete`).
@@ -1125,6 +1145,8 @@ impl CommandResultsDelete {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(CommandResultsDelete);
 
 /// List All Commands
 ///
@@ -1198,6 +1220,8 @@ impl CommandsList {
     }
 }
 
+crate::customizable!(CommandsList);
+
 /// Create A Command
 ///
 /// `POST /commands` (operation `commands_post`).
@@ -1226,6 +1250,8 @@ impl CommandsPost {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(CommandsPost);
 
 /// List an individual Command
 ///
@@ -1256,6 +1282,8 @@ impl CommandsGet {
     }
 }
 
+crate::customizable!(CommandsGet);
+
 /// Update a Command
 ///
 /// `PUT /commands/{id}` (operation `commands_put`).
@@ -1285,6 +1313,8 @@ impl CommandsPut {
     }
 }
 
+crate::customizable!(CommandsPut);
+
 /// Delete a Command
 ///
 /// `DELETE /commands/{id}` (operation `commands_delete`).
@@ -1308,6 +1338,8 @@ impl CommandsDelete {
     }
 }
 
+crate::customizable!(CommandsDelete);
+
 /// Get results for a specific command
 ///
 /// `GET /commands/{id}/results` (operation `commands_getResults`).
@@ -1325,6 +1357,8 @@ impl CommandsGetResults {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(CommandsGetResults);
 
 /// Get a Command File
 ///
@@ -1385,6 +1419,8 @@ impl CommandFileGet {
         self.r.all().await
     }
 }
+
+crate::customizable!(CommandFileGet);
 
 /// Get Organization Details
 ///
@@ -1458,6 +1494,8 @@ impl OrganizationList {
     }
 }
 
+crate::customizable!(OrganizationList);
+
 /// Get an Organization
 ///
 /// `GET /organizations/{id}` (operation `organizations_get`).
@@ -1487,6 +1525,8 @@ impl OrganizationsGet {
     }
 }
 
+crate::customizable!(OrganizationsGet);
+
 /// Update an Organization
 ///
 /// `PUT /organizations/{id}` (operation `organization_put`).
@@ -1509,6 +1549,8 @@ impl OrganizationPut {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(OrganizationPut);
 
 /// List Radius Servers
 ///
@@ -1581,6 +1623,8 @@ impl RadiusServersList {
     }
 }
 
+crate::customizable!(RadiusServersList);
+
 /// Create a Radius Server
 ///
 /// `POST /radiusservers` (operation `radius_servers_post`).
@@ -1610,6 +1654,8 @@ impl RadiusServersPost {
     }
 }
 
+crate::customizable!(RadiusServersPost);
+
 /// Get Radius Server
 ///
 /// `GET /radiusservers/{id}` (operation `radius_servers_get`).
@@ -1632,6 +1678,8 @@ impl RadiusServersGet {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(RadiusServersGet);
 
 /// Update Radius Servers
 ///
@@ -1662,6 +1710,8 @@ impl RadiusServersPut {
     }
 }
 
+crate::customizable!(RadiusServersPut);
+
 /// Delete Radius Server
 ///
 /// `DELETE /radiusservers/{id}` (operation `radius_servers_delete`).
@@ -1684,6 +1734,8 @@ impl RadiusServersDelete {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(RadiusServersDelete);
 
 /// Search Commands Results
 ///
@@ -1757,6 +1809,8 @@ impl SearchCommandresultsPost {
     }
 }
 
+crate::customizable!(SearchCommandresultsPost);
+
 /// Search Commands
 ///
 /// `POST /search/commands` (operation `search_commands_post`).
@@ -1829,6 +1883,8 @@ impl SearchCommandsPost {
     }
 }
 
+crate::customizable!(SearchCommandsPost);
+
 /// Search Organizations
 ///
 /// `POST /search/organizations` (operation `search_organizations_post`).
@@ -1894,6 +1950,8 @@ impl SearchOrganizationsPost {
         self.r.all().await
     }
 }
+
+crate::customizable!(SearchOrganizationsPost);
 
 /// Search Systems
 ///
@@ -1966,6 +2024,8 @@ impl SearchSystemsPost {
     }
 }
 
+crate::customizable!(SearchSystemsPost);
+
 /// Search System Users
 ///
 /// `POST /search/systemusers` (operation `search_systemusers_post`).
@@ -2036,6 +2096,8 @@ impl SearchSystemusersPost {
         self.r.all().await
     }
 }
+
+crate::customizable!(SearchSystemusersPost);
 
 /// List All Systems
 ///
@@ -2114,6 +2176,8 @@ impl SystemsList {
     }
 }
 
+crate::customizable!(SystemsList);
+
 /// List an individual system
 ///
 /// `GET /systems/{id}` (operation `systems_get`).
@@ -2161,6 +2225,8 @@ impl SystemsGet {
     }
 }
 
+crate::customizable!(SystemsGet);
+
 /// Update a system
 ///
 /// `PUT /systems/{id}` (operation `systems_put`).
@@ -2202,6 +2268,8 @@ impl SystemsPut {
     }
 }
 
+crate::customizable!(SystemsPut);
+
 /// Delete a System
 ///
 /// `DELETE /systems/{id}` (operation `systems_delete`).
@@ -2237,6 +2305,8 @@ impl SystemsDelete {
     }
 }
 
+crate::customizable!(SystemsDelete);
+
 /// Erase a System
 ///
 /// `POST /systems/{system_id}/command/builtin/erase` (operation `systems_commandBuiltinErase`).
@@ -2260,6 +2330,8 @@ impl SystemsCommandBuiltinErase {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(SystemsCommandBuiltinErase);
 
 /// Lock a System
 ///
@@ -2285,6 +2357,8 @@ impl SystemsCommandBuiltinLock {
     }
 }
 
+crate::customizable!(SystemsCommandBuiltinLock);
+
 /// Restart a System
 ///
 /// `POST /systems/{system_id}/command/builtin/restart` (operation `systems_commandBuiltinRestart`).
@@ -2309,6 +2383,8 @@ impl SystemsCommandBuiltinRestart {
     }
 }
 
+crate::customizable!(SystemsCommandBuiltinRestart);
+
 /// Shutdown a System
 ///
 /// `POST /systems/{system_id}/command/builtin/shutdown` (operation `systems_commandBuiltinShutdown`).
@@ -2332,6 +2408,8 @@ impl SystemsCommandBuiltinShutdown {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(SystemsCommandBuiltinShutdown);
 
 /// List all system users
 ///
@@ -2410,6 +2488,8 @@ impl SystemusersList {
     }
 }
 
+crate::customizable!(SystemusersList);
+
 /// Create a system user
 ///
 /// `POST /systemusers` (operation `systemusers_post`).
@@ -2444,6 +2524,8 @@ impl SystemusersPost {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(SystemusersPost);
 
 /// List a system user
 ///
@@ -2480,6 +2562,8 @@ impl SystemusersGet {
     }
 }
 
+crate::customizable!(SystemusersGet);
+
 /// Update a system user
 ///
 /// `PUT /systemusers/{id}` (operation `systemusers_put`).
@@ -2515,6 +2599,8 @@ impl SystemusersPut {
     }
 }
 
+crate::customizable!(SystemusersPut);
+
 /// Delete a system user
 ///
 /// `DELETE /systemusers/{id}` (operation `systemusers_delete`).
@@ -2544,6 +2630,8 @@ impl SystemusersDelete {
     }
 }
 
+crate::customizable!(SystemusersDelete);
+
 /// Expire a system user's password
 ///
 /// `POST /systemusers/{id}/expire` (operation `systemusers_expire`).
@@ -2567,6 +2655,8 @@ impl SystemusersExpire {
     }
 }
 
+crate::customizable!(SystemusersExpire);
+
 /// Sync a systemuser's mfa enrollment status
 ///
 /// `POST /systemusers/{id}/mfasync` (operation `systemusers_mfasync`).
@@ -2583,6 +2673,8 @@ impl SystemusersMfasync {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(SystemusersMfasync);
 
 /// Reset a system user's MFA token
 ///
@@ -2613,6 +2705,8 @@ impl SystemusersResetmfa {
     }
 }
 
+crate::customizable!(SystemusersResetmfa);
+
 /// List a system user's public SSH keys
 ///
 /// `GET /systemusers/{id}/sshkeys` (operation `sshkey_list`).
@@ -2635,6 +2729,8 @@ impl SshkeyList {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(SshkeyList);
 
 /// Create a system user's Public SSH Key
 ///
@@ -2665,6 +2761,8 @@ impl SshkeyPost {
     }
 }
 
+crate::customizable!(SshkeyPost);
+
 /// Activate System User
 ///
 /// `POST /systemusers/{id}/state/activate` (operation `systemusers_state_activate`).
@@ -2687,6 +2785,8 @@ impl SystemusersStateActivate {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(SystemusersStateActivate);
 
 /// Unlock a system user
 ///
@@ -2711,6 +2811,8 @@ impl SystemusersUnlock {
     }
 }
 
+crate::customizable!(SystemusersUnlock);
+
 /// Delete a system user's Public SSH Keys
 ///
 /// `DELETE /systemusers/{systemuser_id}/sshkeys/{id}` (operation `sshkey_delete`).
@@ -2734,6 +2836,8 @@ impl SshkeyDelete {
     }
 }
 
+crate::customizable!(SshkeyDelete);
+
 /// Administrator Password Reset Initiation
 ///
 /// `GET /users/reactivate/{id}` (operation `users_reactivate_get`).
@@ -2751,6 +2855,8 @@ impl UsersReactivateGet {
     }
 }
 
+crate::customizable!(UsersReactivateGet);
+
 /// Administrator TOTP Reset Initiation
 ///
 /// `POST /users/resettotp/{id}` (operation `admin_totpreset_begin`).
@@ -2767,6 +2873,8 @@ impl AdminTotpresetBegin {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(AdminTotpresetBegin);
 
 /// Update a user
 ///
@@ -2796,3 +2904,5 @@ impl UsersPut {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(UsersPut);

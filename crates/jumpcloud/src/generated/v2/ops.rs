@@ -5569,6 +5569,8 @@ impl ActivedirectoriesList {
     }
 }
 
+crate::customizable!(ActivedirectoriesList);
+
 /// Create a new Active Directory
 ///
 /// `POST /activedirectories` (operation `activedirectories_post`).
@@ -5597,6 +5599,8 @@ impl ActivedirectoriesPost {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(ActivedirectoriesPost);
 
 /// List Active Directory Agents
 ///
@@ -5660,6 +5664,8 @@ impl ActivedirectoriesAgentsList {
     }
 }
 
+crate::customizable!(ActivedirectoriesAgentsList);
+
 /// Create a new Active Directory Agent
 ///
 /// `POST /activedirectories/{activedirectory_id}/agents` (operation `activedirectories_agentsPost`).
@@ -5690,6 +5696,8 @@ impl ActivedirectoriesAgentsPost {
     }
 }
 
+crate::customizable!(ActivedirectoriesAgentsPost);
+
 /// Get Active Directory Agent
 ///
 /// `GET /activedirectories/{activedirectory_id}/agents/{agent_id}` (operation `activedirectories_agentsGet`).
@@ -5714,6 +5722,8 @@ impl ActivedirectoriesAgentsGet {
     }
 }
 
+crate::customizable!(ActivedirectoriesAgentsGet);
+
 /// Delete Active Directory Agent
 ///
 /// `DELETE /activedirectories/{activedirectory_id}/agents/{agent_id}` (operation `activedirectories_agentsDelete`).
@@ -5737,6 +5747,8 @@ impl ActivedirectoriesAgentsDelete {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(ActivedirectoriesAgentsDelete);
 
 /// List the associations of an Active Directory instance
 ///
@@ -5799,6 +5811,8 @@ impl GraphActiveDirectoryAssociationsList {
     }
 }
 
+crate::customizable!(GraphActiveDirectoryAssociationsList);
+
 /// Manage the associations of an Active Directory instance
 ///
 /// `POST /activedirectories/{activedirectory_id}/associations` (operation `graph_activeDirectoryAssociationsPost`).
@@ -5828,6 +5842,8 @@ impl GraphActiveDirectoryAssociationsPost {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(GraphActiveDirectoryAssociationsPost);
 
 /// List the User Groups bound to an Active Directory instance
 ///
@@ -5891,6 +5907,8 @@ impl GraphActiveDirectoryTraverseUserGroup {
     }
 }
 
+crate::customizable!(GraphActiveDirectoryTraverseUserGroup);
+
 /// List the Users bound to an Active Directory instance
 ///
 /// `GET /activedirectories/{activedirectory_id}/users` (operation `graph_activeDirectoryTraverseUser`).
@@ -5953,6 +5971,8 @@ impl GraphActiveDirectoryTraverseUser {
     }
 }
 
+crate::customizable!(GraphActiveDirectoryTraverseUser);
+
 /// Get an Active Directory
 ///
 /// `GET /activedirectories/{id}` (operation `activedirectories_get`).
@@ -5975,6 +5995,8 @@ impl ActivedirectoriesGet {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(ActivedirectoriesGet);
 
 /// Delete an Active Directory
 ///
@@ -5999,6 +6021,8 @@ impl ActivedirectoriesDelete {
     }
 }
 
+crate::customizable!(ActivedirectoriesDelete);
+
 /// Remove association between an Administrator and an Organization.
 ///
 /// `DELETE /administrators/{administrator_id}/organizationlinks/{id}` (operation `administratorOrganizations_removeByAdministrator`).
@@ -6016,6 +6040,8 @@ impl AdministratorOrganizationsRemoveByAdministrator {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(AdministratorOrganizationsRemoveByAdministrator);
 
 /// List the association links between an Administrator and Organizations.
 ///
@@ -6066,6 +6092,8 @@ impl AdministratorOrganizationsListByAdministrator {
     }
 }
 
+crate::customizable!(AdministratorOrganizationsListByAdministrator);
+
 /// Allow Adminstrator access to an Organization.
 ///
 /// `POST /administrators/{id}/organizationlinks` (operation `administratorOrganizations_createByAdministrator`).
@@ -6090,6 +6118,8 @@ impl AdministratorOrganizationsCreateByAdministrator {
     }
 }
 
+crate::customizable!(AdministratorOrganizationsCreateByAdministrator);
+
 /// List Apple MDMs
 ///
 /// `GET /applemdms` (operation `applemdms_list`).
@@ -6112,6 +6142,8 @@ impl ApplemdmsList {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(ApplemdmsList);
 
 /// Get Apple MDM CSR Plist
 ///
@@ -6136,6 +6168,8 @@ impl ApplemdmsCsrget {
     }
 }
 
+crate::customizable!(ApplemdmsCsrget);
+
 /// Get Apple MDM DEP Public Key
 ///
 /// `GET /applemdms/{apple_mdm_id}/depkey` (operation `applemdms_depkeyget`).
@@ -6158,6 +6192,8 @@ impl ApplemdmsDepkeyget {
         self.r.send_bytes().await
     }
 }
+
+crate::customizable!(ApplemdmsDepkeyget);
 
 /// List AppleMDM Devices
 ///
@@ -6232,6 +6268,8 @@ impl ApplemdmsDeviceslist {
     }
 }
 
+crate::customizable!(ApplemdmsDeviceslist);
+
 /// Details of an AppleMDM Device
 ///
 /// `GET /applemdms/{apple_mdm_id}/devices/{device_id}` (operation `applemdms_getdevice`).
@@ -6254,6 +6292,8 @@ impl ApplemdmsGetdevice {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(ApplemdmsGetdevice);
 
 /// Remove an Apple MDM Device's Enrollment
 ///
@@ -6278,6 +6318,8 @@ impl ApplemdmsDeletedevice {
     }
 }
 
+crate::customizable!(ApplemdmsDeletedevice);
+
 /// Clears the Activation Lock for a Device
 ///
 /// `POST /applemdms/{apple_mdm_id}/devices/{device_id}/clearActivationLock` (operation `applemdms_devicesClearActivationLock`).
@@ -6301,6 +6343,8 @@ impl ApplemdmsDevicesClearActivationLock {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(ApplemdmsDevicesClearActivationLock);
 
 /// Erase Device
 ///
@@ -6331,6 +6375,8 @@ impl ApplemdmsDeviceserase {
     }
 }
 
+crate::customizable!(ApplemdmsDeviceserase);
+
 /// Lock Device
 ///
 /// `POST /applemdms/{apple_mdm_id}/devices/{device_id}/lock` (operation `applemdms_deviceslock`).
@@ -6360,6 +6406,8 @@ impl ApplemdmsDeviceslock {
     }
 }
 
+crate::customizable!(ApplemdmsDeviceslock);
+
 /// Refresh activation lock information for a device
 ///
 /// `POST /applemdms/{apple_mdm_id}/devices/{device_id}/refreshActivationLockInformation` (operation `applemdms_devicesRefreshActivationLockInformation`).
@@ -6383,6 +6431,8 @@ impl ApplemdmsDevicesRefreshActivationLockInformation {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(ApplemdmsDevicesRefreshActivationLockInformation);
 
 /// Restart Device
 ///
@@ -6413,6 +6463,8 @@ impl ApplemdmsDevicesrestart {
     }
 }
 
+crate::customizable!(ApplemdmsDevicesrestart);
+
 /// Shut Down Device
 ///
 /// `POST /applemdms/{apple_mdm_id}/devices/{device_id}/shutdown` (operation `applemdms_devicesshutdown`).
@@ -6435,6 +6487,8 @@ impl ApplemdmsDevicesshutdown {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(ApplemdmsDevicesshutdown);
 
 /// List Apple MDM Enrollment Profiles
 ///
@@ -6459,6 +6513,8 @@ impl ApplemdmsEnrollmentprofileslist {
     }
 }
 
+crate::customizable!(ApplemdmsEnrollmentprofileslist);
+
 /// Get an Apple MDM Enrollment Profile
 ///
 /// `GET /applemdms/{apple_mdm_id}/enrollmentprofiles/{id}` (operation `applemdms_enrollmentprofilesget`).
@@ -6482,6 +6538,8 @@ impl ApplemdmsEnrollmentprofilesget {
     }
 }
 
+crate::customizable!(ApplemdmsEnrollmentprofilesget);
+
 /// Refresh DEP Devices
 ///
 /// `POST /applemdms/{apple_mdm_id}/refreshdepdevices` (operation `applemdms_refreshdepdevices`).
@@ -6504,6 +6562,8 @@ impl ApplemdmsRefreshdepdevices {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(ApplemdmsRefreshdepdevices);
 
 /// Update an Apple MDM
 ///
@@ -6534,6 +6594,8 @@ impl ApplemdmsPut {
     }
 }
 
+crate::customizable!(ApplemdmsPut);
+
 /// Delete an Apple MDM
 ///
 /// `DELETE /applemdms/{id}` (operation `applemdms_delete`).
@@ -6557,6 +6619,8 @@ impl ApplemdmsDelete {
     }
 }
 
+crate::customizable!(ApplemdmsDelete);
+
 /// Get an Application
 ///
 /// `GET /applications/{application_id}` (operation `applications_get`).
@@ -6579,6 +6643,8 @@ impl ApplicationsGet {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(ApplicationsGet);
 
 /// List the associations of an Application
 ///
@@ -6641,6 +6707,8 @@ impl GraphApplicationAssociationsList {
     }
 }
 
+crate::customizable!(GraphApplicationAssociationsList);
+
 /// Manage the associations of an Application
 ///
 /// `POST /applications/{application_id}/associations` (operation `graph_applicationAssociationsPost`).
@@ -6670,6 +6738,8 @@ impl GraphApplicationAssociationsPost {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(GraphApplicationAssociationsPost);
 
 /// Get a list of users to import from an Application IdM service provider
 ///
@@ -6730,6 +6800,8 @@ impl ImportUsers {
     }
 }
 
+crate::customizable!(ImportUsers);
+
 /// This endpoint sets the logo for an application.
 ///
 /// `POST /applications/{application_id}/logo` (operation `applications_postLogo`).
@@ -6760,6 +6832,8 @@ impl ApplicationsPostLogo {
     }
 }
 
+crate::customizable!(ApplicationsPostLogo);
+
 /// Delete application image
 ///
 /// `DELETE /applications/{application_id}/logo` (operation `applications_deleteLogo`).
@@ -6783,6 +6857,8 @@ impl ApplicationsDeleteLogo {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(ApplicationsDeleteLogo);
 
 /// List the User Groups bound to an Application
 ///
@@ -6846,6 +6922,8 @@ impl GraphApplicationTraverseUserGroup {
     }
 }
 
+crate::customizable!(GraphApplicationTraverseUserGroup);
+
 /// List the Users bound to an Application
 ///
 /// `GET /applications/{application_id}/users` (operation `graph_applicationTraverseUser`).
@@ -6907,6 +6985,8 @@ impl GraphApplicationTraverseUser {
         self.r.all().await
     }
 }
+
+crate::customizable!(GraphApplicationTraverseUser);
 
 /// List Authentication Policies
 ///
@@ -6981,6 +7061,8 @@ impl AuthnpoliciesList {
     }
 }
 
+crate::customizable!(AuthnpoliciesList);
+
 /// Create an Authentication Policy
 ///
 /// `POST /authn/policies` (operation `authnpolicies_post`).
@@ -7010,6 +7092,8 @@ impl AuthnpoliciesPost {
     }
 }
 
+crate::customizable!(AuthnpoliciesPost);
+
 /// Get an authentication policy
 ///
 /// `GET /authn/policies/{id}` (operation `authnpolicies_get`).
@@ -7033,6 +7117,8 @@ impl AuthnpoliciesGet {
     }
 }
 
+crate::customizable!(AuthnpoliciesGet);
+
 /// Delete Authentication Policy
 ///
 /// `DELETE /authn/policies/{id}` (operation `authnpolicies_delete`).
@@ -7055,6 +7141,8 @@ impl AuthnpoliciesDelete {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(AuthnpoliciesDelete);
 
 /// Patch Authentication Policy
 ///
@@ -7084,6 +7172,8 @@ impl AuthnpoliciesPatch {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(AuthnpoliciesPatch);
 
 /// Bulk Users Create
 ///
@@ -7121,6 +7211,8 @@ impl BulkUsersCreate {
     }
 }
 
+crate::customizable!(BulkUsersCreate);
+
 /// Bulk Users Update
 ///
 /// `PATCH /bulk/users` (operation `bulk_usersUpdate`).
@@ -7150,6 +7242,8 @@ impl BulkUsersUpdate {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(BulkUsersUpdate);
 
 /// List Bulk Users Results
 ///
@@ -7204,6 +7298,8 @@ impl BulkUsersCreateResults {
         self.r.all().await
     }
 }
+
+crate::customizable!(BulkUsersCreateResults);
 
 /// List Scheduled Userstate Change Jobs
 ///
@@ -7273,6 +7369,8 @@ impl BulkUserStatesList {
     }
 }
 
+crate::customizable!(BulkUserStatesList);
+
 /// Create Scheduled Userstate Job
 ///
 /// `POST /bulk/userstates` (operation `bulk_userStatesCreate`).
@@ -7302,6 +7400,8 @@ impl BulkUserStatesCreate {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(BulkUserStatesCreate);
 
 /// Gets the next scheduled state change for each user in a list of system users
 ///
@@ -7359,6 +7459,8 @@ impl BulkUserStatesGetNextScheduled {
     }
 }
 
+crate::customizable!(BulkUserStatesGetNextScheduled);
+
 /// Delete Scheduled Userstate Job
 ///
 /// `DELETE /bulk/userstates/{id}` (operation `bulk_userStatesDelete`).
@@ -7383,6 +7485,8 @@ impl BulkUserStatesDelete {
     }
 }
 
+crate::customizable!(BulkUserStatesDelete);
+
 /// Cancel all queued commands for an organization by workflow instance Id
 ///
 /// `DELETE /commandqueue/{workflow_instance_id}` (operation `commands_cancelQueuedCommandsByWorkflowInstanceId`).
@@ -7406,6 +7510,8 @@ impl CommandsCancelQueuedCommandsByWorkflowInstanceId {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(CommandsCancelQueuedCommandsByWorkflowInstanceId);
 
 /// List all Command Results by Workflow
 ///
@@ -7469,6 +7575,8 @@ impl CommandsListResultsByWorkflow {
     }
 }
 
+crate::customizable!(CommandsListResultsByWorkflow);
+
 /// List the associations of a Command
 ///
 /// `GET /commands/{command_id}/associations` (operation `graph_commandAssociationsList`).
@@ -7530,6 +7638,8 @@ impl GraphCommandAssociationsList {
     }
 }
 
+crate::customizable!(GraphCommandAssociationsList);
+
 /// Manage the associations of a Command
 ///
 /// `POST /commands/{command_id}/associations` (operation `graph_commandAssociationsPost`).
@@ -7559,6 +7669,8 @@ impl GraphCommandAssociationsPost {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(GraphCommandAssociationsPost);
 
 /// List the System Groups bound to a Command
 ///
@@ -7622,6 +7734,8 @@ impl GraphCommandTraverseSystemGroup {
     }
 }
 
+crate::customizable!(GraphCommandTraverseSystemGroup);
+
 /// List the Systems bound to a Command
 ///
 /// `GET /commands/{command_id}/systems` (operation `graph_commandTraverseSystem`).
@@ -7684,6 +7798,8 @@ impl GraphCommandTraverseSystem {
     }
 }
 
+crate::customizable!(GraphCommandTraverseSystem);
+
 /// List custom email templates
 ///
 /// `GET /customemail/templates` (operation `customEmails_getTemplates`).
@@ -7701,6 +7817,8 @@ impl CustomEmailsGetTemplates {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(CustomEmailsGetTemplates);
 
 /// Create custom email configuration
 ///
@@ -7732,6 +7850,8 @@ impl CustomEmailsCreate {
     }
 }
 
+crate::customizable!(CustomEmailsCreate);
+
 /// Get custom email configuration
 ///
 /// `GET /customemails/{custom_email_type}` (operation `customEmails_read`).
@@ -7755,6 +7875,8 @@ impl CustomEmailsRead {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(CustomEmailsRead);
 
 /// Update custom email configuration
 ///
@@ -7786,6 +7908,8 @@ impl CustomEmailsUpdate {
     }
 }
 
+crate::customizable!(CustomEmailsUpdate);
+
 /// Delete custom email configuration
 ///
 /// `DELETE /customemails/{custom_email_type}` (operation `customEmails_destroy`).
@@ -7809,6 +7933,8 @@ impl CustomEmailsDestroy {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(CustomEmailsDestroy);
 
 /// List All Directories
 ///
@@ -7877,6 +8003,8 @@ impl DirectoriesList {
     }
 }
 
+crate::customizable!(DirectoriesList);
+
 /// List Duo Accounts
 ///
 /// `GET /duo/accounts` (operation `duo_accountList`).
@@ -7900,6 +8028,8 @@ impl DuoAccountList {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(DuoAccountList);
 
 /// Create Duo Account
 ///
@@ -7925,6 +8055,8 @@ impl DuoAccountPost {
     }
 }
 
+crate::customizable!(DuoAccountPost);
+
 /// List Duo Applications
 ///
 /// `GET /duo/accounts/{account_id}/applications` (operation `duo_applicationList`).
@@ -7948,6 +8080,8 @@ impl DuoApplicationList {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(DuoApplicationList);
 
 /// Create Duo Application
 ///
@@ -7979,6 +8113,8 @@ impl DuoApplicationPost {
     }
 }
 
+crate::customizable!(DuoApplicationPost);
+
 /// Get a Duo application
 ///
 /// `GET /duo/accounts/{account_id}/applications/{application_id}` (operation `duo_applicationGet`).
@@ -8002,6 +8138,8 @@ impl DuoApplicationGet {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(DuoApplicationGet);
 
 /// Update Duo Application
 ///
@@ -8033,6 +8171,8 @@ impl DuoApplicationUpdate {
     }
 }
 
+crate::customizable!(DuoApplicationUpdate);
+
 /// Delete a Duo Application
 ///
 /// `DELETE /duo/accounts/{account_id}/applications/{application_id}` (operation `duo_applicationDelete`).
@@ -8056,6 +8196,8 @@ impl DuoApplicationDelete {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(DuoApplicationDelete);
 
 /// Get a Duo Acount
 ///
@@ -8081,6 +8223,8 @@ impl DuoAccountGet {
     }
 }
 
+crate::customizable!(DuoAccountGet);
+
 /// Delete a Duo Account
 ///
 /// `DELETE /duo/accounts/{id}` (operation `duo_accountDelete`).
@@ -8104,6 +8248,8 @@ impl DuoAccountDelete {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(DuoAccountDelete);
 
 /// List All Groups
 ///
@@ -8185,6 +8331,8 @@ impl GroupsList {
     }
 }
 
+crate::customizable!(GroupsList);
+
 /// List the associations of a G Suite instance
 ///
 /// `GET /gsuites/{gsuite_id}/associations` (operation `graph_gSuiteAssociationsList`).
@@ -8246,6 +8394,8 @@ impl GraphGSuiteAssociationsList {
     }
 }
 
+crate::customizable!(GraphGSuiteAssociationsList);
+
 /// Manage the associations of a G Suite instance
 ///
 /// `POST /gsuites/{gsuite_id}/associations` (operation `graph_gSuiteAssociationsPost`).
@@ -8275,6 +8425,8 @@ impl GraphGSuiteAssociationsPost {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(GraphGSuiteAssociationsPost);
 
 /// Get a list of users in Jumpcloud format to import from a Google Workspace account.
 ///
@@ -8323,6 +8475,8 @@ impl GsuitesListImportJumpcloudUsers {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(GsuitesListImportJumpcloudUsers);
 
 /// Get a list of users to import from a G Suite instance
 ///
@@ -8377,6 +8531,8 @@ impl GsuitesListImportUsers {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(GsuitesListImportUsers);
 
 /// List all the G Suite Translation Rules
 ///
@@ -8448,6 +8604,8 @@ impl TranslationRulesGSuiteList {
     }
 }
 
+crate::customizable!(TranslationRulesGSuiteList);
+
 /// Create a new G Suite Translation Rule
 ///
 /// `POST /gsuites/{gsuite_id}/translationrules` (operation `translationRules_gSuitePost`).
@@ -8472,6 +8630,8 @@ impl TranslationRulesGSuitePost {
     }
 }
 
+crate::customizable!(TranslationRulesGSuitePost);
+
 /// Gets a specific G Suite translation rule
 ///
 /// `GET /gsuites/{gsuite_id}/translationrules/{id}` (operation `translationRules_gSuiteGet`).
@@ -8490,6 +8650,8 @@ impl TranslationRulesGSuiteGet {
     }
 }
 
+crate::customizable!(TranslationRulesGSuiteGet);
+
 /// Deletes a G Suite translation rule
 ///
 /// `DELETE /gsuites/{gsuite_id}/translationrules/{id}` (operation `translationRules_gSuiteDelete`).
@@ -8507,6 +8669,8 @@ impl TranslationRulesGSuiteDelete {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(TranslationRulesGSuiteDelete);
 
 /// List the User Groups bound to a G Suite instance
 ///
@@ -8570,6 +8734,8 @@ impl GraphGSuiteTraverseUserGroup {
     }
 }
 
+crate::customizable!(GraphGSuiteTraverseUserGroup);
+
 /// List the Users bound to a G Suite instance
 ///
 /// `GET /gsuites/{gsuite_id}/users` (operation `graph_gSuiteTraverseUser`).
@@ -8632,6 +8798,8 @@ impl GraphGSuiteTraverseUser {
     }
 }
 
+crate::customizable!(GraphGSuiteTraverseUser);
+
 /// Get G Suite
 ///
 /// `GET /gsuites/{id}` (operation `gsuites_get`).
@@ -8654,6 +8822,8 @@ impl GsuitesGet {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(GsuitesGet);
 
 /// Update existing G Suite
 ///
@@ -8684,6 +8854,8 @@ impl GsuitesPatch {
     }
 }
 
+crate::customizable!(GsuitesPatch);
+
 /// Retrieve Autotask Integration Configuration
 ///
 /// `GET /integrations/autotask/{UUID}` (operation `autotask_getConfiguration`).
@@ -8702,6 +8874,8 @@ impl AutotaskGetConfiguration {
     }
 }
 
+crate::customizable!(AutotaskGetConfiguration);
+
 /// Delete Autotask Integration
 ///
 /// `DELETE /integrations/autotask/{UUID}` (operation `autotask_deleteConfiguration`).
@@ -8719,6 +8893,8 @@ impl AutotaskDeleteConfiguration {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(AutotaskDeleteConfiguration);
 
 /// Update Autotask Integration configuration
 ///
@@ -8743,6 +8919,8 @@ impl AutotaskUpdateConfiguration {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(AutotaskUpdateConfiguration);
 
 /// Retrieve Autotask Companies
 ///
@@ -8795,6 +8973,8 @@ impl AutotaskRetrieveCompanies {
     }
 }
 
+crate::customizable!(AutotaskRetrieveCompanies);
+
 /// Retrieve Autotask Company Types
 ///
 /// `GET /integrations/autotask/{UUID}/companytypes` (operation `autotask_retrieveCompanyTypes`).
@@ -8812,6 +8992,8 @@ impl AutotaskRetrieveCompanyTypes {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(AutotaskRetrieveCompanyTypes);
 
 /// Retrieve Autotask Contracts
 ///
@@ -8882,6 +9064,8 @@ impl AutotaskRetrieveContracts {
     }
 }
 
+crate::customizable!(AutotaskRetrieveContracts);
+
 /// Retrieve Autotask Contract Fields
 ///
 /// `GET /integrations/autotask/{UUID}/contracts/fields` (operation `autotask_retrieveContractsFields`).
@@ -8899,6 +9083,8 @@ impl AutotaskRetrieveContractsFields {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(AutotaskRetrieveContractsFields);
 
 /// Retrieve Autotask Contract Services
 ///
@@ -8969,6 +9155,8 @@ impl AutotaskRetrieveServices {
     }
 }
 
+crate::customizable!(AutotaskRetrieveServices);
+
 /// Retrieve Autotask mappings
 ///
 /// `GET /integrations/autotask/{UUID}/mappings` (operation `autotask_retrieveMappings`).
@@ -9020,6 +9208,8 @@ impl AutotaskRetrieveMappings {
     }
 }
 
+crate::customizable!(AutotaskRetrieveMappings);
+
 /// Create, edit, and/or delete Autotask Mappings
 ///
 /// `PATCH /integrations/autotask/{UUID}/mappings` (operation `autotask_patchMappings`).
@@ -9044,6 +9234,8 @@ impl AutotaskPatchMappings {
     }
 }
 
+crate::customizable!(AutotaskPatchMappings);
+
 /// Retrieve Autotask Integration settings
 ///
 /// `GET /integrations/autotask/{UUID}/settings` (operation `autotask_retrieveSettings`).
@@ -9061,6 +9253,8 @@ impl AutotaskRetrieveSettings {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(AutotaskRetrieveSettings);
 
 /// Create, edit, and/or delete Autotask Integration settings
 ///
@@ -9086,6 +9280,8 @@ impl AutotaskPatchSettings {
     }
 }
 
+crate::customizable!(AutotaskPatchSettings);
+
 /// Retrieve ConnectWise Integration Configuration
 ///
 /// `GET /integrations/connectwise/{UUID}` (operation `connectwise_getConfiguration`).
@@ -9104,6 +9300,8 @@ impl ConnectwiseGetConfiguration {
     }
 }
 
+crate::customizable!(ConnectwiseGetConfiguration);
+
 /// Delete ConnectWise Integration
 ///
 /// `DELETE /integrations/connectwise/{UUID}` (operation `connectwise_deleteConfiguration`).
@@ -9121,6 +9319,8 @@ impl ConnectwiseDeleteConfiguration {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(ConnectwiseDeleteConfiguration);
 
 /// Update ConnectWise Integration configuration
 ///
@@ -9145,6 +9345,8 @@ impl ConnectwiseUpdateConfiguration {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(ConnectwiseUpdateConfiguration);
 
 /// Retrieve ConnectWise Agreements
 ///
@@ -9216,6 +9418,8 @@ impl ConnectwiseRetrieveAgreements {
     }
 }
 
+crate::customizable!(ConnectwiseRetrieveAgreements);
+
 /// Retrieve ConnectWise Additions
 ///
 /// `GET /integrations/connectwise/{UUID}/agreements/{agreement_ID}/additions` (operation `connectwise_retrieveAdditions`).
@@ -9286,6 +9490,8 @@ impl ConnectwiseRetrieveAdditions {
     }
 }
 
+crate::customizable!(ConnectwiseRetrieveAdditions);
+
 /// Retrieve ConnectWise Companies
 ///
 /// `GET /integrations/connectwise/{UUID}/companies` (operation `connectwise_retrieveCompanies`).
@@ -9337,6 +9543,8 @@ impl ConnectwiseRetrieveCompanies {
     }
 }
 
+crate::customizable!(ConnectwiseRetrieveCompanies);
+
 /// Retrieve ConnectWise Company Types
 ///
 /// `GET /integrations/connectwise/{UUID}/companytypes` (operation `connectwise_retrieveCompanyTypes`).
@@ -9354,6 +9562,8 @@ impl ConnectwiseRetrieveCompanyTypes {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(ConnectwiseRetrieveCompanyTypes);
 
 /// Retrieve ConnectWise mappings
 ///
@@ -9406,6 +9616,8 @@ impl ConnectwiseRetrieveMappings {
     }
 }
 
+crate::customizable!(ConnectwiseRetrieveMappings);
+
 /// Create, edit, and/or delete ConnectWise Mappings
 ///
 /// `PATCH /integrations/connectwise/{UUID}/mappings` (operation `connectwise_patchMappings`).
@@ -9430,6 +9642,8 @@ impl ConnectwisePatchMappings {
     }
 }
 
+crate::customizable!(ConnectwisePatchMappings);
+
 /// Retrieve ConnectWise Integration settings
 ///
 /// `GET /integrations/connectwise/{UUID}/settings` (operation `connectwise_retrieveSettings`).
@@ -9447,6 +9661,8 @@ impl ConnectwiseRetrieveSettings {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(ConnectwiseRetrieveSettings);
 
 /// Create, edit, and/or delete ConnectWise Integration settings
 ///
@@ -9472,6 +9688,8 @@ impl ConnectwisePatchSettings {
     }
 }
 
+crate::customizable!(ConnectwisePatchSettings);
+
 /// Retrieve Recent Integration Sync Errors
 ///
 /// `GET /integrations/{integration_type}/{UUID}/errors` (operation `mtpIntegration_retrieveSyncErrors`).
@@ -9489,6 +9707,8 @@ impl MtpIntegrationRetrieveSyncErrors {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(MtpIntegrationRetrieveSyncErrors);
 
 /// List IP Lists
 ///
@@ -9563,6 +9783,8 @@ impl IplistsList {
     }
 }
 
+crate::customizable!(IplistsList);
+
 /// Create IP List
 ///
 /// `POST /iplists` (operation `iplists_post`).
@@ -9592,6 +9814,8 @@ impl IplistsPost {
     }
 }
 
+crate::customizable!(IplistsPost);
+
 /// Get an IP list
 ///
 /// `GET /iplists/{id}` (operation `iplists_get`).
@@ -9614,6 +9838,8 @@ impl IplistsGet {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(IplistsGet);
 
 /// Replace an IP list
 ///
@@ -9644,6 +9870,8 @@ impl IplistsPut {
     }
 }
 
+crate::customizable!(IplistsPut);
+
 /// Delete an IP list
 ///
 /// `DELETE /iplists/{id}` (operation `iplists_delete`).
@@ -9666,6 +9894,8 @@ impl IplistsDelete {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(IplistsDelete);
 
 /// Update an IP list
 ///
@@ -9695,6 +9925,8 @@ impl IplistsPatch {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(IplistsPatch);
 
 /// List LDAP Servers
 ///
@@ -9770,6 +10002,8 @@ impl LdapserversList {
     }
 }
 
+crate::customizable!(LdapserversList);
+
 /// Get LDAP Server
 ///
 /// `GET /ldapservers/{id}` (operation `ldapservers_get`).
@@ -9792,6 +10026,8 @@ impl LdapserversGet {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(LdapserversGet);
 
 /// Update existing LDAP server
 ///
@@ -9821,6 +10057,8 @@ impl LdapserversPatch {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(LdapserversPatch);
 
 /// List the associations of a LDAP Server
 ///
@@ -9883,6 +10121,8 @@ impl GraphLdapServerAssociationsList {
     }
 }
 
+crate::customizable!(GraphLdapServerAssociationsList);
+
 /// Manage the associations of a LDAP Server
 ///
 /// `POST /ldapservers/{ldapserver_id}/associations` (operation `graph_ldapServerAssociationsPost`).
@@ -9912,6 +10152,8 @@ impl GraphLdapServerAssociationsPost {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(GraphLdapServerAssociationsPost);
 
 /// List Samba Domains
 ///
@@ -9988,6 +10230,8 @@ impl LdapserversSambaDomainsList {
     }
 }
 
+crate::customizable!(LdapserversSambaDomainsList);
+
 /// Create Samba Domain
 ///
 /// `POST /ldapservers/{ldapserver_id}/sambadomains` (operation `ldapservers_sambaDomainsPost`).
@@ -10018,6 +10262,8 @@ impl LdapserversSambaDomainsPost {
     }
 }
 
+crate::customizable!(LdapserversSambaDomainsPost);
+
 /// Get Samba Domain
 ///
 /// `GET /ldapservers/{ldapserver_id}/sambadomains/{id}` (operation `ldapservers_sambaDomainsGet`).
@@ -10041,6 +10287,8 @@ impl LdapserversSambaDomainsGet {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(LdapserversSambaDomainsGet);
 
 /// Update Samba Domain
 ///
@@ -10066,6 +10314,8 @@ impl LdapserversSambaDomainsPut {
     }
 }
 
+crate::customizable!(LdapserversSambaDomainsPut);
+
 /// Delete Samba Domain
 ///
 /// `DELETE /ldapservers/{ldapserver_id}/sambadomains/{id}` (operation `ldapservers_sambaDomainsDelete`).
@@ -10089,6 +10339,8 @@ impl LdapserversSambaDomainsDelete {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(LdapserversSambaDomainsDelete);
 
 /// List the User Groups bound to a LDAP Server
 ///
@@ -10152,6 +10404,8 @@ impl GraphLdapServerTraverseUserGroup {
     }
 }
 
+crate::customizable!(GraphLdapServerTraverseUserGroup);
+
 /// List the Users bound to a LDAP Server
 ///
 /// `GET /ldapservers/{ldapserver_id}/users` (operation `graph_ldapServerTraverseUser`).
@@ -10214,6 +10468,8 @@ impl GraphLdapServerTraverseUser {
     }
 }
 
+crate::customizable!(GraphLdapServerTraverseUser);
+
 /// Get the logo associated with the specified id
 ///
 /// `GET /logos/{id}` (operation `logos_get`).
@@ -10230,6 +10486,8 @@ impl LogosGet {
         self.r.send_bytes().await
     }
 }
+
+crate::customizable!(LogosGet);
 
 /// Get Office 365 instance
 ///
@@ -10253,6 +10511,8 @@ impl Office365sGet {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(Office365sGet);
 
 /// Update existing Office 365 instance.
 ///
@@ -10282,6 +10542,8 @@ impl Office365sPatch {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(Office365sPatch);
 
 /// List the associations of an Office 365 instance
 ///
@@ -10344,6 +10606,8 @@ impl GraphOffice365AssociationsList {
     }
 }
 
+crate::customizable!(GraphOffice365AssociationsList);
+
 /// Manage the associations of an Office 365 instance
 ///
 /// `POST /office365s/{office365_id}/associations` (operation `graph_office365AssociationsPost`).
@@ -10373,6 +10637,8 @@ impl GraphOffice365AssociationsPost {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(GraphOffice365AssociationsPost);
 
 /// Get a list of users to import from an Office 365 instance
 ///
@@ -10433,6 +10699,8 @@ impl Office365sListImportUsers {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(Office365sListImportUsers);
 
 /// List all the Office 365 Translation Rules
 ///
@@ -10504,6 +10772,8 @@ impl TranslationRulesOffice365List {
     }
 }
 
+crate::customizable!(TranslationRulesOffice365List);
+
 /// Create a new Office 365 Translation Rule
 ///
 /// `POST /office365s/{office365_id}/translationrules` (operation `translationRules_office365Post`).
@@ -10528,6 +10798,8 @@ impl TranslationRulesOffice365Post {
     }
 }
 
+crate::customizable!(TranslationRulesOffice365Post);
+
 /// Gets a specific Office 365 translation rule
 ///
 /// `GET /office365s/{office365_id}/translationrules/{id}` (operation `translationRules_office365Get`).
@@ -10546,6 +10818,8 @@ impl TranslationRulesOffice365Get {
     }
 }
 
+crate::customizable!(TranslationRulesOffice365Get);
+
 /// Deletes a Office 365 translation rule
 ///
 /// `DELETE /office365s/{office365_id}/translationrules/{id}` (operation `translationRules_office365Delete`).
@@ -10563,6 +10837,8 @@ impl TranslationRulesOffice365Delete {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(TranslationRulesOffice365Delete);
 
 /// List the User Groups bound to an Office 365 instance
 ///
@@ -10626,6 +10902,8 @@ impl GraphOffice365TraverseUserGroup {
     }
 }
 
+crate::customizable!(GraphOffice365TraverseUserGroup);
+
 /// List the Users bound to an Office 365 instance
 ///
 /// `GET /office365s/{office365_id}/users` (operation `graph_office365TraverseUser`).
@@ -10688,6 +10966,8 @@ impl GraphOffice365TraverseUser {
     }
 }
 
+crate::customizable!(GraphOffice365TraverseUser);
+
 /// Get all cases (Support/Feature requests) for organization
 ///
 /// `GET /organizations/cases` (operation `organizations_listCases`).
@@ -10743,6 +11023,8 @@ impl OrganizationsListCases {
     }
 }
 
+crate::customizable!(OrganizationsListCases);
+
 /// List the association links between an Organization and Administrators.
 ///
 /// `GET /organizations/{id}/administratorlinks` (operation `administratorOrganizations_listByOrganization`).
@@ -10791,6 +11073,8 @@ impl AdministratorOrganizationsListByOrganization {
         self.r.all().await
     }
 }
+
+crate::customizable!(AdministratorOrganizationsListByOrganization);
 
 /// Lists all the Policies
 ///
@@ -10866,6 +11150,8 @@ impl PoliciesList {
     }
 }
 
+crate::customizable!(PoliciesList);
+
 /// Create a new Policy
 ///
 /// `POST /policies` (operation `policies_post`).
@@ -10895,6 +11181,8 @@ impl PoliciesPost {
     }
 }
 
+crate::customizable!(PoliciesPost);
+
 /// Gets a specific Policy.
 ///
 /// `GET /policies/{id}` (operation `policies_get`).
@@ -10917,6 +11205,8 @@ impl PoliciesGet {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(PoliciesGet);
 
 /// Update an existing Policy
 ///
@@ -10947,6 +11237,8 @@ impl PoliciesPut {
     }
 }
 
+crate::customizable!(PoliciesPut);
+
 /// Deletes a Policy
 ///
 /// `DELETE /policies/{id}` (operation `policies_delete`).
@@ -10969,6 +11261,8 @@ impl PoliciesDelete {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(PoliciesDelete);
 
 /// List the associations of a Policy
 ///
@@ -11031,6 +11325,8 @@ impl GraphPolicyAssociationsList {
     }
 }
 
+crate::customizable!(GraphPolicyAssociationsList);
+
 /// Manage the associations of a Policy
 ///
 /// `POST /policies/{policy_id}/associations` (operation `graph_policyAssociationsPost`).
@@ -11060,6 +11356,8 @@ impl GraphPolicyAssociationsPost {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(GraphPolicyAssociationsPost);
 
 /// List the parent Groups of a Policy
 ///
@@ -11142,6 +11440,8 @@ impl GraphPolicyMemberOf {
     }
 }
 
+crate::customizable!(GraphPolicyMemberOf);
+
 /// Lists all the policy results of a policy.
 ///
 /// `GET /policies/{policy_id}/policyresults` (operation `policyresults_list`).
@@ -11215,6 +11515,8 @@ impl PolicyresultsList {
         self.r.all().await
     }
 }
+
+crate::customizable!(PolicyresultsList);
 
 /// Lists the latest policy results of a policy.
 ///
@@ -11291,6 +11593,8 @@ impl PolicystatusesPoliciesList {
     }
 }
 
+crate::customizable!(PolicystatusesPoliciesList);
+
 /// List the System Groups bound to a Policy
 ///
 /// `GET /policies/{policy_id}/systemgroups` (operation `graph_policyTraverseSystemGroup`).
@@ -11353,6 +11657,8 @@ impl GraphPolicyTraverseSystemGroup {
     }
 }
 
+crate::customizable!(GraphPolicyTraverseSystemGroup);
+
 /// List the Systems bound to a Policy
 ///
 /// `GET /policies/{policy_id}/systems` (operation `graph_policyTraverseSystem`).
@@ -11414,6 +11720,8 @@ impl GraphPolicyTraverseSystem {
         self.r.all().await
     }
 }
+
+crate::customizable!(GraphPolicyTraverseSystem);
 
 /// List all Policy Groups
 ///
@@ -11489,6 +11797,8 @@ impl GroupsPolicyList {
     }
 }
 
+crate::customizable!(GroupsPolicyList);
+
 /// Create a new Policy Group
 ///
 /// `POST /policygroups` (operation `groups_policy_post`).
@@ -11517,6 +11827,8 @@ impl GroupsPolicyPost {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(GroupsPolicyPost);
 
 /// List the associations of a Policy Group.
 ///
@@ -11579,6 +11891,8 @@ impl GraphPolicyGroupAssociationsList {
     }
 }
 
+crate::customizable!(GraphPolicyGroupAssociationsList);
+
 /// Manage the associations of a Policy Group
 ///
 /// `POST /policygroups/{group_id}/associations` (operation `graph_policyGroupAssociationsPost`).
@@ -11608,6 +11922,8 @@ impl GraphPolicyGroupAssociationsPost {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(GraphPolicyGroupAssociationsPost);
 
 /// List the members of a Policy Group
 ///
@@ -11663,6 +11979,8 @@ impl GraphPolicyGroupMembersList {
     }
 }
 
+crate::customizable!(GraphPolicyGroupMembersList);
+
 /// Manage the members of a Policy Group
 ///
 /// `POST /policygroups/{group_id}/members` (operation `graph_policyGroupMembersPost`).
@@ -11692,6 +12010,8 @@ impl GraphPolicyGroupMembersPost {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(GraphPolicyGroupMembersPost);
 
 /// List the Policy Group's membership
 ///
@@ -11762,6 +12082,8 @@ impl GraphPolicyGroupMembership {
     }
 }
 
+crate::customizable!(GraphPolicyGroupMembership);
+
 /// List the System Groups bound to Policy Groups
 ///
 /// `GET /policygroups/{group_id}/systemgroups` (operation `graph_policyGroupTraverseSystemGroup`).
@@ -11823,6 +12145,8 @@ impl GraphPolicyGroupTraverseSystemGroup {
         self.r.all().await
     }
 }
+
+crate::customizable!(GraphPolicyGroupTraverseSystemGroup);
 
 /// List the Systems bound to a Policy Group
 ///
@@ -11886,6 +12210,8 @@ impl GraphPolicyGroupTraverseSystem {
     }
 }
 
+crate::customizable!(GraphPolicyGroupTraverseSystem);
+
 /// View an individual Policy Group details
 ///
 /// `GET /policygroups/{id}` (operation `groups_policy_get`).
@@ -11908,6 +12234,8 @@ impl GroupsPolicyGet {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(GroupsPolicyGet);
 
 /// Update a Policy Group
 ///
@@ -11938,6 +12266,8 @@ impl GroupsPolicyPut {
     }
 }
 
+crate::customizable!(GroupsPolicyPut);
+
 /// Delete a Policy Group
 ///
 /// `DELETE /policygroups/{id}` (operation `groups_policy_delete`).
@@ -11960,6 +12290,8 @@ impl GroupsPolicyDelete {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(GroupsPolicyDelete);
 
 /// Lists all of the policy results for an organization.
 ///
@@ -12035,6 +12367,8 @@ impl PolicyresultsOrgList {
     }
 }
 
+crate::customizable!(PolicyresultsOrgList);
+
 /// Get a specific Policy Result.
 ///
 /// `GET /policyresults/{id}` (operation `policyresults_get`).
@@ -12057,6 +12391,8 @@ impl PolicyresultsGet {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(PolicyresultsGet);
 
 /// Lists all of the Policy Templates
 ///
@@ -12132,6 +12468,8 @@ impl PolicytemplatesList {
     }
 }
 
+crate::customizable!(PolicytemplatesList);
+
 /// Get a specific Policy Template
 ///
 /// `GET /policytemplates/{id}` (operation `policytemplates_get`).
@@ -12154,6 +12492,8 @@ impl PolicytemplatesGet {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(PolicytemplatesGet);
 
 /// Retrieve Provider
 ///
@@ -12179,6 +12519,8 @@ impl ProvidersGetProvider {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(ProvidersGetProvider);
 
 /// List Provider Administrators
 ///
@@ -12249,6 +12591,8 @@ impl ProvidersListAdministrators {
     }
 }
 
+crate::customizable!(ProvidersListAdministrators);
+
 /// Create a new Provider Administrator
 ///
 /// `POST /providers/{provider_id}/administrators` (operation `providers_postAdmins`).
@@ -12273,6 +12617,8 @@ impl ProvidersPostAdmins {
     }
 }
 
+crate::customizable!(ProvidersPostAdmins);
+
 /// Delete Provider Administrator
 ///
 /// `DELETE /providers/{provider_id}/administrators/{id}` (operation `providers_removeAdministrator`).
@@ -12290,6 +12636,8 @@ impl ProvidersRemoveAdministrator {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(ProvidersRemoveAdministrator);
 
 /// Retrieve Integrations for Provider
 ///
@@ -12335,6 +12683,8 @@ impl ProvidersRetrieveIntegrations {
     }
 }
 
+crate::customizable!(ProvidersRetrieveIntegrations);
+
 /// Creates a new Autotask integration for the provider
 ///
 /// `POST /providers/{provider_id}/integrations/autotask` (operation `autotask_createConfiguration`).
@@ -12359,6 +12709,8 @@ impl AutotaskCreateConfiguration {
     }
 }
 
+crate::customizable!(AutotaskCreateConfiguration);
+
 /// Get all Autotask ticketing alert configurations for a provider
 ///
 /// `GET /providers/{provider_id}/integrations/autotask/alerts/configuration` (operation `autotask_retrieveAllAlertConfigurations`).
@@ -12377,6 +12729,8 @@ impl AutotaskRetrieveAllAlertConfigurations {
     }
 }
 
+crate::customizable!(AutotaskRetrieveAllAlertConfigurations);
+
 /// Get all Autotask ticketing alert configuration options for a provider
 ///
 /// `GET /providers/{provider_id}/integrations/autotask/alerts/configuration/options` (operation `autotask_retrieveAllAlertConfigurationOptions`).
@@ -12394,6 +12748,8 @@ impl AutotaskRetrieveAllAlertConfigurationOptions {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(AutotaskRetrieveAllAlertConfigurationOptions);
 
 /// Update an Autotask ticketing alert's configuration
 ///
@@ -12419,6 +12775,8 @@ impl AutotaskUpdateAlertConfiguration {
     }
 }
 
+crate::customizable!(AutotaskUpdateAlertConfiguration);
+
 /// Creates a new ConnectWise integration for the provider
 ///
 /// `POST /providers/{provider_id}/integrations/connectwise` (operation `connectwise_createConfiguration`).
@@ -12443,6 +12801,8 @@ impl ConnectwiseCreateConfiguration {
     }
 }
 
+crate::customizable!(ConnectwiseCreateConfiguration);
+
 /// Get all ConnectWise ticketing alert configurations for a provider
 ///
 /// `GET /providers/{provider_id}/integrations/connectwise/alerts/configuration` (operation `connectwise_retrieveAllAlertConfigurations`).
@@ -12461,6 +12821,8 @@ impl ConnectwiseRetrieveAllAlertConfigurations {
     }
 }
 
+crate::customizable!(ConnectwiseRetrieveAllAlertConfigurations);
+
 /// Get all ConnectWise ticketing alert configuration options for a provider
 ///
 /// `GET /providers/{provider_id}/integrations/connectwise/alerts/configuration/options` (operation `connectwise_retrieveAllAlertConfigurationOptions`).
@@ -12478,6 +12840,8 @@ impl ConnectwiseRetrieveAllAlertConfigurationOptions {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(ConnectwiseRetrieveAllAlertConfigurationOptions);
 
 /// Update a ConnectWise ticketing alert's configuration
 ///
@@ -12503,6 +12867,8 @@ impl ConnectwiseUpdateAlertConfiguration {
     }
 }
 
+crate::customizable!(ConnectwiseUpdateAlertConfiguration);
+
 /// Get all ticketing alerts available for a provider's ticketing integration.
 ///
 /// `GET /providers/{provider_id}/integrations/ticketing/alerts` (operation `mtpIntegration_retrieveAlerts`).
@@ -12520,6 +12886,8 @@ impl MtpIntegrationRetrieveAlerts {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(MtpIntegrationRetrieveAlerts);
 
 /// List a provider's invoices.
 ///
@@ -12558,6 +12926,8 @@ impl ProvidersRetrieveInvoices {
     }
 }
 
+crate::customizable!(ProvidersRetrieveInvoices);
+
 /// Download a provider's invoice.
 ///
 /// `GET /providers/{provider_id}/invoices/{ID}` (operation `providers_retrieveInvoice`).
@@ -12575,6 +12945,8 @@ impl ProvidersRetrieveInvoice {
         self.r.send_bytes().await
     }
 }
+
+crate::customizable!(ProvidersRetrieveInvoice);
 
 /// List Provider Organizations
 ///
@@ -12645,6 +13017,8 @@ impl ProvidersListOrganizations {
     }
 }
 
+crate::customizable!(ProvidersListOrganizations);
+
 /// Update Provider Organization
 ///
 /// `PUT /providers/{provider_id}/organizations/{id}` (operation `providerOrganizations_updateOrg`).
@@ -12668,6 +13042,8 @@ impl ProviderOrganizationsUpdateOrg {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(ProviderOrganizationsUpdateOrg);
 
 /// Fetch the queued Commands for an Organization
 ///
@@ -12731,6 +13107,8 @@ impl CommandsGetQueuedCommandsByWorkflow {
     }
 }
 
+crate::customizable!(CommandsGetQueuedCommandsByWorkflow);
+
 /// List the associations of a RADIUS  Server
 ///
 /// `GET /radiusservers/{radiusserver_id}/associations` (operation `graph_radiusServerAssociationsList`).
@@ -12792,6 +13170,8 @@ impl GraphRadiusServerAssociationsList {
     }
 }
 
+crate::customizable!(GraphRadiusServerAssociationsList);
+
 /// Manage the associations of a RADIUS Server
 ///
 /// `POST /radiusservers/{radiusserver_id}/associations` (operation `graph_radiusServerAssociationsPost`).
@@ -12821,6 +13201,8 @@ impl GraphRadiusServerAssociationsPost {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(GraphRadiusServerAssociationsPost);
 
 /// List the User Groups bound to a RADIUS  Server
 ///
@@ -12884,6 +13266,8 @@ impl GraphRadiusServerTraverseUserGroup {
     }
 }
 
+crate::customizable!(GraphRadiusServerTraverseUserGroup);
+
 /// List the Users bound to a RADIUS  Server
 ///
 /// `GET /radiusservers/{radiusserver_id}/users` (operation `graph_radiusServerTraverseUser`).
@@ -12945,6 +13329,8 @@ impl GraphRadiusServerTraverseUser {
         self.r.all().await
     }
 }
+
+crate::customizable!(GraphRadiusServerTraverseUser);
 
 /// Get all configured Software Applications.
 ///
@@ -13014,6 +13400,8 @@ impl SoftwareAppsList {
     }
 }
 
+crate::customizable!(SoftwareAppsList);
+
 /// Create a Software Application that will be managed by JumpCloud.
 ///
 /// `POST /softwareapps` (operation `softwareApps_post`).
@@ -13044,6 +13432,8 @@ impl SoftwareAppsPost {
     }
 }
 
+crate::customizable!(SoftwareAppsPost);
+
 /// Retrieve a configured Software Application.
 ///
 /// `GET /softwareapps/{id}` (operation `softwareApps_get`).
@@ -13067,6 +13457,8 @@ impl SoftwareAppsGet {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(SoftwareAppsGet);
 
 /// Update a Software Application Configuration.
 ///
@@ -13098,6 +13490,8 @@ impl SoftwareAppsUpdate {
     }
 }
 
+crate::customizable!(SoftwareAppsUpdate);
+
 /// Delete a configured Software Application
 ///
 /// `DELETE /softwareapps/{id}` (operation `softwareApps_delete`).
@@ -13121,6 +13515,8 @@ impl SoftwareAppsDelete {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(SoftwareAppsDelete);
 
 /// List the associations of a Software Application
 ///
@@ -13183,6 +13579,8 @@ impl GraphSoftwareappsAssociationsList {
     }
 }
 
+crate::customizable!(GraphSoftwareappsAssociationsList);
+
 /// Manage the associations of a software application.
 ///
 /// `POST /softwareapps/{software_app_id}/associations` (operation `graph_softwareappsAssociationsPost`).
@@ -13213,6 +13611,8 @@ impl GraphSoftwareappsAssociationsPost {
     }
 }
 
+crate::customizable!(GraphSoftwareappsAssociationsPost);
+
 /// Reclaim Licenses for a Software Application.
 ///
 /// `POST /softwareapps/{software_app_id}/reclaim-licenses` (operation `softwareApps_reclaimLicenses`).
@@ -13230,6 +13630,8 @@ impl SoftwareAppsReclaimLicenses {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(SoftwareAppsReclaimLicenses);
 
 /// Retry Installation for a Software Application
 ///
@@ -13254,6 +13656,8 @@ impl SoftwareAppsRetryInstallation {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(SoftwareAppsRetryInstallation);
 
 /// Get the status of the provided Software Application
 ///
@@ -13323,6 +13727,8 @@ impl SoftwareAppStatusesList {
     }
 }
 
+crate::customizable!(SoftwareAppStatusesList);
+
 /// List the System Groups bound to a Software App.
 ///
 /// `GET /softwareapps/{software_app_id}/systemgroups` (operation `graph_softwareappsTraverseSystemGroup`).
@@ -13384,6 +13790,8 @@ impl GraphSoftwareappsTraverseSystemGroup {
         self.r.all().await
     }
 }
+
+crate::customizable!(GraphSoftwareappsTraverseSystemGroup);
 
 /// List the Systems bound to a Software App.
 ///
@@ -13447,6 +13855,8 @@ impl GraphSoftwareappsTraverseSystem {
     }
 }
 
+crate::customizable!(GraphSoftwareappsTraverseSystem);
+
 /// Lists all the Pricing & Packaging Subscriptions
 ///
 /// `GET /subscriptions` (operation `subscriptions_get`).
@@ -13463,6 +13873,8 @@ impl SubscriptionsGet {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(SubscriptionsGet);
 
 /// List all System Groups
 ///
@@ -13538,6 +13950,8 @@ impl GroupsSystemList {
     }
 }
 
+crate::customizable!(GroupsSystemList);
+
 /// Create a new System Group
 ///
 /// `POST /systemgroups` (operation `groups_system_post`).
@@ -13566,6 +13980,8 @@ impl GroupsSystemPost {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(GroupsSystemPost);
 
 /// List the associations of a System Group
 ///
@@ -13628,6 +14044,8 @@ impl GraphSystemGroupAssociationsList {
     }
 }
 
+crate::customizable!(GraphSystemGroupAssociationsList);
+
 /// Manage the associations of a System Group
 ///
 /// `POST /systemgroups/{group_id}/associations` (operation `graph_systemGroupAssociationsPost`).
@@ -13657,6 +14075,8 @@ impl GraphSystemGroupAssociationsPost {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(GraphSystemGroupAssociationsPost);
 
 /// List the Commands bound to a System Group
 ///
@@ -13720,6 +14140,8 @@ impl GraphSystemGroupTraverseCommand {
     }
 }
 
+crate::customizable!(GraphSystemGroupTraverseCommand);
+
 /// List the members of a System Group
 ///
 /// `GET /systemgroups/{group_id}/members` (operation `graph_systemGroupMembersList`).
@@ -13774,6 +14196,8 @@ impl GraphSystemGroupMembersList {
     }
 }
 
+crate::customizable!(GraphSystemGroupMembersList);
+
 /// Manage the members of a System Group
 ///
 /// `POST /systemgroups/{group_id}/members` (operation `graph_systemGroupMembersPost`).
@@ -13815,6 +14239,8 @@ impl GraphSystemGroupMembersPost {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(GraphSystemGroupMembersPost);
 
 /// List the System Group's membership
 ///
@@ -13885,6 +14311,8 @@ impl GraphSystemGroupMembership {
     }
 }
 
+crate::customizable!(GraphSystemGroupMembership);
+
 /// List the Policies bound to a System Group
 ///
 /// `GET /systemgroups/{group_id}/policies` (operation `graph_systemGroupTraversePolicy`).
@@ -13946,6 +14374,8 @@ impl GraphSystemGroupTraversePolicy {
         self.r.all().await
     }
 }
+
+crate::customizable!(GraphSystemGroupTraversePolicy);
 
 /// List the Policy Groups bound to a System Group
 ///
@@ -14009,6 +14439,8 @@ impl GraphSystemGroupTraversePolicyGroup {
     }
 }
 
+crate::customizable!(GraphSystemGroupTraversePolicyGroup);
+
 /// List the User Groups bound to a System Group
 ///
 /// `GET /systemgroups/{group_id}/usergroups` (operation `graph_systemGroupTraverseUserGroup`).
@@ -14070,6 +14502,8 @@ impl GraphSystemGroupTraverseUserGroup {
         self.r.all().await
     }
 }
+
+crate::customizable!(GraphSystemGroupTraverseUserGroup);
 
 /// List the Users bound to a System Group
 ///
@@ -14133,6 +14567,8 @@ impl GraphSystemGroupTraverseUser {
     }
 }
 
+crate::customizable!(GraphSystemGroupTraverseUser);
+
 /// View an individual System Group details
 ///
 /// `GET /systemgroups/{id}` (operation `groups_system_get`).
@@ -14155,6 +14591,8 @@ impl GroupsSystemGet {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(GroupsSystemGet);
 
 /// Update a System Group
 ///
@@ -14185,6 +14623,8 @@ impl GroupsSystemPut {
     }
 }
 
+crate::customizable!(GroupsSystemPut);
+
 /// Delete a System Group
 ///
 /// `DELETE /systemgroups/{id}` (operation `groups_system_delete`).
@@ -14207,6 +14647,8 @@ impl GroupsSystemDelete {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(GroupsSystemDelete);
 
 /// List System Insights ALF
 ///
@@ -14274,6 +14716,8 @@ impl SysteminsightsListAlf {
         self.r.all().await
     }
 }
+
+crate::customizable!(SysteminsightsListAlf);
 
 /// List System Insights ALF Exceptions
 ///
@@ -14343,6 +14787,8 @@ impl SysteminsightsListAlfExceptions {
     }
 }
 
+crate::customizable!(SysteminsightsListAlfExceptions);
+
 /// List System Insights ALF Explicit Authentications
 ///
 /// `GET /systeminsights/alf_explicit_auths` (operation `systeminsights_list_alf_explicit_auths`).
@@ -14410,6 +14856,8 @@ impl SysteminsightsListAlfExplicitAuths {
         self.r.all().await
     }
 }
+
+crate::customizable!(SysteminsightsListAlfExplicitAuths);
 
 /// List System Insights Application Compatibility Shims
 ///
@@ -14479,6 +14927,8 @@ impl SysteminsightsListAppcompatShims {
     }
 }
 
+crate::customizable!(SysteminsightsListAppcompatShims);
+
 /// List System Insights Apps
 ///
 /// `GET /systeminsights/apps` (operation `systeminsights_list_apps`).
@@ -14545,6 +14995,8 @@ impl SysteminsightsListApps {
         self.r.all().await
     }
 }
+
+crate::customizable!(SysteminsightsListApps);
 
 /// List System Insights Authorized Keys
 ///
@@ -14613,6 +15065,8 @@ impl SysteminsightsListAuthorizedKeys {
         self.r.all().await
     }
 }
+
+crate::customizable!(SysteminsightsListAuthorizedKeys);
 
 /// List System Insights Azure Instance Metadata
 ///
@@ -14683,6 +15137,8 @@ impl SysteminsightsListAzureInstanceMetadata {
     }
 }
 
+crate::customizable!(SysteminsightsListAzureInstanceMetadata);
+
 /// List System Insights Azure Instance Tags
 ///
 /// `GET /systeminsights/azure_instance_tags` (operation `systeminsights_list_azure_instance_tags`).
@@ -14750,6 +15206,8 @@ impl SysteminsightsListAzureInstanceTags {
         self.r.all().await
     }
 }
+
+crate::customizable!(SysteminsightsListAzureInstanceTags);
 
 /// List System Insights Battery
 ///
@@ -14819,6 +15277,8 @@ impl SysteminsightsListBattery {
     }
 }
 
+crate::customizable!(SysteminsightsListBattery);
+
 /// List System Insights Bitlocker Info
 ///
 /// `GET /systeminsights/bitlocker_info` (operation `systeminsights_list_bitlocker_info`).
@@ -14886,6 +15346,8 @@ impl SysteminsightsListBitlockerInfo {
         self.r.all().await
     }
 }
+
+crate::customizable!(SysteminsightsListBitlockerInfo);
 
 /// List System Insights Browser Plugins
 ///
@@ -14955,6 +15417,8 @@ impl SysteminsightsListBrowserPlugins {
     }
 }
 
+crate::customizable!(SysteminsightsListBrowserPlugins);
+
 /// List System Insights Certificates
 ///
 /// `GET /systeminsights/certificates` (operation `systeminsights_list_certificates`).
@@ -15022,6 +15486,8 @@ impl SysteminsightsListCertificates {
         self.r.all().await
     }
 }
+
+crate::customizable!(SysteminsightsListCertificates);
 
 /// List System Insights Chassis Info
 ///
@@ -15091,6 +15557,8 @@ impl SysteminsightsListChassisInfo {
     }
 }
 
+crate::customizable!(SysteminsightsListChassisInfo);
+
 /// List System Insights Chrome Extensions
 ///
 /// `GET /systeminsights/chrome_extensions` (operation `systeminsights_list_chrome_extensions`).
@@ -15158,6 +15626,8 @@ impl SysteminsightsListChromeExtensions {
         self.r.all().await
     }
 }
+
+crate::customizable!(SysteminsightsListChromeExtensions);
 
 /// List System Insights Connectivity
 ///
@@ -15227,6 +15697,8 @@ impl SysteminsightsListConnectivity {
     }
 }
 
+crate::customizable!(SysteminsightsListConnectivity);
+
 /// List System Insights Crashes
 ///
 /// `GET /systeminsights/crashes` (operation `systeminsights_list_crashes`).
@@ -15294,6 +15766,8 @@ impl SysteminsightsListCrashes {
         self.r.all().await
     }
 }
+
+crate::customizable!(SysteminsightsListCrashes);
 
 /// List System Insights CUPS Destinations
 ///
@@ -15363,6 +15837,8 @@ impl SysteminsightsListCupsDestinations {
     }
 }
 
+crate::customizable!(SysteminsightsListCupsDestinations);
+
 /// List System Insights Disk Encryption
 ///
 /// `GET /systeminsights/disk_encryption` (operation `systeminsights_list_disk_encryption`).
@@ -15430,6 +15906,8 @@ impl SysteminsightsListDiskEncryption {
         self.r.all().await
     }
 }
+
+crate::customizable!(SysteminsightsListDiskEncryption);
 
 /// List System Insights Disk Info
 ///
@@ -15499,6 +15977,8 @@ impl SysteminsightsListDiskInfo {
     }
 }
 
+crate::customizable!(SysteminsightsListDiskInfo);
+
 /// List System Insights DNS Resolvers
 ///
 /// `GET /systeminsights/dns_resolvers` (operation `systeminsights_list_dns_resolvers`).
@@ -15566,6 +16046,8 @@ impl SysteminsightsListDnsResolvers {
         self.r.all().await
     }
 }
+
+crate::customizable!(SysteminsightsListDnsResolvers);
 
 /// List System Insights Etc Hosts
 ///
@@ -15635,6 +16117,8 @@ impl SysteminsightsListEtcHosts {
     }
 }
 
+crate::customizable!(SysteminsightsListEtcHosts);
+
 /// List System Insights Firefox Addons
 ///
 /// `GET /systeminsights/firefox_addons` (operation `systeminsights_list_firefox_addons`).
@@ -15702,6 +16186,8 @@ impl SysteminsightsListFirefoxAddons {
         self.r.all().await
     }
 }
+
+crate::customizable!(SysteminsightsListFirefoxAddons);
 
 /// List System Insights Groups
 ///
@@ -15771,6 +16257,8 @@ impl SysteminsightsListGroups {
     }
 }
 
+crate::customizable!(SysteminsightsListGroups);
+
 /// List System Insights IE Extensions
 ///
 /// `GET /systeminsights/ie_extensions` (operation `systeminsights_list_ie_extensions`).
@@ -15838,6 +16326,8 @@ impl SysteminsightsListIeExtensions {
         self.r.all().await
     }
 }
+
+crate::customizable!(SysteminsightsListIeExtensions);
 
 /// List System Insights Interface Addresses
 ///
@@ -15908,6 +16398,8 @@ impl SysteminsightsListInterfaceAddresses {
     }
 }
 
+crate::customizable!(SysteminsightsListInterfaceAddresses);
+
 /// List System Insights Interface Details
 ///
 /// `GET /systeminsights/interface_details` (operation `systeminsights_list_interface_details`).
@@ -15975,6 +16467,8 @@ impl SysteminsightsListInterfaceDetails {
         self.r.all().await
     }
 }
+
+crate::customizable!(SysteminsightsListInterfaceDetails);
 
 /// List System Insights Kernel Info
 ///
@@ -16044,6 +16538,8 @@ impl SysteminsightsListKernelInfo {
     }
 }
 
+crate::customizable!(SysteminsightsListKernelInfo);
+
 /// List System Insights Launchd
 ///
 /// `GET /systeminsights/launchd` (operation `systeminsights_list_launchd`).
@@ -16111,6 +16607,8 @@ impl SysteminsightsListLaunchd {
         self.r.all().await
     }
 }
+
+crate::customizable!(SysteminsightsListLaunchd);
 
 /// List System Insights Linux Packages
 ///
@@ -16180,6 +16678,8 @@ impl SysteminsightsListLinuxPackages {
     }
 }
 
+crate::customizable!(SysteminsightsListLinuxPackages);
+
 /// List System Insights Logged-In Users
 ///
 /// `GET /systeminsights/logged_in_users` (operation `systeminsights_list_logged_in_users`).
@@ -16247,6 +16747,8 @@ impl SysteminsightsListLoggedInUsers {
         self.r.all().await
     }
 }
+
+crate::customizable!(SysteminsightsListLoggedInUsers);
 
 /// List System Insights Logical Drives
 ///
@@ -16316,6 +16818,8 @@ impl SysteminsightsListLogicalDrives {
     }
 }
 
+crate::customizable!(SysteminsightsListLogicalDrives);
+
 /// List System Insights Managed Policies
 ///
 /// `GET /systeminsights/managed_policies` (operation `systeminsights_list_managed_policies`).
@@ -16383,6 +16887,8 @@ impl SysteminsightsListManagedPolicies {
         self.r.all().await
     }
 }
+
+crate::customizable!(SysteminsightsListManagedPolicies);
 
 /// List System Insights Mounts
 ///
@@ -16452,6 +16958,8 @@ impl SysteminsightsListMounts {
     }
 }
 
+crate::customizable!(SysteminsightsListMounts);
+
 /// List System Insights OS Version
 ///
 /// `GET /systeminsights/os_version` (operation `systeminsights_list_os_version`).
@@ -16519,6 +17027,8 @@ impl SysteminsightsListOsVersion {
         self.r.all().await
     }
 }
+
+crate::customizable!(SysteminsightsListOsVersion);
 
 /// List System Insights Patches
 ///
@@ -16588,6 +17098,8 @@ impl SysteminsightsListPatches {
     }
 }
 
+crate::customizable!(SysteminsightsListPatches);
+
 /// List System Insights Programs
 ///
 /// `GET /systeminsights/programs` (operation `systeminsights_list_programs`).
@@ -16655,6 +17167,8 @@ impl SysteminsightsListPrograms {
         self.r.all().await
     }
 }
+
+crate::customizable!(SysteminsightsListPrograms);
 
 /// List System Insights Python Packages
 ///
@@ -16724,6 +17238,8 @@ impl SysteminsightsListPythonPackages {
     }
 }
 
+crate::customizable!(SysteminsightsListPythonPackages);
+
 /// List System Insights Safari Extensions
 ///
 /// `GET /systeminsights/safari_extensions` (operation `systeminsights_list_safari_extensions`).
@@ -16791,6 +17307,8 @@ impl SysteminsightsListSafariExtensions {
         self.r.all().await
     }
 }
+
+crate::customizable!(SysteminsightsListSafariExtensions);
 
 /// List System Insights Scheduled Tasks
 ///
@@ -16860,6 +17378,8 @@ impl SysteminsightsListScheduledTasks {
     }
 }
 
+crate::customizable!(SysteminsightsListScheduledTasks);
+
 /// List System Insights Secure Boot
 ///
 /// `GET /systeminsights/secureboot` (operation `systeminsights_list_secureboot`).
@@ -16927,6 +17447,8 @@ impl SysteminsightsListSecureboot {
         self.r.all().await
     }
 }
+
+crate::customizable!(SysteminsightsListSecureboot);
 
 /// List System Insights Services
 ///
@@ -16996,6 +17518,8 @@ impl SysteminsightsListServices {
     }
 }
 
+crate::customizable!(SysteminsightsListServices);
+
 /// LIst System Insights Shadow
 ///
 /// `GET /systeminsights/shadow` (operation `systeminsights_list_shadow`).
@@ -17063,6 +17587,8 @@ impl SysteminsightsListShadow {
         self.r.all().await
     }
 }
+
+crate::customizable!(SysteminsightsListShadow);
 
 /// List System Insights Shared Folders
 ///
@@ -17132,6 +17658,8 @@ impl SysteminsightsListSharedFolders {
     }
 }
 
+crate::customizable!(SysteminsightsListSharedFolders);
+
 /// List System Insights Shared Resources
 ///
 /// `GET /systeminsights/shared_resources` (operation `systeminsights_list_shared_resources`).
@@ -17199,6 +17727,8 @@ impl SysteminsightsListSharedResources {
         self.r.all().await
     }
 }
+
+crate::customizable!(SysteminsightsListSharedResources);
 
 /// List System Insights Sharing Preferences
 ///
@@ -17269,6 +17799,8 @@ impl SysteminsightsListSharingPreferences {
     }
 }
 
+crate::customizable!(SysteminsightsListSharingPreferences);
+
 /// List System Insights SIP Config
 ///
 /// `GET /systeminsights/sip_config` (operation `systeminsights_list_sip_config`).
@@ -17336,6 +17868,8 @@ impl SysteminsightsListSipConfig {
         self.r.all().await
     }
 }
+
+crate::customizable!(SysteminsightsListSipConfig);
 
 /// List System Insights Startup Items
 ///
@@ -17405,6 +17939,8 @@ impl SysteminsightsListStartupItems {
     }
 }
 
+crate::customizable!(SysteminsightsListStartupItems);
+
 /// List System Insights System Control
 ///
 /// `GET /systeminsights/system_controls` (operation `systeminsights_list_system_controls`).
@@ -17472,6 +18008,8 @@ impl SysteminsightsListSystemControls {
         self.r.all().await
     }
 }
+
+crate::customizable!(SysteminsightsListSystemControls);
 
 /// List System Insights System Info
 ///
@@ -17541,6 +18079,8 @@ impl SysteminsightsListSystemInfo {
     }
 }
 
+crate::customizable!(SysteminsightsListSystemInfo);
+
 /// List System Insights TPM Info
 ///
 /// `GET /systeminsights/tpm_info` (operation `systeminsights_list_tpm_info`).
@@ -17589,6 +18129,8 @@ impl SysteminsightsListTpmInfo {
         self.r.send_text().await
     }
 }
+
+crate::customizable!(SysteminsightsListTpmInfo);
 
 /// List System Insights Uptime
 ///
@@ -17658,6 +18200,8 @@ impl SysteminsightsListUptime {
     }
 }
 
+crate::customizable!(SysteminsightsListUptime);
+
 /// List System Insights USB Devices
 ///
 /// `GET /systeminsights/usb_devices` (operation `systeminsights_list_usb_devices`).
@@ -17725,6 +18269,8 @@ impl SysteminsightsListUsbDevices {
         self.r.all().await
     }
 }
+
+crate::customizable!(SysteminsightsListUsbDevices);
 
 /// List System Insights User Groups
 ///
@@ -17794,6 +18340,8 @@ impl SysteminsightsListUserGroups {
     }
 }
 
+crate::customizable!(SysteminsightsListUserGroups);
+
 /// List System Insights User SSH Keys
 ///
 /// `GET /systeminsights/user_ssh_keys` (operation `systeminsights_list_user_ssh_keys`).
@@ -17861,6 +18409,8 @@ impl SysteminsightsListUserSshKeys {
         self.r.all().await
     }
 }
+
+crate::customizable!(SysteminsightsListUserSshKeys);
 
 /// List System Insights User Assist
 ///
@@ -17930,6 +18480,8 @@ impl SysteminsightsListUserassist {
     }
 }
 
+crate::customizable!(SysteminsightsListUserassist);
+
 /// List System Insights Users
 ///
 /// `GET /systeminsights/users` (operation `systeminsights_list_users`).
@@ -17997,6 +18549,8 @@ impl SysteminsightsListUsers {
         self.r.all().await
     }
 }
+
+crate::customizable!(SysteminsightsListUsers);
 
 /// List System Insights WiFi Networks
 ///
@@ -18066,6 +18620,8 @@ impl SysteminsightsListWifiNetworks {
     }
 }
 
+crate::customizable!(SysteminsightsListWifiNetworks);
+
 /// List System Insights WiFi Status
 ///
 /// `GET /systeminsights/wifi_status` (operation `systeminsights_list_wifi_status`).
@@ -18133,6 +18689,8 @@ impl SysteminsightsListWifiStatus {
         self.r.all().await
     }
 }
+
+crate::customizable!(SysteminsightsListWifiStatus);
 
 /// List System Insights Windows Security Center
 ///
@@ -18203,6 +18761,8 @@ impl SysteminsightsListWindowsSecurityCenter {
     }
 }
 
+crate::customizable!(SysteminsightsListWindowsSecurityCenter);
+
 /// List System Insights Windows Security Products
 ///
 /// `GET /systeminsights/windows_security_products` (operation `systeminsights_list_windows_security_products`).
@@ -18271,6 +18831,8 @@ impl SysteminsightsListWindowsSecurityProducts {
         self.r.all().await
     }
 }
+
+crate::customizable!(SysteminsightsListWindowsSecurityProducts);
 
 /// List the associations of a System
 ///
@@ -18345,6 +18907,8 @@ impl GraphSystemAssociationsList {
     }
 }
 
+crate::customizable!(GraphSystemAssociationsList);
+
 /// Manage associations of a System
 ///
 /// `POST /systems/{system_id}/associations` (operation `graph_systemAssociationsPost`).
@@ -18386,6 +18950,8 @@ impl GraphSystemAssociationsPost {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(GraphSystemAssociationsPost);
 
 /// List the Commands bound to a System
 ///
@@ -18449,6 +19015,8 @@ impl GraphSystemTraverseCommand {
     }
 }
 
+crate::customizable!(GraphSystemTraverseCommand);
+
 /// Get System FDE Key
 ///
 /// `GET /systems/{system_id}/fdekey` (operation `systems_getFDEKey`).
@@ -18472,6 +19040,8 @@ impl SystemsGetFdeKey {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(SystemsGetFdeKey);
 
 /// List the parent Groups of a System
 ///
@@ -18554,6 +19124,8 @@ impl GraphSystemMemberOf {
     }
 }
 
+crate::customizable!(GraphSystemMemberOf);
+
 /// List the Policies bound to a System
 ///
 /// `GET /systems/{system_id}/policies` (operation `graph_systemTraversePolicy`).
@@ -18615,6 +19187,8 @@ impl GraphSystemTraversePolicy {
         self.r.all().await
     }
 }
+
+crate::customizable!(GraphSystemTraversePolicy);
 
 /// List the Policy Groups bound to a System
 ///
@@ -18689,6 +19263,8 @@ impl GraphSystemTraversePolicyGroup {
         self.r.all().await
     }
 }
+
+crate::customizable!(GraphSystemTraversePolicyGroup);
 
 /// List the policy statuses for a system
 ///
@@ -18765,6 +19341,8 @@ impl PolicystatusesSystemsList {
     }
 }
 
+crate::customizable!(PolicystatusesSystemsList);
+
 /// List the associated Software Application Statuses of a System
 ///
 /// `GET /systems/{system_id}/softwareappstatuses` (operation `systems_ListSoftwareAppsWithStatuses`).
@@ -18833,6 +19411,8 @@ impl SystemsListSoftwareAppsWithStatuses {
         self.r.all().await
     }
 }
+
+crate::customizable!(SystemsListSoftwareAppsWithStatuses);
 
 /// List the User Groups bound to a System
 ///
@@ -18908,6 +19488,8 @@ impl GraphSystemTraverseUserGroup {
     }
 }
 
+crate::customizable!(GraphSystemTraverseUserGroup);
+
 /// List the Users bound to a System
 ///
 /// `GET /systems/{system_id}/users` (operation `graph_systemTraverseUser`).
@@ -18981,6 +19563,8 @@ impl GraphSystemTraverseUser {
         self.r.all().await
     }
 }
+
+crate::customizable!(GraphSystemTraverseUser);
 
 /// List all User Groups
 ///
@@ -19056,6 +19640,8 @@ impl GroupsUserList {
     }
 }
 
+crate::customizable!(GroupsUserList);
+
 /// Create a new User Group
 ///
 /// `POST /usergroups` (operation `groups_user_post`).
@@ -19084,6 +19670,8 @@ impl GroupsUserPost {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(GroupsUserPost);
 
 /// List the Active Directories bound to a User Group
 ///
@@ -19147,6 +19735,8 @@ impl GraphUserGroupTraverseActiveDirectory {
     }
 }
 
+crate::customizable!(GraphUserGroupTraverseActiveDirectory);
+
 /// List the Applications bound to a User Group
 ///
 /// `GET /usergroups/{group_id}/applications` (operation `graph_userGroupTraverseApplication`).
@@ -19209,6 +19799,8 @@ impl GraphUserGroupTraverseApplication {
     }
 }
 
+crate::customizable!(GraphUserGroupTraverseApplication);
+
 /// List the associations of a User Group.
 ///
 /// `GET /usergroups/{group_id}/associations` (operation `graph_userGroupAssociationsList`).
@@ -19270,6 +19862,8 @@ impl GraphUserGroupAssociationsList {
     }
 }
 
+crate::customizable!(GraphUserGroupAssociationsList);
+
 /// Manage the associations of a User Group
 ///
 /// `POST /usergroups/{group_id}/associations` (operation `graph_userGroupAssociationsPost`).
@@ -19299,6 +19893,8 @@ impl GraphUserGroupAssociationsPost {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(GraphUserGroupAssociationsPost);
 
 /// List the Directories bound to a User Group
 ///
@@ -19362,6 +19958,8 @@ impl GraphUserGroupTraverseDirectory {
     }
 }
 
+crate::customizable!(GraphUserGroupTraverseDirectory);
+
 /// List the G Suite instances bound to a User Group
 ///
 /// `GET /usergroups/{group_id}/gsuites` (operation `graph_userGroupTraverseGSuite`).
@@ -19423,6 +20021,8 @@ impl GraphUserGroupTraverseGSuite {
         self.r.all().await
     }
 }
+
+crate::customizable!(GraphUserGroupTraverseGSuite);
 
 /// List the LDAP Servers bound to a User Group
 ///
@@ -19486,6 +20086,8 @@ impl GraphUserGroupTraverseLdapServer {
     }
 }
 
+crate::customizable!(GraphUserGroupTraverseLdapServer);
+
 /// List the members of a User Group
 ///
 /// `GET /usergroups/{group_id}/members` (operation `graph_userGroupMembersList`).
@@ -19540,6 +20142,8 @@ impl GraphUserGroupMembersList {
     }
 }
 
+crate::customizable!(GraphUserGroupMembersList);
+
 /// Manage the members of a User Group
 ///
 /// `POST /usergroups/{group_id}/members` (operation `graph_userGroupMembersPost`).
@@ -19569,6 +20173,8 @@ impl GraphUserGroupMembersPost {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(GraphUserGroupMembersPost);
 
 /// List the User Group's membership
 ///
@@ -19639,6 +20245,8 @@ impl GraphUserGroupMembership {
     }
 }
 
+crate::customizable!(GraphUserGroupMembership);
+
 /// List the Office 365 instances bound to a User Group
 ///
 /// `GET /usergroups/{group_id}/office365s` (operation `graph_userGroupTraverseOffice365`).
@@ -19700,6 +20308,8 @@ impl GraphUserGroupTraverseOffice365 {
         self.r.all().await
     }
 }
+
+crate::customizable!(GraphUserGroupTraverseOffice365);
 
 /// List the RADIUS Servers bound to a User Group
 ///
@@ -19763,6 +20373,8 @@ impl GraphUserGroupTraverseRadiusServer {
     }
 }
 
+crate::customizable!(GraphUserGroupTraverseRadiusServer);
+
 /// List Suggestions for a User Group
 ///
 /// `GET /usergroups/{group_id}/suggestions` (operation `groups_suggestions_get`).
@@ -19816,6 +20428,8 @@ impl GroupsSuggestionsGet {
     }
 }
 
+crate::customizable!(GroupsSuggestionsGet);
+
 /// List Suggestions for a User Group
 ///
 /// `POST /usergroups/{group_id}/suggestions` (operation `groups_suggestions_post`).
@@ -19844,6 +20458,8 @@ impl GroupsSuggestionsPost {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(GroupsSuggestionsPost);
 
 /// List the System Groups bound to User Groups
 ///
@@ -19907,6 +20523,8 @@ impl GraphUserGroupTraverseSystemGroup {
     }
 }
 
+crate::customizable!(GraphUserGroupTraverseSystemGroup);
+
 /// List the Systems bound to a User Group
 ///
 /// `GET /usergroups/{group_id}/systems` (operation `graph_userGroupTraverseSystem`).
@@ -19969,6 +20587,8 @@ impl GraphUserGroupTraverseSystem {
     }
 }
 
+crate::customizable!(GraphUserGroupTraverseSystem);
+
 /// View an individual User Group details
 ///
 /// `GET /usergroups/{id}` (operation `groups_user_get`).
@@ -19991,6 +20611,8 @@ impl GroupsUserGet {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(GroupsUserGet);
 
 /// Update a User Group
 ///
@@ -20021,6 +20643,8 @@ impl GroupsUserPut {
     }
 }
 
+crate::customizable!(GroupsUserPut);
+
 /// Delete a User Group
 ///
 /// `DELETE /usergroups/{id}` (operation `groups_user_delete`).
@@ -20043,6 +20667,8 @@ impl GroupsUserDelete {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(GroupsUserDelete);
 
 /// List the Active Directory instances bound to a User
 ///
@@ -20106,6 +20732,8 @@ impl GraphUserTraverseActiveDirectory {
     }
 }
 
+crate::customizable!(GraphUserTraverseActiveDirectory);
+
 /// List the Applications bound to a User
 ///
 /// `GET /users/{user_id}/applications` (operation `graph_userTraverseApplication`).
@@ -20168,6 +20796,8 @@ impl GraphUserTraverseApplication {
     }
 }
 
+crate::customizable!(GraphUserTraverseApplication);
+
 /// List the associations of a User
 ///
 /// `GET /users/{user_id}/associations` (operation `graph_userAssociationsList`).
@@ -20229,6 +20859,8 @@ impl GraphUserAssociationsList {
     }
 }
 
+crate::customizable!(GraphUserAssociationsList);
+
 /// Manage the associations of a User
 ///
 /// `POST /users/{user_id}/associations` (operation `graph_userAssociationsPost`).
@@ -20258,6 +20890,8 @@ impl GraphUserAssociationsPost {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(GraphUserAssociationsPost);
 
 /// List the Directories bound to a User
 ///
@@ -20321,6 +20955,8 @@ impl GraphUserTraverseDirectory {
     }
 }
 
+crate::customizable!(GraphUserTraverseDirectory);
+
 /// List the G Suite instances bound to a User
 ///
 /// `GET /users/{user_id}/gsuites` (operation `graph_userTraverseGSuite`).
@@ -20383,6 +21019,8 @@ impl GraphUserTraverseGSuite {
     }
 }
 
+crate::customizable!(GraphUserTraverseGSuite);
+
 /// List the LDAP servers bound to a User
 ///
 /// `GET /users/{user_id}/ldapservers` (operation `graph_userTraverseLdapServer`).
@@ -20444,6 +21082,8 @@ impl GraphUserTraverseLdapServer {
         self.r.all().await
     }
 }
+
+crate::customizable!(GraphUserTraverseLdapServer);
 
 /// List the parent Groups of a User
 ///
@@ -20514,6 +21154,8 @@ impl GraphUserMemberOf {
     }
 }
 
+crate::customizable!(GraphUserMemberOf);
+
 /// List the Office 365 instances bound to a User
 ///
 /// `GET /users/{user_id}/office365s` (operation `graph_userTraverseOffice365`).
@@ -20576,6 +21218,8 @@ impl GraphUserTraverseOffice365 {
     }
 }
 
+crate::customizable!(GraphUserTraverseOffice365);
+
 /// List Push Endpoints associated with a User
 ///
 /// `GET /users/{user_id}/pushendpoints` (operation `pushEndpoints_list`).
@@ -20599,6 +21243,8 @@ impl PushEndpointsList {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(PushEndpointsList);
 
 /// Get a push endpoint associated with a User
 ///
@@ -20624,6 +21270,8 @@ impl PushEndpointsGet {
     }
 }
 
+crate::customizable!(PushEndpointsGet);
+
 /// Delete a Push Endpoint associated with a User
 ///
 /// `DELETE /users/{user_id}/pushendpoints/{push_endpoint_id}` (operation `pushEndpoints_delete`).
@@ -20647,6 +21295,8 @@ impl PushEndpointsDelete {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(PushEndpointsDelete);
 
 /// Update a push endpoint associated with a User
 ///
@@ -20677,6 +21327,8 @@ impl PushEndpointsPatch {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(PushEndpointsPatch);
 
 /// List the RADIUS Servers bound to a User
 ///
@@ -20740,6 +21392,8 @@ impl GraphUserTraverseRadiusServer {
     }
 }
 
+crate::customizable!(GraphUserTraverseRadiusServer);
+
 /// List the System Groups bound to a User
 ///
 /// `GET /users/{user_id}/systemgroups` (operation `graph_userTraverseSystemGroup`).
@@ -20802,6 +21456,8 @@ impl GraphUserTraverseSystemGroup {
     }
 }
 
+crate::customizable!(GraphUserTraverseSystemGroup);
+
 /// List the Systems bound to a User
 ///
 /// `GET /users/{user_id}/systems` (operation `graph_userTraverseSystem`).
@@ -20863,6 +21519,8 @@ impl GraphUserTraverseSystem {
         self.r.all().await
     }
 }
+
+crate::customizable!(GraphUserTraverseSystem);
 
 /// List Workdays
 ///
@@ -20938,6 +21596,8 @@ impl WorkdaysList {
     }
 }
 
+crate::customizable!(WorkdaysList);
+
 /// Create new Workday
 ///
 /// `POST /workdays` (operation `workdays_post`).
@@ -20967,6 +21627,8 @@ impl WorkdaysPost {
     }
 }
 
+crate::customizable!(WorkdaysPost);
+
 /// Get Workday
 ///
 /// `GET /workdays/{id}` (operation `workdays_get`).
@@ -20989,6 +21651,8 @@ impl WorkdaysGet {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(WorkdaysGet);
 
 /// Update Workday
 ///
@@ -21018,6 +21682,8 @@ impl WorkdaysPut {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(WorkdaysPut);
 
 /// List Import Results
 ///
@@ -21072,6 +21738,8 @@ impl WorkdaysImportresults {
     }
 }
 
+crate::customizable!(WorkdaysImportresults);
+
 /// Authorize Workday
 ///
 /// `POST /workdays/{workday_id}/auth` (operation `workdays_authorize`).
@@ -21101,6 +21769,8 @@ impl WorkdaysAuthorize {
     }
 }
 
+crate::customizable!(WorkdaysAuthorize);
+
 /// Deauthorize Workday
 ///
 /// `DELETE /workdays/{workday_id}/auth` (operation `workdays_deauthorize`).
@@ -21123,6 +21793,8 @@ impl WorkdaysDeauthorize {
         self.r.send_empty().await
     }
 }
+
+crate::customizable!(WorkdaysDeauthorize);
 
 /// Workday Import
 ///
@@ -21152,6 +21824,8 @@ impl WorkdaysImport {
         self.r.send_json().await
     }
 }
+
+crate::customizable!(WorkdaysImport);
 
 /// List Workday Workers
 ///
@@ -21212,3 +21886,5 @@ impl WorkdaysWorkers {
         self.r.all().await
     }
 }
+
+crate::customizable!(WorkdaysWorkers);
