@@ -44,85 +44,117 @@ fn exec_user(
     use_adobe_id: bool,
     steps: &[Step],
 ) -> Result<(), StepError> {
-    let mut target = store.find_user(name, domain, use_adobe_id);
+    let target = store.find_user(name, domain, use_adobe_id);
+    let mut run = UserRun {
+        store,
+        dry,
+        name,
+        target,
+    };
     for (i, step) in steps.iter().enumerate() {
         match step {
             Step::Create(kind, spec) => {
-                target = create_user(store, dry, i, *kind, spec, name, domain)?;
+                run.target = create_user(run.store, dry, i, *kind, spec, name, domain)?;
             }
-            Step::Update(spec) => match target {
-                Some(seq) => update_user(store, dry, i, seq, spec)?,
+            Step::Update(spec) => match run.target {
+                Some(seq) => update_user(run.store, dry, i, seq, spec)?,
                 None => nonexistent(i, dry, name, ())?,
             },
-            Step::AddGroups(groups) => {
-                let resolved = resolve_groups(store, i, groups, true)?;
-                let Some(seq) = target else {
-                    nonexistent(i, dry, name, ())?;
-                    continue;
-                };
-                if !dry {
-                    for r in resolved.into_iter().flatten() {
-                        let gid = store.materialize(r);
-                        store.add_member(gid, seq);
-                    }
-                }
-            }
-            Step::RemoveGroups(groups) => {
-                let resolved = resolve_groups(store, i, groups, false)?;
-                let Some(seq) = target else {
-                    nonexistent(i, dry, name, ())?;
-                    continue;
-                };
-                if !dry {
-                    for r in resolved.into_iter().flatten() {
-                        if let Resolved::Existing(gid) = r {
-                            store.remove_member(gid, seq);
-                        }
-                    }
-                }
-            }
-            Step::RemoveAll => {
-                let Some(seq) = target else {
-                    nonexistent(i, dry, name, ())?;
-                    continue;
-                };
-                if !dry {
-                    let removable: Vec<u64> = store
-                        .user(seq)
-                        .map(|u| {
-                            u.groups
-                                .iter()
-                                .copied()
-                                .filter(|gid| {
-                                    store.group(*gid).is_some_and(|g| {
-                                        !g.read_only
-                                            && !PROTECTED_GROUPS
-                                                .iter()
-                                                .any(|p| g.name.eq_ignore_ascii_case(p))
-                                    })
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    for gid in removable {
-                        store.remove_member(gid, seq);
-                    }
-                }
-            }
-            Step::RemoveFromOrg => {
-                if let Some(seq) = target
-                    && !dry
-                {
-                    store.delete_user(seq);
-                }
-                target = None;
-            }
-            _ => {
-                return fail(i, "error.command.step.unknown", "Not a user step");
-            }
+            Step::AddGroups(groups) => run.add_groups(i, groups)?,
+            Step::RemoveGroups(groups) => run.remove_groups(i, groups)?,
+            Step::RemoveAll => run.remove_all(i)?,
+            Step::RemoveFromOrg => run.remove_from_org(),
+            _ => return fail(i, "error.command.step.unknown", "Not a user step"),
         }
     }
     Ok(())
+}
+
+/// A user entry being run: the steps after a create see the created user, after a removal none.
+struct UserRun<'a> {
+    store: &'a mut Store,
+    dry: bool,
+    name: &'a str,
+    target: Option<u64>,
+}
+
+impl UserRun<'_> {
+    /// The target user, or the step's "nonexistent" failure (`None`: nothing to do, test mode).
+    fn target(&self, i: usize) -> Result<Option<u64>, StepError> {
+        match self.target {
+            Some(seq) => Ok(Some(seq)),
+            None => nonexistent(i, self.dry, self.name, None),
+        }
+    }
+
+    fn add_groups(&mut self, i: usize, groups: &[String]) -> Result<(), StepError> {
+        let resolved = resolve_groups(self.store, i, groups, true)?;
+        let Some(seq) = self.target(i)? else {
+            return Ok(());
+        };
+        if !self.dry {
+            for r in resolved.into_iter().flatten() {
+                let gid = self.store.materialize(r);
+                self.store.add_member(gid, seq);
+            }
+        }
+        Ok(())
+    }
+
+    fn remove_groups(&mut self, i: usize, groups: &[String]) -> Result<(), StepError> {
+        let resolved = resolve_groups(self.store, i, groups, false)?;
+        let Some(seq) = self.target(i)? else {
+            return Ok(());
+        };
+        if !self.dry {
+            for r in resolved.into_iter().flatten() {
+                if let Resolved::Existing(gid) = r {
+                    self.store.remove_member(gid, seq);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `remove: "all"`: every group the user is in, except read-only and protected ones.
+    fn remove_all(&mut self, i: usize) -> Result<(), StepError> {
+        let Some(seq) = self.target(i)? else {
+            return Ok(());
+        };
+        if self.dry {
+            return Ok(());
+        }
+        let store = &*self.store;
+        let removable: Vec<u64> = store
+            .user(seq)
+            .map(|u| {
+                u.groups
+                    .iter()
+                    .copied()
+                    .filter(|gid| {
+                        store.group(*gid).is_some_and(|g| {
+                            !g.read_only
+                                && !PROTECTED_GROUPS
+                                    .iter()
+                                    .any(|p| g.name.eq_ignore_ascii_case(p))
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        for gid in removable {
+            self.store.remove_member(gid, seq);
+        }
+        Ok(())
+    }
+
+    fn remove_from_org(&mut self) {
+        if let Some(seq) = self.target.take()
+            && !self.dry
+        {
+            self.store.delete_user(seq);
+        }
+    }
 }
 
 /// Resolves the group names of a user's add/remove step. `None` entries are admin groups that
@@ -419,196 +451,259 @@ fn group_not_found<T>(i: usize, dry: bool, name: &str, ok: T) -> Result<T, StepE
 }
 
 fn exec_group(store: &mut Store, dry: bool, name: &str, steps: &[Step]) -> Result<(), StepError> {
-    let mut current = user_group(store, name);
+    let current = user_group(store, name);
+    let mut run = GroupRun {
+        store,
+        dry,
+        name,
+        current,
+    };
     for (i, step) in steps.iter().enumerate() {
         match step {
             Step::CreateGroup {
                 description,
                 option,
-            } => {
-                if !valid_group_name(name) {
-                    return fail(
-                        i,
-                        "error.group.invalid_name",
-                        format!(
-                            "Invalid group name {name:?}: it must not be empty or start with _"
-                        ),
-                    );
-                }
-                let existing = store
-                    .group_by_name(name)
-                    .map(|g| (g.id, g.kind, g.read_only));
-                match existing {
-                    Some((_, kind, _)) if kind != GroupType::UserGroup => {
-                        return fail(
-                            i,
-                            "error.usergroup.already_exists",
-                            format!("A group or product profile named {name} already exists"),
-                        );
-                    }
-                    Some((gid, _, read_only)) => match option {
-                        CreateOption::Error => {
-                            return fail(
-                                i,
-                                "error.usergroup.already_exists",
-                                format!("User group already exists: {name}"),
-                            );
-                        }
-                        CreateOption::Ignore => {}
-                        CreateOption::Update => {
-                            if read_only {
-                                return fail(
-                                    i,
-                                    "error.usergroup.readonly.update_not_allowed",
-                                    format!("The read-only group {name} cannot be updated"),
-                                );
-                            }
-                            if !dry
-                                && description.is_some()
-                                && let Some(g) = store.group_mut(gid)
-                            {
-                                g.description.clone_from(description);
-                            }
-                        }
-                    },
-                    None if dry => {}
-                    None => {
-                        let mut g = crate::umapi::store::Group::new(name, GroupType::UserGroup);
-                        g.description.clone_from(description);
-                        current = Some(store.insert_group(g));
-                    }
-                }
-            }
+            } => run.create(i, description, *option)?,
             Step::UpdateGroup {
                 name: new_name,
                 description,
-            } => {
-                let Some(gid) = current else {
-                    group_not_found(i, dry, name, ())?;
-                    continue;
-                };
-                if store.group(gid).is_some_and(|g| g.read_only) {
-                    return fail(
-                        i,
-                        "error.usergroup.readonly.update_not_allowed",
-                        format!("The read-only group {name} cannot be updated"),
-                    );
-                }
-                if let Some(n) = new_name
-                    && store.group_id(n).is_some_and(|other| other != gid)
-                {
-                    return fail(
-                        i,
-                        "error.usergroup.already_exists",
-                        format!("A group named {n} already exists"),
-                    );
-                }
-                if !dry {
-                    if let Some(n) = new_name {
-                        store.rename_group(gid, n);
-                    }
-                    if let (Some(d), Some(g)) = (description, store.group_mut(gid)) {
-                        g.description = Some(d.clone());
-                    }
-                }
-            }
+            } => run.update(i, new_name.as_deref(), description.as_deref())?,
             Step::DeleteGroup => {
-                let Some(gid) = current else {
-                    return group_not_found(i, dry, name, ());
-                };
-                if store.group(gid).is_some_and(|g| g.read_only) {
-                    return fail(
-                        i,
-                        "error.usergroup.readonly.remove_not_allowed",
-                        format!("The read-only group {name} cannot be deleted"),
-                    );
-                }
-                if !dry {
-                    store.delete_group(gid);
-                }
                 // No step runs after a delete.
-                return Ok(());
+                return run.delete(i);
             }
-            Step::GroupAdd { users, profiles } | Step::GroupRemove { users, profiles } => {
-                let add = matches!(step, Step::GroupAdd { .. });
-                let mut profile_ids = Vec::with_capacity(profiles.len());
-                for p in profiles {
-                    match store.group_by_name(p) {
-                        Some(g) if g.kind == GroupType::ProductProfile => profile_ids.push(g.id),
-                        _ => {
-                            return fail(
-                                i,
-                                "error.group.not_found",
-                                format!("Product profile not found: {p}"),
-                            );
-                        }
-                    }
-                }
-                let mut user_ids = Vec::with_capacity(users.len());
-                for u in users {
-                    match store.find_user(u, None, false) {
-                        Some(seq) => user_ids.push(seq),
-                        None if dry => {}
-                        None => {
-                            return fail(
-                                i,
-                                "error.user.nonexistent",
-                                format!("User Id does not exist: {u}"),
-                            );
-                        }
-                    }
-                }
-                let Some(gid) = current else {
-                    group_not_found(i, dry, name, ())?;
-                    continue;
-                };
-                let (read_only, members) = store
-                    .group(gid)
-                    .map(|g| (g.read_only, g.members.len()))
-                    .unwrap_or_default();
-                if read_only && !users.is_empty() {
-                    return if add {
-                        fail(
-                            i,
-                            "error.usergroup.readonly.add_user_not_allowed",
-                            format!("Users cannot be added to the read-only group {name}"),
-                        )
-                    } else {
-                        fail(
-                            i,
-                            "error.usergroup.readonly.remove_user_not_allowed",
-                            format!("Users cannot be removed from the read-only group {name}"),
-                        )
-                    };
-                }
-                if add && members + user_ids.len() > MAX_GROUP_MEMBERS {
-                    return fail(
-                        i,
-                        "error.usergroup.exceeds_maximum_member_count",
-                        format!("User group {name} would exceed {MAX_GROUP_MEMBERS} members"),
-                    );
-                }
-                if !dry {
-                    for seq in user_ids {
-                        if add {
-                            store.add_member(gid, seq);
-                        } else {
-                            store.remove_member(gid, seq);
-                        }
-                    }
-                    if let Some(g) = store.group_mut(gid) {
-                        for p in profile_ids {
-                            if add {
-                                g.profiles.insert(p);
-                            } else {
-                                g.profiles.remove(&p);
-                            }
-                        }
-                    }
-                }
-            }
+            Step::GroupAdd { users, profiles } => run.members(i, true, users, profiles)?,
+            Step::GroupRemove { users, profiles } => run.members(i, false, users, profiles)?,
             _ => return fail(i, "error.command.step.unknown", "Not a usergroup step"),
         }
     }
     Ok(())
+}
+
+/// A user-group entry being run: `current` is the group once it exists.
+struct GroupRun<'a> {
+    store: &'a mut Store,
+    dry: bool,
+    name: &'a str,
+    current: Option<u64>,
+}
+
+impl GroupRun<'_> {
+    /// The group, or the step's "not found" failure (`None`: nothing to do, test mode).
+    fn current(&self, i: usize) -> Result<Option<u64>, StepError> {
+        match self.current {
+            Some(gid) => Ok(Some(gid)),
+            None => group_not_found(i, self.dry, self.name, None),
+        }
+    }
+
+    fn read_only(&self, gid: u64) -> bool {
+        self.store.group(gid).is_some_and(|g| g.read_only)
+    }
+
+    fn create(
+        &mut self,
+        i: usize,
+        description: &Option<String>,
+        option: CreateOption,
+    ) -> Result<(), StepError> {
+        let name = self.name;
+        if !valid_group_name(name) {
+            return fail(
+                i,
+                "error.group.invalid_name",
+                format!("Invalid group name {name:?}: it must not be empty or start with _"),
+            );
+        }
+        let existing = self.store.group_by_name(name).map(|g| (g.id, g.kind));
+        match existing {
+            Some((_, kind)) if kind != GroupType::UserGroup => fail(
+                i,
+                "error.usergroup.already_exists",
+                format!("A group or product profile named {name} already exists"),
+            ),
+            Some((gid, _)) => match option {
+                CreateOption::Error => fail(
+                    i,
+                    "error.usergroup.already_exists",
+                    format!("User group already exists: {name}"),
+                ),
+                CreateOption::Ignore => Ok(()),
+                CreateOption::Update if self.read_only(gid) => fail(
+                    i,
+                    "error.usergroup.readonly.update_not_allowed",
+                    format!("The read-only group {name} cannot be updated"),
+                ),
+                CreateOption::Update => {
+                    if !self.dry
+                        && description.is_some()
+                        && let Some(g) = self.store.group_mut(gid)
+                    {
+                        g.description.clone_from(description);
+                    }
+                    Ok(())
+                }
+            },
+            None if self.dry => Ok(()),
+            None => {
+                let mut g = crate::umapi::store::Group::new(name, GroupType::UserGroup);
+                g.description.clone_from(description);
+                self.current = Some(self.store.insert_group(g));
+                Ok(())
+            }
+        }
+    }
+
+    fn update(
+        &mut self,
+        i: usize,
+        new_name: Option<&str>,
+        description: Option<&str>,
+    ) -> Result<(), StepError> {
+        let Some(gid) = self.current(i)? else {
+            return Ok(());
+        };
+        if self.read_only(gid) {
+            return fail(
+                i,
+                "error.usergroup.readonly.update_not_allowed",
+                format!("The read-only group {} cannot be updated", self.name),
+            );
+        }
+        if let Some(n) = new_name
+            && self.store.group_id(n).is_some_and(|other| other != gid)
+        {
+            return fail(
+                i,
+                "error.usergroup.already_exists",
+                format!("A group named {n} already exists"),
+            );
+        }
+        if !self.dry {
+            if let Some(n) = new_name {
+                self.store.rename_group(gid, n);
+            }
+            if let (Some(d), Some(g)) = (description, self.store.group_mut(gid)) {
+                g.description = Some(d.to_owned());
+            }
+        }
+        Ok(())
+    }
+
+    fn delete(&mut self, i: usize) -> Result<(), StepError> {
+        let Some(gid) = self.current(i)? else {
+            return Ok(());
+        };
+        if self.read_only(gid) {
+            return fail(
+                i,
+                "error.usergroup.readonly.remove_not_allowed",
+                format!("The read-only group {} cannot be deleted", self.name),
+            );
+        }
+        if !self.dry {
+            self.store.delete_group(gid);
+        }
+        Ok(())
+    }
+
+    /// `add` / `remove` of users and product profiles.
+    fn members(
+        &mut self,
+        i: usize,
+        add: bool,
+        users: &[String],
+        profiles: &[String],
+    ) -> Result<(), StepError> {
+        let name = self.name;
+        let profile_ids = self.profiles(i, profiles)?;
+        let user_ids = self.users(i, users)?;
+        let Some(gid) = self.current(i)? else {
+            return Ok(());
+        };
+        let (read_only, members) = self
+            .store
+            .group(gid)
+            .map(|g| (g.read_only, g.members.len()))
+            .unwrap_or_default();
+        if read_only && !users.is_empty() {
+            return if add {
+                fail(
+                    i,
+                    "error.usergroup.readonly.add_user_not_allowed",
+                    format!("Users cannot be added to the read-only group {name}"),
+                )
+            } else {
+                fail(
+                    i,
+                    "error.usergroup.readonly.remove_user_not_allowed",
+                    format!("Users cannot be removed from the read-only group {name}"),
+                )
+            };
+        }
+        if add && members + user_ids.len() > MAX_GROUP_MEMBERS {
+            return fail(
+                i,
+                "error.usergroup.exceeds_maximum_member_count",
+                format!("User group {name} would exceed {MAX_GROUP_MEMBERS} members"),
+            );
+        }
+        if self.dry {
+            return Ok(());
+        }
+        for seq in user_ids {
+            if add {
+                self.store.add_member(gid, seq);
+            } else {
+                self.store.remove_member(gid, seq);
+            }
+        }
+        if let Some(g) = self.store.group_mut(gid) {
+            for p in profile_ids {
+                if add {
+                    g.profiles.insert(p);
+                } else {
+                    g.profiles.remove(&p);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The ids of the named product profiles; an unknown one fails the step.
+    fn profiles(&self, i: usize, names: &[String]) -> Result<Vec<u64>, StepError> {
+        let mut ids = Vec::with_capacity(names.len());
+        for p in names {
+            match self.store.group_by_name(p) {
+                Some(g) if g.kind == GroupType::ProductProfile => ids.push(g.id),
+                _ => {
+                    return fail(
+                        i,
+                        "error.group.not_found",
+                        format!("Product profile not found: {p}"),
+                    );
+                }
+            }
+        }
+        Ok(ids)
+    }
+
+    /// The named users; an unknown one fails the step (outside test mode).
+    fn users(&self, i: usize, names: &[String]) -> Result<Vec<u64>, StepError> {
+        let mut ids = Vec::with_capacity(names.len());
+        for u in names {
+            match self.store.find_user(u, None, false) {
+                Some(seq) => ids.push(seq),
+                None if self.dry => {}
+                None => {
+                    return fail(
+                        i,
+                        "error.user.nonexistent",
+                        format!("User Id does not exist: {u}"),
+                    );
+                }
+            }
+        }
+        Ok(ids)
+    }
 }
