@@ -45,11 +45,12 @@ fn exec_user(
     steps: &[Step],
 ) -> Result<(), StepError> {
     let target = store.find_user(name, domain, use_adobe_id);
-    let mut run = UserRun {
+    let mut run = Run {
         store,
         dry,
         name,
         target,
+        group: false,
     };
     for (i, step) in steps.iter().enumerate() {
         match step {
@@ -70,20 +71,23 @@ fn exec_user(
     Ok(())
 }
 
-/// A user entry being run: the steps after a create see the created user, after a removal none.
-struct UserRun<'a> {
+/// An entry being run: its target (a user's sequence number or a group's id) as the steps
+/// before have left it — created, renamed, removed.
+struct Run<'a> {
     store: &'a mut Store,
     dry: bool,
     name: &'a str,
     target: Option<u64>,
+    group: bool,
 }
 
-impl UserRun<'_> {
-    /// The target user, or the step's "nonexistent" failure (`None`: nothing to do, test mode).
+impl Run<'_> {
+    /// The target, or the step's "does not exist" failure (`None`: nothing to do, test mode).
     fn target(&self, i: usize) -> Result<Option<u64>, StepError> {
-        match self.target {
-            Some(seq) => Ok(Some(seq)),
-            None => nonexistent(i, self.dry, self.name, None),
+        match (self.target, self.group) {
+            (Some(id), _) => Ok(Some(id)),
+            (None, false) => nonexistent(i, self.dry, self.name, None),
+            (None, true) => group_not_found(i, self.dry, self.name, None),
         }
     }
 
@@ -451,12 +455,13 @@ fn group_not_found<T>(i: usize, dry: bool, name: &str, ok: T) -> Result<T, StepE
 }
 
 fn exec_group(store: &mut Store, dry: bool, name: &str, steps: &[Step]) -> Result<(), StepError> {
-    let current = user_group(store, name);
-    let mut run = GroupRun {
+    let target = user_group(store, name);
+    let mut run = Run {
         store,
         dry,
         name,
-        current,
+        target,
+        group: true,
     };
     for (i, step) in steps.iter().enumerate() {
         match step {
@@ -480,23 +485,8 @@ fn exec_group(store: &mut Store, dry: bool, name: &str, steps: &[Step]) -> Resul
     Ok(())
 }
 
-/// A user-group entry being run: `current` is the group once it exists.
-struct GroupRun<'a> {
-    store: &'a mut Store,
-    dry: bool,
-    name: &'a str,
-    current: Option<u64>,
-}
-
-impl GroupRun<'_> {
-    /// The group, or the step's "not found" failure (`None`: nothing to do, test mode).
-    fn current(&self, i: usize) -> Result<Option<u64>, StepError> {
-        match self.current {
-            Some(gid) => Ok(Some(gid)),
-            None => group_not_found(i, self.dry, self.name, None),
-        }
-    }
-
+/// The steps of a user-group entry.
+impl Run<'_> {
     fn read_only(&self, gid: u64) -> bool {
         self.store.group(gid).is_some_and(|g| g.read_only)
     }
@@ -548,7 +538,7 @@ impl GroupRun<'_> {
             None => {
                 let mut g = crate::umapi::store::Group::new(name, GroupType::UserGroup);
                 g.description.clone_from(description);
-                self.current = Some(self.store.insert_group(g));
+                self.target = Some(self.store.insert_group(g));
                 Ok(())
             }
         }
@@ -560,7 +550,7 @@ impl GroupRun<'_> {
         new_name: Option<&str>,
         description: Option<&str>,
     ) -> Result<(), StepError> {
-        let Some(gid) = self.current(i)? else {
+        let Some(gid) = self.target(i)? else {
             return Ok(());
         };
         if self.read_only(gid) {
@@ -591,7 +581,7 @@ impl GroupRun<'_> {
     }
 
     fn delete(&mut self, i: usize) -> Result<(), StepError> {
-        let Some(gid) = self.current(i)? else {
+        let Some(gid) = self.target(i)? else {
             return Ok(());
         };
         if self.read_only(gid) {
@@ -618,7 +608,7 @@ impl GroupRun<'_> {
         let name = self.name;
         let profile_ids = self.profiles(i, profiles)?;
         let user_ids = self.users(i, users)?;
-        let Some(gid) = self.current(i)? else {
+        let Some(gid) = self.target(i)? else {
             return Ok(());
         };
         let (read_only, members) = self
