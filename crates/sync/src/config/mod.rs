@@ -1,0 +1,833 @@
+//! user-sync's configuration, read as user-sync reads it: the main file
+//! (`user-sync-config.yml`), the UMAPI connector file, the CSV connector file and the command
+//! line, with `invocation_defaults` between the built-in defaults and the command line.
+//!
+//! Paths in a file are relative to that file; paths on the command line to the working
+//! directory. A key or value of a feature idm does not have yet is an error that names it.
+
+mod files;
+
+use std::path::{Path, PathBuf};
+
+use umapi::IdentityType;
+
+use crate::csv_directory::CsvOptions;
+use crate::model::{normalize, parse_identity_type};
+use crate::rules::{
+    AdditionalGroup, AdobeOnlyAction, Attribute, Limit, Rules, UserSelection, full_match,
+    prefix_match, python_replacement,
+};
+use files::{CsvFile, InvocationDefaults, MainFile, UmapiFile};
+
+/// A configuration that cannot be used: the file (when one is to blame) and what to fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{message}", file.as_ref().map(|f| format!("{}: ", f.display())).unwrap_or_default())]
+pub struct ConfigError {
+    /// The file at fault, if any.
+    pub file: Option<PathBuf>,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+fn err(file: Option<&Path>, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        file: file.map(Path::to_owned),
+        message: message.into(),
+    }
+}
+
+/// The `sync` command line as given: `None` is "not given" (then `invocation_defaults`, then
+/// user-sync's default, apply). Multi-word options keep their words (`["file", "users.csv"]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Invocation {
+    /// `-c/--config-filename` (default `user-sync-config.yml`).
+    pub config_filename: Option<PathBuf>,
+    /// `--users all | file PATH | mapped | group NAMES`.
+    pub users: Option<Vec<String>>,
+    /// `--connector csv PATH | ldap | okta | adobe_console`.
+    pub connector: Option<Vec<String>>,
+    /// `--process-groups` / `--no-process-groups`.
+    pub process_groups: Option<bool>,
+    /// `--update-user-info` / `--no-update-user-info`.
+    pub update_user_info: Option<bool>,
+    /// `--adobe-only-user-action preserve | exclude | write-file PATH | delete | remove |
+    /// remove-adobe-groups`.
+    pub adobe_only_user_action: Option<Vec<String>>,
+    /// `--adobe-only-user-list PATH`.
+    pub adobe_only_user_list: Option<String>,
+    /// `--adobe-users all | mapped | group NAMES`.
+    pub adobe_users: Option<Vec<String>>,
+    /// `-t/--test-mode` / `-T/--no-test-mode`.
+    pub test_mode: Option<bool>,
+    /// `--strategy sync | push`.
+    pub strategy: Option<String>,
+    /// `--user-filter PATTERN`.
+    pub user_filter: Option<String>,
+    /// `--exclude-unmapped-users` (`true`) / `--include-unmapped-users` (`false`).
+    pub exclude_unmapped_users: Option<bool>,
+}
+
+/// Where the directory users come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DirectorySource {
+    /// A CSV file, read with these columns.
+    Csv {
+        /// The file (relative to the working directory, as user-sync).
+        path: PathBuf,
+        /// Columns and defaults.
+        options: CsvOptions,
+    },
+}
+
+/// How to sign in to UMAPI, from `connector-umapi.yml`.
+#[derive(Clone, PartialEq, Eq)]
+pub enum UmapiAuth {
+    /// OAuth Server-to-Server.
+    OAuth {
+        /// Client id.
+        client_id: String,
+        /// Client secret.
+        client_secret: String,
+    },
+    /// Service-account JWT.
+    Jwt {
+        /// Client id.
+        client_id: String,
+        /// Client secret.
+        client_secret: String,
+        /// Technical account id.
+        tech_acct_id: String,
+        /// The private key file.
+        private_key: PathBuf,
+    },
+}
+
+impl std::fmt::Debug for UmapiAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UmapiAuth::OAuth { client_id, .. } => f
+                .debug_struct("OAuth")
+                .field("client_id", client_id)
+                .finish_non_exhaustive(),
+            UmapiAuth::Jwt { client_id, .. } => f
+                .debug_struct("Jwt")
+                .field("client_id", client_id)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+/// The UMAPI connection `connector-umapi.yml` describes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UmapiConnection {
+    /// The organisation (`…@AdobeOrg`).
+    pub org_id: String,
+    /// Credentials.
+    pub auth: UmapiAuth,
+    /// The UMAPI endpoint URL (`https://` + `server.host` + `server.endpoint`).
+    pub endpoint: String,
+    /// The IMS root URL (`https://` + `server.auth_host`).
+    pub ims_url: String,
+    /// `server.timeout`, seconds.
+    pub timeout_secs: u64,
+    /// `server.retries`.
+    pub retries: u32,
+}
+
+impl UmapiConnection {
+    /// A client builder with these settings (reads the JWT key file).
+    pub fn builder(&self) -> Result<umapi::ClientBuilder, umapi::Error> {
+        let b = umapi::Client::builder()
+            .org_id(&self.org_id)
+            .endpoint(&self.endpoint)
+            .ims_url(&self.ims_url)
+            .timeout(std::time::Duration::from_secs(self.timeout_secs))
+            .max_attempts(self.retries + 1);
+        Ok(match &self.auth {
+            UmapiAuth::OAuth {
+                client_id,
+                client_secret,
+            } => b.oauth(client_id, client_secret),
+            UmapiAuth::Jwt {
+                client_id,
+                client_secret,
+                tech_acct_id,
+                private_key,
+            } => b.credentials(umapi::JwtAuth::from_key_file(
+                client_id,
+                client_secret,
+                tech_acct_id,
+                private_key,
+            )?),
+        })
+    }
+}
+
+/// `logging:` as the files set it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LoggingConfig {
+    /// Also write the log to a file.
+    pub log_to_file: bool,
+    /// Its directory (relative to the main configuration file).
+    pub file_log_directory: PathBuf,
+    /// Its name, a strftime-like pattern (`{:%Y-%m-%d}.log`).
+    pub file_log_name_format: String,
+    /// `debug`, `info`, `warning`, `error` or `critical`.
+    pub file_log_level: String,
+    /// The same, for the console.
+    pub console_log_level: String,
+    /// Progress lines (`N/T (P%) actions completed`).
+    pub log_progress: bool,
+}
+
+/// Everything a sync run needs, resolved.
+#[derive(Debug, Clone)]
+pub struct SyncConfig {
+    /// The main configuration file.
+    pub config_file: PathBuf,
+    /// The planner's rules.
+    pub rules: Rules,
+    /// The directory.
+    pub directory: DirectorySource,
+    /// The UMAPI connection; `None` when no connector file is named (then idm's own settings:
+    /// environment variables or a profile).
+    pub umapi: Option<UmapiConnection>,
+    /// `--test-mode`: every action is sent with UMAPI's `testOnly`.
+    pub test_mode: bool,
+    /// `logging:`.
+    pub logging: LoggingConfig,
+}
+
+/// Reads the configuration files named by `invocation` (and by each other) and resolves the
+/// command line against `invocation_defaults`.
+pub fn load(invocation: &Invocation) -> Result<SyncConfig, ConfigError> {
+    let config_file = invocation
+        .config_filename
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("user-sync-config.yml"));
+    let main: MainFile = read_yaml(&config_file)?;
+    let dir = config_file.parent().map(Path::to_owned).unwrap_or_default();
+    let file = Some(config_file.as_path());
+    let defaults = main.invocation_defaults.unwrap_or_default();
+    let inv = resolve(invocation, &defaults);
+
+    let adobe = main
+        .adobe_users
+        .ok_or_else(|| err(file, "'adobe_users' must be specified"))?;
+    let directory_users = main
+        .directory_users
+        .ok_or_else(|| err(file, "'directory_users' must be specified"))?;
+    let limits = main.limits.ok_or_else(|| {
+        err(
+            file,
+            "'limits' must be specified, with max_adobe_only_users",
+        )
+    })?;
+
+    let mut rules = Rules {
+        process_groups: inv.process_groups,
+        update_user_info: inv.update_user_info,
+        exclude_unmapped_users: inv.exclude_unmapped_users,
+        ..Rules::default()
+    };
+    rules.max_adobe_only_users = parse_limit(limits.max_adobe_only_users.as_deref())
+        .map_err(|m| err(file, format!("limits.max_adobe_only_users: {m}")))?;
+    rules.group_removals_only = limits.group_removals_only.unwrap_or(false);
+    read_adobe_users(&adobe, &mut rules, file)?;
+    let new_account_type = match &directory_users.user_identity_type {
+        Some(t) => parse_identity_type(t).ok_or_else(|| {
+            err(
+                file,
+                format!("directory_users.user_identity_type: {t:?} is not adobeID, enterpriseID or federatedID"),
+            )
+        })?,
+        None => IdentityType::EnterpriseId,
+    };
+    read_directory_users(&directory_users, &mut rules, file)?;
+    apply_invocation(&inv, &mut rules, file)?;
+
+    let umapi = umapi_connection(&adobe, &dir, file)?;
+    let directory = directory_source(&inv, &directory_users, &dir, new_account_type, file)?;
+    let logging = logging(main.logging.unwrap_or_default(), &dir);
+    if let Some(enc) = &defaults.encoding_name
+        && !is_utf8(enc)
+    {
+        return Err(err(
+            file,
+            format!(
+                "invocation_defaults.encoding_name: {enc:?} is not supported; save the configuration files as UTF-8"
+            ),
+        ));
+    }
+    if defaults.ssl_cert_verify == Some(false) {
+        return Err(err(
+            file,
+            "invocation_defaults.ssl_cert_verify: false is not supported: idm always verifies TLS; give the extra root certificate in IDM_CA_FILE instead",
+        ));
+    }
+    Ok(SyncConfig {
+        config_file,
+        rules,
+        directory,
+        umapi,
+        test_mode: inv.test_mode,
+        logging,
+    })
+}
+
+fn read_yaml<T: serde::de::DeserializeOwned + Default>(path: &Path) -> Result<T, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        err(
+            Some(path),
+            format!("cannot read it: {e}; name the configuration file with -c"),
+        )
+    })?;
+    if text.trim().is_empty() {
+        return Ok(T::default());
+    }
+    serde_norway::from_str(&text).map_err(|e| err(Some(path), e.to_string()))
+}
+
+/// The options in force: the command line, else `invocation_defaults`, else user-sync's.
+struct Resolved {
+    users: Vec<String>,
+    connector: Vec<String>,
+    process_groups: bool,
+    update_user_info: bool,
+    adobe_only_user_action: Vec<String>,
+    adobe_only_user_list: Option<String>,
+    adobe_users: Vec<String>,
+    test_mode: bool,
+    strategy: String,
+    user_filter: Option<String>,
+    exclude_unmapped_users: bool,
+}
+
+fn resolve(cli: &Invocation, d: &InvocationDefaults) -> Resolved {
+    let list = |cli: &Option<Vec<String>>, file: &Option<Vec<String>>, default: &str| {
+        cli.clone()
+            .or_else(|| file.clone().filter(|l| !l.is_empty()))
+            .unwrap_or_else(|| vec![default.to_owned()])
+    };
+    Resolved {
+        users: list(&cli.users, &d.users, "all"),
+        connector: list(&cli.connector, &d.connector, "ldap"),
+        process_groups: cli.process_groups.or(d.process_groups).unwrap_or(false),
+        update_user_info: cli.update_user_info.or(d.update_user_info).unwrap_or(false),
+        adobe_only_user_action: list(
+            &cli.adobe_only_user_action,
+            &d.adobe_only_user_action,
+            "preserve",
+        ),
+        adobe_only_user_list: cli
+            .adobe_only_user_list
+            .clone()
+            .or_else(|| d.adobe_only_user_list.clone().filter(|s| !s.is_empty())),
+        adobe_users: list(&cli.adobe_users, &d.adobe_users, "all"),
+        test_mode: cli.test_mode.or(d.test_mode).unwrap_or(false),
+        strategy: cli
+            .strategy
+            .clone()
+            .or_else(|| d.strategy.clone().filter(|s| !s.is_empty()))
+            .unwrap_or_else(|| "sync".into()),
+        user_filter: cli
+            .user_filter
+            .clone()
+            .or_else(|| d.user_filter.clone().filter(|s| !s.is_empty())),
+        exclude_unmapped_users: cli
+            .exclude_unmapped_users
+            .or(d.exclude_unmapped_users)
+            .unwrap_or(false),
+    }
+}
+
+/// `200`, `"200"` or `"10%"`.
+fn parse_limit(v: Option<&str>) -> Result<Limit, String> {
+    let v = v.ok_or("missing: set a count (200) or a percentage (10%)")?;
+    let v = v.trim();
+    if let Some(p) = v.strip_suffix('%') {
+        let p: f64 = p
+            .trim()
+            .parse()
+            .map_err(|_| format!("{v:?} is not a percentage (10%)"))?;
+        if !(0.0..=100.0).contains(&p) {
+            return Err(format!("{v:?}: a percentage is from 0% to 100%"));
+        }
+        return Ok(Limit::Percent(p));
+    }
+    v.parse::<u64>()
+        .map(Limit::Count)
+        .map_err(|_| format!("{v:?} is not a count (200) or a percentage (10%)"))
+}
+
+fn read_adobe_users(
+    adobe: &files::AdobeUsers,
+    rules: &mut Rules,
+    file: Option<&Path>,
+) -> Result<(), ConfigError> {
+    for t in &adobe.exclude_identity_types {
+        rules.exclude_identity_types.push(parse_identity_type(t).ok_or_else(|| {
+            err(
+                file,
+                format!("adobe_users.exclude_identity_types: {t:?} is not adobeID, enterpriseID or federatedID"),
+            )
+        })?);
+    }
+    rules.exclude_adobe_groups = adobe.exclude_adobe_groups.clone();
+    for p in &adobe.exclude_users {
+        rules.exclude_users.push(full_match(p).map_err(|e| {
+            err(
+                file,
+                format!("adobe_users.exclude_users: {p:?} is not a pattern idm can use: {e}"),
+            )
+        })?);
+    }
+    if let Some(attrs) = &adobe.update_attributes {
+        rules.update_attributes = attrs
+            .iter()
+            .map(|a| {
+                Attribute::parse(a).ok_or_else(|| {
+                    err(
+                        file,
+                        format!("adobe_users.update_attributes: {a:?} is not firstname, lastname, email or username"),
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?;
+    }
+    Ok(())
+}
+
+fn read_directory_users(
+    d: &files::DirectoryUsers,
+    rules: &mut Rules,
+    file: Option<&Path>,
+) -> Result<(), ConfigError> {
+    rules.default_country_code = d.default_country_code.clone();
+    for m in d.groups.iter().flatten() {
+        let targets = rules.mapping.entry(m.directory_group.clone()).or_default();
+        for g in &m.adobe_groups {
+            if g.trim().is_empty() {
+                return Err(err(
+                    file,
+                    format!(
+                        "directory_users.groups: an empty Adobe group for the directory group {:?}",
+                        m.directory_group
+                    ),
+                ));
+            }
+            if g.contains("::") {
+                return Err(err(
+                    file,
+                    format!(
+                        "directory_users.groups: {g:?} names a group of another organisation (secondary UMAPI connectors), which idm sync does not support yet"
+                    ),
+                ));
+            }
+            if !targets.iter().any(|t| normalize(t) == normalize(g)) {
+                targets.push(g.clone());
+            }
+        }
+    }
+    for rule in d.additional_groups.iter().flatten() {
+        let source = prefix_match(&rule.source).map_err(|e| {
+            err(
+                file,
+                format!(
+                    "directory_users.additional_groups: source {:?} is not a pattern idm can use: {e}",
+                    rule.source
+                ),
+            )
+        })?;
+        rules.additional_groups.push(AdditionalGroup {
+            source,
+            target: python_replacement(&rule.target),
+        });
+    }
+    if d.group_sync_options
+        .as_ref()
+        .and_then(|o| o.auto_create)
+        .unwrap_or(false)
+    {
+        return Err(err(
+            file,
+            "directory_users.group_sync_options.auto_create: creating missing Adobe user groups is not supported by idm sync yet; create them first (idm umapi user-groups create)",
+        ));
+    }
+    if d.extension.is_some() {
+        return Err(err(
+            file,
+            "directory_users.extension: user-sync's Python extensions cannot run in idm sync",
+        ));
+    }
+    Ok(())
+}
+
+fn apply_invocation(
+    inv: &Resolved,
+    rules: &mut Rules,
+    file: Option<&Path>,
+) -> Result<(), ConfigError> {
+    rules.adobe_only = match inv.adobe_only_user_action.as_slice() {
+        [a, rest @ ..] => match (normalize(a).as_str(), rest) {
+            ("preserve", _) => AdobeOnlyAction::Preserve,
+            ("exclude", _) => AdobeOnlyAction::Exclude,
+            ("write-file", [path]) => AdobeOnlyAction::WriteFile(path.clone()),
+            ("write-file", _) => {
+                return Err(err(
+                    file,
+                    "--adobe-only-user-action write-file needs exactly one file",
+                ));
+            }
+            ("delete", _) => AdobeOnlyAction::Delete,
+            ("remove", _) => AdobeOnlyAction::Remove,
+            ("remove-adobe-groups", _) => AdobeOnlyAction::RemoveAdobeGroups,
+            (other, _) => {
+                return Err(err(
+                    file,
+                    format!(
+                        "--adobe-only-user-action: unknown option {other:?} (preserve, exclude, write-file FILE, delete, remove, remove-adobe-groups)"
+                    ),
+                ));
+            }
+        },
+        [] => AdobeOnlyAction::Preserve,
+    };
+    rules.users = match inv.users.as_slice() {
+        [u, rest @ ..] => match (normalize(u).as_str(), rest) {
+            ("all", _) | ("file", [_]) => UserSelection::All,
+            ("mapped", _) => UserSelection::Mapped,
+            ("group", [names]) => {
+                UserSelection::Groups(names.split(',').map(str::to_owned).collect())
+            }
+            ("file" | "group", _) => {
+                return Err(err(
+                    file,
+                    format!("--users {u} needs exactly one value after it"),
+                ));
+            }
+            (other, _) => {
+                return Err(err(
+                    file,
+                    format!(
+                        "--users: unknown option {other:?} (all, file FILE, mapped, group NAMES)"
+                    ),
+                ));
+            }
+        },
+        [] => UserSelection::All,
+    };
+    if let Some(f) = &inv.user_filter {
+        rules.user_filter = Some(full_match(f).map_err(|e| {
+            err(
+                file,
+                format!("--user-filter: {f:?} is not a pattern idm can use: {e}"),
+            )
+        })?);
+    }
+    if inv.strategy == "push" {
+        return Err(err(
+            file,
+            "--strategy push is not supported by idm sync yet; use --strategy sync",
+        ));
+    }
+    if inv.adobe_users.first().map(|a| normalize(a)).as_deref() != Some("all") {
+        return Err(err(
+            file,
+            format!(
+                "--adobe-users {}: only 'all' is supported by idm sync yet",
+                inv.adobe_users.join(" ")
+            ),
+        ));
+    }
+    if let Some(list) = &inv.adobe_only_user_list {
+        return Err(err(
+            file,
+            format!("--adobe-only-user-list {list}: not supported by idm sync yet"),
+        ));
+    }
+    Ok(())
+}
+
+/// The UMAPI connector file named by `adobe_users.connectors.umapi`, if any.
+fn umapi_connection(
+    adobe: &files::AdobeUsers,
+    dir: &Path,
+    file: Option<&Path>,
+) -> Result<Option<UmapiConnection>, ConfigError> {
+    use serde_norway::Value;
+    let named = match adobe.connectors.as_ref().and_then(|c| c.umapi.clone()) {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(s)) => s,
+        Some(Value::Sequence(items)) => match items.as_slice() {
+            [Value::String(s)] => s.clone(),
+            _ => {
+                return Err(err(
+                    file,
+                    "adobe_users.connectors.umapi: several files or secondary organisations are not supported by idm sync yet; name one file",
+                ));
+            }
+        },
+        Some(_) => {
+            return Err(err(
+                file,
+                "adobe_users.connectors.umapi: expected the name of a file",
+            ));
+        }
+    };
+    let path = dir.join(&named);
+    let f: UmapiFile = read_yaml(&path)?;
+    let here = Some(path.as_path());
+    if f.ssl_verify == Some(false)
+        || f.server.as_ref().and_then(|s| s.ssl_verify) == Some(false)
+        || f.ssl_cert_verify == Some(false)
+    {
+        return Err(err(
+            here,
+            "ssl_verify: false is not supported: idm always verifies TLS; give the extra root certificate (PEM) in IDM_CA_FILE instead",
+        ));
+    }
+    let e = f.enterprise.ok_or_else(|| {
+        err(
+            here,
+            "'enterprise' must be specified, with org_id, client_id and client_secret",
+        )
+    })?;
+    for (key, v) in [
+        ("secure_client_id_key", &e.secure_client_id_key),
+        ("secure_api_key_key", &e.secure_api_key_key),
+        ("secure_client_secret_key", &e.secure_client_secret_key),
+        ("secure_priv_key_data_key", &e.secure_priv_key_data_key),
+        ("secure_priv_key_pass_key", &e.secure_priv_key_pass_key),
+    ] {
+        if v.is_some() {
+            return Err(err(
+                here,
+                format!(
+                    "enterprise.{key}: keyring credentials are not supported by idm sync yet; put the value in the file (chmod 600) or in UMAPI_* variables with no connector file"
+                ),
+            ));
+        }
+    }
+    let need = |v: &Option<String>, key: &str| {
+        v.clone()
+            .ok_or_else(|| err(here, format!("enterprise.{key} must be specified")))
+    };
+    let org_id = need(&e.org_id, "org_id")?;
+    let client_id = match (&e.client_id, &e.api_key) {
+        (Some(_), Some(_)) => {
+            return Err(err(
+                here,
+                "enterprise: give client_id or its old name api_key, not both",
+            ));
+        }
+        (id, key) => need(&id.clone().or_else(|| key.clone()), "client_id")?,
+    };
+    let client_secret = need(&e.client_secret, "client_secret")?;
+    let method = f
+        .authentication_method
+        .as_deref()
+        .map(normalize)
+        .unwrap_or_else(|| "jwt".into());
+    let auth = match method.as_str() {
+        "oauth" => {
+            if e.tech_acct_id.is_some() || e.priv_key_path.is_some() {
+                return Err(err(
+                    here,
+                    "enterprise: tech_acct_id and priv_key_path are for JWT; remove them with authentication_method: oauth",
+                ));
+            }
+            UmapiAuth::OAuth {
+                client_id,
+                client_secret,
+            }
+        }
+        "jwt" => {
+            if e.priv_key_data.is_some() || e.priv_key_pass.is_some() {
+                return Err(err(
+                    here,
+                    "enterprise.priv_key_data / priv_key_pass are not supported by idm sync yet; give an unencrypted key in priv_key_path",
+                ));
+            }
+            let here_dir = path.parent().map(Path::to_owned).unwrap_or_default();
+            UmapiAuth::Jwt {
+                client_id,
+                client_secret,
+                tech_acct_id: need(&e.tech_acct_id, "tech_acct_id (required for jwt)")?,
+                private_key: here_dir.join(need(&e.priv_key_path, "priv_key_path")?),
+            }
+        }
+        other => {
+            return Err(err(
+                here,
+                format!("authentication_method: {other:?} is not oauth or jwt"),
+            ));
+        }
+    };
+    if f.uses_business_id == Some(true) {
+        return Err(err(
+            here,
+            "uses_business_id: true (deprecated in user-sync) is not supported by idm sync; remove it",
+        ));
+    }
+    let server = f.server.unwrap_or_default();
+    if let Some(path) = &server.auth_endpoint
+        && !matches!(
+            path.as_str(),
+            "/ims/token/v2" | "/ims/token/v3" | "/ims/exchange/jwt"
+        )
+    {
+        return Err(err(
+            here,
+            format!(
+                "server.auth_endpoint: {path:?} is not supported; idm uses Adobe IMS's own token endpoints (remove the key)"
+            ),
+        ));
+    }
+    let number = |v: &Option<String>, key: &str, default: u64| match v {
+        Some(s) => s
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| err(here, format!("server.{key}: {s:?} is not a whole number"))),
+        None => Ok(default),
+    };
+    let host = server
+        .host
+        .unwrap_or_else(|| "usermanagement.adobe.io".into());
+    let endpoint = server
+        .endpoint
+        .unwrap_or_else(|| "/v2/usermanagement".into());
+    let auth_host = server
+        .auth_host
+        .unwrap_or_else(|| "ims-na1.adobelogin.com".into());
+    Ok(Some(UmapiConnection {
+        org_id,
+        auth,
+        endpoint: format!("https://{host}{endpoint}"),
+        ims_url: format!("https://{auth_host}"),
+        timeout_secs: number(&server.timeout, "timeout", 120)?,
+        retries: number(&server.retries, "retries", 3)?.min(100) as u32,
+    }))
+}
+
+fn directory_source(
+    inv: &Resolved,
+    d: &files::DirectoryUsers,
+    dir: &Path,
+    new_account_type: IdentityType,
+    file: Option<&Path>,
+) -> Result<DirectorySource, ConfigError> {
+    // `--users file PATH` is a CSV connector on PATH; else `--connector csv PATH`.
+    let csv_path = match (inv.users.as_slice(), inv.connector.as_slice()) {
+        ([u, path], _) if normalize(u) == "file" => {
+            if inv.connector.first().map(|c| normalize(c)).as_deref() == Some("csv") {
+                return Err(err(
+                    file,
+                    "give the CSV file with --users file or with --connector csv, not both",
+                ));
+            }
+            path.clone()
+        }
+        (_, [c, path]) if normalize(c) == "csv" => path.clone(),
+        (_, [c, ..]) => {
+            return Err(err(
+                file,
+                format!(
+                    "--connector {c}: idm sync reads a CSV directory (--users file FILE or --connector csv FILE); the {c} connector is not supported"
+                ),
+            ));
+        }
+        (_, []) => return Err(err(file, "--connector needs a value")),
+    };
+    let mut options = CsvOptions {
+        default_identity_type: new_account_type,
+        ..CsvOptions::default()
+    };
+    let named = d
+        .connectors
+        .as_ref()
+        .and_then(|c| c.get("csv"))
+        .and_then(|v| v.as_str());
+    if let Some(named) = named {
+        let path = dir.join(named);
+        let f: CsvFile = read_yaml(&path)?;
+        apply_csv_file(&f, &mut options, &path)?;
+    }
+    Ok(DirectorySource::Csv {
+        path: PathBuf::from(csv_path),
+        options,
+    })
+}
+
+fn apply_csv_file(f: &CsvFile, o: &mut CsvOptions, path: &Path) -> Result<(), ConfigError> {
+    let here = Some(path);
+    if let Some(d) = &f.delimiter {
+        let bytes = d.as_bytes();
+        let b = match (d.as_str(), bytes) {
+            ("\\t", _) => b'\t',
+            (_, [b]) => *b,
+            _ => {
+                return Err(err(
+                    here,
+                    format!("delimiter: {d:?} is not a single character"),
+                ));
+            }
+        };
+        o.delimiter = Some(b);
+    }
+    if let Some(enc) = &f.string_encoding
+        && !is_utf8(enc)
+    {
+        return Err(err(
+            here,
+            format!("string_encoding: {enc:?} is not supported; save the file as UTF-8"),
+        ));
+    }
+    for (v, slot) in [
+        (&f.email_column_name, &mut o.email),
+        (&f.first_name_column_name, &mut o.firstname),
+        (&f.last_name_column_name, &mut o.lastname),
+        (&f.country_column_name, &mut o.country),
+        (&f.groups_column_name, &mut o.groups),
+        (&f.identity_type_column_name, &mut o.identity_type),
+        (&f.username_column_name, &mut o.username),
+        (&f.domain_column_name, &mut o.domain),
+    ] {
+        if let Some(v) = v {
+            slot.clone_from(v);
+        }
+    }
+    if let Some(t) = &f.user_identity_type {
+        o.default_identity_type = parse_identity_type(t).ok_or_else(|| {
+            err(
+                here,
+                format!("user_identity_type: {t:?} is not adobeID, enterpriseID or federatedID"),
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// `utf8`, `UTF-8`, `utf_8`, `utf-8-sig`: the encodings idm reads.
+fn is_utf8(name: &str) -> bool {
+    matches!(
+        normalize(name).replace(['-', '_'], "").as_str(),
+        "utf8" | "utf8sig"
+    )
+}
+
+fn logging(l: files::Logging, dir: &Path) -> LoggingConfig {
+    LoggingConfig {
+        log_to_file: l.log_to_file.unwrap_or(false),
+        file_log_directory: dir.join(l.file_log_directory.unwrap_or_else(|| "logs".into())),
+        file_log_name_format: l
+            .file_log_name_format
+            .unwrap_or_else(|| "{:%Y-%m-%d}.log".into()),
+        file_log_level: l.file_log_level.unwrap_or_else(|| "info".into()),
+        console_log_level: l.console_log_level.unwrap_or_else(|| "info".into()),
+        log_progress: l.log_progress.unwrap_or(true),
+    }
+}
+
+#[cfg(test)]
+mod tests;
