@@ -7,16 +7,13 @@ use clap::Args;
 use umapi::Action;
 
 use super::input::{Input, InputFormat, detect, for_each_action};
+use super::send::Sending;
 use super::{Reporter, RunFiles};
 use crate::context::Ctx;
 use crate::errors::{CliError, CliResult};
 use crate::output;
 use crate::stop::Stop;
 use umapi::journal::Journal;
-
-/// Actions sent between two flushes of the queue: the report of a run is written as it goes,
-/// so memory stays that of one chunk whatever the length of the file.
-const CHUNK: usize = 1000;
 
 /// `idm umapi apply --help` epilogue: examples and the CSV columns.
 pub const HELP: &str = "\
@@ -68,9 +65,6 @@ pub struct ApplyArgs {
     #[arg(long, value_name = "JOURNAL")]
     resume: Option<PathBuf>,
 }
-
-/// How long a stopping run waits for the requests in flight.
-const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Checks every action of the file, then sends them in batches, journaling and reporting as it
 /// goes; stops cleanly on Ctrl-C, SIGTERM or a closed stdout.
@@ -134,7 +128,8 @@ pub async fn run(ctx: &Ctx, a: ApplyArgs) -> CliResult {
     let stop = Stop::install();
     reporter.set_stop(stop.clone());
     // Second pass: a reader thread feeds the actions not done yet to the queue.
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<(usize, Action)>(256);
+    // Apply's actions carry no reason of their own.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(usize, Action, Option<String>)>(256);
     let reader_origin = origin.clone();
     let reader = tokio::task::spawn_blocking(move || {
         let mut seq = 0usize;
@@ -144,78 +139,25 @@ pub async fn run(ctx: &Ctx, a: ApplyArgs) -> CliResult {
             if done.contains(&this) {
                 return Ok(());
             }
-            tx.blocking_send((this, action))
+            tx.blocking_send((this, action, None))
                 .map_err(|_| "stopped: the sender has gone".to_owned())
         })
     });
-    let sync = !a.no_sync_signals;
     let bar = output::progress_always(Some(to_send as u64), "actions");
-    reporter.set_progress(bar.clone());
-    if sync {
-        client.start_sync();
-    }
-    let mut queue = client.queue();
-    reporter.observe(&mut queue);
-    let (mut sent, mut pending) = (0usize, 0usize);
-    loop {
-        let next = tokio::select! {
-            biased;
-            () = stop.wait() => None,
-            next = rx.recv() => next,
-        };
-        let Some((seq, action)) = next else { break };
-        if sync && to_send > 1 && sent + 1 == to_send {
-            // The end signal goes on the next request: make the last action's request that one.
-            reporter.add(queue.flush().await)?;
-            pending = 0;
-            client.end_sync();
-        }
-        reporter.track(seq, &action);
-        queue.push(action).await;
-        sent += 1;
-        pending += 1;
-        if let Some(e) = reporter.journal_error() {
-            queue.halt("the journal cannot be written");
-            reporter.add(queue.flush().await)?;
-            return Err(e);
-        }
-        if let Some(b) = &bar {
-            // Answered actions, not pushed ones: the bar moves as the server replies.
-            b.set_position((sent - pending + queue.answered()) as u64);
-        }
-        if pending >= CHUNK {
-            reporter.add(queue.flush().await)?;
-            pending = 0;
-            if let Some(b) = &bar {
-                b.set_position(sent as u64);
-            }
-        }
-        if queue.is_halted() {
-            // Credentials refused: nothing more can be sent.
-            break;
-        }
-    }
-    let stopping = stop.requested().is_some();
-    if stopping {
-        queue.halt("not sent: the run was asked to stop");
-        reporter.add(queue.flush_within(STOP_GRACE).await)?;
-        if sync && sent > 0 && !client.sync_start_pending() {
-            // The end signal rides on one last, harmless request.
-            client.end_sync();
-            let _ = client.user("idm-sync-end@example.invalid").get().await;
-        }
-    } else {
-        reporter.add(queue.flush().await)?;
-    }
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
+    let sending = Sending {
+        client: &client,
+        stop: &stop,
+        to_send,
+        sync_signals: !a.no_sync_signals,
+        bar,
+    };
+    let sent = sending.run(&mut reporter, &mut rx).await?;
     drop(rx);
     let read = reader
         .await
         .map_err(|e| CliError::failure(format!("the reader stopped: {e}")))?;
-    let unread = to_send.saturating_sub(sent);
-    if stopping || queue.is_halted() {
+    let unread = to_send.saturating_sub(sent.sent);
+    if sent.stopped || sent.halted {
         return reporter.finish(Some(unread));
     }
     // What was sent is reported in any case; a file that changed under us is the error to show.

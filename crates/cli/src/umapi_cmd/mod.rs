@@ -3,6 +3,7 @@
 mod apply;
 mod groups;
 mod input;
+pub mod send;
 mod users;
 
 use std::io::Write as _;
@@ -108,7 +109,7 @@ pub async fn execute_one(ctx: &Ctx, action: impl Into<Action>, opts: ActionOpts)
     let mut queue = client.queue();
     reporter.observe(&mut queue);
     let action = action.into();
-    reporter.track(0, &action);
+    reporter.track(0, &action, None);
     queue.push(action).await;
     let report = queue.flush().await;
     let missing = report.actions.iter().all(|a| {
@@ -282,15 +283,15 @@ impl Drop for RunLock {
 /// place in the input, by its index in the queue since the last flush.
 struct Recorder {
     journal: Journal,
-    slots: Vec<Option<(usize, Action)>>,
+    slots: Vec<Option<(usize, Action, Option<String>)>>,
     error: Option<String>,
 }
 
 impl Recorder {
     fn record(&mut self, reports: &[ActionReport]) {
         for r in reports {
-            if let Some((seq, action)) = self.slots.get_mut(r.index).and_then(Option::take)
-                && let Err(e) = self.journal.record(seq, &action, None, r)
+            if let Some((seq, action, reason)) = self.slots.get_mut(r.index).and_then(Option::take)
+                && let Err(e) = self.journal.record(seq, &action, reason.as_deref(), r)
             {
                 self.error.get_or_insert(e.to_string());
             }
@@ -457,12 +458,14 @@ impl Reporter {
         queue.on_answer(move |reports| lock_recorder(&recorder).record(reports));
     }
 
-    /// Remembers an action about to be pushed (its place in the input is `seq`), for its
-    /// journal line.
-    pub fn track(&self, seq: usize, action: &Action) {
-        lock_recorder(&self.recorder)
-            .slots
-            .push(Some((seq, action.clone())));
+    /// Remembers an action about to be pushed (its place in the input is `seq`, why it is sent
+    /// `reason`), for its journal line.
+    pub fn track(&self, seq: usize, action: &Action, reason: Option<&str>) {
+        lock_recorder(&self.recorder).slots.push(Some((
+            seq,
+            action.clone(),
+            reason.map(str::to_owned),
+        )));
     }
 
     /// A failure to write the journal: the run must stop, since it could no longer say what
