@@ -205,6 +205,19 @@ impl Ctx {
         Ok(b.build()?)
     }
 
+    /// A UMAPI client set up by `configure` (a sync's connector file) instead of the
+    /// credential settings; idm's transport settings (CA file, retries) still apply.
+    pub fn umapi_with(
+        &self,
+        test_mode: bool,
+        configure: impl FnOnce(umapi::ClientBuilder) -> umapi::Result<umapi::ClientBuilder>,
+    ) -> CliResult<umapi::Client> {
+        let b = umapi::Client::builder()
+            .http_config(self.http_config()?)
+            .test_mode(test_mode);
+        Ok(configure(b)?.build()?)
+    }
+
     /// A UMAPI client; `test_mode` validates actions without changing anything.
     pub fn umapi(&self, test_mode: bool) -> CliResult<umapi::Client> {
         let needed = [Key::UmapiOrgId, Key::UmapiClientId, Key::UmapiClientSecret];

@@ -15,6 +15,7 @@ mod output;
 mod sandbox_cmd;
 mod sanitize;
 mod stop;
+mod sync_cmd;
 mod umapi_cmd;
 
 use std::process::ExitCode;
@@ -69,6 +70,9 @@ enum Command {
     /// Adobe User Management API: users, groups, and batched actions.
     #[command(after_help = "Example:\n  idm umapi users list --group \"Design Team\"")]
     Umapi(umapi_cmd::UmapiArgs),
+    /// Keep Adobe users, groups and profiles in step with a directory (user-sync.py's `sync`).
+    #[command(after_help = sync_cmd::HELP)]
+    Sync(Box<sync_cmd::SyncArgs>),
     /// Run the local sandbox of both APIs.
     #[cfg(feature = "sandbox")]
     #[command(subcommand, after_help = "Example:\n  idm sandbox serve --users 5000")]
@@ -255,6 +259,12 @@ async fn run(cli: Cli) -> CliResult {
             }
             let ctx = Ctx::new(&global).await?;
             let result = jumpcloud_cmd::run(&ctx, args).await;
+            ctx.finish().await;
+            result
+        }
+        Command::Sync(args) => {
+            let ctx = Ctx::new(&cli.global).await?;
+            let result = sync_cmd::run(&ctx, *args).await;
             ctx.finish().await;
             result
         }

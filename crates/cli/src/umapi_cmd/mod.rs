@@ -447,6 +447,11 @@ impl Reporter {
         })
     }
 
+    /// Actions reported so far: (all, done).
+    pub fn tally(&self) -> (usize, usize) {
+        (self.total, self.counts.done)
+    }
+
     /// Where a closed stdout is reported as a stop request.
     pub fn set_stop(&mut self, stop: Stop) {
         self.stop = Some(stop);

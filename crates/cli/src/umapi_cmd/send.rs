@@ -31,7 +31,7 @@ pub struct Sending<'a> {
 }
 
 /// How the sending ended.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Sent {
     /// Actions pushed to the queue.
     pub sent: usize,

@@ -62,9 +62,9 @@ pub struct UmapiConnection {
 }
 
 impl UmapiConnection {
-    /// A client builder with these settings (reads the JWT key file).
-    pub fn builder(&self) -> Result<umapi::ClientBuilder, umapi::Error> {
-        let b = umapi::Client::builder()
+    /// Sets these settings on a client builder (reading the JWT key file).
+    pub fn configure(&self, b: umapi::ClientBuilder) -> Result<umapi::ClientBuilder, umapi::Error> {
+        let b = b
             .org_id(&self.org_id)
             .endpoint(&self.endpoint)
             .ims_url(&self.ims_url)

@@ -1,0 +1,356 @@
+//! `idm sync`: user-sync.py's `sync` command, on its own files — read the directory and every
+//! Adobe user (complete reads or nothing), plan, then send the plan through the journaled queue.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use idm_sync::config::{DirectorySource, Invocation, SyncConfig};
+use idm_sync::{AdobeOnlyAction, Plan};
+use serde_json::json;
+
+use crate::context::Ctx;
+use crate::errors::{CliError, CliResult, exit};
+use crate::output::{self, Format, ListWriter, columns};
+use crate::stop::Stop;
+use crate::umapi_cmd::send::Sending;
+use crate::umapi_cmd::{Reporter, RunFiles};
+
+/// `idm sync --help` epilogue.
+pub const HELP: &str = "\
+Examples:
+  idm sync -c user-sync-config.yml --users file users.csv --process-groups --test-mode
+  idm sync --users file users.csv --process-groups --plan-only
+  idm sync --users file users.csv --adobe-only-user-action remove
+
+The options and files are user-sync.py 2.10's: user-sync-config.yml names connector-umapi.yml
+(credentials; without it, idm's own settings apply: UMAPI_* variables or a profile) and
+connector-csv.yml (column names). invocation_defaults in the file fill in what the command line
+leaves out. Without --process-groups only users and their attributes are synced.
+
+Exit codes: 0 done; 2 a bad option or file; 3 credentials refused; 5 some actions failed;
+6 throttled; 7 limits.max_adobe_only_users held the Adobe-only actions back (all else ran).";
+
+/// `idm sync`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// The main configuration file [default: user-sync-config.yml].
+    #[arg(short = 'c', long = "config-filename", value_name = "FILE")]
+    config_filename: Option<PathBuf>,
+    /// The encoding of the configuration files (utf8 only) [default: utf8].
+    #[arg(long, value_name = "NAME")]
+    config_file_encoding: Option<String>,
+    /// Which directory users: all | file PATH | mapped | group NAMES (comma-separated).
+    #[arg(long, num_args = 1..=2, value_name = "ARG")]
+    users: Option<Vec<String>>,
+    /// The directory connector: csv PATH (the only one idm sync has).
+    #[arg(long, num_args = 1..=2, value_name = "ARG")]
+    connector: Option<Vec<String>>,
+    /// Add users to the mapped Adobe groups they should be in, and remove them from the others.
+    #[arg(long, overrides_with = "no_process_groups")]
+    process_groups: bool,
+    /// Leave group memberships alone.
+    #[arg(long, overrides_with = "process_groups")]
+    no_process_groups: bool,
+    /// Update names, email and username of matched users (adobe_users.update_attributes).
+    #[arg(long, overrides_with = "no_update_user_info")]
+    update_user_info: bool,
+    /// Do not update user attributes.
+    #[arg(long, overrides_with = "update_user_info")]
+    no_update_user_info: bool,
+    /// Adobe users the directory does not have: preserve | exclude | write-file PATH | delete |
+    /// remove | remove-adobe-groups.
+    #[arg(long, num_args = 1..=2, value_name = "ARG")]
+    adobe_only_user_action: Option<Vec<String>>,
+    /// Act on the Adobe-only users of this file instead of reading the directory.
+    #[arg(long, value_name = "FILE")]
+    adobe_only_user_list: Option<String>,
+    /// Which Adobe users are read: all.
+    #[arg(long, num_args = 1..=2, value_name = "ARG")]
+    adobe_users: Option<Vec<String>>,
+    /// Send every action with UMAPI's testOnly: validated, nothing changed.
+    #[arg(short = 't', long, overrides_with = "no_test_mode")]
+    test_mode: bool,
+    /// Change Adobe for real (overrides invocation_defaults.test_mode).
+    #[arg(short = 'T', long, overrides_with = "test_mode")]
+    no_test_mode: bool,
+    /// sync (push is not supported yet).
+    #[arg(long, value_name = "STRATEGY")]
+    strategy: Option<String>,
+    /// Only directory users whose username matches this pattern (whole, without case).
+    #[arg(long, value_name = "PATTERN")]
+    user_filter: Option<String>,
+    /// Do not create users who have no mapped group.
+    #[arg(long, overrides_with = "include_unmapped_users")]
+    exclude_unmapped_users: bool,
+    /// Create users who have no mapped group (the default).
+    #[arg(long, overrides_with = "exclude_unmapped_users")]
+    include_unmapped_users: bool,
+    /// Plan and print the plan (user, steps, reason); send nothing.
+    #[arg(long)]
+    plan_only: bool,
+    /// Also write the full report (every action, its reason and result) as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Write the run's journal to this new file [default: under $XDG_STATE_HOME/idm/runs].
+    #[arg(long, value_name = "FILE")]
+    journal: Option<PathBuf>,
+}
+
+fn pair(on: bool, off: bool) -> Option<bool> {
+    match (on, off) {
+        (true, _) => Some(true),
+        (_, true) => Some(false),
+        _ => None,
+    }
+}
+
+impl SyncArgs {
+    fn invocation(&self) -> Invocation {
+        Invocation {
+            config_filename: self.config_filename.clone(),
+            users: self.users.clone(),
+            connector: self.connector.clone(),
+            process_groups: pair(self.process_groups, self.no_process_groups),
+            update_user_info: pair(self.update_user_info, self.no_update_user_info),
+            adobe_only_user_action: self.adobe_only_user_action.clone(),
+            adobe_only_user_list: self.adobe_only_user_list.clone(),
+            adobe_users: self.adobe_users.clone(),
+            test_mode: pair(self.test_mode, self.no_test_mode),
+            strategy: self.strategy.clone(),
+            user_filter: self.user_filter.clone(),
+            exclude_unmapped_users: pair(self.exclude_unmapped_users, self.include_unmapped_users),
+        }
+    }
+}
+
+/// Runs `idm sync`.
+pub async fn run(ctx: &Ctx, a: SyncArgs) -> CliResult {
+    if let Some(enc) = &a.config_file_encoding
+        && !matches!(
+            enc.to_ascii_lowercase().replace(['-', '_'], "").as_str(),
+            "utf8" | "utf8sig"
+        )
+    {
+        return Err(CliError::usage(format!(
+            "--config-file-encoding {enc}: only utf8 is read; save the files as UTF-8"
+        )));
+    }
+    let config =
+        idm_sync::config::load(&a.invocation()).map_err(|e| CliError::usage(e.to_string()))?;
+    let client = match &config.umapi {
+        Some(conn) => ctx.umapi_with(config.test_mode, |b| conn.configure(b))?,
+        None => ctx.umapi(config.test_mode)?,
+    };
+    let directory = read_directory(&config).await?;
+    for w in &directory.warnings {
+        eprintln!("warning: {}", crate::sanitize::line(w));
+    }
+    // Complete reads or nothing: a short Adobe listing is an error, never a plan.
+    let adobe = client.users().all().await?;
+    let plan = idm_sync::plan(&directory.users, &adobe, &config.rules)
+        .map_err(|e| CliError::usage(format!("{}: {e}", config.config_file.display())))?;
+    for w in &plan.warnings {
+        eprintln!("warning: {}", crate::sanitize::line(w));
+    }
+    if let AdobeOnlyAction::WriteFile(path) = &config.rules.adobe_only {
+        write_adobe_only(Path::new(path), &plan)?;
+    }
+    if let Some(l) = &plan.limit_held {
+        eprintln!(
+            "error: not acting on the Adobe-only users: their count ({}) is larger than \
+             limits.max_adobe_only_users ({}); everything else runs",
+            l.count, l.setting
+        );
+    }
+    if a.plan_only {
+        print_plan(ctx.format(true), &plan)?;
+        print_summary(&config, &plan, None);
+        return limit_exit(&plan);
+    }
+    let files = RunFiles {
+        journal: a.journal.clone(),
+        resume: None,
+        report: a.report.clone(),
+        input: None,
+    };
+    let mut reporter = Reporter::new(ctx, &client, "sync", &files)?;
+    let stop = Stop::install();
+    reporter.set_stop(stop.clone());
+    let to_send = plan.actions.len();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(to_send.max(1));
+    for (seq, p) in plan.actions.iter().enumerate() {
+        // The channel holds the whole plan: this never waits.
+        let _ = tx.try_send((seq, p.action.clone(), Some(p.reason.clone())));
+    }
+    drop(tx);
+    let sending = Sending {
+        client: &client,
+        stop: &stop,
+        to_send,
+        sync_signals: true,
+        bar: output::progress(Some(to_send as u64), "actions"),
+    };
+    let sent = if to_send > 0 {
+        sending.run(&mut reporter, &mut rx).await?
+    } else {
+        Default::default()
+    };
+    let (total, done) = reporter.tally();
+    print_summary(&config, &plan, Some((total, done)));
+    let unread = (sent.stopped || sent.halted).then(|| to_send.saturating_sub(sent.sent));
+    reporter.finish(unread)?;
+    limit_exit(&plan)
+}
+
+async fn read_directory(config: &SyncConfig) -> CliResult<idm_sync::csv_directory::CsvDirectory> {
+    let DirectorySource::Csv { path, options } = config.directory.clone();
+    tokio::task::spawn_blocking(move || idm_sync::csv_directory::read(&path, &options))
+        .await
+        .map_err(|e| CliError::failure(format!("the directory reader stopped: {e}")))?
+        .map_err(|e| CliError::usage(e.to_string()))
+}
+
+fn limit_exit(plan: &Plan) -> CliResult {
+    match &plan.limit_held {
+        Some(l) => Err(CliError::new(
+            exit::LIMIT,
+            format!(
+                "limits.max_adobe_only_users ({}) held back the actions on {} Adobe-only users",
+                l.setting, l.count
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// `--plan-only`: a row per action (change, target, reason), or with `-o json` the whole plan.
+fn print_plan(format: Format, plan: &Plan) -> CliResult {
+    if format == Format::Json {
+        let doc = json!({
+            "summary": plan.summary,
+            "actions": plan.actions.iter().map(|p| json!({
+                "change": p.change,
+                "target": p.target,
+                "reason": p.reason,
+                "action": p.action.to_wire(),
+            })).collect::<Vec<_>>(),
+            "adobe_only_users": plan.adobe_only_users,
+            "limit_held": plan.limit_held,
+            "warnings": plan.warnings,
+        });
+        return output::print_one(Format::Json, &doc, None);
+    }
+    let mut rows = ListWriter::stdout(format, Some(columns(&["change", "target", "reason"])));
+    for p in &plan.actions {
+        rows.push(&json!({"change": p.change, "target": p.target, "reason": p.reason, "action": p.action.to_wire()}))?;
+    }
+    rows.finish()
+}
+
+/// `write-file`: the Adobe-only users, `type,username,email,domain` (a tab between them unless
+/// the file ends in `.csv`), for `--adobe-only-user-list` later.
+fn write_adobe_only(path: &Path, plan: &Plan) -> CliResult {
+    let delimiter = if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+    {
+        b','
+    } else {
+        b'\t'
+    };
+    let fail = |e: &dyn std::fmt::Display| {
+        CliError::usage(format!(
+            "cannot write the Adobe-only users to {}: {e}",
+            path.display()
+        ))
+    };
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .from_path(path)
+        .map_err(|e| fail(&e))?;
+    w.write_record(["type", "username", "email", "domain"])
+        .map_err(|e| fail(&e))?;
+    for u in &plan.adobe_only_users {
+        w.write_record([&u.identity_type, &u.username, &u.email, &u.domain])
+            .map_err(|e| fail(&e))?;
+    }
+    w.flush().map_err(|e| fail(&e))?;
+    eprintln!(
+        "wrote {} Adobe-only user{} to {}",
+        plan.adobe_only_users.len(),
+        if plan.adobe_only_users.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
+        path.display()
+    );
+    Ok(())
+}
+
+/// user-sync's action summary, line for line (on stderr); `sent` is (total, done) of a run.
+fn print_summary(config: &SyncConfig, plan: &Plan, sent: Option<(usize, usize)>) {
+    let s = &plan.summary;
+    let rules = &config.rules;
+    let mut rows: Vec<(String, String)> = vec![
+        (
+            "Number of directory users read".into(),
+            s.directory_users_read.to_string(),
+        ),
+        (
+            "Number of directory users selected for input".into(),
+            s.directory_users_selected.to_string(),
+        ),
+        (
+            "Number of Adobe users read".into(),
+            s.adobe_users_read.to_string(),
+        ),
+        (
+            "Number of Adobe users excluded from updates".into(),
+            s.adobe_users_excluded.to_string(),
+        ),
+        (
+            "Number of non-excluded Adobe users with no changes".into(),
+            s.adobe_users_read
+                .saturating_sub(s.adobe_users_excluded + s.updated + s.adobe_only_processed)
+                .to_string(),
+        ),
+        (
+            "Number of new Adobe users added".into(),
+            s.created.to_string(),
+        ),
+        (
+            "Number of matching Adobe users updated".into(),
+            s.updated.to_string(),
+        ),
+        ("Number of Adobe user-groups created".into(), "0".into()),
+    ];
+    let manages = rules.process_groups || rules.adobe_only.changes_users();
+    let writes = matches!(rules.adobe_only, AdobeOnlyAction::WriteFile(_));
+    if rules.adobe_only != AdobeOnlyAction::Exclude && (manages || writes) {
+        rows.push((
+            format!(
+                "Number of Adobe-only users {}",
+                rules.adobe_only.summary_verb()
+            ),
+            s.adobe_only_processed.to_string(),
+        ));
+    }
+    let (total, done) = sent.unwrap_or((0, 0));
+    rows.push((
+        "Number of UMAPI actions sent (total, success, error)".into(),
+        format!("({total}, {done}, {})", total - done),
+    ));
+    let pad = rows.iter().map(|(d, _)| d.len()).max().unwrap_or(0);
+    let title = if config.test_mode {
+        "- Action Summary (TEST MODE) -"
+    } else {
+        "------- Action Summary -------"
+    };
+    let dashes = "-".repeat(27);
+    eprintln!("{dashes}{title}{dashes}");
+    for (d, v) in rows {
+        eprintln!("  {d:>pad$}: {v}");
+    }
+    eprintln!("{}", "-".repeat(84));
+}

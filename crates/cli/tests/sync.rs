@@ -1,0 +1,319 @@
+//! `idm sync` end to end against the sandbox: user-sync's files and flags, the plan, the run,
+//! a second run that plans nothing, test mode, the limit, write-file, TLS with a connector
+//! file, and bad configurations.
+
+mod common;
+
+use common::{Live, TempFile};
+use idm_sandbox::SandboxConfig;
+
+/// A directory holding a sync's files: `user-sync-config.yml` and whatever else is given.
+struct SyncDir {
+    main: TempFile,
+}
+
+impl SyncDir {
+    fn new(main: &str, others: &[(&str, &str)]) -> SyncDir {
+        let main = TempFile::new("user-sync-config.yml", main);
+        for (name, text) in others {
+            std::fs::write(main.0.with_file_name(name), text).unwrap();
+        }
+        SyncDir { main }
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.main.0.with_file_name(name).display().to_string()
+    }
+
+    /// `idm sync -c MAIN --users file users.csv ARGS`.
+    fn args<'a>(&'a self, extra: &[&'a str]) -> Vec<String> {
+        let mut v: Vec<String> = vec![
+            "sync".into(),
+            "-c".into(),
+            self.main.path().into(),
+            "--users".into(),
+            "file".into(),
+            self.path("users.csv"),
+        ];
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    }
+}
+
+const MAIN: &str = "
+adobe_users:
+  exclude_identity_types: [adobeID]
+  exclude_adobe_groups: [_org_admin]
+  update_attributes: [firstname, lastname]
+directory_users:
+  user_identity_type: federatedID
+  default_country_code: US
+  groups:
+    - directory_group: Designers
+      adobe_groups: [Design Team, All Apps - Default]
+    - directory_group: Writers
+      adobe_groups: Acrobat Pro - Default
+limits:
+  max_adobe_only_users: 100%
+invocation_defaults:
+  process_groups: Yes
+";
+
+/// jdoe (Federated, username `jdoe`) renamed and moved to Writers; a new Federated user; a
+/// row with no email; everybody else in the org is Adobe-only.
+const USERS: &str = "firstname,lastname,email,country,groups,type,username,domain
+Joanna,Doe,jdoe@example.net,US,Writers,federatedID,jdoe,example.net
+New,Person,new.person@example.net,GB,Designers,,,
+No,Email,,US,Designers,,,
+";
+
+fn live() -> Live {
+    Live::start(SandboxConfig::default().users(12).groups(6))
+}
+
+fn groups_of(l: &Live, email: &str) -> Vec<String> {
+    let u = l.sandbox().umapi_user(email).expect("user exists");
+    let mut g: Vec<String> = u["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|g| g.as_str().unwrap().to_owned())
+        .collect();
+    g.sort();
+    g
+}
+
+fn run(l: &Live, args: &[String]) -> common::Out {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    l.run(&args)
+}
+
+#[test]
+fn plans_runs_and_plans_nothing_the_second_time() {
+    let l = live();
+    let d = SyncDir::new(MAIN, &[("users.csv", USERS)]);
+    let before = l.sandbox().umapi_user("jdoe@example.net").unwrap();
+
+    // The plan, whole, sends nothing.
+    let plan = run(
+        &l,
+        &d.args(&["--update-user-info", "--plan-only", "-o", "json"]),
+    )
+    .expect(0);
+    let plan = plan.json();
+    let actions = plan["actions"].as_array().unwrap();
+    let jdoe = actions
+        .iter()
+        .find(|a| a["target"] == "jdoe (example.net)")
+        .expect("jdoe is updated");
+    assert_eq!(
+        jdoe["action"]["do"][0],
+        serde_json::json!({"update": {"firstname": "Joanna"}})
+    );
+    assert!(
+        jdoe["reason"]
+            .as_str()
+            .unwrap()
+            .contains("add to Acrobat Pro - Default")
+    );
+    assert!(
+        actions
+            .iter()
+            .any(|a| a["change"] == "create" && a["target"] == "new.person@example.net")
+    );
+    assert_eq!(
+        l.sandbox().umapi_user("jdoe@example.net").unwrap(),
+        before,
+        "plan-only changes nothing"
+    );
+    assert_eq!(plan["summary"]["directory_users_read"], 2);
+
+    // The run.
+    let out = run(&l, &d.args(&["--update-user-info"])).expect(0);
+    assert!(
+        out.stderr.contains("users.csv:4: missing or invalid email"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("------- Action Summary -------"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains(&format!("  {:>52}: 1\n", "Number of new Adobe users added")),
+        "{}",
+        out.stderr
+    );
+    let sent = actions.len();
+    assert!(
+        out.stderr.contains(&format!(
+            "Number of UMAPI actions sent (total, success, error): ({sent}, {sent}, 0)"
+        )),
+        "{}",
+        out.stderr
+    );
+    let jdoe = l.sandbox().umapi_user("jdoe@example.net").unwrap();
+    assert_eq!(jdoe["firstname"], "Joanna");
+    assert!(groups_of(&l, "jdoe@example.net").contains(&"Acrobat Pro - Default".to_owned()));
+    assert_eq!(
+        groups_of(&l, "new.person@example.net"),
+        ["All Apps - Default", "Design Team"]
+    );
+    // Adobe-only users lost their mapped groups, and kept the others.
+    for a in actions.iter().filter(|a| a["change"] == "adobe_only") {
+        let email = a["target"].as_str().unwrap();
+        if email.contains('@') {
+            let g = groups_of(&l, email);
+            assert!(
+                !g.iter()
+                    .any(|g| g == "Design Team" || g == "All Apps - Default"),
+                "{email}: {g:?}"
+            );
+        }
+    }
+
+    // Right after: nothing to do.
+    let again = run(
+        &l,
+        &d.args(&["--update-user-info", "--plan-only", "-o", "json"]),
+    )
+    .expect(0);
+    assert_eq!(
+        again.json()["actions"],
+        serde_json::json!([]),
+        "{}",
+        again.stdout
+    );
+}
+
+#[test]
+fn test_mode_changes_nothing_and_says_so() {
+    let l = live();
+    let d = SyncDir::new(MAIN, &[("users.csv", USERS)]);
+    let out = run(&l, &d.args(&["--test-mode"])).expect(0);
+    assert!(
+        out.stderr.contains("- Action Summary (TEST MODE) -"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("test only, nothing changed"),
+        "{}",
+        out.stderr
+    );
+    assert!(l.sandbox().umapi_user("new.person@example.net").is_none());
+}
+
+#[test]
+fn the_limit_holds_back_adobe_only_actions_and_exits_7() {
+    let l = live();
+    let main = MAIN.replace("100%", "2");
+    let d = SyncDir::new(&main, &[("users.csv", USERS)]);
+    let strays = d.path("strays.csv");
+    let out = run(
+        &l,
+        &d.args(&["--adobe-only-user-action", "write-file", &strays]),
+    )
+    .expect(7);
+    assert!(
+        out.stderr
+            .contains("larger than limits.max_adobe_only_users (2)"),
+        "{}",
+        out.stderr
+    );
+    // Everything else ran.
+    assert!(l.sandbox().umapi_user("new.person@example.net").is_some());
+    // write-file wrote every Adobe-only user, whatever the limit.
+    let written = std::fs::read_to_string(&strays).unwrap();
+    let mut lines = written.lines();
+    assert_eq!(lines.next(), Some("type,username,email,domain"));
+    assert!(lines.count() > 2, "{written}");
+}
+
+#[test]
+fn a_connector_file_over_tls_with_the_files_credentials() {
+    let l = Live::start(SandboxConfig::default().users(5).groups(3).tls(true));
+    let info = l.sandbox().umapi_info();
+    let host = info.ims.trim_start_matches("https://").to_owned();
+    let umapi = format!(
+        "authentication_method: oauth\nserver:\n  host: {host}\n  auth_host: {host}\nenterprise:\n  org_id: {}\n  client_id: {}\n  client_secret: {}\n",
+        info.org_id, info.client_id, info.client_secret
+    );
+    let main = MAIN.replace(
+        "adobe_users:\n",
+        "adobe_users:\n  connectors:\n    umapi: connector-umapi.yml\n",
+    );
+    let d = SyncDir::new(
+        &main,
+        &[("users.csv", USERS), ("connector-umapi.yml", &umapi)],
+    );
+    let ca = l.sandbox().ca_file().unwrap();
+    // The file's credentials win: the environment's are wrong on purpose.
+    let mut cmd = l.idm();
+    cmd.env("UMAPI_CLIENT_SECRET", "wrong")
+        .env("IDM_CA_FILE", &ca)
+        .args(d.args(&["--plan-only", "-o", "json"]));
+    let out = common::output(cmd).expect(0);
+    assert!(
+        out.json()["actions"].as_array().unwrap().len() >= 2,
+        "{}",
+        out.stdout
+    );
+
+    // ssl_verify: false is refused, naming the way to trust a certificate.
+    let bad = format!(
+        "authentication_method: oauth\nserver:\n  host: {host}\n  ssl_verify: False\nenterprise:\n  org_id: o\n  client_id: c\n  client_secret: s\n"
+    );
+    std::fs::write(d.path("connector-umapi.yml"), bad).unwrap();
+    let out = run(&l, &d.args(&[])).expect(2);
+    assert!(
+        out.stderr
+            .contains("connector-umapi.yml: ssl_verify: false is not supported")
+            && out.stderr.contains("IDM_CA_FILE"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn bad_files_and_options_are_clear_errors_before_anything_is_sent() {
+    let l = live();
+    for (main, args, want) in [
+        (
+            "adobe_users:\n  exclude_groups: [x]\n".to_owned(),
+            vec![],
+            "unknown field `exclude_groups`",
+        ),
+        (
+            MAIN.replace("100%", "lots"),
+            vec![],
+            "\"lots\" is not a count",
+        ),
+        (
+            MAIN.to_owned(),
+            vec!["--strategy", "push"],
+            "--strategy push is not supported",
+        ),
+        (
+            MAIN.to_owned(),
+            vec!["--adobe-only-user-action", "obliterate"],
+            "unknown option \"obliterate\"",
+        ),
+    ] {
+        let d = SyncDir::new(&main, &[("users.csv", USERS)]);
+        let out = run(&l, &d.args(&args)).expect(2);
+        assert!(out.stderr.contains(want), "{want}: {}", out.stderr);
+        assert!(out.stdout.is_empty());
+    }
+    // A directory file that is not there.
+    let d = SyncDir::new(MAIN, &[]);
+    let out = run(&l, &d.args(&[])).expect(2);
+    assert!(
+        out.stderr.contains("cannot read the directory file"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(l.sandbox().stats().actions_processed, 0, "nothing was sent");
+}
