@@ -12,8 +12,8 @@ use crate::context::Ctx;
 use crate::errors::{CliError, CliResult, exit};
 use crate::output::{self, Format, ListWriter, columns};
 use crate::stop::Stop;
-use crate::umapi_cmd::send::Sending;
 use crate::umapi_cmd::{Reporter, RunFiles};
+use idm_sync::exec::{Runner, Sent, planned};
 
 /// `idm sync --help` epilogue.
 pub const HELP: &str = "\
@@ -177,24 +177,20 @@ pub async fn run(ctx: &Ctx, a: SyncArgs) -> CliResult {
     let stop = Stop::install();
     reporter.set_stop(stop.clone());
     let to_send = plan.actions.len();
-    let (tx, mut rx) = tokio::sync::mpsc::channel(to_send.max(1));
-    for (seq, p) in plan.actions.iter().enumerate() {
-        // The channel holds the whole plan: this never waits.
-        let _ = tx.try_send((seq, p.action.clone(), Some(p.reason.clone())));
-    }
-    drop(tx);
-    let sending = Sending {
+    reporter.set_progress(output::progress(Some(to_send as u64), "actions"));
+    let runner = Runner {
         client: &client,
-        stop: &stop,
         to_send,
         sync_signals: true,
-        bar: output::progress(Some(to_send as u64), "actions"),
     };
     let sent = if to_send > 0 {
-        sending.run(&mut reporter, &mut rx).await?
+        runner
+            .run(&mut reporter, &mut planned(&plan), stop.wait())
+            .await?
     } else {
-        Default::default()
+        Sent::default()
     };
+    reporter.end_progress();
     let (total, done) = reporter.tally();
     print_summary(&config, &plan, Some((total, done)));
     let unread = (sent.stopped || sent.halted).then(|| to_send.saturating_sub(sent.sent));

@@ -7,6 +7,8 @@
 //!   The same inputs always give the same plan, and a plan applied then planned again is empty.
 //! - connectors that load the directory: [`csv_directory`] (user-sync's CSV connector).
 //! - [`config`]: user-sync's configuration files and command line, read as user-sync reads them.
+//! - [`exec`]: runs a plan (or any stream of actions) through the umapi action queue as one
+//!   sync run, journaled.
 //!
 //! ```
 //! use idm_sync::{DirectoryUser, Rules, plan};
@@ -35,10 +37,12 @@
 
 pub mod config;
 pub mod csv_directory;
+pub mod exec;
 mod model;
 pub mod plan;
 mod rules;
 
+pub use exec::{Executed, execute};
 pub use model::{DirectoryUser, normalize, parse_identity_type};
 pub use plan::{Change, Plan, PlanError, Planned, Summary, plan};
 pub use rules::{

@@ -130,6 +130,82 @@ pub struct Journal {
     out: BufWriter<File>,
 }
 
+/// Journals the actions of a queue as their answers arrive: [`track`](Self::track) each action
+/// before it is pushed, hand [`attach`](Self::attach) the queue, and every answer is written
+/// (and synced) once per request. Shared by every change-making run.
+#[derive(Debug, Clone)]
+pub struct Recorder {
+    inner: std::sync::Arc<std::sync::Mutex<RecorderState>>,
+}
+
+#[derive(Debug)]
+struct RecorderState {
+    journal: Journal,
+    /// The actions pushed since the last flush, by their index in the queue.
+    slots: Vec<Option<(usize, Action, Option<String>)>>,
+    error: Option<String>,
+}
+
+impl RecorderState {
+    fn record(&mut self, reports: &[ActionReport]) {
+        for r in reports {
+            if let Some((seq, action, reason)) = self.slots.get_mut(r.index).and_then(Option::take)
+                && let Err(e) = self.journal.record(seq, &action, reason.as_deref(), r)
+            {
+                self.error.get_or_insert(e.to_string());
+            }
+        }
+        if let Err(e) = self.journal.sync() {
+            self.error.get_or_insert(e.to_string());
+        }
+    }
+}
+
+impl Recorder {
+    /// Records into `journal`.
+    pub fn new(journal: Journal) -> Recorder {
+        Recorder {
+            inner: std::sync::Arc::new(std::sync::Mutex::new(RecorderState {
+                journal,
+                slots: Vec::new(),
+                error: None,
+            })),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, RecorderState> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Makes `queue` journal every action as its answer arrives.
+    pub fn attach(&self, queue: &mut crate::ActionQueue) {
+        let me = self.clone();
+        queue.on_answer(move |reports| me.state().record(reports));
+    }
+
+    /// Remembers an action about to be pushed: its place in the run's input is `seq`, why it
+    /// is sent `reason`.
+    pub fn track(&self, seq: usize, action: &Action, reason: Option<&str>) {
+        self.state()
+            .slots
+            .push(Some((seq, action.clone(), reason.map(str::to_owned))));
+    }
+
+    /// Records the reports of one flush of the queue (the answers not yet journaled: actions
+    /// abandoned in flight), then forgets the flushed actions.
+    pub fn flushed(&self, reports: &[ActionReport]) {
+        let mut state = self.state();
+        state.record(reports);
+        state.slots.clear();
+    }
+
+    /// The first failure to write the journal: a run must stop, since it could no longer say
+    /// what it did.
+    pub fn error(&self) -> Option<String> {
+        self.state().error.clone()
+    }
+}
+
 impl Journal {
     /// Creates a new journal (never overwriting a file) and writes its header.
     pub fn create(path: &Path, header: &JournalHeader) -> std::io::Result<Journal> {

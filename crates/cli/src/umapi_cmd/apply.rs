@@ -7,12 +7,12 @@ use clap::Args;
 use umapi::Action;
 
 use super::input::{Input, InputFormat, detect, for_each_action};
-use super::send::Sending;
 use super::{Reporter, RunFiles};
 use crate::context::Ctx;
 use crate::errors::{CliError, CliResult};
 use crate::output;
 use crate::stop::Stop;
+use idm_sync::exec::Runner;
 use umapi::journal::Journal;
 
 /// `idm umapi apply --help` epilogue: examples and the CSV columns.
@@ -143,15 +143,14 @@ pub async fn run(ctx: &Ctx, a: ApplyArgs) -> CliResult {
                 .map_err(|_| "stopped: the sender has gone".to_owned())
         })
     });
-    let bar = output::progress_always(Some(to_send as u64), "actions");
-    let sending = Sending {
+    reporter.set_progress(output::progress_always(Some(to_send as u64), "actions"));
+    let runner = Runner {
         client: &client,
-        stop: &stop,
         to_send,
         sync_signals: !a.no_sync_signals,
-        bar,
     };
-    let sent = sending.run(&mut reporter, &mut rx).await?;
+    let sent = runner.run(&mut reporter, &mut rx, stop.wait()).await?;
+    reporter.end_progress();
     drop(rx);
     let read = reader
         .await

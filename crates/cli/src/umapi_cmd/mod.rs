@@ -3,16 +3,14 @@
 mod apply;
 mod groups;
 mod input;
-pub mod send;
 mod users;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
-use umapi::journal::{Journal, JournalHeader};
+use umapi::journal::{Journal, JournalHeader, Recorder};
 use umapi::{Action, ActionQueue, ActionReport, ActionStatus, Applied, BatchReport};
 
 use crate::context::Ctx;
@@ -279,33 +277,6 @@ impl Drop for RunLock {
     }
 }
 
-/// What the journal needs to write an action's line when its answer arrives: the action and its
-/// place in the input, by its index in the queue since the last flush.
-struct Recorder {
-    journal: Journal,
-    slots: Vec<Option<(usize, Action, Option<String>)>>,
-    error: Option<String>,
-}
-
-impl Recorder {
-    fn record(&mut self, reports: &[ActionReport]) {
-        for r in reports {
-            if let Some((seq, action, reason)) = self.slots.get_mut(r.index).and_then(Option::take)
-                && let Err(e) = self.journal.record(seq, &action, reason.as_deref(), r)
-            {
-                self.error.get_or_insert(e.to_string());
-            }
-        }
-        if let Err(e) = self.journal.sync() {
-            self.error.get_or_insert(e.to_string());
-        }
-    }
-}
-
-fn lock_recorder(r: &Mutex<Recorder>) -> std::sync::MutexGuard<'_, Recorder> {
-    r.lock().unwrap_or_else(|p| p.into_inner())
-}
-
 /// Counts of how actions ended.
 #[derive(Debug, Default, Clone, Copy)]
 struct Counts {
@@ -324,7 +295,7 @@ struct Counts {
 pub struct Reporter {
     rows: Option<ListWriter>,
     stop: Option<Stop>,
-    recorder: Arc<Mutex<Recorder>>,
+    recorder: Recorder,
     journal_path: PathBuf,
     report_file: Option<PathBuf>,
     _lock: RunLock,
@@ -429,11 +400,7 @@ impl Reporter {
                 Some(columns(&["index", "target", "status", "error"])),
             )),
             stop: None,
-            recorder: Arc::new(Mutex::new(Recorder {
-                journal,
-                slots: Vec::new(),
-                error: None,
-            })),
+            recorder: Recorder::new(journal),
             journal_path,
             report_file: files.report.clone(),
             _lock: lock,
@@ -445,6 +412,13 @@ impl Reporter {
             entries: 0,
             progress: None,
         })
+    }
+
+    /// Ends the progress bar, if any.
+    pub fn end_progress(&mut self) {
+        if let Some(b) = self.progress.take() {
+            b.finish_and_clear();
+        }
     }
 
     /// Actions reported so far: (all, done).
@@ -459,24 +433,19 @@ impl Reporter {
 
     /// Makes the queue journal every action as its answer arrives.
     pub fn observe(&self, queue: &mut ActionQueue) {
-        let recorder = self.recorder.clone();
-        queue.on_answer(move |reports| lock_recorder(&recorder).record(reports));
+        self.recorder.attach(queue);
     }
 
     /// Remembers an action about to be pushed (its place in the input is `seq`, why it is sent
     /// `reason`), for its journal line.
     pub fn track(&self, seq: usize, action: &Action, reason: Option<&str>) {
-        lock_recorder(&self.recorder).slots.push(Some((
-            seq,
-            action.clone(),
-            reason.map(str::to_owned),
-        )));
+        self.recorder.track(seq, action, reason);
     }
 
     /// A failure to write the journal: the run must stop, since it could no longer say what
     /// it did.
     pub fn journal_error(&self) -> Option<CliError> {
-        lock_recorder(&self.recorder).error.as_ref().map(|e| {
+        self.recorder.error().map(|e| {
             CliError::failure(format!(
                 "cannot write the journal {}: {e}; stopped sending",
                 self.journal_path.display()
@@ -487,11 +456,7 @@ impl Reporter {
     /// Adds the reports of one flush of the queue: rows on stdout, and journal lines for any
     /// action the queue did not hand out as answered (abandoned in flight).
     pub fn add(&mut self, batch: BatchReport) -> CliResult {
-        {
-            let mut rec = lock_recorder(&self.recorder);
-            rec.record(&batch.actions);
-            rec.slots.clear();
-        }
+        self.recorder.flushed(&batch.actions);
         match self.progress.clone() {
             // Rows for the terminal are written with the bar out of the way.
             Some(bar) => bar.suspend(|| self.add_rows(batch)),
@@ -678,4 +643,31 @@ pub fn no_such_user(email: &str) -> CliError {
     CliError::not_found(format!(
         "no user {email:?} in the organisation; `idm umapi users list` shows who is there"
     ))
+}
+
+/// The run's engine reports to the Reporter: journal lines, rows, progress.
+impl idm_sync::exec::Observer for Reporter {
+    type Error = CliError;
+
+    fn attach(&mut self, queue: &mut ActionQueue) {
+        self.observe(queue);
+    }
+
+    fn queued(&mut self, seq: usize, action: &Action, reason: Option<&str>) {
+        self.track(seq, action, reason);
+    }
+
+    fn flushed(&mut self, batch: BatchReport) -> CliResult {
+        self.add(batch)
+    }
+
+    fn check(&mut self) -> CliResult {
+        self.journal_error().map_or(Ok(()), Err)
+    }
+
+    fn answered(&mut self, count: usize) {
+        if let Some(b) = &self.progress {
+            b.set_position(count as u64);
+        }
+    }
 }
