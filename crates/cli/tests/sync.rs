@@ -317,3 +317,127 @@ fn bad_files_and_options_are_clear_errors_before_anything_is_sent() {
     );
     assert_eq!(l.sandbox().stats().actions_processed, 0, "nothing was sent");
 }
+
+#[test]
+fn logging_to_a_file_at_the_levels_asked_for() {
+    let l = live();
+    let main = format!(
+        "{MAIN}logging:\n  log_to_file: Yes\n  file_log_directory: logs\n  file_log_name_format: 'sync-{{:%Y}}.log'\n  console_log_level: error\n  file_log_level: info\n"
+    );
+    let d = SyncDir::new(&main, &[("users.csv", USERS)]);
+    let out = run(&l, &d.args(&["--plan-only", "-o", "json"])).expect(0);
+    assert!(
+        !out.stderr.contains("Action Summary"),
+        "console at error: {}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("missing or invalid email"),
+        "{}",
+        out.stderr
+    );
+    let logs = d.main.0.with_file_name("logs");
+    let file = std::fs::read_dir(&logs)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let name = file.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        name.starts_with("sync-20") && name.ends_with(".log"),
+        "{name}"
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains(" WARNING sync - ") && text.contains("missing or invalid email"),
+        "{text}"
+    );
+    assert!(
+        text.contains(" INFO sync - ") && text.contains("Action Summary"),
+        "{text}"
+    );
+
+    let bad = format!("{MAIN}logging:\n  console_log_level: loud\n");
+    let d = SyncDir::new(&bad, &[("users.csv", USERS)]);
+    let out = run(&l, &d.args(&[])).expect(2);
+    assert!(
+        out.stderr.contains("logging.console_log_level: \"loud\""),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn selections_filters_and_adobe_only_actions() {
+    let l = live();
+    let users = "email,firstname,lastname,groups,type\n\
+                 a.one@example.net,A,One,Designers,\n\
+                 b.two@example.net,B,Two,Writers,\n\
+                 svc.bot@example.net,S,Bot,Designers,\n";
+    let main = MAIN.replace(
+        "  update_attributes: [firstname, lastname]\n",
+        "  update_attributes: [firstname, lastname]\n  exclude_users: ['jdoe']\n",
+    );
+    let d = SyncDir::new(&main, &[("users.csv", users)]);
+    let plan = |extra: &[&str]| {
+        let mut args = vec!["--plan-only", "-o", "json"];
+        args.extend_from_slice(extra);
+        run(&l, &d.args(&args)).expect(0).json()
+    };
+    let targets = |p: &serde_json::Value, change: &str| -> Vec<String> {
+        p["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["change"] == change)
+            .map(|a| a["target"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let all = plan(&[]);
+    assert_eq!(
+        targets(&all, "create"),
+        [
+            "a.one@example.net",
+            "b.two@example.net",
+            "svc.bot@example.net"
+        ]
+    );
+    // --users group: only members of Writers; --user-filter: whole usernames, without case.
+    // The last --users wins (the CSV named by --connector).
+    let csv = d.path("users.csv");
+    let p = plan(&["--connector", "csv", &csv, "--users", "group", "Writers"]);
+    assert_eq!(p["summary"]["directory_users_selected"], 1);
+    assert_eq!(targets(&p, "create"), ["b.two@example.net"]);
+    let p = plan(&["--user-filter", "[AB]\\..*"]);
+    assert_eq!(
+        targets(&p, "create"),
+        ["a.one@example.net", "b.two@example.net"]
+    );
+    // --exclude-unmapped-users: only users with a mapped group are created (all three have one).
+    let p = plan(&["--exclude-unmapped-users"]);
+    assert_eq!(targets(&p, "create").len(), 3);
+    // Adobe-only users: remove-adobe-groups sends `remove: all`, never to an excluded user.
+    let p = plan(&["--adobe-only-user-action", "remove-adobe-groups"]);
+    let acts = p["actions"].as_array().unwrap();
+    assert!(
+        acts.iter()
+            .any(|a| a["action"]["do"] == serde_json::json!([{"remove": "all"}]))
+    );
+    assert!(
+        !targets(&p, "adobe_only")
+            .iter()
+            .any(|t| t.starts_with("jdoe")),
+        "exclude_users"
+    );
+    assert!(
+        !targets(&p, "adobe_only")
+            .iter()
+            .any(|t| t == "admin@example.com"),
+        "_org_admin excluded"
+    );
+    // exclude: Adobe-only users are left and counted as excluded.
+    let p = plan(&["--adobe-only-user-action", "exclude"]);
+    assert!(targets(&p, "adobe_only").is_empty());
+    assert!(p["summary"]["adobe_users_excluded"].as_u64().unwrap() > 2);
+}

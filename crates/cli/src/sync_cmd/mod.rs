@@ -1,6 +1,8 @@
 //! `idm sync`: user-sync.py's `sync` command, on its own files — read the directory and every
 //! Adobe user (complete reads or nothing), plan, then send the plan through the journaled queue.
 
+mod log;
+
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -14,6 +16,7 @@ use crate::output::{self, Format, ListWriter, columns};
 use crate::stop::Stop;
 use crate::umapi_cmd::{Reporter, RunFiles};
 use idm_sync::exec::{Runner, Sent, planned};
+use log::{Level, SyncLog};
 
 /// `idm sync --help` epilogue.
 pub const HELP: &str = "\
@@ -40,10 +43,10 @@ pub struct SyncArgs {
     #[arg(long, value_name = "NAME")]
     config_file_encoding: Option<String>,
     /// Which directory users: all | file PATH | mapped | group NAMES (comma-separated).
-    #[arg(long, num_args = 1..=2, value_name = "ARG")]
+    #[arg(long, num_args = 1..=2, value_name = "ARG", overrides_with = "users")]
     users: Option<Vec<String>>,
     /// The directory connector: csv PATH (the only one idm sync has).
-    #[arg(long, num_args = 1..=2, value_name = "ARG")]
+    #[arg(long, num_args = 1..=2, value_name = "ARG", overrides_with = "connector")]
     connector: Option<Vec<String>>,
     /// Add users to the mapped Adobe groups they should be in, and remove them from the others.
     #[arg(long, overrides_with = "no_process_groups")]
@@ -59,13 +62,13 @@ pub struct SyncArgs {
     no_update_user_info: bool,
     /// Adobe users the directory does not have: preserve | exclude | write-file PATH | delete |
     /// remove | remove-adobe-groups.
-    #[arg(long, num_args = 1..=2, value_name = "ARG")]
+    #[arg(long, num_args = 1..=2, value_name = "ARG", overrides_with = "adobe_only_user_action")]
     adobe_only_user_action: Option<Vec<String>>,
     /// Act on the Adobe-only users of this file instead of reading the directory.
     #[arg(long, value_name = "FILE")]
     adobe_only_user_list: Option<String>,
     /// Which Adobe users are read: all.
-    #[arg(long, num_args = 1..=2, value_name = "ARG")]
+    #[arg(long, num_args = 1..=2, value_name = "ARG", overrides_with = "adobe_users")]
     adobe_users: Option<Vec<String>>,
     /// Send every action with UMAPI's testOnly: validated, nothing changed.
     #[arg(short = 't', long, overrides_with = "no_test_mode")]
@@ -137,34 +140,47 @@ pub async fn run(ctx: &Ctx, a: SyncArgs) -> CliResult {
     }
     let config =
         idm_sync::config::load(&a.invocation()).map_err(|e| CliError::usage(e.to_string()))?;
+    let mut log = SyncLog::open(&config.logging)?;
+    log.say(
+        Level::Info,
+        &format!(
+            "idm sync {}: {}{}",
+            idm_http::VERSION,
+            config.config_file.display(),
+            if config.test_mode { " (TEST MODE)" } else { "" }
+        ),
+    );
     let client = match &config.umapi {
         Some(conn) => ctx.umapi_with(config.test_mode, |b| conn.configure(b))?,
         None => ctx.umapi(config.test_mode)?,
     };
     let directory = read_directory(&config).await?;
     for w in &directory.warnings {
-        eprintln!("warning: {}", crate::sanitize::line(w));
+        log.say(Level::Warning, w);
     }
     // Complete reads or nothing: a short Adobe listing is an error, never a plan.
     let adobe = client.users().all().await?;
     let plan = idm_sync::plan(&directory.users, &adobe, &config.rules)
         .map_err(|e| CliError::usage(format!("{}: {e}", config.config_file.display())))?;
     for w in &plan.warnings {
-        eprintln!("warning: {}", crate::sanitize::line(w));
+        log.say(Level::Warning, w);
     }
     if let AdobeOnlyAction::WriteFile(path) = &config.rules.adobe_only {
-        write_adobe_only(Path::new(path), &plan)?;
+        write_adobe_only(Path::new(path), &plan, &mut log)?;
     }
     if let Some(l) = &plan.limit_held {
-        eprintln!(
-            "error: not acting on the Adobe-only users: their count ({}) is larger than \
-             limits.max_adobe_only_users ({}); everything else runs",
-            l.count, l.setting
+        log.say(
+            Level::Critical,
+            &format!(
+                "not acting on the Adobe-only users: their count ({}) is larger than \
+                 limits.max_adobe_only_users ({}); everything else runs",
+                l.count, l.setting
+            ),
         );
     }
     if a.plan_only {
         print_plan(ctx.format(true), &plan)?;
-        print_summary(&config, &plan, None);
+        print_summary(&config, &plan, None, &mut log);
         return limit_exit(&plan);
     }
     let files = RunFiles {
@@ -192,7 +208,7 @@ pub async fn run(ctx: &Ctx, a: SyncArgs) -> CliResult {
     };
     reporter.end_progress();
     let (total, done) = reporter.tally();
-    print_summary(&config, &plan, Some((total, done)));
+    print_summary(&config, &plan, Some((total, done)), &mut log);
     let unread = (sent.stopped || sent.halted).then(|| to_send.saturating_sub(sent.sent));
     reporter.finish(unread)?;
     limit_exit(&plan)
@@ -245,7 +261,7 @@ fn print_plan(format: Format, plan: &Plan) -> CliResult {
 
 /// `write-file`: the Adobe-only users, `type,username,email,domain` (a tab between them unless
 /// the file ends in `.csv`), for `--adobe-only-user-list` later.
-fn write_adobe_only(path: &Path, plan: &Plan) -> CliResult {
+fn write_adobe_only(path: &Path, plan: &Plan, log: &mut SyncLog) -> CliResult {
     let delimiter = if path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
@@ -271,21 +287,29 @@ fn write_adobe_only(path: &Path, plan: &Plan) -> CliResult {
             .map_err(|e| fail(&e))?;
     }
     w.flush().map_err(|e| fail(&e))?;
-    eprintln!(
-        "wrote {} Adobe-only user{} to {}",
-        plan.adobe_only_users.len(),
-        if plan.adobe_only_users.len() == 1 {
-            ""
-        } else {
-            "s"
-        },
-        path.display()
+    log.say(
+        Level::Info,
+        &format!(
+            "wrote {} Adobe-only user{} to {}",
+            plan.adobe_only_users.len(),
+            if plan.adobe_only_users.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
+            path.display()
+        ),
     );
     Ok(())
 }
 
 /// user-sync's action summary, line for line (on stderr); `sent` is (total, done) of a run.
-fn print_summary(config: &SyncConfig, plan: &Plan, sent: Option<(usize, usize)>) {
+fn print_summary(
+    config: &SyncConfig,
+    plan: &Plan,
+    sent: Option<(usize, usize)>,
+    log: &mut SyncLog,
+) {
     let s = &plan.summary;
     let rules = &config.rules;
     let mut rows: Vec<(String, String)> = vec![
@@ -344,9 +368,9 @@ fn print_summary(config: &SyncConfig, plan: &Plan, sent: Option<(usize, usize)>)
         "------- Action Summary -------"
     };
     let dashes = "-".repeat(27);
-    eprintln!("{dashes}{title}{dashes}");
+    log.say(Level::Info, &format!("{dashes}{title}{dashes}"));
     for (d, v) in rows {
-        eprintln!("  {d:>pad$}: {v}");
+        log.say(Level::Info, &format!("  {d:>pad$}: {v}"));
     }
-    eprintln!("{}", "-".repeat(84));
+    log.say(Level::Info, &"-".repeat(84));
 }
