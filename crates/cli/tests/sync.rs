@@ -128,8 +128,18 @@ fn plans_runs_and_plans_nothing_the_second_time() {
     );
     assert_eq!(plan["summary"]["directory_users_read"], 2);
 
-    // The run.
-    let out = run(&l, &d.args(&["--update-user-info"])).expect(0);
+    // The run, with its report.
+    let report = d.path("report.json");
+    let out = run(&l, &d.args(&["--update-user-info", "--report", &report])).expect(0);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let rows = report["actions"].as_array().unwrap();
+    assert_eq!(rows.len(), actions.len());
+    assert!(
+        rows.iter()
+            .all(|r| r["status"] == "done" && r["reason"].is_string()),
+        "{report}"
+    );
     assert!(
         out.stderr.contains("users.csv:4: missing or invalid email"),
         "{}",
