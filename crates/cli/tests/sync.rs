@@ -280,7 +280,7 @@ fn a_connector_file_over_tls_with_the_files_credentials() {
     let out = run(&l, &d.args(&[])).expect(2);
     assert!(
         out.stderr
-            .contains("connector-umapi.yml: ssl_verify: false is not supported")
+            .contains("connector-umapi.yml:4: ssl_verify: false is not supported")
             && out.stderr.contains("IDM_CA_FILE"),
         "{}",
         out.stderr
@@ -450,4 +450,58 @@ fn selections_filters_and_adobe_only_actions() {
     let p = plan(&["--adobe-only-user-action", "exclude"]);
     assert!(targets(&p, "adobe_only").is_empty());
     assert!(p["summary"]["adobe_users_excluded"].as_u64().unwrap() > 2);
+}
+
+#[test]
+fn adobe_only_users_are_removed_or_deleted_and_refused_credentials_exit_3() {
+    let l = live();
+    let d = SyncDir::new(MAIN, &[("users.csv", USERS)]);
+    let plan = run(&l, &d.args(&["--plan-only", "-o", "json"]))
+        .expect(0)
+        .json();
+    let gone: Vec<String> = plan["adobe_only_users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["email"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(gone.len() > 2, "{plan}");
+    run(&l, &d.args(&["--adobe-only-user-action", "delete"])).expect(0);
+    let admin = l.sandbox().umapi_user("admin@example.com");
+    assert!(
+        admin.is_some(),
+        "a member of an excluded group is never touched"
+    );
+    for email in &gone {
+        if email != "admin@example.com" {
+            let left = l.sandbox().umapi_user(email);
+            // Adobe IDs are excluded (exclude_identity_types) and stay.
+            assert!(
+                left.is_none() || left.unwrap()["type"] == "adobeID",
+                "{email}"
+            );
+        }
+    }
+    // Nothing left to do.
+    let again = run(
+        &l,
+        &d.args(&[
+            "--adobe-only-user-action",
+            "delete",
+            "--plan-only",
+            "-o",
+            "json",
+        ]),
+    )
+    .expect(0);
+    assert_eq!(again.json()["actions"], serde_json::json!([]));
+
+    let mut cmd = l.idm();
+    cmd.env("UMAPI_CLIENT_SECRET", "wrong").args(d.args(&[]));
+    let out = common::output(cmd).expect(3);
+    assert!(
+        out.stderr.contains("authentication failed"),
+        "{}",
+        out.stderr
+    );
 }

@@ -22,21 +22,55 @@ use files::{CsvFile, InvocationDefaults, MainFile};
 use umapi_file::umapi_connection;
 pub use umapi_file::{UmapiAuth, UmapiConnection};
 
-/// A configuration that cannot be used: the file (when one is to blame) and what to fix.
+/// A configuration that cannot be used: the file (and line, when a key is to blame) and what
+/// to fix. Shown as `FILE:LINE: key: what is wrong`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}{message}", file.as_ref().map(|f| format!("{}: ", f.display())).unwrap_or_default())]
+#[error(
+    "{}{message}",
+    file.as_ref().map(|f| match line {
+        Some(n) => format!("{}:{n}: ", f.display()),
+        None => format!("{}: ", f.display()),
+    }).unwrap_or_default()
+)]
 pub struct ConfigError {
     /// The file at fault, if any.
     pub file: Option<PathBuf>,
+    /// The line of the key at fault, when the message starts with a key (`a.b.c: ...`).
+    pub line: Option<usize>,
     /// What is wrong and how to fix it.
     pub message: String,
 }
 
 fn err(file: Option<&Path>, message: impl Into<String>) -> ConfigError {
+    let message = message.into();
+    let line = file.and_then(|f| key_line(f, &message));
     ConfigError {
         file: file.map(Path::to_owned),
-        message: message.into(),
+        line,
+        message,
     }
+}
+
+/// The line of the key a message starts with (`adobe_users.exclude_users: ...`): the first line
+/// of the file that sets its last segment.
+fn key_line(file: &Path, message: &str) -> Option<usize> {
+    let (key, _) = message.split_once(": ")?;
+    if key.is_empty()
+        || !key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+    {
+        return None;
+    }
+    let last = key.rsplit('.').next()?;
+    let text = std::fs::read_to_string(file).ok()?;
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start().trim_start_matches("- ");
+            l.strip_prefix(last)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
+        .map(|i| i + 1)
 }
 
 /// The `sync` command line as given: `None` is "not given" (then `invocation_defaults`, then

@@ -219,6 +219,19 @@ fn bad_configurations_say_what_is_wrong() {
         assert!(shown.contains("user-sync-config.yml"), "{shown}");
     }
 
+    // A key's error names its line.
+    let f = Files::new(&[(
+        "user-sync-config.yml",
+        "adobe_users:\n  exclude_identity_types: [robotID]\ndirectory_users: {}\nlimits:\n  max_adobe_only_users: 5\n",
+    )]);
+    let e = load(&f.invocation(&["file", "u.csv"])).unwrap_err();
+    assert_eq!(e.line, Some(2), "{e}");
+    assert!(
+        e.to_string()
+            .contains("user-sync-config.yml:2: adobe_users.exclude_identity_types:"),
+        "{e}"
+    );
+
     // The connector file's problems name the connector file.
     let main = "adobe_users:\n  connectors:\n    umapi: c.yml\ndirectory_users: {}\nlimits:\n  max_adobe_only_users: 5\n";
     for (umapi, want) in [
