@@ -200,7 +200,10 @@ pub fn ops(ops: &[Op], api: &str, catalog_static: &str) -> String {
         let group = format!("{}Api", camel(tag));
         let _ = writeln!(out, "/// Operations tagged `{tag}` (API {api}).");
         let _ = writeln!(out, "#[derive(Debug, Clone)]");
-        let _ = writeln!(out, "pub struct {group} {{\n    client: Client,\n}}\n");
+        let _ = writeln!(
+            out,
+            "pub struct {group} {{\n    pub(crate) client: Client,\n}}\n"
+        );
         let _ = writeln!(out, "impl {group} {{");
         for (i, name) in members {
             let op = &ops[*i];

@@ -38,6 +38,7 @@ pub struct ClientBuilder {
     org_id: Option<String>,
     http: HttpConfig,
     system_context: Option<SystemContext>,
+    headers_by_hand: bool,
 }
 
 impl Default for ClientBuilder {
@@ -48,6 +49,7 @@ impl Default for ClientBuilder {
             org_id: None,
             http: HttpConfig::default(),
             system_context: None,
+            headers_by_hand: false,
         }
     }
 }
@@ -105,10 +107,17 @@ impl ClientBuilder {
         self
     }
 
-    /// Checks the settings and builds the client.
-    ///
-    /// Neither an API key nor a system context is required: requests may carry System Context
-    /// headers set by hand, as jcapi-python's examples do.
+    /// Builds a client without an API key or a system context: every request must then carry
+    /// its own `Authorization` (System Context headers set by hand, as jcapi-python's examples
+    /// do) or the server answers 401.
+    pub fn credentials_by_hand(mut self) -> Self {
+        self.headers_by_hand = true;
+        self
+    }
+
+    /// Checks the settings and builds the client. Without an API key or a system context it
+    /// is a configuration error (unless [`credentials_by_hand`](Self::credentials_by_hand)),
+    /// rather than a 401 on the first call.
     pub fn build(self) -> Result<Client> {
         let trimmed = self.base_url.trim().trim_end_matches('/');
         let trimmed = trimmed
@@ -124,6 +133,11 @@ impl ClientBuilder {
         {
             return Err(Error::Config(
                 "the API key is empty: set JUMPCLOUD_API_KEY or pass api_key()".into(),
+            ));
+        }
+        if self.api_key.is_none() && self.system_context.is_none() && !self.headers_by_hand {
+            return Err(Error::Config(
+                "no credentials: set JUMPCLOUD_API_KEY (with from_env()), pass api_key(), or sign as a system with system_context()".into(),
             ));
         }
         let http = self

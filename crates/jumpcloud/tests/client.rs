@@ -423,7 +423,11 @@ async fn system_context_signed_or_by_hand() {
     assert!(!h.contains_key("x-api-key"));
 
     // The seed's way: both headers passed by hand, no key configured.
-    let plain = Client::builder().base_url(&base).build().unwrap();
+    let plain = Client::builder()
+        .base_url(&base)
+        .credentials_by_hand()
+        .build()
+        .unwrap();
     plain
         .v2()
         .graph()
@@ -489,8 +493,16 @@ fn bad_configuration_is_reported() {
     assert!(err.to_string().contains("API key is empty"), "{err}");
     let err = Client::builder().base_url("not a url").build().unwrap_err();
     assert!(err.to_string().contains("base URL"), "{err}");
+    // No credentials at all: refused when built, not a 401 at the first call.
+    let err = Client::builder().build().unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("no credentials: set JUMPCLOUD_API_KEY"),
+        "{err}"
+    );
     // A trailing /api or /api/v2 is accepted.
     let c = Client::builder()
+        .api_key("k")
         .base_url("https://console.eu.jumpcloud.com/api/v2/")
         .build()
         .unwrap();

@@ -101,6 +101,7 @@ async fn the_two_headers_can_be_passed_by_hand_as_in_the_seed() {
     // No API key, no client-side signing: just the headers.
     let c = Client::builder()
         .base_url(s.sandbox.base_url())
+        .credentials_by_hand()
         .build()
         .unwrap();
     let groups = c
@@ -167,6 +168,7 @@ async fn wrong_key_stale_date_other_system_and_closed_endpoints_are_401() {
         .unwrap();
     let err = Client::builder()
         .base_url(s.sandbox.base_url())
+        .credentials_by_hand()
         .build()
         .unwrap()
         .v2()

@@ -109,7 +109,7 @@ impl Api {
 /// Operations tagged `Application Templates` (API v1).
 #[derive(Debug, Clone)]
 pub struct ApplicationTemplatesApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl ApplicationTemplatesApi {
@@ -132,7 +132,7 @@ impl ApplicationTemplatesApi {
 /// Operations tagged `Applications` (API v1).
 #[derive(Debug, Clone)]
 pub struct ApplicationsApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl ApplicationsApi {
@@ -178,7 +178,7 @@ impl ApplicationsApi {
 /// Operations tagged `Command Results` (API v1).
 #[derive(Debug, Clone)]
 pub struct CommandResultsApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl CommandResultsApi {
@@ -209,7 +209,7 @@ impl CommandResultsApi {
 /// Operations tagged `Command Triggers` (API v1).
 #[derive(Debug, Clone)]
 pub struct CommandTriggersApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl CommandTriggersApi {
@@ -225,7 +225,7 @@ impl CommandTriggersApi {
 /// Operations tagged `Commands` (API v1).
 #[derive(Debug, Clone)]
 pub struct CommandsApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl CommandsApi {
@@ -288,7 +288,7 @@ impl CommandsApi {
 /// Operations tagged `Managed Service Provider` (API v1).
 #[derive(Debug, Clone)]
 pub struct ManagedServiceProviderApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl ManagedServiceProviderApi {
@@ -323,7 +323,7 @@ impl ManagedServiceProviderApi {
 /// Operations tagged `Organizations` (API v1).
 #[derive(Debug, Clone)]
 pub struct OrganizationsApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl OrganizationsApi {
@@ -354,7 +354,7 @@ impl OrganizationsApi {
 /// Operations tagged `Radius Servers` (API v1).
 #[derive(Debug, Clone)]
 pub struct RadiusServersApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl RadiusServersApi {
@@ -400,7 +400,7 @@ impl RadiusServersApi {
 /// Operations tagged `Search` (API v1).
 #[derive(Debug, Clone)]
 pub struct SearchApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl SearchApi {
@@ -443,7 +443,7 @@ impl SearchApi {
 /// Operations tagged `Systems` (API v1).
 #[derive(Debug, Clone)]
 pub struct SystemsApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl SystemsApi {
@@ -527,7 +527,7 @@ impl SystemsApi {
 /// Operations tagged `Systemusers` (API v1).
 #[derive(Debug, Clone)]
 pub struct SystemusersApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl SystemusersApi {
@@ -639,7 +639,7 @@ impl SystemusersApi {
 /// Operations tagged `Users` (API v1).
 #[derive(Debug, Clone)]
 pub struct UsersApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl UsersApi {

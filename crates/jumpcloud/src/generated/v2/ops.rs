@@ -340,7 +340,7 @@ impl Api {
 /// Operations tagged `Active Directory` (API v2).
 #[derive(Debug, Clone)]
 pub struct ActiveDirectoryApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl ActiveDirectoryApi {
@@ -474,7 +474,7 @@ impl ActiveDirectoryApi {
 /// Operations tagged `Administrators` (API v2).
 #[derive(Debug, Clone)]
 pub struct AdministratorsApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl AdministratorsApi {
@@ -532,7 +532,7 @@ impl AdministratorsApi {
 /// Operations tagged `Apple MDM` (API v2).
 #[derive(Debug, Clone)]
 pub struct AppleMdmApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl AppleMdmApi {
@@ -725,7 +725,7 @@ impl AppleMdmApi {
 /// Operations tagged `Applications` (API v2).
 #[derive(Debug, Clone)]
 pub struct ApplicationsApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl ApplicationsApi {
@@ -810,7 +810,7 @@ impl ApplicationsApi {
 /// Operations tagged `Authentication Policies` (API v2).
 #[derive(Debug, Clone)]
 pub struct AuthenticationPoliciesApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl AuthenticationPoliciesApi {
@@ -851,7 +851,7 @@ impl AuthenticationPoliciesApi {
 /// Operations tagged `Bulk Job Requests` (API v2).
 #[derive(Debug, Clone)]
 pub struct BulkJobRequestsApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl BulkJobRequestsApi {
@@ -917,7 +917,7 @@ impl BulkJobRequestsApi {
 /// Operations tagged `Command Results` (API v2).
 #[derive(Debug, Clone)]
 pub struct CommandResultsApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl CommandResultsApi {
@@ -932,7 +932,7 @@ impl CommandResultsApi {
 /// Operations tagged `Commands` (API v2).
 #[derive(Debug, Clone)]
 pub struct CommandsApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl CommandsApi {
@@ -1004,7 +1004,7 @@ impl CommandsApi {
 /// Operations tagged `Custom Emails` (API v2).
 #[derive(Debug, Clone)]
 pub struct CustomEmailsApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl CustomEmailsApi {
@@ -1055,7 +1055,7 @@ impl CustomEmailsApi {
 /// Operations tagged `Directories` (API v2).
 #[derive(Debug, Clone)]
 pub struct DirectoriesApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl DirectoriesApi {
@@ -1070,7 +1070,7 @@ impl DirectoriesApi {
 /// Operations tagged `Duo` (API v2).
 #[derive(Debug, Clone)]
 pub struct DuoApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl DuoApi {
@@ -1172,7 +1172,7 @@ impl DuoApi {
 /// Operations tagged `G Suite` (API v2).
 #[derive(Debug, Clone)]
 pub struct GSuiteApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl GSuiteApi {
@@ -1309,7 +1309,7 @@ impl GSuiteApi {
 /// Operations tagged `G Suite Import` (API v2).
 #[derive(Debug, Clone)]
 pub struct GSuiteImportApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl GSuiteImportApi {
@@ -1339,7 +1339,7 @@ impl GSuiteImportApi {
 /// Operations tagged `Graph` (API v2).
 #[derive(Debug, Clone)]
 pub struct GraphApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl GraphApi {
@@ -2384,7 +2384,7 @@ impl GraphApi {
 /// Operations tagged `Groups` (API v2).
 #[derive(Debug, Clone)]
 pub struct GroupsApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl GroupsApi {
@@ -2399,7 +2399,7 @@ impl GroupsApi {
 /// Operations tagged `IP Lists` (API v2).
 #[derive(Debug, Clone)]
 pub struct IpListsApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl IpListsApi {
@@ -2453,7 +2453,7 @@ impl IpListsApi {
 /// Operations tagged `Image` (API v2).
 #[derive(Debug, Clone)]
 pub struct ImageApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl ImageApi {
@@ -2472,7 +2472,7 @@ impl ImageApi {
 /// Operations tagged `LDAP Servers` (API v2).
 #[derive(Debug, Clone)]
 pub struct LdapServersApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl LdapServersApi {
@@ -2547,7 +2547,7 @@ impl LdapServersApi {
 /// Operations tagged `Logos` (API v2).
 #[derive(Debug, Clone)]
 pub struct LogosApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl LogosApi {
@@ -2563,7 +2563,7 @@ impl LogosApi {
 /// Operations tagged `Managed Service Provider` (API v2).
 #[derive(Debug, Clone)]
 pub struct ManagedServiceProviderApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl ManagedServiceProviderApi {
@@ -2692,7 +2692,7 @@ impl ManagedServiceProviderApi {
 /// Operations tagged `Office 365` (API v2).
 #[derive(Debug, Clone)]
 pub struct Office365Api {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl Office365Api {
@@ -2817,7 +2817,7 @@ impl Office365Api {
 /// Operations tagged `Office 365 Import` (API v2).
 #[derive(Debug, Clone)]
 pub struct Office365ImportApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl Office365ImportApi {
@@ -2836,7 +2836,7 @@ impl Office365ImportApi {
 /// Operations tagged `Organizations` (API v2).
 #[derive(Debug, Clone)]
 pub struct OrganizationsApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl OrganizationsApi {
@@ -2898,7 +2898,7 @@ impl OrganizationsApi {
 /// Operations tagged `Policies` (API v2).
 #[derive(Debug, Clone)]
 pub struct PoliciesApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl PoliciesApi {
@@ -3051,7 +3051,7 @@ impl PoliciesApi {
 /// Operations tagged `Policy Group Associations` (API v2).
 #[derive(Debug, Clone)]
 pub struct PolicyGroupAssociationsApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl PolicyGroupAssociationsApi {
@@ -3103,7 +3103,7 @@ impl PolicyGroupAssociationsApi {
 /// Operations tagged `Policy Group Members & Membership` (API v2).
 #[derive(Debug, Clone)]
 pub struct PolicyGroupMembersMembershipApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl PolicyGroupMembersMembershipApi {
@@ -3144,7 +3144,7 @@ impl PolicyGroupMembersMembershipApi {
 /// Operations tagged `Policy Groups` (API v2).
 #[derive(Debug, Clone)]
 pub struct PolicyGroupsApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl PolicyGroupsApi {
@@ -3267,7 +3267,7 @@ impl PolicyGroupsApi {
 /// Operations tagged `Policytemplates` (API v2).
 #[derive(Debug, Clone)]
 pub struct PolicytemplatesApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl PolicytemplatesApi {
@@ -3290,7 +3290,7 @@ impl PolicytemplatesApi {
 /// Operations tagged `Providers` (API v2).
 #[derive(Debug, Clone)]
 pub struct ProvidersApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl ProvidersApi {
@@ -3747,7 +3747,7 @@ impl ProvidersApi {
 /// Operations tagged `RADIUS Servers` (API v2).
 #[derive(Debug, Clone)]
 pub struct RadiusServersApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl RadiusServersApi {
@@ -3799,7 +3799,7 @@ impl RadiusServersApi {
 /// Operations tagged `SCIM Import` (API v2).
 #[derive(Debug, Clone)]
 pub struct ScimImportApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl ScimImportApi {
@@ -3814,7 +3814,7 @@ impl ScimImportApi {
 /// Operations tagged `Samba Domains` (API v2).
 #[derive(Debug, Clone)]
 pub struct SambaDomainsApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl SambaDomainsApi {
@@ -3883,7 +3883,7 @@ impl SambaDomainsApi {
 /// Operations tagged `Software Apps` (API v2).
 #[derive(Debug, Clone)]
 pub struct SoftwareAppsApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl SoftwareAppsApi {
@@ -4011,7 +4011,7 @@ impl SoftwareAppsApi {
 /// Operations tagged `Subscriptions` (API v2).
 #[derive(Debug, Clone)]
 pub struct SubscriptionsApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl SubscriptionsApi {
@@ -4026,7 +4026,7 @@ impl SubscriptionsApi {
 /// Operations tagged `System Group Associations` (API v2).
 #[derive(Debug, Clone)]
 pub struct SystemGroupAssociationsApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl SystemGroupAssociationsApi {
@@ -4111,7 +4111,7 @@ impl SystemGroupAssociationsApi {
 /// Operations tagged `System Group Members & Membership` (API v2).
 #[derive(Debug, Clone)]
 pub struct SystemGroupMembersMembershipApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl SystemGroupMembersMembershipApi {
@@ -4152,7 +4152,7 @@ impl SystemGroupMembersMembershipApi {
 /// Operations tagged `System Groups` (API v2).
 #[derive(Debug, Clone)]
 pub struct SystemGroupsApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl SystemGroupsApi {
@@ -4297,7 +4297,7 @@ impl SystemGroupsApi {
 /// Operations tagged `System Insights` (API v2).
 #[derive(Debug, Clone)]
 pub struct SystemInsightsApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl SystemInsightsApi {
@@ -4725,7 +4725,7 @@ impl SystemInsightsApi {
 /// Operations tagged `Systems` (API v2).
 #[derive(Debug, Clone)]
 pub struct SystemsApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl SystemsApi {
@@ -4839,7 +4839,7 @@ impl SystemsApi {
 /// Operations tagged `User Group Associations` (API v2).
 #[derive(Debug, Clone)]
 pub struct UserGroupAssociationsApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl UserGroupAssociationsApi {
@@ -4968,7 +4968,7 @@ impl UserGroupAssociationsApi {
 /// Operations tagged `User Group Members & Membership` (API v2).
 #[derive(Debug, Clone)]
 pub struct UserGroupMembersMembershipApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl UserGroupMembersMembershipApi {
@@ -5009,7 +5009,7 @@ impl UserGroupMembersMembershipApi {
 /// Operations tagged `User Groups` (API v2).
 #[derive(Debug, Clone)]
 pub struct UserGroupsApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl UserGroupsApi {
@@ -5223,7 +5223,7 @@ impl UserGroupsApi {
 /// Operations tagged `Users` (API v2).
 #[derive(Debug, Clone)]
 pub struct UsersApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl UsersApi {
@@ -5407,7 +5407,7 @@ impl UsersApi {
 /// Operations tagged `Workday Import` (API v2).
 #[derive(Debug, Clone)]
 pub struct WorkdayImportApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl WorkdayImportApi {
@@ -5481,7 +5481,7 @@ impl WorkdayImportApi {
 /// Operations tagged `fde` (API v2).
 #[derive(Debug, Clone)]
 pub struct FdeApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl FdeApi {
