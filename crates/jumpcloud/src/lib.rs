@@ -41,6 +41,7 @@ pub mod generated;
 pub mod macros;
 mod request;
 pub mod system_context;
+pub mod tasks;
 
 pub use client::{Client, ClientBuilder, Region};
 pub use error::{ApiError, Error, Result};

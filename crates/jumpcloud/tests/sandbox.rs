@@ -352,3 +352,62 @@ async fn faults_and_rate_limits_apply_to_the_jumpcloud_half() {
     let body: serde_json::Value = raw.json().await.unwrap();
     assert_eq!(body, serde_json::json!({"message": "Too Many Requests"}));
 }
+
+#[tokio::test]
+async fn task_helpers_find_change_membership_and_suspend() {
+    let (_sb, c) = start(30, 3).await;
+    let users = c.v1().systemusers();
+    let all = users.list().all().await.unwrap();
+    let target = &all[7];
+    let email = target.email.clone().unwrap();
+    let id = target.id.clone().unwrap();
+
+    // Without case, and never a user whose email merely contains the one asked for.
+    let found = users.find_by_email(&email.to_uppercase()).await.unwrap();
+    assert_eq!(found.and_then(|u| u.id), Some(id.clone()));
+    let by_name = users
+        .find_by_username(target.username.as_deref().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(by_name.and_then(|u| u.id), Some(id.clone()));
+    let part = &email[1..];
+    assert!(users.find_by_email(part).await.unwrap().is_none(), "{part}");
+    assert!(
+        users
+            .find_by_email("nobody@example.invalid")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(users.find_by_email(" ").await.is_err());
+
+    // Membership, both ways.
+    let v2 = c.v2();
+    let group = v2.user_groups().list().all().await.unwrap()[0]
+        .id
+        .clone()
+        .unwrap();
+    let member_ids = |g: &str| {
+        let v2 = c.v2();
+        let g = g.to_owned();
+        async move {
+            v2.user_groups()
+                .graph_user_group_members_list(g)
+                .all()
+                .await
+                .unwrap()
+                .into_iter()
+                .filter_map(|m| m.to.and_then(|t| t.id))
+                .collect::<Vec<_>>()
+        }
+    };
+    v2.user_groups().add_member(&group, &id).await.unwrap();
+    assert!(member_ids(&group).await.contains(&id));
+    v2.user_groups().remove_member(&group, &id).await.unwrap();
+    assert!(!member_ids(&group).await.contains(&id));
+
+    // Suspend and activate.
+    assert_eq!(users.suspend(&id).await.unwrap().suspended, Some(true));
+    assert_eq!(users.get(&id).send().await.unwrap().suspended, Some(true));
+    assert_eq!(users.activate(&id).await.unwrap().suspended, Some(false));
+}

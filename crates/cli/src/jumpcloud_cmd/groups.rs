@@ -3,12 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use jumpcloud::v2::models::{
-    GraphOperationSystemGroupMember, GraphOperationSystemGroupMemberOp,
-    GraphOperationSystemGroupMemberType, GraphOperationUserGroupMember,
-    GraphOperationUserGroupMemberOp, GraphOperationUserGroupMemberType, SystemGroupData,
-    UserGroupPost,
-};
+use jumpcloud::v2::models::{SystemGroupData, UserGroupPost};
 use serde_json::json;
 
 use super::{LimitOpts, ListOpts, body_with, log_op, opt_str, print_object, v2_list_opts};
@@ -238,42 +233,19 @@ async fn change_member(
     group_id: String,
     member_id: String,
 ) -> CliResult {
-    match kind {
-        Kind::User => {
-            let body = GraphOperationUserGroupMember {
-                id: Some(member_id.clone()),
-                op: Some(if add {
-                    GraphOperationUserGroupMemberOp::Add
-                } else {
-                    GraphOperationUserGroupMemberOp::Remove
-                }),
-                r#type: Some(GraphOperationUserGroupMemberType::User),
-                ..Default::default()
-            };
-            jc.v2()
-                .user_groups()
-                .graph_user_group_members_post(group_id.clone())
-                .body(&body)
-                .send()
-                .await?;
+    let v2 = jc.v2();
+    match (kind, add) {
+        (Kind::User, true) => v2.user_groups().add_member(&group_id, &member_id).await?,
+        (Kind::User, false) => {
+            v2.user_groups()
+                .remove_member(&group_id, &member_id)
+                .await?
         }
-        Kind::System => {
-            let body = GraphOperationSystemGroupMember {
-                id: Some(member_id.clone()),
-                op: Some(if add {
-                    GraphOperationSystemGroupMemberOp::Add
-                } else {
-                    GraphOperationSystemGroupMemberOp::Remove
-                }),
-                r#type: Some(GraphOperationSystemGroupMemberType::System),
-                ..Default::default()
-            };
-            jc.v2()
-                .system_groups()
-                .graph_system_group_members_post(group_id.clone())
-                .body(&body)
-                .send()
-                .await?;
+        (Kind::System, true) => v2.system_groups().add_member(&group_id, &member_id).await?,
+        (Kind::System, false) => {
+            v2.system_groups()
+                .remove_member(&group_id, &member_id)
+                .await?
         }
     }
     let result = json!({
