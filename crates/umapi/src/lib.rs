@@ -21,17 +21,22 @@
 //! while let Some(user) = users.try_next().await? {
 //!     println!("{} {:?}", user.email, user.groups);
 //! }
-//! let report = client
+//! // `execute`: Ok when every action was done, else Err(Error::Batch) holding the whole report.
+//! client
 //!     .execute([UserAction::new("jdoe@example.com")?
 //!         .create(NewUser::federated("jdoe@example.com", "Jo", "Doe", "US"))?
 //!         .add_to_groups(["All Apps - Default"])?])
 //!     .await?;
-//! assert!(report.is_success());
+//! // `submit`: always the report, to go through action by action.
+//! let report = client
+//!     .submit([UserAction::new("ann@example.com")?.add_to_groups(["Design Team"])?])
+//!     .await;
+//! for a in &report.actions {
+//!     println!("{}: {:?} {:?}", a.target, a.applied(), a.errors);
+//! }
 //! # Ok(()) }
 //! ```
 #![warn(missing_docs)]
-// Errors keep the status, body and request id of the failed call for the caller; they are on the
-// cold path, so their size is not worth boxing every variant.
 
 pub mod action;
 pub mod auth;

@@ -47,6 +47,17 @@ impl Default for RateLimits {
     }
 }
 
+impl RouteClass {
+    /// What the class counts, in words.
+    fn describe(self) -> &'static str {
+        match self {
+            RouteClass::Users => "user reads",
+            RouteClass::Groups => "group listings",
+            RouteClass::Action => "action requests",
+        }
+    }
+}
+
 impl RateLimits {
     /// No client-side limiting (the server's 429s and the retry policy still apply).
     pub fn unlimited() -> Self {
@@ -118,7 +129,17 @@ impl Limiter {
                     window.saturating_sub(now.duration_since(*t))
                 })
             };
-            tracing::debug!(target: "umapi::limiter", ?class, wait_ms = wait.as_millis() as u64, "client-side rate limit");
+            if wait > Duration::from_secs(1) {
+                // A pause this long looks like a hang: say why, and how to lift it.
+                tracing::info!(
+                    target: "umapi::limiter",
+                    "waiting {} s: UMAPI allows {limit} {} a minute per client (RateLimits; lift it only against a server without limits)",
+                    idm_http::secs(wait),
+                    class.describe()
+                );
+            } else {
+                tracing::debug!(target: "umapi::limiter", ?class, wait_ms = wait.as_millis() as u64, "client-side rate limit");
+            }
             tokio::time::sleep(wait).await;
         }
     }
@@ -160,6 +181,46 @@ mod tests {
         let before = start.elapsed();
         limiter.acquire(RouteClass::Users).await;
         assert_eq!(start.elapsed(), before);
+    }
+
+    /// Log lines, captured.
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_long_wait_is_said_at_info() {
+        let logs = Captured::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::INFO)
+            .without_time()
+            .with_writer(move || writer.clone())
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let limits = RateLimits {
+            users: 2,
+            ..RateLimits::default()
+        };
+        let limiter = Limiter::new(limits);
+        for _ in 0..3 {
+            limiter.acquire(RouteClass::Users).await;
+        }
+        let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+        assert!(
+            text.contains("INFO")
+                && text.contains("waiting 60.6 s: UMAPI allows 2 user reads a minute"),
+            "{text}"
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -161,6 +161,18 @@ pub struct User {
     pub extra: BTreeMap<String, Value>,
 }
 
+impl User {
+    /// First and last name, as one would write them (`"Jo Doe"`; either alone when the other
+    /// is missing; `None` when both are).
+    pub fn full_name(&self) -> Option<String> {
+        let parts: Vec<&str> = [&self.firstname, &self.lastname]
+            .into_iter()
+            .filter_map(|p| p.as_deref().map(str::trim).filter(|p| !p.is_empty()))
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(" "))
+    }
+}
+
 /// A group, product profile or admin group as UMAPI lists it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -216,6 +228,20 @@ mod tests {
         assert!(u.groups.is_empty());
         assert_eq!(u.firstname, None);
         assert_eq!(u.extra["newField"]["x"], 1);
+    }
+
+    #[test]
+    fn full_names() {
+        let mut u = User {
+            firstname: Some("Jo".into()),
+            lastname: Some("Doe".into()),
+            ..User::default()
+        };
+        assert_eq!(u.full_name().as_deref(), Some("Jo Doe"));
+        u.firstname = Some(" ".into());
+        assert_eq!(u.full_name().as_deref(), Some("Doe"));
+        u.lastname = None;
+        assert_eq!(u.full_name(), None);
     }
 
     #[test]

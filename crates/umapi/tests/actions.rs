@@ -476,3 +476,26 @@ async fn every_builder_step_does_what_it_says() {
         .expect("renamed group listed");
     assert_eq!(g.member_count, Some(0));
 }
+
+#[tokio::test]
+async fn submit_reports_every_action_and_execute_fails_with_the_same_report() {
+    let (_sb, client) = common::start(idm_sandbox::SandboxConfig::default().users(5)).await;
+    let good = umapi::UserAction::new("jdoe@example.net")
+        .unwrap()
+        .add_to_groups(["Design Team"])
+        .unwrap();
+    let bad = umapi::UserAction::new("nobody@example.com")
+        .unwrap()
+        .add_to_groups(["Design Team"])
+        .unwrap();
+    let report = client.submit([good.clone(), bad.clone()]).await;
+    assert_eq!(report.actions.len(), 2);
+    assert!(report.actions[0].errors.is_empty());
+    assert!(!report.actions[1].errors.is_empty());
+    assert!(!report.is_success());
+    let err = client.execute([good, bad]).await.unwrap_err();
+    let umapi::Error::Batch(b) = err else {
+        panic!("{err}")
+    };
+    assert_eq!(b.report.actions.len(), 2);
+}

@@ -676,8 +676,20 @@ impl Client {
     /// Sends these actions at once (split and batched as needed) and waits for all of them.
     ///
     /// Returns the report when every action completed, and [`Error::Batch`] (with the full report,
-    /// successes included) when any failed.
+    /// successes included) when any failed. To go through the outcomes whatever they are, use
+    /// [`submit`](Self::submit).
     pub async fn execute<I, A>(&self, actions: I) -> Result<BatchReport>
+    where
+        I: IntoIterator<Item = A>,
+        A: Into<Action>,
+    {
+        self.submit(actions).await.into_result()
+    }
+
+    /// Sends these actions as [`execute`](Self::execute) does, and returns every action's
+    /// outcome, failures included: done, failed (with UMAPI's errors), not sent, or unknown
+    /// (the answer was lost). Never an `Err`: a failed request fails its actions in the report.
+    pub async fn submit<I, A>(&self, actions: I) -> BatchReport
     where
         I: IntoIterator<Item = A>,
         A: Into<Action>,
@@ -686,6 +698,6 @@ impl Client {
         for a in actions {
             q.push(a).await;
         }
-        q.flush().await.into_result()
+        q.flush().await
     }
 }
