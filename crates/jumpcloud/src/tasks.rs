@@ -15,9 +15,9 @@
 use crate::error::{Error, Result};
 use crate::v1::models::{Search, Systemuserput, Systemuserreturn};
 use crate::v2::models::{
-    GraphOperationSystemGroupMember, GraphOperationSystemGroupMemberOp,
+    GraphObjectWithPaths, GraphOperationSystemGroupMember, GraphOperationSystemGroupMemberOp,
     GraphOperationSystemGroupMemberType, GraphOperationUserGroupMember,
-    GraphOperationUserGroupMemberOp, GraphOperationUserGroupMemberType,
+    GraphOperationUserGroupMemberOp, GraphOperationUserGroupMemberType, UserGroup,
 };
 
 /// Users asked for at once by the search behind `find_by_*`.
@@ -117,6 +117,16 @@ impl crate::v1::SearchApi {
     }
 }
 
+impl GraphObjectWithPaths {
+    /// Whether the membership is direct: `memberOf` listings also return the groups reached
+    /// through other groups, whose `paths` have more than one step.
+    pub fn is_direct(&self) -> bool {
+        self.paths
+            .as_ref()
+            .is_none_or(|paths| paths.iter().any(|p| p.len() <= 1))
+    }
+}
+
 impl GraphOperationUserGroupMember {
     /// Adds the user `id` to a user group.
     pub fn add_user(id: impl Into<String>) -> Self {
@@ -160,6 +170,25 @@ impl GraphOperationSystemGroupMember {
 }
 
 impl crate::v2::UserGroupsApi {
+    /// The user group named `name` (exactly); `None` when there is none.
+    pub async fn find_by_name(&self, name: &str) -> Result<Option<UserGroup>> {
+        let found = self
+            .list()
+            .filter(vec![crate::filter::v2::eq("name", name).to_string()])
+            .all()
+            .await?;
+        Ok(found.into_iter().find(|g| g.name.as_deref() == Some(name)))
+    }
+
+    /// The ids of the users who are direct members of the user group `group_id`.
+    pub async fn member_ids(&self, group_id: &str) -> Result<Vec<String>> {
+        let members = self.graph_user_group_members_list(group_id).all().await?;
+        Ok(members
+            .into_iter()
+            .filter_map(|m| m.to.and_then(|to| to.id))
+            .collect())
+    }
+
     /// Makes the user `user_id` a direct member of the user group `group_id`.
     pub async fn add_member(&self, group_id: &str, user_id: &str) -> Result<()> {
         let op = GraphOperationUserGroupMember::add_user(user_id);

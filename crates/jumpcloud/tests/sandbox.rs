@@ -403,6 +403,34 @@ async fn task_helpers_find_change_membership_and_suspend() {
     };
     v2.user_groups().add_member(&group, &id).await.unwrap();
     assert!(member_ids(&group).await.contains(&id));
+    assert_eq!(
+        v2.user_groups().member_ids(&group).await.unwrap(),
+        member_ids(&group).await
+    );
+    let parents = v2.graph().user_member_of(&id).all().await.unwrap();
+    assert!(
+        parents
+            .iter()
+            .any(|g| g.id.as_deref() == Some(group.as_str()) && g.is_direct())
+    );
+    let named = v2.user_groups().list().all().await.unwrap()[0]
+        .name
+        .clone()
+        .unwrap();
+    let found = v2
+        .user_groups()
+        .find_by_name(&named)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.id.as_deref(), Some(group.as_str()));
+    assert!(
+        v2.user_groups()
+            .find_by_name("no such group")
+            .await
+            .unwrap()
+            .is_none()
+    );
     v2.user_groups().remove_member(&group, &id).await.unwrap();
     assert!(!member_ids(&group).await.contains(&id));
 
