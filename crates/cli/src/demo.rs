@@ -163,7 +163,7 @@ pub async fn run() -> Result<(), CliError> {
     Ok(())
 }
 
-/// The programs of seed 000 (jcapi-python), against the sandbox's JumpCloud half.
+/// The programs of jcapi-python's README, against the sandbox's JumpCloud half.
 async fn jumpcloud_part(sandbox: &Sandbox) -> Result<(), CliError> {
     let info = sandbox.jumpcloud_info();
     let jc = jumpcloud::Client::builder()

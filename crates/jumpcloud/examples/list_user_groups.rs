@@ -1,4 +1,4 @@
-//! Seed 000, "API v2 example": list every user group.
+//! From jcapi-python's README, "API v2 example": list every user group.
 //!
 //! Run: `cargo run -p jumpcloud --example list_user_groups` (an embedded sandbox unless
 //! `JUMPCLOUD_API_KEY` is set).

@@ -1,4 +1,4 @@
-//! Seed 000, "API v1 example" part 1: list every system user.
+//! From jcapi-python's README, "API v1 example" part 1: list every system user.
 //!
 //! Run: `cargo run -p jumpcloud --example list_users` (an embedded sandbox unless
 //! `JUMPCLOUD_API_KEY` is set; `JUMPCLOUD_BASE_URL` picks another region).

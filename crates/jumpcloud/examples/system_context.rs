@@ -1,4 +1,4 @@
-//! Seed 000, "system context authorization example": list the groups a system is a member of,
+//! From jcapi-python's README, "system context authorization example": list the groups a system is a member of,
 //! signing the request as that system instead of using an API key.
 //!
 //! - with the key and id given: `cargo run -p jumpcloud --example system_context -- KEY_FILE SYSTEM_ID`

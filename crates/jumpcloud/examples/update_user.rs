@@ -1,4 +1,4 @@
-//! Seed 000, "API v1 example" part 2: update a system user's last name.
+//! From jcapi-python's README, "API v1 example" part 2: update a system user's last name.
 //!
 //! Run: `cargo run -p jumpcloud --example update_user -- [USER_ID]` (an embedded sandbox and its
 //! first user unless `JUMPCLOUD_API_KEY` is set; then USER_ID is required).

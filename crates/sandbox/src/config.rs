@@ -36,7 +36,7 @@ pub struct SandboxConfig {
     pub groups: usize,
     /// Number of JumpCloud systems (default 10); each is in one system group.
     pub systems: usize,
-    /// Whether the UMAPI rate limits of API.md §9 apply (default off).
+    /// Whether UMAPI's documented rate limits apply (default off).
     pub throttle: bool,
     /// Speed-up of rate-limit time: a "minute" lasts `60 s / time_scale` (default 1.0).
     pub time_scale: f64,

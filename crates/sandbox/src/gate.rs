@@ -180,7 +180,7 @@ impl Gate {
     }
 }
 
-/// The 429 answer: UMAPI's (API.md §3), or JumpCloud's `{"message"}` shape.
+/// The 429 answer: UMAPI's, or JumpCloud's `{"message"}` shape.
 pub(crate) fn too_many_requests(kind: RouteKind, retry_after: &str) -> Response {
     let body = if kind == RouteKind::JumpCloud {
         json!({"message": "Too Many Requests"})

@@ -1,4 +1,4 @@
-//! Adobe IMS: OAuth server-to-server tokens and the (deprecated) JWT exchange (API.md §2).
+//! Adobe IMS: OAuth server-to-server tokens and the (deprecated) JWT exchange.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};

@@ -1,4 +1,4 @@
-//! Verification of the service-account JWTs of the (deprecated) IMS JWT exchange (API.md §2.2).
+//! Verification of the service-account JWTs of the (deprecated) IMS JWT exchange.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

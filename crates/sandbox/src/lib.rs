@@ -27,7 +27,7 @@
 //!
 //! The demo organisation is generated from a seed: the same seed always gives the same users and
 //! groups (claimed domains `example.com` for Enterprise IDs, `example.net` and `example.org` for
-//! Federated IDs). Rate limits (API.md §9) can be switched on and sped up with a time scale, and
+//! Federated IDs). Rate limits can be switched on and sped up with a time scale, and
 //! faults can be injected from the start or at run time.
 //!
 //! ```
@@ -376,7 +376,7 @@ impl Sandbox {
     }
 
     /// The JSON line that `idm sandbox serve` prints when ready:
-    /// `{"jumpcloud":null,"umapi":{...},"tls_ca":PATH_OR_NULL}`.
+    /// `{"jumpcloud":{"v1":URL,"v2":URL,"api_key":...,"org_id":...,"system_context":{...}},"umapi":{...},"tls_ca":PATH_OR_NULL}`.
     pub fn readiness_line(&self) -> String {
         let line = Readiness {
             jumpcloud: self.jumpcloud_info(),
@@ -405,7 +405,7 @@ impl Sandbox {
     }
 
     /// The current state of one user (by email or email-form username; org-owned accounts first),
-    /// in the wire shape of API.md §4.3, with its direct groups.
+    /// in UMAPI's wire shape, with its direct groups.
     pub fn umapi_user(&self, email: &str) -> Option<serde_json::Value> {
         self.umapi.user_json(email)
     }

@@ -1,4 +1,4 @@
-//! Seed 004, "Performing Actions on Users": record steps with `do`, then send one action or several.
+//! From the umapi-client legacy (v1) guide, "Performing Actions on Users": record steps with `do`, then send one action or several.
 //!
 //! Run: `cargo run -p umapi --example legacy_actions`
 

@@ -1,4 +1,4 @@
-//! Seed 004, steps 1-4: build a JWT, exchange it for an access token, make an Auth object and a
+//! From the umapi-client legacy (v1) guide, steps 1-4: build a JWT, exchange it for an access token, make an Auth object and a
 //! UMAPI object, then make one call.
 //!
 //! Run: `cargo run -p umapi --example legacy_auth` (embedded sandbox), or with `UMAPI_ORG_ID`,

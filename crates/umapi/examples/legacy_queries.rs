@@ -1,4 +1,4 @@
-//! Seed 004, "Querying for Users and Groups": one page, then every page with `paginate`.
+//! From the umapi-client legacy (v1) guide, "Querying for Users and Groups": one page, then every page with `paginate`.
 //!
 //! Run: `cargo run -p umapi --example legacy_queries`
 

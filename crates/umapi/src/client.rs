@@ -33,7 +33,7 @@ pub struct BatchOptions {
 }
 
 impl BatchOptions {
-    /// UMAPI refuses more than 10 entries a request or names a list (API.md §6.1); and every
+    /// UMAPI refuses more than 10 entries a request or names a list; and every
     /// setting needs at least 1.
     fn check(&self) -> Result<()> {
         for (name, value, max) in [

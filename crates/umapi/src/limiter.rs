@@ -1,4 +1,4 @@
-//! A client-side rate limiter that keeps one process under UMAPI's per-client limits (API.md §9),
+//! A client-side rate limiter that keeps one process under UMAPI's per-client limits,
 //! so that throttling (429) is the exception rather than the pacing mechanism.
 
 use std::collections::VecDeque;

@@ -69,7 +69,7 @@ enum Listing {
 }
 
 impl Listing {
-    /// UMAPI's page size for this listing (API.md §4.1, §4.5).
+    /// UMAPI's page size for this listing.
     fn documented_page_size(&self) -> u64 {
         match self {
             Listing::Users { .. } => 2000,

@@ -1,4 +1,4 @@
-//! The legacy (seed 004) API and the blocking facade against the sandbox.
+//! The legacy (umapi-client v1 style) API and the blocking facade against the sandbox.
 
 mod common;
 

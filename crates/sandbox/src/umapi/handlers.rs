@@ -30,7 +30,7 @@ fn bad_request(result: &str, message: &str) -> Response {
     )
 }
 
-/// Bearer token, `X-Api-Key` and organisation checks (API.md §2.3, §3).
+/// Bearer token, `X-Api-Key` and organisation checks.
 fn check_auth(app: &Umapi, headers: &HeaderMap, org: &str) -> Result<(), Early> {
     let token = headers
         .get(header::AUTHORIZATION)
@@ -82,7 +82,7 @@ fn query(uri: &Uri) -> Vec<(String, String)> {
     form::parse(uri.query().unwrap_or(""))
 }
 
-/// A 200 JSON answer with the paging headers of API.md §5.
+/// A 200 JSON answer with UMAPI's paging headers.
 fn paged_response(
     body: Vec<u8>,
     total: usize,

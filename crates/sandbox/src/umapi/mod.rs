@@ -1,4 +1,4 @@
-//! The simulated Adobe User Management API (API.md §4–§9) at `/v2/usermanagement`, and `/status`.
+//! The simulated Adobe User Management API at `/v2/usermanagement`, and `/status`.
 
 pub(crate) mod actions;
 mod handlers;
@@ -32,7 +32,7 @@ pub(crate) struct Umapi {
 }
 
 impl Umapi {
-    /// One user in the wire shape of API.md §4.3 (direct groups).
+    /// One user in UMAPI's wire shape (direct groups).
     pub(crate) fn user_json(&self, email: &str) -> Option<serde_json::Value> {
         let store = lock(&self.store);
         let user = store

@@ -30,7 +30,7 @@ impl IdType {
     }
 }
 
-/// The type of a group (API.md §4.4).
+/// The type of a group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum GroupType {
     UserGroup,
@@ -139,7 +139,7 @@ pub(crate) enum Resolved {
 pub(crate) const PROTECTED_GROUPS: [&str; 3] =
     ["_org_admin", "_compartment_admin", "_compartment_viewer"];
 
-/// The user shape of API.md §4.1.
+/// The user shape UMAPI lists.
 #[derive(Debug, Serialize)]
 pub(crate) struct WireUser<'a> {
     id: &'a str,
@@ -159,7 +159,7 @@ pub(crate) struct WireUser<'a> {
     groups: Option<Vec<&'a str>>,
 }
 
-/// The group shape of API.md §4.4.
+/// The group shape UMAPI lists.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct WireGroup<'a> {

@@ -289,7 +289,7 @@ pub(super) struct EntryOutcome {
 /// [`push`](Self::push) sends full requests as they fill (up to the configured concurrency, then
 /// it waits); [`flush`](Self::flush) sends the rest and returns every action's report.
 ///
-/// UMAPI runs the entries of one request in any order (API.md §6.4), so the queue never puts two
+/// UMAPI runs the entries of one request in any order, so the queue never puts two
 /// entries for the same user or group in one request, nor in two requests at once: actions on
 /// one target, and the parts of an action split because it was long, run in the order pushed.
 /// Actions on different targets go out together, up to 10 entries a request.

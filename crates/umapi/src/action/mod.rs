@@ -50,11 +50,11 @@ pub struct Action {
 }
 
 impl Action {
-    /// Parses one command entry in UMAPI's own format (API.md §6.1) and checks it as UMAPI
+    /// Parses one command entry in UMAPI's own format and checks it as UMAPI
     /// would before running anything: an object with exactly one of `user` or `usergroup` (a
     /// string), `domain` and `requestID` strings and `useAdobeID` a boolean when present, and a
     /// `do` array of single-key objects, each a documented step of that kind of entry with an
-    /// argument of the documented shape (API.md §6.2, §6.3); a create step only first, and
+    /// argument of the documented shape; a create step only first, and
     /// `removeFromOrg` or `deleteUserGroup` only last. The error names the step by index and
     /// name. Whether the users and groups named exist is left to the server.
     pub fn from_wire(value: &Value) -> Result<Action> {
@@ -139,7 +139,7 @@ impl Action {
             let bad = |msg: String| Error::Argument(format!("step {i} ({name}): {msg}"));
             wire::check_step(root, name, arg).map_err(bad)?;
             let step = Step::new(name.clone(), arg.clone());
-            // UMAPI's order rules (API.md §6.2, §6.3): refused by the server, or (after a
+            // UMAPI's order rules: refused by the server, or (after a
             // delete) steps silently not run.
             if step.is_create() && i != 0 {
                 return Err(bad(
@@ -278,7 +278,7 @@ mod tests {
         assert!(err.to_string().contains("entry 1"), "{err}");
     }
 
-    /// Every documented step, as API.md §6.5 and §6.2–6.3 write them, is accepted.
+    /// Every documented step, as UMAPI documents them, is accepted.
     #[test]
     fn documented_steps_pass() {
         let entries = json!([

@@ -1,4 +1,4 @@
-//! Packing queued command entries into requests so that UMAPI's ordering rules hold (API.md §6.4):
+//! Packing queued command entries into requests so that UMAPI's ordering rules hold:
 //! the entries of one request may run in any order, and one request must not name the same user
 //! twice. So an entry goes out only when no other entry for its user (or group) is in flight or
 //! already in the request being packed, and the entries for one target leave in the order they

@@ -1,4 +1,4 @@
-//! Splitting long actions the way UMAPI needs them (API.md §6.1, Appendix A.5): name lists of
+//! Splitting long actions the way UMAPI needs them: name lists of
 //! at most `max` entries, and entries of at most `max` steps. Nothing is lost, duplicated or reordered.
 
 use super::Step;

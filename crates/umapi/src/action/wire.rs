@@ -58,7 +58,7 @@ fn list_step(name: &str) -> Option<&'static str> {
 }
 
 impl Step {
-    /// A step from its name and argument, in UMAPI's JSON (API.md §6).
+    /// A step from its name and argument, in UMAPI's JSON.
     ///
     /// An `add` or `remove` whose argument maps keys to lists of names is split like the
     /// builders' when a list is longer than UMAPI allows; any other step is sent as given.
@@ -309,7 +309,7 @@ const MAX_STRING: usize = 250;
 /// A user group's own name may be a little longer (UMAPI's checks before create and update).
 const MAX_GROUP_NAME: usize = 255;
 
-/// The steps of an entry on a `user` (API.md §6.2).
+/// The steps of an entry on a `user`.
 pub(crate) const USER_STEPS: [&str; 7] = [
     "addAdobeID",
     "createEnterpriseID",
@@ -320,7 +320,7 @@ pub(crate) const USER_STEPS: [&str; 7] = [
     "removeFromOrg",
 ];
 
-/// The steps of an entry on a `usergroup` (API.md §6.3).
+/// The steps of an entry on a `usergroup`.
 pub(crate) const GROUP_STEPS: [&str; 5] = [
     "createUserGroup",
     "updateUserGroup",
@@ -330,8 +330,7 @@ pub(crate) const GROUP_STEPS: [&str; 5] = [
 ];
 
 /// Checks one step read from JSON against UMAPI's documented steps and the shape of their
-/// arguments (API.md §6.2 and §6.3: known step, known keys, strings where strings go,
-/// required fields, valid `option`), so that a bad step is found before anything is sent
+/// arguments, so that a bad step is found before anything is sent
 /// rather than by the server after other entries were applied. Values UMAPI judges against
 /// the organisation (does the group exist?) are left to it. The error says what is wrong and
 /// how to write it; the caller names the step's index.

@@ -1,4 +1,4 @@
-//! `POST /action`: validation and execution of command entries (API.md §6–§8).
+//! `POST /action`: validation and execution of command entries.
 //!
 //! Each entry is first checked as a whole (root keys, step shapes, create-first and
 //! removeFromOrg-last, list limits, field formats); a failure there reports the offending step and
@@ -33,7 +33,7 @@ pub(crate) struct Malformed(pub String);
 /// The outcome of one request.
 #[derive(Debug)]
 pub(crate) struct ActionOutcome {
-    /// The 200 body of API.md §7.
+    /// The 200 body UMAPI documents.
     pub body: Value,
     /// Entries processed.
     pub entries: usize,
@@ -159,7 +159,7 @@ pub(crate) fn perform(
     let mut not_completed = 0usize;
     let mut errors = Vec::new();
     let mut warnings_out = Vec::new();
-    // UMAPI does not guarantee the order of a request's entries (API.md §6.4). The sandbox runs
+    // UMAPI does not guarantee the order of a request's entries. The sandbox runs
     // them last to first, so that a client relying on their order fails here, not in production.
     for (index, raw) in entries.iter().enumerate().rev() {
         let mut warnings = Vec::new();
