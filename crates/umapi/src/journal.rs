@@ -337,6 +337,7 @@ mod tests {
             request_id: None,
             status,
             entries: 1,
+            steps: vec!["add".into()],
             errors: code
                 .map(|c| StepError {
                     step: None,

@@ -490,6 +490,7 @@ async fn submit_reports_every_action_and_execute_fails_with_the_same_report() {
         .unwrap();
     let report = client.submit([good.clone(), bad.clone()]).await;
     assert_eq!(report.actions.len(), 2);
+    assert_eq!(report.actions[0].steps, ["add"]);
     assert!(report.actions[0].errors.is_empty());
     assert!(!report.actions[1].errors.is_empty());
     assert!(!report.is_success());

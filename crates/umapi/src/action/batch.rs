@@ -118,6 +118,9 @@ pub struct ActionReport {
     pub status: ActionStatus,
     /// Command entries it was split into.
     pub entries: usize,
+    /// The names of its steps, in order (`createFederatedID`, `add`, ...).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<String>,
     /// Errors, in the order the server reported them.
     pub errors: Vec<StepError>,
     /// Warnings.
@@ -376,6 +379,7 @@ impl ActionQueue {
         let opts = self.client.inner.batch;
         let target = frame.target.clone();
         let request_id = frame.request_id.clone();
+        let step_names = steps.iter().map(|s| s.name().to_owned()).collect();
         let parts = split_steps(
             split_lists(steps, opts.names_per_list),
             opts.steps_per_entry,
@@ -386,6 +390,7 @@ impl ActionQueue {
             request_id,
             status: ActionStatus::Completed,
             entries: parts.len(),
+            steps: step_names,
             errors: Vec::new(),
             warnings: Vec::new(),
         });
