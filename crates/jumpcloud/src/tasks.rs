@@ -117,6 +117,17 @@ impl crate::v1::SearchApi {
     }
 }
 
+/// A group a user is in ([`UserGroupsApi::of_user`](crate::v2::UserGroupsApi::of_user)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    /// The group's id.
+    pub id: String,
+    /// The group's name.
+    pub name: String,
+    /// A direct member (not only through another group).
+    pub direct: bool,
+}
+
 impl GraphObjectWithPaths {
     /// Whether the membership is direct: `memberOf` listings also return the groups reached
     /// through other groups, whose `paths` have more than one step.
@@ -186,6 +197,43 @@ impl crate::v2::UserGroupsApi {
         Ok(members
             .into_iter()
             .filter_map(|m| m.to.and_then(|to| to.id))
+            .collect())
+    }
+
+    /// The direct members of the user group `group_id`, as whole system users (fetched eight
+    /// at a time).
+    pub async fn members_with_details(&self, group_id: &str) -> Result<Vec<Systemuserreturn>> {
+        use futures_util::{StreamExt, TryStreamExt};
+        let users = crate::v1::SystemusersApi {
+            client: self.client.clone(),
+        };
+        let ids = self.member_ids(group_id).await?;
+        futures_util::stream::iter(ids)
+            .map(|id| users.get(id).send())
+            .buffered(8)
+            .try_collect()
+            .await
+    }
+
+    /// The user groups the user `user_id` is in, with their names, and whether directly (a
+    /// `memberOf` listing also has the groups reached through other groups).
+    pub async fn of_user(&self, user_id: &str) -> Result<Vec<Membership>> {
+        let graph = crate::v2::GraphApi {
+            client: self.client.clone(),
+        };
+        let parents = graph.user_member_of(user_id).all().await?;
+        let names: std::collections::HashMap<String, String> = (self.list().all().await?)
+            .into_iter()
+            .filter_map(|g| Some((g.id?, g.name.unwrap_or_default())))
+            .collect();
+        Ok(parents
+            .into_iter()
+            .filter_map(|p| {
+                let direct = p.is_direct();
+                let id = p.id?;
+                let name = names.get(&id).cloned().unwrap_or_default();
+                Some(Membership { id, name, direct })
+            })
             .collect())
     }
 

@@ -431,6 +431,18 @@ async fn task_helpers_find_change_membership_and_suspend() {
             .unwrap()
             .is_none()
     );
+    let details = v2.user_groups().members_with_details(&group).await.unwrap();
+    assert!(
+        details
+            .iter()
+            .any(|u| u.id.as_deref() == Some(id.as_str()) && u.email.is_some())
+    );
+    let of_user = v2.user_groups().of_user(&id).await.unwrap();
+    let m = of_user
+        .iter()
+        .find(|m| m.id == group)
+        .expect("the group is listed");
+    assert!(m.direct && m.name == named, "{m:?}");
     v2.user_groups().remove_member(&group, &id).await.unwrap();
     assert!(!member_ids(&group).await.contains(&id));
 
