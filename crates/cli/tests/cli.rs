@@ -26,7 +26,7 @@ fn demo_runs_end_to_end() {
         "UMAPI: list users, page by page",
         "lastPage = true",
         "UMAPI: list groups, page by page",
-        "\"status\":\"completed\"",
+        "\"status\":\"done\"",
         "error.group.not_found",
         "the user exists afterwards: false",
     ] {

@@ -368,7 +368,7 @@ mod tests {
             0,
             &action,
             Some("row 2"),
-            &report(0, ActionStatus::Completed, None),
+            &report(0, ActionStatus::Done, None),
         )
         .unwrap();
         j.record(
@@ -397,7 +397,7 @@ mod tests {
         // A resumed run's line supersedes.
         let mut j =
             Journal::append(&path, &JournalHeader::new("apply", "o@AdobeOrg", false)).unwrap();
-        j.record(1, &action, None, &report(1, ActionStatus::Completed, None))
+        j.record(1, &action, None, &report(1, ActionStatus::Done, None))
             .unwrap();
         j.sync().unwrap();
         // A cut last line (a run killed mid-write) is ignored.

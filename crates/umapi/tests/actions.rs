@@ -36,7 +36,7 @@ async fn creates_a_user_and_adds_it_to_groups() {
         .unwrap();
     let report = client.execute([action]).await.unwrap();
     assert_eq!(report.actions.len(), 1);
-    assert_eq!(report.actions[0].status, ActionStatus::Completed);
+    assert_eq!(report.actions[0].status, ActionStatus::Done);
     let user = client
         .user("new.person@example.com")
         .get()
@@ -343,7 +343,7 @@ async fn a_split_childs_error_and_a_warning_reach_the_action_as_built() {
     assert_eq!(long.errors[0].step, Some(11));
     assert_eq!(long.errors[0].code, "error.group.not_found");
     let warned = &report.actions[1];
-    assert_eq!(warned.status, ActionStatus::Completed);
+    assert_eq!(warned.status, ActionStatus::Done);
     assert_eq!(warned.warnings.len(), 1, "{warned:?}");
     assert_eq!(warned.warnings[0].step, Some(1));
     assert_eq!(warned.warnings[0].code, "warning.command.deprecated");

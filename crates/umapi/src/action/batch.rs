@@ -98,8 +98,10 @@ pub struct StepWarning {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ActionStatus {
-    /// Every command entry of the action completed (in test mode: would complete).
-    Completed,
+    /// Every command entry of the action was done (in test mode: would be). UMAPI's own word
+    /// is `completed`; idm says `done` everywhere (CLI, journal, reports).
+    #[doc(alias = "Completed")]
+    Done,
     /// At least one entry failed; see the errors.
     Failed,
 }
@@ -132,7 +134,7 @@ impl ActionReport {
     /// Whether the action was applied: done, failed (the server said so), not sent, or unknown
     /// (a request-level failure after the request may have reached the server).
     pub fn applied(&self) -> Applied {
-        if self.status == ActionStatus::Completed {
+        if self.status == ActionStatus::Done {
             return Applied::Done;
         }
         // An error the server attributed to a step: the server saw the action and refused it.
@@ -195,7 +197,7 @@ impl BatchReport {
     pub fn completed(&self) -> impl Iterator<Item = &ActionReport> {
         self.actions
             .iter()
-            .filter(|a| a.status == ActionStatus::Completed)
+            .filter(|a| a.status == ActionStatus::Done)
     }
 
     /// Actions that failed.
@@ -388,7 +390,7 @@ impl ActionQueue {
             index,
             target,
             request_id,
-            status: ActionStatus::Completed,
+            status: ActionStatus::Done,
             entries: parts.len(),
             steps: step_names,
             errors: Vec::new(),
