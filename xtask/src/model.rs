@@ -144,7 +144,13 @@ impl<'a> Models<'a> {
                 if !seen_wire.insert(wire.clone()) {
                     continue; // allOf parts may repeat a property: the first wins
                 }
-                let ty = self.ty(&prop, &format!("{name}{}", camel(&wire)));
+                let ty = match SAME_CONCEPT
+                    .iter()
+                    .find(|(m, f, _)| *m == name && *f == wire)
+                {
+                    Some((_, _, shared)) => RType::Named((*shared).to_owned()),
+                    None => self.ty(&prop, &format!("{name}{}", camel(&wire))),
+                };
                 let fname = unique(snake(&wire), &mut field_names);
                 fields.push(Field {
                     name: fname,
@@ -280,6 +286,11 @@ fn string_enum(schema: &Value) -> Option<Vec<String>> {
     }
     (!out.is_empty()).then_some(out)
 }
+
+/// Properties the spec types loosely (a plain string) where another model types the same
+/// concept: (model, property, the shared type). A graph object's `type` is `GraphType`
+/// everywhere, not a `String` in `GraphObject` and a `GraphType` in `GraphObjectWithPaths`.
+const SAME_CONCEPT: &[(&str, &str, &str)] = &[("GraphObject", "type", "GraphType")];
 
 /// Whether the schema becomes a struct: it has properties, directly or through `allOf`.
 fn is_struct(root: &Value, schema: &Value) -> bool {

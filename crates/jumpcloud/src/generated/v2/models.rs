@@ -2300,7 +2300,7 @@ pub struct GraphObject {
     pub id: Option<String>,
     /// `type`
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
+    pub r#type: Option<GraphType>,
 }
 
 /// GraphObjectWithPaths
