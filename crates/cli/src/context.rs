@@ -205,6 +205,16 @@ impl Ctx {
         Ok(b.build()?)
     }
 
+    /// A JumpCloud client set up by `configure` (a sync's connector file); idm's transport
+    /// settings (CA file, retries) still apply.
+    pub fn jumpcloud_with(
+        &self,
+        configure: impl FnOnce(jumpcloud::ClientBuilder) -> jumpcloud::ClientBuilder,
+    ) -> CliResult<jumpcloud::Client> {
+        let b = jumpcloud::Client::builder().http_config(self.http_config()?);
+        Ok(configure(b).build()?)
+    }
+
     /// A UMAPI client set up by `configure` (a sync's connector file) instead of the
     /// credential settings; idm's transport settings (CA file, retries) still apply.
     pub fn umapi_with(

@@ -505,3 +505,82 @@ fn adobe_only_users_are_removed_or_deleted_and_refused_credentials_exit_3() {
         out.stderr
     );
 }
+
+#[test]
+fn a_jumpcloud_directory() {
+    let l = live();
+    let jc_user = |n: usize| {
+        let out = l
+            .run(&["jumpcloud", "users", "list", "--limit", "12", "-o", "json"])
+            .expect(0);
+        out.json()[n].clone()
+    };
+    // One user suspended: absent from the directory.
+    let suspended = jc_user(3);
+    let id = suspended["_id"]
+        .as_str()
+        .or(suspended["id"].as_str())
+        .unwrap()
+        .to_owned();
+    l.run(&[
+        "jumpcloud",
+        "call",
+        "systemusers_put",
+        "-p",
+        &format!("id={id}"),
+        "--body",
+        r#"{"suspended":true}"#,
+    ])
+    .expect(0);
+    let group = l
+        .run(&["jumpcloud", "user-groups", "list", "-o", "json"])
+        .expect(0)
+        .json()[0]["name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let main = MAIN.replace(
+        "directory_group: Designers",
+        &format!("directory_group: {group}"),
+    );
+    let d = SyncDir::new(&main, &[]);
+    let args: Vec<String> = [
+        "sync",
+        "-c",
+        d.main.path(),
+        "--connector",
+        "jumpcloud",
+        "--plan-only",
+        "-o",
+        "json",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let plan = run(&l, &args).expect(0).json();
+    let creates: Vec<&serde_json::Value> = plan["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["change"] == "create")
+        .collect();
+    let targets: Vec<&str> = creates
+        .iter()
+        .map(|a| a["target"].as_str().unwrap())
+        .collect();
+    assert!(
+        targets.contains(&jc_user(0)["email"].as_str().unwrap()),
+        "{targets:?}"
+    );
+    assert!(
+        !targets.contains(&suspended["email"].as_str().unwrap()),
+        "a suspended user is absent"
+    );
+    // Members of the mapped JumpCloud group get its Adobe groups.
+    assert!(
+        creates
+            .iter()
+            .any(|a| a["reason"].as_str().unwrap().contains("add to Design Team")),
+        "{plan}"
+    );
+}

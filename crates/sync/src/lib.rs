@@ -38,6 +38,7 @@
 pub mod config;
 pub mod csv_directory;
 pub mod exec;
+pub mod jumpcloud_directory;
 mod model;
 pub mod plan;
 mod rules;

@@ -45,7 +45,7 @@ pub struct SyncArgs {
     /// Which directory users: all | file PATH | mapped | group NAMES (comma-separated).
     #[arg(long, num_args = 1..=2, value_name = "ARG", overrides_with = "users")]
     users: Option<Vec<String>>,
-    /// The directory connector: csv PATH (the only one idm sync has).
+    /// The directory connector: csv PATH, or jumpcloud (its users and user groups).
     #[arg(long, num_args = 1..=2, value_name = "ARG", overrides_with = "connector")]
     connector: Option<Vec<String>>,
     /// Add users to the mapped Adobe groups they should be in, and remove them from the others.
@@ -154,13 +154,13 @@ pub async fn run(ctx: &Ctx, a: SyncArgs) -> CliResult {
         Some(conn) => ctx.umapi_with(config.test_mode, |b| conn.configure(b))?,
         None => ctx.umapi(config.test_mode)?,
     };
-    let directory = read_directory(&config).await?;
-    for w in &directory.warnings {
+    let (directory, warnings) = read_directory(ctx, &config).await?;
+    for w in &warnings {
         log.say(Level::Warning, w);
     }
     // Complete reads or nothing: a short Adobe listing is an error, never a plan.
     let adobe = client.users().all().await?;
-    let plan = idm_sync::plan(&directory.users, &adobe, &config.rules)
+    let plan = idm_sync::plan(&directory, &adobe, &config.rules)
         .map_err(|e| CliError::usage(format!("{}: {e}", config.config_file.display())))?;
     for w in &plan.warnings {
         log.say(Level::Warning, w);
@@ -214,12 +214,33 @@ pub async fn run(ctx: &Ctx, a: SyncArgs) -> CliResult {
     limit_exit(&plan)
 }
 
-async fn read_directory(config: &SyncConfig) -> CliResult<idm_sync::csv_directory::CsvDirectory> {
-    let DirectorySource::Csv { path, options } = config.directory.clone();
-    tokio::task::spawn_blocking(move || idm_sync::csv_directory::read(&path, &options))
-        .await
-        .map_err(|e| CliError::failure(format!("the directory reader stopped: {e}")))?
-        .map_err(|e| CliError::usage(e.to_string()))
+/// The directory users and what was odd about some rows or users.
+async fn read_directory(
+    ctx: &Ctx,
+    config: &SyncConfig,
+) -> CliResult<(Vec<idm_sync::DirectoryUser>, Vec<String>)> {
+    match config.directory.clone() {
+        DirectorySource::Csv { path, options } => {
+            let read =
+                tokio::task::spawn_blocking(move || idm_sync::csv_directory::read(&path, &options))
+                    .await
+                    .map_err(|e| CliError::failure(format!("the directory reader stopped: {e}")))?
+                    .map_err(|e| CliError::usage(e.to_string()))?;
+            Ok((read.users, read.warnings))
+        }
+        DirectorySource::Jumpcloud {
+            options,
+            connection,
+        } => {
+            let client = match &connection {
+                Some(c) => ctx.jumpcloud_with(|b| c.configure(b))?,
+                None => ctx.jumpcloud(None)?,
+            };
+            // Complete or an error: a short listing must never turn into removals.
+            let read = idm_sync::jumpcloud_directory::read(&client, &options).await?;
+            Ok((read.users, read.warnings))
+        }
+    }
 }
 
 fn limit_exit(plan: &Plan) -> CliResult {

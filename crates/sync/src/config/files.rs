@@ -238,6 +238,20 @@ impl std::fmt::Debug for Enterprise {
     }
 }
 
+/// `connector-jumpcloud.yml` (idm's own): a v1 filter and, optionally, the credentials.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct JumpcloudFile {
+    #[serde(default, deserialize_with = "opt_text")]
+    pub filter: Option<String>,
+    #[serde(default, deserialize_with = "opt_text")]
+    pub api_key: Option<String>,
+    #[serde(default, deserialize_with = "opt_text")]
+    pub org_id: Option<String>,
+    #[serde(default, deserialize_with = "opt_text")]
+    pub base_url: Option<String>,
+}
+
 /// `connector-csv.yml`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -105,7 +105,7 @@ pub struct Invocation {
 }
 
 /// Where the directory users come from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum DirectorySource {
     /// A CSV file, read with these columns.
     Csv {
@@ -114,6 +114,47 @@ pub enum DirectorySource {
         /// Columns and defaults.
         options: CsvOptions,
     },
+    /// JumpCloud (`--connector jumpcloud`).
+    Jumpcloud {
+        /// What to read.
+        options: crate::jumpcloud_directory::JumpcloudOptions,
+        /// The connection the connector file gives; `None`: idm's own settings.
+        connection: Option<JumpcloudConnection>,
+    },
+}
+
+/// A JumpCloud connection from `connector-jumpcloud.yml`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct JumpcloudConnection {
+    /// The API key.
+    pub api_key: String,
+    /// `x-org-id`, for multi-tenant keys.
+    pub org_id: Option<String>,
+    /// The console root (`https://console.eu.jumpcloud.com` in the EU).
+    pub base_url: Option<String>,
+}
+
+impl std::fmt::Debug for JumpcloudConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JumpcloudConnection")
+            .field("org_id", &self.org_id)
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl JumpcloudConnection {
+    /// Sets these settings on a client builder.
+    pub fn configure(&self, b: jumpcloud::ClientBuilder) -> jumpcloud::ClientBuilder {
+        let mut b = b.api_key(&self.api_key);
+        if let Some(o) = &self.org_id {
+            b = b.org_id(o);
+        }
+        if let Some(u) = &self.base_url {
+            b = b.base_url(u);
+        }
+        b
+    }
 }
 
 /// `logging:` as the files set it.
@@ -521,11 +562,14 @@ fn directory_source(
             path.clone()
         }
         (_, [c, path]) if normalize(c) == "csv" => path.clone(),
+        (_, [c]) if normalize(c) == "jumpcloud" => {
+            return jumpcloud_source(d, dir, new_account_type, &rules_groups(d));
+        }
         (_, [c, ..]) => {
             return Err(err(
                 file,
                 format!(
-                    "--connector {c}: idm sync reads a CSV directory (--users file FILE or --connector csv FILE); the {c} connector is not supported"
+                    "--connector {c}: idm sync reads a CSV file (--users file FILE, --connector csv FILE) or JumpCloud (--connector jumpcloud); the {c} connector is not supported"
                 ),
             ));
         }
@@ -548,6 +592,62 @@ fn directory_source(
     Ok(DirectorySource::Csv {
         path: PathBuf::from(csv_path),
         options,
+    })
+}
+
+/// The directory groups a JumpCloud read needs: the mapped ones, or every group when
+/// `additional_groups` may use any.
+fn rules_groups(d: &files::DirectoryUsers) -> Option<std::collections::HashSet<String>> {
+    if d.additional_groups.as_ref().is_some_and(|a| !a.is_empty()) {
+        return None;
+    }
+    Some(
+        d.groups
+            .iter()
+            .flatten()
+            .map(|m| m.directory_group.clone())
+            .collect(),
+    )
+}
+
+fn jumpcloud_source(
+    d: &files::DirectoryUsers,
+    dir: &Path,
+    identity_type: IdentityType,
+    groups: &Option<std::collections::HashSet<String>>,
+) -> Result<DirectorySource, ConfigError> {
+    let named = d
+        .connectors
+        .as_ref()
+        .and_then(|c| c.get("jumpcloud"))
+        .and_then(|v| v.as_str());
+    let (mut filter, mut connection) = (None, None);
+    if let Some(named) = named {
+        let path = dir.join(named);
+        let f: files::JumpcloudFile = read_yaml(&path)?;
+        filter = f.filter;
+        connection = match (f.api_key, f.org_id, f.base_url) {
+            (Some(api_key), org_id, base_url) => Some(JumpcloudConnection {
+                api_key,
+                org_id,
+                base_url,
+            }),
+            (None, None, None) => None,
+            _ => {
+                return Err(err(
+                    Some(&path),
+                    "api_key: give it with org_id and base_url, or none of them (then JUMPCLOUD_API_KEY or a profile applies)",
+                ));
+            }
+        };
+    }
+    Ok(DirectorySource::Jumpcloud {
+        options: crate::jumpcloud_directory::JumpcloudOptions {
+            filter,
+            identity_type,
+            groups: groups.clone(),
+        },
+        connection,
     })
 }
 

@@ -115,7 +115,9 @@ fn reads_user_sync_files_as_user_sync_does() {
     assert_eq!(r.mapping["Designers"], ["Creative Cloud", "Design Team"]);
     assert!(r.mapping["Interns"].is_empty());
     assert_eq!(r.additional_groups[0].target, "Adobe-${1}");
-    let DirectorySource::Csv { path, options } = &c.directory;
+    let DirectorySource::Csv { path, options } = &c.directory else {
+        panic!("{:?}", c.directory)
+    };
     assert_eq!(
         path,
         &PathBuf::from("users.csv"),
