@@ -446,6 +446,20 @@ fn selections_filters_and_adobe_only_actions() {
             .any(|t| t == "admin@example.com"),
         "_org_admin excluded"
     );
+    // --adobe-users group: only the members of that group are read (and can be Adobe-only).
+    let design = l.sandbox().umapi_group_members("Design Team").unwrap();
+    let p = plan(&["--adobe-users", "group", "Design Team"]);
+    assert_eq!(p["summary"]["adobe_users_read"], design.len(), "{p}");
+    for t in targets(&p, "adobe_only") {
+        assert!(
+            design
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(&t) || t.starts_with("jdoe")),
+            "{t}"
+        );
+    }
+    let mapped = plan(&["--adobe-users", "mapped"]);
+    assert!(mapped["summary"]["adobe_users_read"].as_u64() >= Some(design.len() as u64));
     // exclude: Adobe-only users are left and counted as excluded.
     let p = plan(&["--adobe-only-user-action", "exclude"]);
     assert!(targets(&p, "adobe_only").is_empty());

@@ -6,7 +6,7 @@ mod log;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use idm_sync::config::{DirectorySource, Invocation, SyncConfig};
+use idm_sync::config::{AdobeUsers, DirectorySource, Invocation, SyncConfig};
 use idm_sync::{AdobeOnlyAction, Plan};
 use serde_json::json;
 
@@ -67,7 +67,7 @@ pub struct SyncArgs {
     /// Act on the Adobe-only users of this file instead of reading the directory.
     #[arg(long, value_name = "FILE")]
     adobe_only_user_list: Option<String>,
-    /// Which Adobe users are read: all.
+    /// Which Adobe users are read: all | mapped (members of the mapped groups) | group NAMES.
     #[arg(long, num_args = 1..=2, value_name = "ARG", overrides_with = "adobe_users")]
     adobe_users: Option<Vec<String>>,
     /// Send every action with UMAPI's testOnly: validated, nothing changed.
@@ -159,7 +159,7 @@ pub async fn run(ctx: &Ctx, a: SyncArgs) -> CliResult {
         log.say(Level::Warning, w);
     }
     // Complete reads or nothing: a short Adobe listing is an error, never a plan.
-    let adobe = client.users().all().await?;
+    let adobe = read_adobe(&client, &config.adobe_users).await?;
     let plan = idm_sync::plan(&directory, &adobe, &config.rules)
         .map_err(|e| CliError::usage(format!("{}: {e}", config.config_file.display())))?;
     for w in &plan.warnings {
@@ -241,6 +241,23 @@ async fn read_directory(
             Ok((read.users, read.warnings))
         }
     }
+}
+
+/// The Adobe users `--adobe-users` asks for, each once, complete or an error.
+async fn read_adobe(client: &umapi::Client, which: &AdobeUsers) -> CliResult<Vec<umapi::User>> {
+    let AdobeUsers::Groups(groups) = which else {
+        return Ok(client.users().all().await?);
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut users = Vec::new();
+    for g in groups {
+        for u in client.users().in_group(g).all().await? {
+            if seen.insert(u.email.to_lowercase()) {
+                users.push(u);
+            }
+        }
+    }
+    Ok(users)
 }
 
 fn limit_exit(plan: &Plan) -> CliResult {

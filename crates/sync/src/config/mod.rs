@@ -190,6 +190,47 @@ pub struct SyncConfig {
     pub test_mode: bool,
     /// `logging:`.
     pub logging: LoggingConfig,
+    /// `--adobe-users`: which Adobe users are read.
+    pub adobe_users: AdobeUsers,
+}
+
+/// Which Adobe users a sync reads (user-sync's `--adobe-users`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdobeUsers {
+    /// Every user of the organisation.
+    All,
+    /// The members of these groups (`mapped`: every Adobe group of the mapping; `group
+    /// NAMES`: these). Adobe users outside them are neither matched nor Adobe-only.
+    Groups(Vec<String>),
+}
+
+fn adobe_users(
+    words: &[String],
+    rules: &Rules,
+    file: Option<&Path>,
+) -> Result<AdobeUsers, ConfigError> {
+    match words {
+        [w] if normalize(w) == "all" => Ok(AdobeUsers::All),
+        [w] if normalize(w) == "mapped" => {
+            let mut groups: Vec<String> = Vec::new();
+            for g in rules.mapping.values().flatten() {
+                if !groups.iter().any(|x| normalize(x) == normalize(g)) {
+                    groups.push(g.clone());
+                }
+            }
+            Ok(AdobeUsers::Groups(groups))
+        }
+        [w, names] if normalize(w) == "group" => Ok(AdobeUsers::Groups(
+            names.split(',').map(str::to_owned).collect(),
+        )),
+        _ => Err(err(
+            file,
+            format!(
+                "--adobe-users {}: use all, mapped, or group NAMES (comma-separated)",
+                words.join(" ")
+            ),
+        )),
+    }
 }
 
 /// Reads the configuration files named by `invocation` (and by each other) and resolves the
@@ -239,6 +280,7 @@ pub fn load(invocation: &Invocation) -> Result<SyncConfig, ConfigError> {
     };
     read_directory_users(&directory_users, &mut rules, file)?;
     apply_invocation(&inv, &mut rules, file)?;
+    let adobe_users = adobe_users(&inv.adobe_users, &rules, file)?;
 
     let umapi = umapi_connection(&adobe, &dir, file)?;
     let directory = directory_source(&inv, &directory_users, &dir, new_account_type, file)?;
@@ -266,6 +308,7 @@ pub fn load(invocation: &Invocation) -> Result<SyncConfig, ConfigError> {
         umapi,
         test_mode: inv.test_mode,
         logging,
+        adobe_users,
     })
 }
 
@@ -523,15 +566,6 @@ fn apply_invocation(
         return Err(err(
             file,
             "--strategy push is not supported by idm sync yet; use --strategy sync",
-        ));
-    }
-    if inv.adobe_users.first().map(|a| normalize(a)).as_deref() != Some("all") {
-        return Err(err(
-            file,
-            format!(
-                "--adobe-users {}: only 'all' is supported by idm sync yet",
-                inv.adobe_users.join(" ")
-            ),
         ));
     }
     if let Some(list) = &inv.adobe_only_user_list {
