@@ -303,8 +303,8 @@ fn bad_files_and_options_are_clear_errors_before_anything_is_sent() {
         ),
         (
             MAIN.to_owned(),
-            vec!["--strategy", "push"],
-            "--strategy push is not supported",
+            vec!["--strategy", "push", "--adobe-only-user-list", "x.csv"],
+            "cannot be used with --strategy push",
         ),
         (
             MAIN.to_owned(),
@@ -597,4 +597,37 @@ fn a_jumpcloud_directory() {
             .any(|a| a["reason"].as_str().unwrap().contains("add to Design Team")),
         "{plan}"
     );
+}
+
+#[test]
+fn push_sends_every_directory_user_without_reading_adobe() {
+    let l = live();
+    let d = SyncDir::new(MAIN, &[("users.csv", USERS)]);
+    let plan = run(
+        &l,
+        &d.args(&["--strategy", "push", "--plan-only", "-o", "json"]),
+    )
+    .expect(0)
+    .json();
+    let actions = plan["actions"].as_array().unwrap();
+    assert_eq!(actions.len(), 2, "{plan}");
+    // jdoe exists already: a create that is ignored, the groups it should not be in removed,
+    // the one it should be in added.
+    let jdoe = &actions[0]["action"];
+    assert_eq!(jdoe["user"], "jdoe", "{jdoe}");
+    assert_eq!(
+        jdoe["do"][0]["createFederatedID"]["option"],
+        "ignoreIfAlreadyExists"
+    );
+    assert_eq!(
+        jdoe["do"][1]["remove"]["group"],
+        serde_json::json!(["All Apps - Default", "Design Team"])
+    );
+    assert_eq!(
+        jdoe["do"][2]["add"]["group"],
+        serde_json::json!(["Acrobat Pro - Default"])
+    );
+    assert_eq!(plan["summary"]["adobe_users_read"], 0);
+    run(&l, &d.args(&["--strategy", "push"])).expect(0);
+    assert!(l.sandbox().umapi_user("new.person@example.net").is_some());
 }

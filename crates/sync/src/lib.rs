@@ -45,7 +45,7 @@ mod rules;
 
 pub use exec::{Executed, execute};
 pub use model::{DirectoryUser, normalize, parse_identity_type};
-pub use plan::{Change, Plan, PlanError, Planned, Summary, plan};
+pub use plan::{Change, Plan, PlanError, Planned, Summary, plan, plan_push};
 pub use rules::{
     AdditionalGroup, AdobeOnlyAction, Attribute, Limit, Rules, UserSelection, full_match,
     prefix_match, python_replacement,

@@ -204,7 +204,7 @@ pub fn plan(directory: &[DirectoryUser], adobe: &[User], rules: &Rules) -> Resul
         if rules.exclude_unmapped_users && dir.desired[i].is_empty() {
             continue;
         }
-        match create_action(d, &dir.desired[i], rules) {
+        match create_action(d, &dir.desired[i], rules, &[]) {
             Ok(p) => {
                 plan.summary.created += 1;
                 plan.actions.push(p);
@@ -216,6 +216,42 @@ pub fn plan(directory: &[DirectoryUser], adobe: &[User], rules: &Rules) -> Resul
     }
 
     plan_adobe_only(adobe_only, rules, &mut plan);
+    Ok(plan)
+}
+
+/// Plans a push (`--strategy push`): Adobe is not read; every selected directory user gets a
+/// create that is ignored when the user exists (an update with `update_user_info`) and, with
+/// `process_groups`, is removed from the managed groups it should not be in and added to those
+/// it should. No Adobe-only user can be known, so none is acted on.
+pub fn plan_push(directory: &[DirectoryUser], rules: &Rules) -> Result<Plan, PlanError> {
+    let mut plan = Plan::default();
+    let (dir, managed) = prepare_directory(directory, rules, &mut plan)?;
+    plan.summary.directory_users_read = directory.len() as u64;
+    for (i, d) in dir.users.iter().enumerate() {
+        if !dir.selected[i] {
+            continue;
+        }
+        plan.summary.directory_users_selected += 1;
+        let desired = &dir.desired[i];
+        if rules.exclude_unmapped_users && desired.is_empty() {
+            continue;
+        }
+        let wanted: HashSet<String> = desired.iter().map(|g| normalize(g)).collect();
+        let remove: Vec<String> = managed
+            .iter()
+            .filter(|(n, _)| !wanted.contains(*n))
+            .map(|(_, spelled)| spelled.clone())
+            .collect();
+        match create_action(d, desired, rules, &remove) {
+            Ok(p) => {
+                plan.summary.created += 1;
+                plan.actions.push(p);
+            }
+            Err(why) => plan
+                .warnings
+                .push(format!("not pushing {} ({}): {why}", d.email, d.origin)),
+        }
+    }
     Ok(plan)
 }
 
@@ -491,7 +527,14 @@ fn differences(user: &User, d: &DirectoryUser) -> Vec<(Attribute, String, String
 }
 
 /// The create action of a directory user Adobe does not have.
-fn create_action(d: &DirectoryUser, desired: &[String], rules: &Rules) -> Result<Planned, String> {
+/// The create action of a directory user Adobe does not have (with `push`: of every directory
+/// user, its managed groups it should not be in removed first).
+fn create_action(
+    d: &DirectoryUser,
+    desired: &[String],
+    rules: &Rules,
+    remove: &[String],
+) -> Result<Planned, String> {
     let country = d
         .country
         .clone()
@@ -563,6 +606,12 @@ fn create_action(d: &DirectoryUser, desired: &[String], rules: &Rules) -> Result
         .and_then(|a| a.create(new))
         .map_err(|e| e.to_string())?;
     let mut reason = format!("new {} in the directory ({})", d.identity_type, d.origin);
+    if rules.process_groups && !remove.is_empty() {
+        action = action
+            .remove_from_groups(remove.iter().cloned())
+            .map_err(|e| e.to_string())?;
+        reason.push_str(&format!("; remove from {}", remove.join(", ")));
+    }
     if rules.process_groups && !desired.is_empty() {
         action = action
             .add_to_groups(desired.iter().cloned())

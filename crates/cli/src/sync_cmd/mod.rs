@@ -76,7 +76,8 @@ pub struct SyncArgs {
     /// Change Adobe for real (overrides invocation_defaults.test_mode).
     #[arg(short = 'T', long, overrides_with = "test_mode")]
     no_test_mode: bool,
-    /// sync (push is not supported yet).
+    /// sync (read Adobe and send only what differs) | push (send every directory user; Adobe
+    /// is not read, no Adobe-only user is acted on).
     #[arg(long, value_name = "STRATEGY")]
     strategy: Option<String>,
     /// Only directory users whose username matches this pattern (whole, without case).
@@ -159,9 +160,17 @@ pub async fn run(ctx: &Ctx, a: SyncArgs) -> CliResult {
         log.say(Level::Warning, w);
     }
     // Complete reads or nothing: a short Adobe listing is an error, never a plan.
-    let adobe = read_adobe(&client, &config.adobe_users).await?;
-    let plan = idm_sync::plan(&directory, &adobe, &config.rules)
-        .map_err(|e| CliError::usage(format!("{}: {e}", config.config_file.display())))?;
+    let plan = if config.push {
+        log.say(
+            Level::Info,
+            "strategy push: Adobe is not read; every directory user is sent",
+        );
+        idm_sync::plan_push(&directory, &config.rules)
+    } else {
+        let adobe = read_adobe(&client, &config.adobe_users).await?;
+        idm_sync::plan(&directory, &adobe, &config.rules)
+    }
+    .map_err(|e| CliError::usage(format!("{}: {e}", config.config_file.display())))?;
     for w in &plan.warnings {
         log.say(Level::Warning, w);
     }

@@ -192,6 +192,9 @@ pub struct SyncConfig {
     pub logging: LoggingConfig,
     /// `--adobe-users`: which Adobe users are read.
     pub adobe_users: AdobeUsers,
+    /// `--strategy push`: Adobe is not read; every directory user is sent (see
+    /// [`plan_push`](crate::plan_push)).
+    pub push: bool,
 }
 
 /// Which Adobe users a sync reads (user-sync's `--adobe-users`).
@@ -309,6 +312,7 @@ pub fn load(invocation: &Invocation) -> Result<SyncConfig, ConfigError> {
         test_mode: inv.test_mode,
         logging,
         adobe_users,
+        push: inv.strategy == "push",
     })
 }
 
@@ -563,10 +567,14 @@ fn apply_invocation(
         })?);
     }
     if inv.strategy == "push" {
-        return Err(err(
-            file,
-            "--strategy push is not supported by idm sync yet; use --strategy sync",
-        ));
+        // As user-sync: a push knows no Adobe-only users.
+        rules.adobe_only = AdobeOnlyAction::Preserve;
+        if inv.adobe_only_user_list.is_some() {
+            return Err(err(
+                file,
+                "--adobe-only-user-list cannot be used with --strategy push",
+            ));
+        }
     }
     if let Some(list) = &inv.adobe_only_user_list {
         return Err(err(
