@@ -631,3 +631,60 @@ fn push_sends_every_directory_user_without_reading_adobe() {
     run(&l, &d.args(&["--strategy", "push"])).expect(0);
     assert!(l.sandbox().umapi_user("new.person@example.net").is_some());
 }
+
+#[test]
+fn an_adobe_only_list_written_then_acted_on() {
+    let l = live();
+    let main = MAIN.replace("100%", "500");
+    let d = SyncDir::new(&main, &[("users.csv", USERS)]);
+    let list = d.path("strays.csv");
+    run(
+        &l,
+        &d.args(&[
+            "--adobe-only-user-action",
+            "write-file",
+            &list,
+            "--plan-only",
+        ]),
+    )
+    .expect(0);
+    let written = std::fs::read_to_string(&list).unwrap();
+    let emails: Vec<String> = written
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap().to_owned())
+        .collect();
+    assert!(emails.len() > 2, "{written}");
+    // Acted on from the list alone: the directory file is not even needed.
+    std::fs::remove_file(d.path("users.csv")).unwrap();
+    let out = run(
+        &l,
+        &d.args(&[
+            "--adobe-only-user-list",
+            &list,
+            "--adobe-only-user-action",
+            "remove",
+        ]),
+    )
+    .expect(0);
+    assert!(
+        out.stderr.contains("Adobe-only users read from"),
+        "{}",
+        out.stderr
+    );
+    for e in &emails {
+        assert!(l.sandbox().umapi_user(e).is_none(), "{e} was removed");
+    }
+    // A percentage limit of no Adobe users read allows none, as in user-sync.
+    let d2 = SyncDir::new(MAIN, &[("strays.csv", &written)]);
+    run(
+        &l,
+        &d2.args(&[
+            "--adobe-only-user-list",
+            &d2.path("strays.csv"),
+            "--adobe-only-user-action",
+            "delete",
+        ]),
+    )
+    .expect(7);
+}

@@ -239,6 +239,72 @@ pub fn parse(path: &Path, bytes: &[u8], options: &CsvOptions) -> Result<CsvDirec
     Ok(out)
 }
 
+/// Reads an Adobe-only list (`--adobe-only-user-list`): columns `type`, `username`, `email`,
+/// `domain` (and user-sync's `umapi`, which must be empty: secondary organisations are not
+/// supported); a row with neither email nor username is reported and skipped.
+pub fn read_adobe_only_list(
+    path: &Path,
+) -> Result<(Vec<crate::plan::AdobeOnlyUser>, Vec<String>), CsvError> {
+    let bytes = std::fs::read(path).map_err(|source| CsvError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let is_csv = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(if is_csv { b',' } else { b'\t' })
+        .flexible(true)
+        .from_reader(bytes);
+    let bad = |e: csv::Error| CsvError::Format {
+        path: path.to_owned(),
+        detail: e.to_string(),
+    };
+    let headers = reader.headers().map_err(bad)?.clone();
+    let col = |n: &str| headers.iter().position(|h| h.trim() == n);
+    let (t, u, e, d, org) = (
+        col("type"),
+        col("username"),
+        col("email"),
+        col("domain"),
+        col("umapi"),
+    );
+    let (mut users, mut warnings) = (Vec::new(), Vec::new());
+    for record in reader.records() {
+        let record = record.map_err(bad)?;
+        let line = record.position().map_or(0, |p| p.line());
+        let get = |c: Option<usize>| {
+            c.and_then(|i| record.get(i))
+                .map(str::trim)
+                .unwrap_or("")
+                .to_owned()
+        };
+        if !get(org).is_empty() {
+            warnings.push(format!(
+                "{}:{line}: a user of another organisation (umapi column); skipped",
+                path.display()
+            ));
+            continue;
+        }
+        let (email, username) = (get(e), get(u));
+        if email.is_empty() && username.is_empty() {
+            warnings.push(format!(
+                "{}:{line}: neither email nor username; skipped",
+                path.display()
+            ));
+            continue;
+        }
+        users.push(crate::plan::AdobeOnlyUser {
+            identity_type: get(t),
+            username,
+            email,
+            domain: get(d),
+        });
+    }
+    Ok((users, warnings))
+}
+
 struct Columns {
     email: Option<usize>,
     firstname: Option<usize>,

@@ -45,7 +45,9 @@ mod rules;
 
 pub use exec::{Executed, execute};
 pub use model::{DirectoryUser, normalize, parse_identity_type};
-pub use plan::{Change, Plan, PlanError, Planned, Summary, plan, plan_push};
+pub use plan::{
+    AdobeOnlyUser, Change, Plan, PlanError, Planned, Summary, plan, plan_listed, plan_push,
+};
 pub use rules::{
     AdditionalGroup, AdobeOnlyAction, Attribute, Limit, Rules, UserSelection, full_match,
     prefix_match, python_replacement,

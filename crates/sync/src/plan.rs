@@ -255,6 +255,34 @@ pub fn plan_push(directory: &[DirectoryUser], rules: &Rules) -> Result<Plan, Pla
     Ok(plan)
 }
 
+/// Plans what `--adobe-only-user-action` asks for on the users of an Adobe-only list
+/// (`--adobe-only-user-list`): nothing is read, so every listed user is acted on (`delete`,
+/// `remove`, `remove-adobe-groups`; the others do nothing), within the limit (a percentage of
+/// no Adobe users read allows none).
+pub fn plan_listed(listed: &[AdobeOnlyUser], rules: &Rules) -> Plan {
+    let users: Vec<User> = listed
+        .iter()
+        .map(|l| User {
+            email: l.email.clone(),
+            username: Some(l.username.clone()).filter(|u| !u.is_empty()),
+            domain: Some(l.domain.clone()).filter(|d| !d.is_empty()),
+            identity_type: crate::model::parse_identity_type(&l.identity_type),
+            ..User::default()
+        })
+        .collect();
+    let mut plan = Plan::default();
+    let mut rules = rules.clone();
+    // The list says nothing of groups: no group removal, and `remove-adobe-groups` goes to
+    // every listed user.
+    rules.process_groups = false;
+    let found = users.iter().map(|u| (u, vec![LISTED.to_owned()])).collect();
+    plan_adobe_only(found, &rules, &mut plan);
+    plan
+}
+
+/// Stands for the unknown groups of a listed user.
+const LISTED: &str = "(listed)";
+
 /// Selects the directory users, computes each one's desired Adobe groups, indexes them by
 /// email and username; returns the managed groups (normalized name → spelling).
 fn prepare_directory<'a>(
@@ -664,10 +692,12 @@ fn plan_adobe_only(found: Vec<(&User, Vec<String>)>, rules: &Rules, plan: &mut P
                 )
             }),
             AdobeOnlyAction::RemoveAdobeGroups => {
-                if !user
-                    .groups
-                    .iter()
-                    .any(|g| !g.eq_ignore_ascii_case("_org_admin"))
+                let listed = managed_held.iter().any(|g| g == LISTED);
+                if !listed
+                    && !user
+                        .groups
+                        .iter()
+                        .any(|g| !g.eq_ignore_ascii_case("_org_admin"))
                 {
                     continue;
                 }

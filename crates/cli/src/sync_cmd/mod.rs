@@ -155,12 +155,36 @@ pub async fn run(ctx: &Ctx, a: SyncArgs) -> CliResult {
         Some(conn) => ctx.umapi_with(config.test_mode, |b| conn.configure(b))?,
         None => ctx.umapi(config.test_mode)?,
     };
-    let (directory, warnings) = read_directory(ctx, &config).await?;
+    let listed = match &config.adobe_only_user_list {
+        Some(path) => {
+            let (users, warnings) = idm_sync::csv_directory::read_adobe_only_list(path)
+                .map_err(|e| CliError::usage(e.to_string()))?;
+            for w in &warnings {
+                log.say(Level::Warning, w);
+            }
+            log.say(
+                Level::Info,
+                &format!(
+                    "{} Adobe-only users read from {}; the directory and Adobe are not read",
+                    users.len(),
+                    path.display()
+                ),
+            );
+            Some(users)
+        }
+        None => None,
+    };
+    let (directory, warnings) = match listed {
+        Some(_) => (Vec::new(), Vec::new()),
+        None => read_directory(ctx, &config).await?,
+    };
     for w in &warnings {
         log.say(Level::Warning, w);
     }
     // Complete reads or nothing: a short Adobe listing is an error, never a plan.
-    let plan = if config.push {
+    let plan = if let Some(users) = &listed {
+        Ok(idm_sync::plan_listed(users, &config.rules))
+    } else if config.push {
         log.say(
             Level::Info,
             "strategy push: Adobe is not read; every directory user is sent",

@@ -192,6 +192,9 @@ pub struct SyncConfig {
     pub logging: LoggingConfig,
     /// `--adobe-users`: which Adobe users are read.
     pub adobe_users: AdobeUsers,
+    /// `--adobe-only-user-list FILE`: act on the Adobe-only users this file lists (as
+    /// `write-file` writes them); neither the directory nor Adobe is read.
+    pub adobe_only_user_list: Option<PathBuf>,
     /// `--strategy push`: Adobe is not read; every directory user is sent (see
     /// [`plan_push`](crate::plan_push)).
     pub push: bool,
@@ -286,7 +289,14 @@ pub fn load(invocation: &Invocation) -> Result<SyncConfig, ConfigError> {
     let adobe_users = adobe_users(&inv.adobe_users, &rules, file)?;
 
     let umapi = umapi_connection(&adobe, &dir, file)?;
-    let directory = directory_source(&inv, &directory_users, &dir, new_account_type, file)?;
+    // With an Adobe-only list, no directory is read: any connector will do.
+    let directory = match &inv.adobe_only_user_list {
+        Some(_) => DirectorySource::Csv {
+            path: PathBuf::new(),
+            options: CsvOptions::default(),
+        },
+        None => directory_source(&inv, &directory_users, &dir, new_account_type, file)?,
+    };
     let logging = logging(main.logging.unwrap_or_default(), &dir);
     if let Some(enc) = &defaults.encoding_name
         && !is_utf8(enc)
@@ -313,6 +323,7 @@ pub fn load(invocation: &Invocation) -> Result<SyncConfig, ConfigError> {
         logging,
         adobe_users,
         push: inv.strategy == "push",
+        adobe_only_user_list: inv.adobe_only_user_list.as_ref().map(PathBuf::from),
     })
 }
 
@@ -576,10 +587,12 @@ fn apply_invocation(
             ));
         }
     }
-    if let Some(list) = &inv.adobe_only_user_list {
+    if inv.adobe_only_user_list.is_some()
+        && matches!(rules.adobe_only, AdobeOnlyAction::WriteFile(_))
+    {
         return Err(err(
             file,
-            format!("--adobe-only-user-list {list}: not supported by idm sync yet"),
+            "--adobe-only-user-list and --adobe-only-user-action write-file cannot go together",
         ));
     }
     Ok(())
