@@ -688,3 +688,47 @@ fn an_adobe_only_list_written_then_acted_on() {
     )
     .expect(7);
 }
+
+#[test]
+fn auto_create_makes_the_missing_mapped_groups_first() {
+    let l = live();
+    let main = MAIN
+        .replace(
+            "[Design Team, All Apps - Default]",
+            "[Brand New Team, All Apps - Default]",
+        )
+        .replace(
+            "  default_country_code: US\n",
+            "  default_country_code: US\n  group_sync_options:\n    auto_create: Yes\n",
+        );
+    let d = SyncDir::new(&main, &[("users.csv", USERS)]);
+    assert!(l.sandbox().umapi_group_members("Brand New Team").is_none());
+    let plan = run(&l, &d.args(&["--plan-only", "-o", "json"]))
+        .expect(0)
+        .json();
+    let first = &plan["actions"][0];
+    assert_eq!(
+        (first["change"].as_str(), first["target"].as_str()),
+        (Some("create_group"), Some("Brand New Team")),
+        "{plan}"
+    );
+    let out = run(&l, &d.args(&[])).expect(0);
+    assert!(
+        out.stderr
+            .contains(&format!("{:>52}: 1", "Number of Adobe user-groups created")),
+        "{}",
+        out.stderr
+    );
+    let members = l
+        .sandbox()
+        .umapi_group_members("Brand New Team")
+        .expect("created");
+    assert!(
+        members.iter().any(|m| m == "new.person@example.net"),
+        "{members:?}"
+    );
+    let again = run(&l, &d.args(&["--plan-only", "-o", "json"]))
+        .expect(0)
+        .json();
+    assert_eq!(again["actions"], serde_json::json!([]), "{again}");
+}

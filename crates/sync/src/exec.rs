@@ -57,6 +57,9 @@ pub struct Runner<'a> {
     pub to_send: usize,
     /// Send UMAPI's sync start and end signals around the run.
     pub sync_signals: bool,
+    /// Wait for the answers to the first this-many actions before sending the others (groups
+    /// created before users are added to them); 0: no wait.
+    pub first: usize,
 }
 
 impl Runner<'_> {
@@ -73,6 +76,7 @@ impl Runner<'_> {
             client,
             to_send,
             sync_signals: sync,
+            first,
         } = self;
         if sync {
             client.start_sync();
@@ -103,6 +107,10 @@ impl Runner<'_> {
             queue.push(action).await;
             sent += 1;
             pending += 1;
+            if first > 0 && sent == first && sent < to_send {
+                observer.flushed(queue.flush().await)?;
+                pending = 0;
+            }
             if let Err(e) = observer.check() {
                 queue.halt("the run stopped: its journal cannot be written");
                 observer.flushed(queue.flush().await)?;
@@ -229,6 +237,11 @@ pub async fn execute(
             client,
             to_send,
             sync_signals: true,
+            first: plan
+                .actions
+                .iter()
+                .take_while(|p| p.change == crate::plan::Change::CreateGroup)
+                .count(),
         }
         .run(&mut observer, &mut rx, std::future::pending())
         .await?;

@@ -23,6 +23,8 @@ pub enum Change {
     Update,
     /// Acts on an Adobe user the directory does not have.
     AdobeOnly,
+    /// Creates a mapped user group Adobe does not have (`group_sync_options.auto_create`).
+    CreateGroup,
 }
 
 /// One planned action.
@@ -59,6 +61,8 @@ pub struct Summary {
     pub adobe_only: u64,
     /// Adobe-only users acted on (0 when the limit held them back).
     pub adobe_only_processed: u64,
+    /// User groups created (`auto_create`).
+    pub groups_created: u64,
 }
 
 /// The limit held back the Adobe-only actions.
@@ -103,6 +107,47 @@ pub struct Plan {
     pub warnings: Vec<String>,
     /// `additional_groups` resolutions (`source` → `target`).
     pub additional: BTreeMap<String, String>,
+    /// The managed Adobe groups, as the configuration spells them.
+    pub managed: Vec<String>,
+}
+
+impl Plan {
+    /// `group_sync_options.auto_create`: puts first a create for every managed group not among
+    /// `existing` (the groups UMAPI lists, compared without case). Returns how many; they must
+    /// be done before the rest of the plan is sent.
+    pub fn create_missing_groups(&mut self, existing: &[umapi::Group]) -> usize {
+        let have: HashSet<String> = existing.iter().map(|g| normalize(&g.group_name)).collect();
+        let mut creates = Vec::new();
+        for name in &self.managed {
+            if have.contains(&normalize(name)) {
+                continue;
+            }
+            let built = umapi::GroupAction::new(name)
+                .and_then(|a| {
+                    a.create(
+                        Some("Created by idm sync (group_sync_options.auto_create)"),
+                        IfAlreadyExists::Ignore,
+                    )
+                })
+                .and_then(umapi::GroupAction::build);
+            match built {
+                Ok(action) => creates.push(Planned {
+                    change: Change::CreateGroup,
+                    target: name.clone(),
+                    reason: "a mapped group Adobe does not have".into(),
+                    action,
+                }),
+                Err(e) => self
+                    .warnings
+                    .push(format!("cannot create the user group {name:?}: {e}")),
+            }
+        }
+        let n = creates.len();
+        self.summary.groups_created = n as u64;
+        creates.append(&mut self.actions);
+        self.actions = creates;
+        n
+    }
 }
 
 /// A configuration the planner cannot follow.
@@ -132,6 +177,7 @@ impl Directory<'_> {
 pub fn plan(directory: &[DirectoryUser], adobe: &[User], rules: &Rules) -> Result<Plan, PlanError> {
     let mut plan = Plan::default();
     let (dir, managed) = prepare_directory(directory, rules, &mut plan)?;
+    plan.managed = managed.values().cloned().collect();
     plan.summary.directory_users_read = directory.len() as u64;
     plan.summary.directory_users_selected = dir.selected.iter().filter(|s| **s).count() as u64;
 
@@ -226,6 +272,7 @@ pub fn plan(directory: &[DirectoryUser], adobe: &[User], rules: &Rules) -> Resul
 pub fn plan_push(directory: &[DirectoryUser], rules: &Rules) -> Result<Plan, PlanError> {
     let mut plan = Plan::default();
     let (dir, managed) = prepare_directory(directory, rules, &mut plan)?;
+    plan.managed = managed.values().cloned().collect();
     plan.summary.directory_users_read = directory.len() as u64;
     for (i, d) in dir.users.iter().enumerate() {
         if !dir.selected[i] {

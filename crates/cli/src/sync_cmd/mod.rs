@@ -182,7 +182,7 @@ pub async fn run(ctx: &Ctx, a: SyncArgs) -> CliResult {
         log.say(Level::Warning, w);
     }
     // Complete reads or nothing: a short Adobe listing is an error, never a plan.
-    let plan = if let Some(users) = &listed {
+    let mut plan = if let Some(users) = &listed {
         Ok(idm_sync::plan_listed(users, &config.rules))
     } else if config.push {
         log.say(
@@ -195,6 +195,16 @@ pub async fn run(ctx: &Ctx, a: SyncArgs) -> CliResult {
         idm_sync::plan(&directory, &adobe, &config.rules)
     }
     .map_err(|e| CliError::usage(format!("{}: {e}", config.config_file.display())))?;
+    if config.auto_create && config.rules.process_groups && !config.push && listed.is_none() {
+        let existing = client.groups().all().await?;
+        let n = plan.create_missing_groups(&existing);
+        for p in &plan.actions[..n] {
+            log.say(
+                Level::Info,
+                &format!("auto_create: creating the user group {:?}", p.target),
+            );
+        }
+    }
     for w in &plan.warnings {
         log.say(Level::Warning, w);
     }
@@ -231,6 +241,11 @@ pub async fn run(ctx: &Ctx, a: SyncArgs) -> CliResult {
         client: &client,
         to_send,
         sync_signals: true,
+        first: plan
+            .actions
+            .iter()
+            .take_while(|p| p.change == idm_sync::Change::CreateGroup)
+            .count(),
     };
     let sent = if to_send > 0 {
         runner
@@ -414,7 +429,10 @@ fn print_summary(
             "Number of matching Adobe users updated".into(),
             s.updated.to_string(),
         ),
-        ("Number of Adobe user-groups created".into(), "0".into()),
+        (
+            "Number of Adobe user-groups created".into(),
+            s.groups_created.to_string(),
+        ),
     ];
     let manages = rules.process_groups || rules.adobe_only.changes_users();
     let writes = matches!(rules.adobe_only, AdobeOnlyAction::WriteFile(_));

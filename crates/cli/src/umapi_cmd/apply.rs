@@ -148,6 +148,7 @@ pub async fn run(ctx: &Ctx, a: ApplyArgs) -> CliResult {
         client: &client,
         to_send,
         sync_signals: !a.no_sync_signals,
+        first: 0,
     };
     let sent = runner.run(&mut reporter, &mut rx, stop.wait()).await?;
     reporter.end_progress();

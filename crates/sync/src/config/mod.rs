@@ -192,6 +192,9 @@ pub struct SyncConfig {
     pub logging: LoggingConfig,
     /// `--adobe-users`: which Adobe users are read.
     pub adobe_users: AdobeUsers,
+    /// `group_sync_options.auto_create`: create the mapped user groups Adobe does not have
+    /// (with `--process-groups`, `--strategy sync`).
+    pub auto_create: bool,
     /// `--adobe-only-user-list FILE`: act on the Adobe-only users this file lists (as
     /// `write-file` writes them); neither the directory nor Adobe is read.
     pub adobe_only_user_list: Option<PathBuf>,
@@ -323,6 +326,11 @@ pub fn load(invocation: &Invocation) -> Result<SyncConfig, ConfigError> {
         logging,
         adobe_users,
         push: inv.strategy == "push",
+        auto_create: directory_users
+            .group_sync_options
+            .as_ref()
+            .and_then(|o| o.auto_create)
+            .unwrap_or(false),
         adobe_only_user_list: inv.adobe_only_user_list.as_ref().map(PathBuf::from),
     })
 }
@@ -495,16 +503,6 @@ fn read_directory_users(
             source,
             target: python_replacement(&rule.target),
         });
-    }
-    if d.group_sync_options
-        .as_ref()
-        .and_then(|o| o.auto_create)
-        .unwrap_or(false)
-    {
-        return Err(err(
-            file,
-            "directory_users.group_sync_options.auto_create: creating missing Adobe user groups is not supported by idm sync yet; create them first (idm umapi user-groups create)",
-        ));
     }
     if d.extension.is_some() {
         return Err(err(
