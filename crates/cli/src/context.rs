@@ -222,9 +222,12 @@ impl Ctx {
         test_mode: bool,
         configure: impl FnOnce(umapi::ClientBuilder) -> umapi::Result<umapi::ClientBuilder>,
     ) -> CliResult<umapi::Client> {
-        let b = umapi::Client::builder()
+        let mut b = umapi::Client::builder()
             .http_config(self.http_config()?)
             .test_mode(test_mode);
+        if self.embedded() || self.umapi_unpaced {
+            b = b.rate_limits(umapi::RateLimits::unlimited());
+        }
         Ok(configure(b)?.build()?)
     }
 

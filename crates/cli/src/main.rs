@@ -263,7 +263,9 @@ async fn run(cli: Cli) -> CliResult {
             result
         }
         Command::Sync(args) => {
-            let ctx = Ctx::new(&cli.global).await?;
+            let ctx = Ctx::new(&cli.global)
+                .await?
+                .with_umapi_unpaced(args.no_rate_limit);
             let result = sync_cmd::run(&ctx, *args).await;
             ctx.finish().await;
             result

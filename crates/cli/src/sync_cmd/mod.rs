@@ -89,6 +89,10 @@ pub struct SyncArgs {
     /// Create users who have no mapped group (the default).
     #[arg(long, overrides_with = "exclude_unmapped_users")]
     include_unmapped_users: bool,
+    /// Lift the client's pacing to UMAPI's documented limits (for a local sandbox that does not
+    /// throttle).
+    #[arg(long)]
+    pub no_rate_limit: bool,
     /// Plan and print the plan (user, steps, reason); send nothing.
     #[arg(long)]
     plan_only: bool,
