@@ -732,3 +732,32 @@ fn auto_create_makes_the_missing_mapped_groups_first() {
         .json();
     assert_eq!(again["actions"], serde_json::json!([]), "{again}");
 }
+
+#[test]
+fn a_jumpcloud_read_that_fails_sends_nothing() {
+    // Every v2 request fails (group listings and member pages): no plan, nothing sent, and the
+    // error says why.
+    let l = Live::start(
+        SandboxConfig::default()
+            .users(12)
+            .groups(6)
+            .faults_spec("jumpcloud.v2:500:count=1000")
+            .unwrap(),
+    );
+    let d = SyncDir::new(MAIN, &[]);
+    let args: Vec<String> = [
+        "sync",
+        "-c",
+        d.main.path(),
+        "--connector",
+        "jumpcloud",
+        "--process-groups",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let out = run(&l, &args);
+    assert_ne!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("500"), "{}", out.stderr);
+    assert_eq!(l.sandbox().stats().actions_processed, 0);
+}
