@@ -191,19 +191,7 @@ fn resolve_groups(
         if let Resolved::Existing(gid) = &resolved
             && store.group(*gid).is_some_and(|g| g.read_only)
         {
-            return if add {
-                fail(
-                    i,
-                    "error.usergroup.readonly.add_user_not_allowed",
-                    format!("Users cannot be added to the read-only group {name}"),
-                )
-            } else {
-                fail(
-                    i,
-                    "error.usergroup.readonly.remove_user_not_allowed",
-                    format!("Users cannot be removed from the read-only group {name}"),
-                )
-            };
+            return read_only_membership(i, add, name);
         }
         match resolved {
             Resolved::Creatable { .. } if !add => out.push(None),
@@ -617,19 +605,7 @@ impl Run<'_> {
             .map(|g| (g.read_only, g.members.len()))
             .unwrap_or_default();
         if read_only && !users.is_empty() {
-            return if add {
-                fail(
-                    i,
-                    "error.usergroup.readonly.add_user_not_allowed",
-                    format!("Users cannot be added to the read-only group {name}"),
-                )
-            } else {
-                fail(
-                    i,
-                    "error.usergroup.readonly.remove_user_not_allowed",
-                    format!("Users cannot be removed from the read-only group {name}"),
-                )
-            };
+            return read_only_membership(i, add, name);
         }
         if add && members + user_ids.len() > MAX_GROUP_MEMBERS {
             return fail(
@@ -695,5 +671,22 @@ impl Run<'_> {
             }
         }
         Ok(ids)
+    }
+}
+
+/// A membership change refused by a read-only group.
+fn read_only_membership<T>(i: usize, add: bool, name: &str) -> Result<T, StepError> {
+    if add {
+        fail(
+            i,
+            "error.usergroup.readonly.add_user_not_allowed",
+            format!("Users cannot be added to the read-only group {name}"),
+        )
+    } else {
+        fail(
+            i,
+            "error.usergroup.readonly.remove_user_not_allowed",
+            format!("Users cannot be removed from the read-only group {name}"),
+        )
     }
 }
