@@ -37,11 +37,13 @@ pub enum Key {
     Retries,
     /// The first wait before a retry, in seconds (doubling each time).
     RetryDelay,
+    /// The longest `Retry-After` waited out, in seconds.
+    MaxWait,
 }
 
 impl Key {
     /// Every key, in display order.
-    pub const ALL: [Key; 11] = [
+    pub const ALL: [Key; 12] = [
         Key::JumpcloudApiKey,
         Key::JumpcloudOrgId,
         Key::JumpcloudBaseUrl,
@@ -53,6 +55,7 @@ impl Key {
         Key::CaFile,
         Key::Retries,
         Key::RetryDelay,
+        Key::MaxWait,
     ];
 
     /// The name in the config file.
@@ -69,6 +72,7 @@ impl Key {
             Key::CaFile => "ca_file",
             Key::Retries => "retries",
             Key::RetryDelay => "retry_delay",
+            Key::MaxWait => "max_wait",
         }
     }
 
@@ -86,6 +90,7 @@ impl Key {
             Key::CaFile => "IDM_CA_FILE",
             Key::Retries => "IDM_RETRIES",
             Key::RetryDelay => "IDM_RETRY_DELAY",
+            Key::MaxWait => "IDM_MAX_WAIT",
         }
     }
 
@@ -126,6 +131,7 @@ impl Key {
             Key::UmapiImsUrl => Some("https://ims-na1.adobelogin.com"),
             Key::Retries => Some("3"),
             Key::RetryDelay => Some("2"),
+            Key::MaxWait => Some("300"),
             _ => None,
         }
     }
@@ -172,6 +178,10 @@ pub struct CredFlags {
     /// server's Retry-After wins) [env: IDM_RETRY_DELAY].
     #[arg(long, global = true, value_name = "SECONDS", hide_short_help = true)]
     pub retry_delay: Option<String>,
+    /// The longest wait a server may ask for (`Retry-After`) that is waited out; a longer one
+    /// fails the request at once (throttled: exit 6) (default 300) [env: IDM_MAX_WAIT].
+    #[arg(long, global = true, value_name = "SECONDS", hide_short_help = true)]
+    pub max_wait: Option<String>,
 }
 
 impl std::fmt::Debug for CredFlags {
@@ -199,6 +209,7 @@ impl CredFlags {
             Key::CaFile => self.ca_file.as_ref(),
             Key::Retries => self.retries.as_ref(),
             Key::RetryDelay => self.retry_delay.as_ref(),
+            Key::MaxWait => self.max_wait.as_ref(),
         }
     }
 }

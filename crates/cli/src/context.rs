@@ -176,6 +176,15 @@ impl Ctx {
                 .ok_or_else(|| bad(Key::RetryDelay, "a number of seconds from 0 to 3600"))?;
             policy = policy.base_delay(Duration::from_secs_f64(secs));
         }
+        if let Some(v) = self.settings.get(Key::MaxWait) {
+            let secs: f64 = v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|s: &f64| s.is_finite() && (0.0..=86_400.0).contains(s))
+                .ok_or_else(|| bad(Key::MaxWait, "a number of seconds from 0 to 86400"))?;
+            policy = policy.max_wait(Duration::from_secs_f64(secs));
+        }
         Ok(policy)
     }
 

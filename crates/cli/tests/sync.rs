@@ -761,3 +761,28 @@ fn a_jumpcloud_read_that_fails_sends_nothing() {
     assert!(out.stderr.contains("500"), "{}", out.stderr);
     assert_eq!(l.sandbox().stats().actions_processed, 0);
 }
+
+#[test]
+fn throttled_past_max_wait_exits_6_and_a_second_run_sends_what_is_left() {
+    // UMAPI asks to wait 100 s on the first action requests; idm waits at most 1 s.
+    let l = Live::start(
+        SandboxConfig::default()
+            .users(12)
+            .groups(6)
+            .faults_spec("umapi.action:429:retry-after=100:count=3")
+            .unwrap(),
+    );
+    let d = SyncDir::new(MAIN, &[("users.csv", USERS)]);
+    let out = run(&l, &d.args(&["--max-wait", "1", "--no-rate-limit"]));
+    assert_eq!(out.code, 6, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("more than the 1 s idm waits at most"),
+        "{}",
+        out.stdout
+    );
+    // Once UMAPI lets requests through, running again sends what is left.
+    l.sandbox().clear_faults();
+    run(&l, &d.args(&["--max-wait", "1", "--no-rate-limit"])).expect(0);
+    let left = run(&l, &d.args(&["--plan-only", "-o", "json"])).expect(0);
+    assert_eq!(left.json()["actions"], serde_json::json!([]));
+}

@@ -19,6 +19,7 @@ const VARS: &[&str] = &[
     "UMAPI_IMS_URL",
     "IDM_CA_FILE",
     "IDM_RETRIES",
+    "IDM_MAX_WAIT",
     "IDM_PROFILE",
     "IDM_LOG",
     "XDG_CONFIG_HOME",
