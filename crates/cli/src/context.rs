@@ -235,6 +235,7 @@ impl Ctx {
             .http_config(self.http_config()?)
             .test_mode(test_mode);
         if self.embedded() || self.umapi_unpaced {
+            // The embedded sandbox does not throttle, and --no-rate-limit asks for no pacing.
             b = b.rate_limits(umapi::RateLimits::unlimited());
         }
         Ok(configure(b)?.build()?)
@@ -252,17 +253,6 @@ impl Ctx {
             return Err(missing(&self.settings, &missing_keys));
         }
         let get = |k| self.settings.get(k).unwrap_or_default();
-        let mut b = umapi::Client::builder()
-            .org_id(get(Key::UmapiOrgId))
-            .oauth(get(Key::UmapiClientId), get(Key::UmapiClientSecret))
-            .http_config(self.http_config()?)
-            .test_mode(test_mode);
-        if let Some(e) = self.settings.get(Key::UmapiEndpoint) {
-            b = b.endpoint(e);
-        }
-        if let Some(i) = self.settings.get(Key::UmapiImsUrl) {
-            b = b.ims_url(i);
-        }
         tracing::info!(
             target: "idm::request",
             "UMAPI {} for organisation {}",
@@ -273,11 +263,18 @@ impl Ctx {
             ),
             get(Key::UmapiOrgId)
         );
-        if self.embedded() || self.umapi_unpaced {
-            // The embedded sandbox does not throttle; no need to pace requests.
-            b = b.rate_limits(umapi::RateLimits::unlimited());
-        }
-        Ok(b.build()?)
+        self.umapi_with(test_mode, |mut b| {
+            b = b
+                .org_id(get(Key::UmapiOrgId))
+                .oauth(get(Key::UmapiClientId), get(Key::UmapiClientSecret));
+            if let Some(e) = self.settings.get(Key::UmapiEndpoint) {
+                b = b.endpoint(e);
+            }
+            if let Some(i) = self.settings.get(Key::UmapiImsUrl) {
+                b = b.ims_url(i);
+            }
+            Ok(b)
+        })
     }
 }
 

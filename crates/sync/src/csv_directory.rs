@@ -97,7 +97,7 @@ pub fn read(path: &Path, options: &CsvOptions) -> Result<CsvDirectory, CsvError>
 
 /// Parses CSV text (`path` names it in messages and chooses the default delimiter).
 pub fn parse(path: &Path, bytes: &[u8], options: &CsvOptions) -> Result<CsvDirectory, CsvError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let bytes = without_bom(bytes);
     if let Err(e) = std::str::from_utf8(bytes) {
         let line = bytes[..e.valid_up_to()]
             .iter()
@@ -109,16 +109,7 @@ pub fn parse(path: &Path, bytes: &[u8], options: &CsvOptions) -> Result<CsvDirec
             detail: format!("line {line} is not UTF-8; save the file as UTF-8 (only utf8 is read)"),
         });
     }
-    let is_csv = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-    let delimiter = options
-        .delimiter
-        .unwrap_or(if is_csv { b',' } else { b'\t' });
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(bytes);
+    let mut reader = reader(path, bytes, options.delimiter);
     let shown = path.display().to_string();
     let format_error = |e: csv::Error| CsvError::Format {
         path: path.to_owned(),
@@ -249,14 +240,7 @@ pub fn read_adobe_only_list(
         path: path.to_owned(),
         source,
     })?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    let is_csv = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(if is_csv { b',' } else { b'\t' })
-        .flexible(true)
-        .from_reader(bytes);
+    let mut reader = reader(path, without_bom(&bytes), None);
     let bad = |e: csv::Error| CsvError::Format {
         path: path.to_owned(),
         detail: e.to_string(),
@@ -303,6 +287,23 @@ pub fn read_adobe_only_list(
         });
     }
     Ok((users, warnings))
+}
+
+/// The bytes after a UTF-8 byte-order mark, if there is one.
+fn without_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+/// A CSV reader as user-sync reads its files: the delimiter given, else `,` for a `.csv` file
+/// and a tab otherwise; rows may be shorter or longer than the header.
+fn reader<'a>(path: &Path, bytes: &'a [u8], delimiter: Option<u8>) -> csv::Reader<&'a [u8]> {
+    let is_csv = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter.unwrap_or(if is_csv { b',' } else { b'\t' }))
+        .flexible(true)
+        .from_reader(bytes)
 }
 
 struct Columns {

@@ -237,11 +237,7 @@ pub async fn execute(
             client,
             to_send,
             sync_signals: true,
-            first: plan
-                .actions
-                .iter()
-                .take_while(|p| p.change == crate::plan::Change::CreateGroup)
-                .count(),
+            first: plan.groups_first(),
         }
         .run(&mut observer, &mut rx, std::future::pending())
         .await?;

@@ -112,6 +112,15 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// How many group creations lead the plan: their answers must be in before the actions
+    /// that add users to those groups are sent ([`Runner::first`](crate::exec::Runner::first)).
+    pub fn groups_first(&self) -> usize {
+        self.actions
+            .iter()
+            .take_while(|p| p.change == Change::CreateGroup)
+            .count()
+    }
+
     /// `group_sync_options.auto_create`: puts first a create for every managed group not among
     /// `existing` (the groups UMAPI lists, compared without case). Returns how many; they must
     /// be done before the rest of the plan is sent.

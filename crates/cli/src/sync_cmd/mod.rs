@@ -134,10 +134,7 @@ impl SyncArgs {
 /// Runs `idm sync`.
 pub async fn run(ctx: &Ctx, a: SyncArgs) -> CliResult {
     if let Some(enc) = &a.config_file_encoding
-        && !matches!(
-            enc.to_ascii_lowercase().replace(['-', '_'], "").as_str(),
-            "utf8" | "utf8sig"
-        )
+        && !idm_sync::config::is_utf8(enc)
     {
         return Err(CliError::usage(format!(
             "--config-file-encoding {enc}: only utf8 is read; save the files as UTF-8"
@@ -245,11 +242,7 @@ pub async fn run(ctx: &Ctx, a: SyncArgs) -> CliResult {
         client: &client,
         to_send,
         sync_signals: true,
-        first: plan
-            .actions
-            .iter()
-            .take_while(|p| p.change == idm_sync::Change::CreateGroup)
-            .count(),
+        first: plan.groups_first(),
     };
     let sent = if to_send > 0 {
         runner

@@ -754,7 +754,7 @@ fn apply_csv_file(f: &CsvFile, o: &mut CsvOptions, path: &Path) -> Result<(), Co
 }
 
 /// `utf8`, `UTF-8`, `utf_8`, `utf-8-sig`: the encodings idm reads.
-fn is_utf8(name: &str) -> bool {
+pub fn is_utf8(name: &str) -> bool {
     matches!(
         normalize(name).replace(['-', '_'], "").as_str(),
         "utf8" | "utf8sig"
