@@ -344,6 +344,26 @@ fn user_groups_actions() {
         .to_owned();
     l.run(&["umapi", "user-groups", "add-products", "CLI Team", &profile])
         .expect(0);
+    let user_groups = l
+        .run(&["umapi", "user-groups", "list", "--all"])
+        .expect(0)
+        .ndjson();
+    let read_only: Vec<&str> = user_groups
+        .iter()
+        .filter(|g| g["isReadOnly"] == true)
+        .filter_map(|g| g["name"].as_str())
+        .collect();
+    // The seed's shared groups are the read-only ones.
+    assert!(
+        read_only.contains(&"Partner Agency (Read-Only)"),
+        "{read_only:?}"
+    );
+    assert!(read_only.iter().all(|g| g.ends_with("(Read-Only)")));
+    let team = user_groups
+        .iter()
+        .find(|g| g["name"] == "CLI Team")
+        .unwrap();
+    assert_eq!(team["userCount"], 1);
     l.run(&[
         "umapi",
         "user-groups",

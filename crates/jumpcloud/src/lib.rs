@@ -51,3 +51,8 @@ pub use idm_http::{ErrorResponse, RequestOptions, TransportError};
 pub use idm_http::{HttpConfig, ProxyConfig, RetryPolicy};
 pub use request::{DEFAULT_PAGE_SIZE, FilePart, OpRequest};
 pub use system_context::{SignedHeaders, SystemContext};
+
+/// The README's examples, compiled and run as doctests so they keep matching the code.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -449,3 +449,8 @@ mod tests {
         check::<super::SandboxError>();
     }
 }
+
+/// The README's examples, compiled and run as doctests so they keep matching the code.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -37,6 +37,12 @@ pub(crate) const UMAPI_GROUPS: RateClass = RateClass {
     per_client: 5,
     global: 100,
 };
+/// UMAPI's deprecated user-group listing: 5 per client, 50 global.
+pub(crate) const UMAPI_USER_GROUPS: RateClass = RateClass {
+    name: "umapi.user_groups",
+    per_client: 5,
+    global: 50,
+};
 
 /// JumpCloud, every operation: its specs publish no limits; the sandbox assumes 600 per API key
 /// and 3000 in all per minute, enough to page 20,000 users in a minute and still be reached by

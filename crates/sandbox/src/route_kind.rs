@@ -18,6 +18,9 @@ pub enum RouteKind {
     UmapiUser,
     /// `GET /v2/usermanagement/groups/{orgId}/{page}`.
     UmapiGroups,
+    /// `GET /v2/usermanagement/{orgId}/user-groups` (deprecated; the only listing of read-only
+    /// groups).
+    UmapiUserGroups,
     /// `POST /v2/usermanagement/action/{orgId}`.
     UmapiAction,
     /// `GET /status`.
@@ -33,13 +36,14 @@ impl RouteKind {
         matches!(self, RouteKind::UmapiUsers | RouteKind::UmapiGroups)
     }
 
-    /// Whether the route is one of the four UMAPI endpoints (users, user, groups, action).
+    /// Whether the route is one of the UMAPI endpoints (users, user, groups, user groups, action).
     pub fn is_umapi(self) -> bool {
         matches!(
             self,
             RouteKind::UmapiUsers
                 | RouteKind::UmapiUser
                 | RouteKind::UmapiGroups
+                | RouteKind::UmapiUserGroups
                 | RouteKind::UmapiAction
         )
     }
@@ -52,6 +56,7 @@ impl RouteKind {
             RouteKind::UmapiUsers => "umapi.users",
             RouteKind::UmapiUser => "umapi.user",
             RouteKind::UmapiGroups => "umapi.groups",
+            RouteKind::UmapiUserGroups => "umapi.user_groups",
             RouteKind::UmapiAction => "umapi.action",
             RouteKind::Status => "status",
             RouteKind::JumpCloud => "jumpcloud",

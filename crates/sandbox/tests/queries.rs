@@ -344,6 +344,51 @@ async fn groups_list_has_every_type_and_pages() {
 }
 
 #[tokio::test]
+async fn the_deprecated_user_group_listing_is_one_based_and_tells_read_only_groups() {
+    let ctx = Ctx::new(SandboxConfig::default().users(40).group_page_size(3)).await;
+    let (status, h, first) = ctx.get_json("/{org}/user-groups").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(header(&h, "x-current-page"), "1", "no page is page 1");
+    let total: usize = header(&h, "x-total-count").parse().unwrap();
+    let pages: usize = header(&h, "x-page-count").parse().unwrap();
+    assert_eq!(pages, total.div_ceil(3));
+    let mut groups = first.as_array().unwrap().clone();
+    for page in 2..=pages {
+        let (_, h, body) = ctx
+            .get_json(&format!("/{{org}}/user-groups?page={page}"))
+            .await;
+        assert_eq!(header(&h, "x-current-page"), page.to_string());
+        groups.extend(body.as_array().unwrap().clone());
+    }
+    assert_eq!(groups.len(), total);
+    assert!(groups.iter().all(|g| g["type"] == "USER_GROUP"
+        && g["groupId"].is_u64()
+        && g["userCount"].is_u64()
+        && g["adminCount"].is_string()
+        && g["isReadOnly"].is_boolean()));
+    let read_only: BTreeSet<&str> = groups
+        .iter()
+        .filter(|g| g["isReadOnly"] == true)
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        read_only,
+        BTreeSet::from(["Contractors (Read-Only)", "Partner Agency (Read-Only)"])
+    );
+    let design = groups.iter().find(|g| g["name"] == "Design Team").unwrap();
+    assert_eq!(design["adminGroupName"], "_admin_Design Team");
+    assert_eq!(
+        design["userCount"],
+        json!(ctx.sb.umapi_group_members("Design Team").unwrap().len())
+    );
+    // Page 0 does not exist in a 1-based listing.
+    assert_eq!(
+        ctx.get_json("/{org}/user-groups?page=0").await.0,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
 async fn same_seed_same_org() {
     let a = Ctx::new(SandboxConfig::default().users(300).seed(42)).await;
     let b = Ctx::new(SandboxConfig::default().users(300).seed(42)).await;

@@ -52,3 +52,8 @@ pub use rules::{
     AdditionalGroup, AdobeOnlyAction, Attribute, Limit, Rules, UserSelection, full_match,
     prefix_match, python_replacement,
 };
+
+/// The README's examples, compiled and run as doctests so they keep matching the code.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

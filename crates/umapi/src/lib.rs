@@ -59,5 +59,10 @@ pub use error::{ApiError, Error, Result};
 pub use idm_http::{ErrorResponse, RequestOptions, TransportError};
 pub use idm_http::{HttpConfig, ProxyConfig, RetryPolicy};
 pub use limiter::{RateLimits, RouteClass};
-pub use model::{Group, GroupType, IdentityType, IfAlreadyExists, User};
-pub use query::{GroupsQuery, Page, QueryStats, UserQuery, UsersQuery};
+pub use model::{Group, GroupType, IdentityType, IfAlreadyExists, User, UserGroup};
+pub use query::{GroupsQuery, Page, QueryStats, UserGroupsQuery, UserQuery, UsersQuery};
+
+/// The README's examples, compiled and run as doctests so they keep matching the code.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

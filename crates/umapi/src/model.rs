@@ -212,6 +212,38 @@ pub struct Group {
     pub extra: BTreeMap<String, Value>,
 }
 
+/// A user group as UMAPI's deprecated user-group listing shows it ([`Client::user_groups`]).
+///
+/// [`Client::user_groups`]: crate::Client::user_groups
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct UserGroup {
+    /// Numeric id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<i64>,
+    /// Name.
+    #[serde(deserialize_with = "null_as_default")]
+    pub name: String,
+    /// Number of members.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_count: Option<u64>,
+    /// The id of its admin group, when one exists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admin_group_id: Option<i64>,
+    /// Its admin group, when one exists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admin_group_name: Option<String>,
+    /// Number of admins (a string on the wire).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admin_count: Option<String>,
+    /// Whether the group is read-only (shared from another organisation): its members cannot be
+    /// changed, only the product profiles it grants.
+    pub is_read_only: bool,
+    /// Fields this version does not know (`type`, which is always `USER_GROUP`, among them).
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@
 //! with [`Error::Paging`] (a 404 mid-listing with [`Error::Truncated`]): never a silently short
 //! or long list.
 
+use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
 
 use futures_util::{Stream, TryStreamExt, stream};
@@ -21,7 +22,7 @@ use serde_json::Value;
 
 use crate::client::{Client, api_error, segment};
 use crate::limiter::RouteClass;
-use crate::model::{Group, User};
+use crate::model::{Group, User, UserGroup};
 use crate::{Error, Result};
 
 /// One page of a listing.
@@ -66,6 +67,8 @@ enum Listing {
         query: Vec<(&'static str, String)>,
     },
     Groups,
+    /// The deprecated `GET /{orgId}/user-groups`: a bare array, 1-based `page` parameter.
+    UserGroups,
 }
 
 impl Listing {
@@ -73,7 +76,7 @@ impl Listing {
     fn documented_page_size(&self) -> u64 {
         match self {
             Listing::Users { .. } => 2000,
-            Listing::Groups => 400,
+            Listing::Groups | Listing::UserGroups => 400,
         }
     }
 
@@ -84,6 +87,7 @@ impl Listing {
             }
             Listing::Users { group: None, .. } => format!("/users/{}/{page}", segment(org)),
             Listing::Groups => format!("/groups/{}/{page}", segment(org)),
+            Listing::UserGroups => format!("/{}/user-groups", segment(org)),
         }
     }
 
@@ -91,13 +95,15 @@ impl Listing {
         match self {
             Listing::Users { .. } => "users",
             Listing::Groups => "groups",
+            Listing::UserGroups => "user groups",
         }
     }
 
     fn class(&self) -> RouteClass {
         match self {
             Listing::Users { .. } => RouteClass::Users,
-            Listing::Groups => RouteClass::Groups,
+            // The deprecated listing's per-client limit is the groups listing's (5 a minute).
+            Listing::Groups | Listing::UserGroups => RouteClass::Groups,
         }
     }
 
@@ -106,6 +112,7 @@ impl Listing {
             Listing::Users { group: Some(g), .. } => format!("listing the users of group {g:?}"),
             Listing::Users { group: None, .. } => "listing users".into(),
             Listing::Groups => "listing groups".into(),
+            Listing::UserGroups => "listing user groups".into(),
         }
     }
 }
@@ -122,7 +129,7 @@ fn identity_of(item: &Value) -> Option<u64> {
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
     };
-    let key = match (text("email"), text("groupName")) {
+    let key = match (text("email"), text("groupName").or_else(|| text("name"))) {
         (Some(email), _) => email.to_ascii_lowercase(),
         (None, Some(group)) => format!("group:{group}"),
         (None, None) => format!("{}@{}", text("username")?, text("domain").unwrap_or("")),
@@ -145,6 +152,7 @@ async fn fetch_page<T: DeserializeOwned>(
     let query = match &listing {
         Listing::Users { query, .. } => query.clone(),
         Listing::Groups => Vec::new(),
+        Listing::UserGroups => vec![("page", (u64::from(n) + 1).to_string())],
     };
     client
         .inner
@@ -161,6 +169,12 @@ async fn fetch_page<T: DeserializeOwned>(
         });
     }
     let mut body = client.json_ok(&a, "GET", &path)?;
+    if matches!(listing, Listing::UserGroups) {
+        return user_groups_page(&a.headers, body, &path, n).map(|mut p| {
+            p.retried = a.attempts > 1;
+            p
+        });
+    }
     let result = body.get("result").and_then(Value::as_str);
     if result != Some("success") {
         let mut e = api_error(&a, "GET", &path);
@@ -186,31 +200,70 @@ async fn fetch_page<T: DeserializeOwned>(
             return Err(decode_error(format!("`{}` is not a list", listing.key())));
         }
     };
+    let mut page = decode_items(raw, listing.key()).map_err(decode_error)?;
+    page.last = match body.get("lastPage") {
+        Some(Value::Bool(b)) => Some(*b),
+        _ => return Err(decode_error("the page has no boolean `lastPage`".into())),
+    };
+    paging_headers(&mut page, &a.headers);
+    page.retried = a.attempts > 1;
+    Ok(page)
+}
+
+/// Decodes a page's items and their identities (kept only when every item has one).
+fn decode_items<T: DeserializeOwned>(
+    raw: Vec<Value>,
+    key: &str,
+) -> std::result::Result<FetchedPage<T>, String> {
     let mut keys = Vec::with_capacity(raw.len());
     let mut items = Vec::with_capacity(raw.len());
     for item in raw {
         keys.extend(identity_of(&item));
-        items.push(serde_json::from_value::<T>(item).map_err(|e| {
-            decode_error(format!(
-                "`{}` is not a list of the expected objects: {e}",
-                listing.key()
-            ))
-        })?);
+        items.push(
+            serde_json::from_value::<T>(item)
+                .map_err(|e| format!("`{key}` is not a list of the expected objects: {e}"))?,
+        );
     }
     if keys.len() != items.len() {
         keys.clear();
     }
-    let last = match body.get("lastPage") {
-        Some(Value::Bool(b)) => *b,
-        _ => return Err(decode_error("the page has no boolean `lastPage`".into())),
-    };
     let mut page = FetchedPage::new(items);
     page.keys = keys;
-    page.last = Some(last);
-    page.total_items = header_u64(&a.headers, "x-total-count");
-    page.total_pages = header_u64(&a.headers, "x-page-count");
-    page.claimed_len = header_u64(&a.headers, "x-page-size");
-    page.retried = a.attempts > 1;
+    Ok(page)
+}
+
+fn paging_headers<T>(page: &mut FetchedPage<T>, h: &HeaderMap) {
+    page.total_items = header_u64(h, "x-total-count");
+    page.total_pages = header_u64(h, "x-page-count");
+    page.claimed_len = header_u64(h, "x-page-size");
+}
+
+/// A page of the deprecated user-group listing: a bare array whose end only the headers tell
+/// (`X-Current-Page`, 1-based, reaching `X-Page-Count`).
+fn user_groups_page<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    body: Value,
+    path: &str,
+    n: u32,
+) -> Result<FetchedPage<T>> {
+    let decode_error = |detail: String| Error::Decode {
+        what: format!("GET {path}"),
+        detail,
+    };
+    let Value::Array(raw) = body else {
+        return Err(decode_error(
+            "the answer is not a JSON array of user groups".into(),
+        ));
+    };
+    let mut page = decode_items(raw, "user groups").map_err(decode_error)?;
+    paging_headers(&mut page, headers);
+    let Some(count) = page.total_pages else {
+        return Err(decode_error(
+            "the page has no X-Page-Count header, so where the listing ends is unknown".into(),
+        ));
+    };
+    let current = header_u64(headers, "x-current-page").unwrap_or(u64::from(n) + 1);
+    page.last = Some(current >= count);
     Ok(page)
 }
 
@@ -403,20 +456,33 @@ impl UsersQuery {
     }
 }
 
-/// Lists groups, product profiles and admin groups. Built by [`Client::groups`].
+/// Lists groups: [`Client::groups`] lists every group, product profile and admin group
+/// ([`Group`]); [`Client::user_groups`] the user groups with their read-only flag
+/// ([`UserGroup`], from UMAPI's deprecated listing).
 #[derive(Clone)]
-pub struct GroupsQuery {
+pub struct GroupsQuery<T = Group> {
     paged: Paged,
+    item: PhantomData<fn() -> T>,
 }
 
-impl GroupsQuery {
+/// The query of [`Client::user_groups`].
+pub type UserGroupsQuery = GroupsQuery<UserGroup>;
+
+impl<T: DeserializeOwned + Send + 'static> GroupsQuery<T> {
+    fn new(client: &Client, listing: Listing) -> Self {
+        GroupsQuery {
+            paged: Paged::new(client, listing),
+            item: PhantomData,
+        }
+    }
+
     /// The pages, fetched lazily.
-    pub fn pages(&self) -> impl Stream<Item = Result<Page<Group>>> + Send + use<> {
+    pub fn pages(&self) -> impl Stream<Item = Result<Page<T>>> + Send + use<T> {
         self.paged.pages()
     }
 
     /// The groups, fetched lazily.
-    pub fn stream(&self) -> impl Stream<Item = Result<Group>> + Send + use<> {
+    pub fn stream(&self) -> impl Stream<Item = Result<T>> + Send + use<T> {
         self.paged.items()
     }
 
@@ -434,7 +500,7 @@ impl GroupsQuery {
     }
 
     /// Every group; read once more if the total changed while it was read.
-    pub async fn all(&self) -> Result<Vec<Group>> {
+    pub async fn all(&self) -> Result<Vec<T>> {
         self.paged.all().await
     }
 
@@ -526,9 +592,29 @@ impl Client {
 
     /// Lists groups, product profiles and admin groups.
     pub fn groups(&self) -> GroupsQuery {
-        GroupsQuery {
-            paged: Paged::new(self, Listing::Groups),
-        }
+        GroupsQuery::new(self, Listing::Groups)
+    }
+
+    /// Lists the user groups through UMAPI's deprecated user-group listing, the only one that
+    /// tells which groups are read-only (shared from another organisation): their membership
+    /// cannot be changed, so an action adding a user to one fails for that group (see
+    /// [`ActionReport`](crate::ActionReport)). It is paced as the groups listing, 5 requests a
+    /// minute.
+    ///
+    /// ```no_run
+    /// # async fn run(client: umapi::Client) -> umapi::Result<()> {
+    /// let read_only: Vec<String> = client
+    ///     .user_groups()
+    ///     .all()
+    ///     .await?
+    ///     .into_iter()
+    ///     .filter(|g| g.is_read_only)
+    ///     .map(|g| g.name)
+    ///     .collect();
+    /// # Ok(()) }
+    /// ```
+    pub fn user_groups(&self) -> UserGroupsQuery {
+        GroupsQuery::new(self, Listing::UserGroups)
     }
 
     /// Looks up one user by email or username.

@@ -500,3 +500,69 @@ async fn submit_reports_every_action_and_execute_fails_with_the_same_report() {
     };
     assert_eq!(b.report.actions.len(), 2);
 }
+
+#[tokio::test]
+async fn a_read_only_group_fails_alone_and_the_others_of_its_step_are_applied() {
+    let (sb, client) = start(SandboxConfig::default()).await;
+    let listed = client.user_groups().all().await.unwrap();
+    let read_only: Vec<String> = listed
+        .iter()
+        .filter(|g| g.is_read_only)
+        .map(|g| g.name.clone())
+        .collect();
+    assert_eq!(read_only.len(), 2, "{listed:?}");
+    let writable = two_user_groups(&client).await;
+    assert!(
+        listed
+            .iter()
+            .any(|g| g.name == writable[0] && !g.is_read_only)
+    );
+    let user = client.users().all().await.unwrap()[0].email.clone();
+    // One step: writable, read-only, writable, read-only; then a rename that must still run.
+    let groups = vec![
+        writable[0].clone(),
+        read_only[0].clone(),
+        writable[1].clone(),
+        read_only[1].clone(),
+    ];
+    let action = UserAction::new(&user)
+        .unwrap()
+        .add_to_groups(groups)
+        .unwrap()
+        .update(UserUpdate::new().firstname("StillRuns"))
+        .unwrap();
+    let report = client.submit([action]).await;
+    let r = &report.actions[0];
+    assert_eq!(r.status, ActionStatus::Failed);
+    // One error per read-only group, each naming its own one-group command.
+    let failed: Vec<(Option<usize>, String, serde_json::Value)> = r
+        .errors
+        .iter()
+        .map(|e| (e.step, e.code.clone(), e.command.clone().unwrap()))
+        .collect();
+    assert_eq!(
+        failed,
+        read_only
+            .iter()
+            .map(|g| (
+                Some(0),
+                "error.usergroup.readonly.add_user_not_allowed".to_owned(),
+                json!({"add": {"group": [g]}})
+            ))
+            .collect::<Vec<_>>()
+    );
+    let state = sb.umapi_user(&user).unwrap();
+    let now: Vec<&str> = state["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|g| g.as_str())
+        .collect();
+    for g in &writable {
+        assert!(now.contains(&g.as_str()), "{g} in {now:?}");
+    }
+    for g in &read_only {
+        assert!(!now.contains(&g.as_str()), "{g} in {now:?}");
+    }
+    assert_eq!(state["firstname"], "StillRuns");
+}

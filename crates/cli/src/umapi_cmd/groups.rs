@@ -1,4 +1,4 @@
-//! `idm umapi groups` (listing) and `idm umapi user-groups` (group actions).
+//! `idm umapi groups` (listing) and `idm umapi user-groups` (listing with the read-only flag, and group actions).
 
 use clap::Subcommand;
 use umapi::GroupAction;
@@ -39,8 +39,19 @@ pub async fn run(ctx: &Ctx, cmd: GroupsCmd) -> CliResult {
     }
 }
 
+const USER_GROUP_COLUMNS: &[&str] = &["name", "userCount", "adminGroupName", "isReadOnly"];
+
 #[derive(Debug, Subcommand)]
 pub enum UserGroupsCmd {
+    /// List the user groups, with which are read-only (shared from another organisation: their
+    /// members cannot be changed). Uses UMAPI's deprecated user-group listing, 5 pages a minute.
+    #[command(after_help = "Example:\n  idm umapi user-groups list --all")]
+    List {
+        #[command(flatten)]
+        limit: LimitOpts,
+        #[command(flatten)]
+        columns: ColumnOpts,
+    },
     /// Create a user group.
     #[command(
         after_help = "Example:\n  idm umapi user-groups create \"Design Team\" --description \"Designers\""
@@ -138,6 +149,12 @@ pub enum UserGroupsCmd {
 /// Runs `idm umapi user-groups ...`: one group action.
 pub async fn run_user_groups(ctx: &Ctx, cmd: UserGroupsCmd) -> CliResult {
     let (action, opts) = match cmd {
+        UserGroupsCmd::List { limit, columns } => {
+            let client = ctx.umapi(false)?;
+            let q = client.user_groups().concurrency(limit.concurrency(400));
+            let columns = Some(columns.or(USER_GROUP_COLUMNS));
+            return print_stream(ctx, q.stream(), columns, &limit, "user groups").await;
+        }
         UserGroupsCmd::Create {
             name,
             description,

@@ -290,6 +290,43 @@ pub(crate) async fn list_groups(
     }
 }
 
+/// `GET /{orgId}/user-groups?page=N`: the deprecated user-group listing, the only one that
+/// shows which groups are read-only. A bare array; `page` is 1-based and the paging headers
+/// (with a 1-based `X-Current-Page`) tell where it ends.
+pub(crate) async fn list_user_groups(
+    State(app): State<Arc<Umapi>>,
+    Path(org): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = check_auth(&app, &headers, &org) {
+        return *r;
+    }
+    let q = query(&uri);
+    let page = match form::get_ci(&q, "page").map(str::trim) {
+        None | Some("") => 1,
+        Some(t) => match t.parse::<u64>() {
+            Ok(n) if n >= 1 => n,
+            _ => {
+                return bad_request(
+                    "error.request.malformed",
+                    &format!("page must be a positive integer (1-based), got {t:?}"),
+                );
+            }
+        },
+    };
+    let store = lock(&app.store);
+    let all = store.wire_user_groups();
+    let size = app.group_page_size;
+    let (page_count, current, skip) = page_bounds(all.len(), page - 1, size);
+    let groups: Vec<_> = all.iter().skip(skip).take(size).collect();
+    let count = groups.len();
+    match json_bytes(&groups) {
+        Ok(body) => paged_response(body, all.len(), page_count, current + 1, count),
+        Err(r) => *r,
+    }
+}
+
 pub(crate) async fn action(
     State(app): State<Arc<Umapi>>,
     Path(org): Path<String>,

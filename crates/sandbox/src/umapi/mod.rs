@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use crate::gate::{Gate, Paging, Shared};
 use crate::ims::Ims;
 use crate::lock;
-use crate::ratelimit::{UMAPI_ACTION, UMAPI_GROUPS, UMAPI_USERS};
+use crate::ratelimit::{UMAPI_ACTION, UMAPI_GROUPS, UMAPI_USER_GROUPS, UMAPI_USERS};
 use crate::route_kind::RouteKind;
 use store::Store;
 
@@ -80,6 +80,10 @@ pub(crate) fn router(app: Arc<Umapi>, shared: &Arc<Shared>) -> Router {
     );
     let groups_path = format!("{BASE}/groups/{{org}}/{{page}}");
     let groups = Router::new().route(&groups_path, get(handlers::list_groups));
+    let user_groups = Router::new().route(
+        &format!("{BASE}/{{org}}/user-groups"),
+        get(handlers::list_user_groups),
+    );
     let action = Router::new().route(&format!("{BASE}/action/{{org}}"), post(handlers::action));
     let status = Router::new().route("/status", get(handlers::status));
     let layer = |routes: Router<Arc<Umapi>>, kind, class, paging| {
@@ -108,6 +112,12 @@ pub(crate) fn router(app: Arc<Umapi>, shared: &Arc<Shared>) -> Router {
         RouteKind::UmapiGroups,
         Some(UMAPI_GROUPS),
         page_segment(&groups_path),
+    ))
+    .merge(layer(
+        user_groups,
+        RouteKind::UmapiUserGroups,
+        Some(UMAPI_USER_GROUPS),
+        Paging::None,
     ))
     .merge(layer(
         action,

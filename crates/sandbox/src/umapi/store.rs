@@ -159,6 +159,23 @@ pub(crate) struct WireUser<'a> {
     groups: Option<Vec<&'a str>>,
 }
 
+/// A user group as the deprecated user-groups listing shows it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WireUserGroup<'a> {
+    group_id: u64,
+    name: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    user_count: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    admin_group_id: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    admin_group_name: Option<&'a str>,
+    admin_count: String,
+    is_read_only: bool,
+}
+
 /// The group shape UMAPI lists.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -659,6 +676,28 @@ impl Store {
             license_quota: g.license_quota.as_deref(),
             contract_name: g.contract_name.as_deref(),
         }
+    }
+
+    /// The user groups as the deprecated `GET /{orgId}/user-groups` lists them, in id order.
+    pub(crate) fn wire_user_groups(&self) -> Vec<WireUserGroup<'_>> {
+        self.groups
+            .values()
+            .filter(|g| g.kind == GroupType::UserGroup)
+            .map(|g| {
+                let admin = self.admin_group_of(g.id).and_then(|a| self.groups.get(&a));
+                WireUserGroup {
+                    group_id: g.id,
+                    name: &g.name,
+                    kind: "USER_GROUP",
+                    user_count: g.members.len(),
+                    admin_group_id: admin.map(|a| a.id),
+                    admin_group_name: admin.map(|a| a.name.as_str()),
+                    // A string on the wire, as UMAPI sends it.
+                    admin_count: admin.map_or(0, |a| a.members.len()).to_string(),
+                    is_read_only: g.read_only,
+                }
+            })
+            .collect()
     }
 
     // ----- listings -----

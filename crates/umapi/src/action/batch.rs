@@ -11,6 +11,7 @@ use tokio::task::JoinSet;
 
 use super::answer::{fail_entries, route};
 use super::pack::{Keyed, Packer};
+use super::read_only::follow_up;
 use super::reconcile::{fail_or_reconcile, repeatable};
 use super::{Action, Frame, Step, split_lists, split_steps};
 use crate::client::{Client, excerpt, segment};
@@ -123,7 +124,9 @@ pub struct ActionReport {
     /// The names of its steps, in order (`createFederatedID`, `add`, ...).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<String>,
-    /// Errors, in the order the server reported them.
+    /// Errors, in the order the server reported them. A read-only group in a group step fails
+    /// alone: one error for each such group, whose `command` names that group only, while the
+    /// step's other groups and the action's later steps are applied.
     pub errors: Vec<StepError>,
     /// Warnings.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -626,8 +629,42 @@ impl Drop for ActionQueue {
     }
 }
 
-/// Sends one action request and turns the answer into one outcome per entry.
+/// Sends one action request and turns the answer into one outcome per entry; entries stopped by
+/// a read-only group are sent on until each read-only group has failed alone.
 async fn send_batch(client: Client, batch: Vec<Entry>) -> Vec<EntryOutcome> {
+    let mut outcomes = send_once(&client, &batch).await;
+    let mut rounds = 0;
+    // (outcome index, the entry to send on), from each entry's latest answer.
+    let mut next: Vec<(usize, Entry)> = batch
+        .iter()
+        .zip(outcomes.iter_mut())
+        .enumerate()
+        .filter_map(|(i, (entry, answer))| Some((i, follow_up(entry, answer)?)))
+        .collect();
+    while !next.is_empty() {
+        rounds += 1;
+        let resend: Vec<Entry> = next.iter().map(|(_, e)| e.clone()).collect();
+        let answers = send_once(&client, &resend).await;
+        let mut after = Vec::new();
+        for ((i, entry), mut answer) in next.into_iter().zip(answers) {
+            if let Some(more) = follow_up(&entry, &mut answer) {
+                after.push((i, more));
+            }
+            let o = &mut outcomes[i];
+            o.errors.extend(answer.errors);
+            o.warnings.extend(answer.warnings);
+            o.completed = o.errors.is_empty();
+        }
+        next = after;
+    }
+    if rounds > 0 {
+        tracing::debug!(target: "umapi::batch", "read-only groups: {rounds} more request(s) to settle each group on its own");
+    }
+    outcomes
+}
+
+/// Sends one action request and turns the answer into one outcome per entry.
+async fn send_once(client: &Client, batch: &[Entry]) -> Vec<EntryOutcome> {
     let inner = &client.inner;
     let path = format!("/action/{}", segment(&inner.org_id));
     let query: Vec<(&str, String)> = if inner.test_mode {
@@ -636,7 +673,7 @@ async fn send_batch(client: Client, batch: Vec<Entry>) -> Vec<EntryOutcome> {
         Vec::new()
     };
     // Serialised by reference: the entries stay here to route the answer back.
-    let bytes = serde_json::to_vec(&batch).unwrap_or_default();
+    let bytes = serde_json::to_vec(batch).unwrap_or_default();
     inner
         .counters
         .actions_sent
@@ -660,16 +697,16 @@ async fn send_batch(client: Client, batch: Vec<Entry>) -> Vec<EntryOutcome> {
     };
     let (body, attempted) = match answer {
         Ok(x) => x,
-        Err(e) => return fail_or_reconcile(&client, &batch, &e).await,
+        Err(e) => return fail_or_reconcile(client, batch, &e).await,
     };
-    match route(&batch, &body) {
+    match route(batch, &body) {
         Ok(outcomes) => outcomes,
         Err(detail) => {
             let e = Error::Decode {
                 what: format!("POST {path}"),
                 detail: format!("{detail}: {}", excerpt(&attempted.body)),
             };
-            fail_or_reconcile(&client, &batch, &e).await
+            fail_or_reconcile(client, batch, &e).await
         }
     }
 }

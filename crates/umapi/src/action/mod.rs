@@ -18,6 +18,7 @@ mod answer;
 mod batch;
 mod builders;
 mod pack;
+mod read_only;
 mod reconcile;
 mod split;
 mod wire;

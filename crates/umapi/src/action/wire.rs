@@ -142,6 +142,23 @@ impl Step {
         }
     }
 
+    /// The names of a user's `add`/`remove` step whose only list is `group`: the step split
+    /// into one step per group. `None` for any other step.
+    pub(crate) fn per_group(&self) -> Option<Vec<Step>> {
+        let Repr::Lists { name, lists } = &self.0 else {
+            return None;
+        };
+        let [(key, names)] = lists.as_slice() else {
+            return None;
+        };
+        (key == "group").then(|| {
+            names
+                .iter()
+                .map(|g| Step::list(name, "group", vec![g.clone()]))
+                .collect()
+        })
+    }
+
     /// Part `chunk` of a list step cut in chunks of `max` names: the names of every list that
     /// fall in it, lists with none left out. Other steps are returned whole.
     pub(crate) fn list_chunk(&self, chunk: usize, max: usize) -> Step {
