@@ -520,42 +520,230 @@ fn adobe_only_users_are_removed_or_deleted_and_refused_credentials_exit_3() {
     );
 }
 
-#[test]
-fn a_jumpcloud_directory() {
-    let l = live();
-    let jc_user = |n: usize| {
-        let out = l
-            .run(&["jumpcloud", "users", "list", "--limit", "12", "-o", "json"])
-            .expect(0);
-        out.json()[n].clone()
-    };
-    // One user suspended: absent from the directory.
-    let suspended = jc_user(3);
-    let id = suspended["_id"]
+/// The one company's JumpCloud → Adobe mapping (see `idm_sandbox::company`).
+const COMPANY: &str = "
+adobe_users:
+  exclude_identity_types: [adobeID]
+  exclude_adobe_groups: [_org_admin]
+  update_attributes: [firstname, lastname]
+directory_users:
+  user_identity_type: enterpriseID
+  default_country_code: US
+  groups:
+    - directory_group: Adobe_Designers
+      adobe_groups: [Design Team, All Apps - Default]
+    - directory_group: Adobe_Marketing
+      adobe_groups: [Marketing Users, Adobe Express - Default]
+limits:
+  max_adobe_only_users: 100%
+invocation_defaults:
+  process_groups: Yes
+  update_user_info: Yes
+";
+
+/// The JumpCloud directory as JSON: every system user, and the members of a group by name.
+fn jumpcloud_users(l: &Live) -> Vec<serde_json::Value> {
+    l.run(&["jumpcloud", "users", "list", "--all", "-o", "json"])
+        .expect(0)
+        .json()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn jumpcloud_members(l: &Live, group: &str) -> Vec<String> {
+    let groups = l
+        .run(&["jumpcloud", "user-groups", "list", "--all", "-o", "json"])
+        .expect(0)
+        .json();
+    let id = groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == group)
+        .unwrap()["id"]
         .as_str()
-        .or(suspended["id"].as_str())
         .unwrap()
         .to_owned();
     l.run(&[
         "jumpcloud",
-        "call",
-        "systemusers_put",
-        "-p",
-        &format!("id={id}"),
-        "--body",
-        r#"{"suspended":true}"#,
+        "user-groups",
+        "members",
+        &id,
+        "--all",
+        "-o",
+        "json",
     ])
-    .expect(0);
-    let group = l
-        .run(&["jumpcloud", "user-groups", "list", "-o", "json"])
+    .expect(0)
+    .json()
+    .as_array()
+    .unwrap()
+    .iter()
+    .map(|m| {
+        m["to"]["id"]
+            .as_str()
+            .or(m["id"].as_str())
+            .unwrap()
+            .to_owned()
+    })
+    .collect()
+}
+
+#[test]
+fn a_jumpcloud_directory_syncs_the_one_company() {
+    let l = Live::start(SandboxConfig::default().users(120).groups(8));
+    let users = jumpcloud_users(&l);
+    let id = |u: &serde_json::Value| u["_id"].as_str().or(u["id"].as_str()).unwrap().to_owned();
+    let email = |u: &serde_json::Value| u["email"].as_str().unwrap().to_owned();
+    let designers = jumpcloud_members(&l, "Adobe_Designers");
+    let marketing = jumpcloud_members(&l, "Adobe_Marketing");
+    let active = |u: &&serde_json::Value| u["state"] == "ACTIVATED";
+    let in_adobe = |u: &&serde_json::Value| l.sandbox().umapi_user(&email(u)).is_some();
+    // The directory's kinds of people, from JumpCloud and Adobe themselves.
+    let new_hire = users
+        .iter()
+        .filter(active)
+        .find(|u| {
+            !in_adobe(u)
+                && u["addresses"][0]["country"]
+                    .as_str()
+                    .is_some_and(|c| c.len() > 2)
+        })
+        .expect("an active new hire whose country is a name");
+    let staged_new = users
+        .iter()
+        .find(|u| u["state"] != "ACTIVATED" && !in_adobe(u))
+        .expect("a staged or suspended new hire");
+    let stale = users
+        .iter()
+        .filter(active)
+        .find(|u| {
+            l.sandbox()
+                .umapi_user(&email(u))
+                .is_some_and(|a| a["lastname"] != u["lastname"])
+        })
+        .expect("an Adobe user with a stale name");
+    let both = users
+        .iter()
+        .filter(active)
+        .find(|u| designers.contains(&id(u)) && marketing.contains(&id(u)))
+        .expect("a user in both mapped groups");
+    let d = SyncDir::new(COMPANY, &[]);
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = [
+            "sync",
+            "-c",
+            d.main.path(),
+            "--connector",
+            "jumpcloud",
+            "--no-rate-limit",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let plan = run(&l, &args(&["--plan-only", "-o", "json"]))
         .expect(0)
-        .json()[0]["name"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let main = MAIN.replace(
-        "directory_group: Designers",
-        &format!("directory_group: {group}"),
+        .json();
+    let actions = plan["actions"].as_array().unwrap();
+    let action_for = |u: &serde_json::Value| {
+        actions.iter().find(|a| {
+            a["target"]
+                .as_str()
+                .unwrap()
+                .eq_ignore_ascii_case(&email(u))
+        })
+    };
+    // A new hire is created, with the ISO code of the country name JumpCloud holds.
+    let create = &action_for(new_hire).expect("the new hire is created")["action"]["do"][0];
+    let country = new_hire["addresses"][0]["country"].as_str().unwrap();
+    let code = idm_sync::jumpcloud_directory::iso_country(country).unwrap();
+    assert_eq!(
+        create["createEnterpriseID"]["country"], code,
+        "{country}: {create}"
+    );
+    assert!(
+        action_for(staged_new).is_none(),
+        "staged and suspended users are absent"
+    );
+    let rename = action_for(stale).expect("the stale name is updated");
+    assert!(
+        rename["action"]["do"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|step| step["update"]["lastname"] == stale["lastname"]),
+        "{rename}"
+    );
+    // Send it; every mapped Adobe group follows JumpCloud, and a second run plans nothing.
+    run(&l, &args(&[])).expect(0);
+    let adobe_groups = groups_of(&l, &email(both));
+    for g in [
+        "Design Team",
+        "All Apps - Default",
+        "Marketing Users",
+        "Adobe Express - Default",
+    ] {
+        assert!(
+            adobe_groups.contains(&g.to_owned()),
+            "{g} in {adobe_groups:?}"
+        );
+    }
+    assert_eq!(
+        l.sandbox().umapi_user(&email(stale)).unwrap()["lastname"],
+        stale["lastname"]
+    );
+    // Adobe IDs and the org admin are excluded by the configuration: left as they are.
+    let managed = |e: &str| {
+        e.ends_with(".com") && e != "admin@example.com"
+            || e.ends_with("@example.net")
+            || e.ends_with("@example.org")
+    };
+    for g in ["Design Team", "Marketing Users"] {
+        let mut want: Vec<String> = users
+            .iter()
+            .filter(active)
+            .filter(|u| {
+                let groups = if g == "Design Team" {
+                    &designers
+                } else {
+                    &marketing
+                };
+                groups.contains(&id(u))
+            })
+            .map(|u| email(u).to_lowercase())
+            .filter(|e| managed(e))
+            .collect();
+        want.sort();
+        let mut have: Vec<String> = l
+            .sandbox()
+            .umapi_group_members(g)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.to_lowercase())
+            .filter(|e| managed(e))
+            .collect();
+        have.sort();
+        assert_eq!(
+            have, want,
+            "{g} holds exactly the mapped group's active members"
+        );
+    }
+    let again = run(&l, &args(&["--plan-only", "-o", "json"]))
+        .expect(0)
+        .json();
+    assert_eq!(again["actions"].as_array().unwrap().len(), 0, "{again}");
+}
+
+#[test]
+fn a_cut_member_page_stops_the_sync_before_any_removal() {
+    // Adobe_Designers has more than a page (100) of members, so a page cut short is visible.
+    let l = Live::start(SandboxConfig::default().users(1000).groups(8));
+    let main = COMPANY.replace(
+        "    - directory_group: Adobe_Marketing\n      adobe_groups: [Marketing Users, Adobe Express - Default]\n",
+        "",
     );
     let d = SyncDir::new(&main, &[]);
     let args: Vec<String> = [
@@ -564,38 +752,42 @@ fn a_jumpcloud_directory() {
         d.main.path(),
         "--connector",
         "jumpcloud",
-        "--plan-only",
-        "-o",
-        "json",
+        "--no-rate-limit",
     ]
     .iter()
     .map(|s| s.to_string())
     .collect();
-    let plan = run(&l, &args).expect(0).json();
-    let creates: Vec<&serde_json::Value> = plan["actions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|a| a["change"] == "create")
-        .collect();
-    let targets: Vec<&str> = creates
-        .iter()
-        .map(|a| a["target"].as_str().unwrap())
-        .collect();
+    let before = l.sandbox().umapi_group_members("Design Team").unwrap();
+    // v2 page-0 requests: the group looked up by name, then its members' first page and the
+    // one re-read that a failed check makes. Both reads of that page come back cut.
+    l.sandbox()
+        .inject("jumpcloud.v2:short:page=0:nth=2".parse().unwrap());
+    l.sandbox()
+        .inject("jumpcloud.v2:short:page=0:nth=3".parse().unwrap());
+    let out = run(&l, &args);
+    assert_ne!(out.code, 0, "{}", out.stderr);
     assert!(
-        targets.contains(&jc_user(0)["email"].as_str().unwrap()),
-        "{targets:?}"
+        out.stderr.contains("/members): page 0 is short"),
+        "{}",
+        out.stderr
     );
-    assert!(
-        !targets.contains(&suspended["email"].as_str().unwrap()),
-        "a suspended user is absent"
+    assert_eq!(
+        l.sandbox().umapi_group_members("Design Team").unwrap(),
+        before
     );
-    // Members of the mapped JumpCloud group get its Adobe groups.
+    // Healed: the same sync goes through.
+    l.sandbox().clear_faults();
+    run(&l, &args).expect(0);
+    // A mapped group JumpCloud lacks is an error, never an empty group.
+    let d = SyncDir::new(&main.replace("Adobe_Designers", "Adobe_Designerz"), &[]);
+    let mut args = args.clone();
+    args[2] = d.main.path().to_owned();
+    let out = run(&l, &args).expect(2);
     assert!(
-        creates
-            .iter()
-            .any(|a| a["reason"].as_str().unwrap().contains("add to Design Team")),
-        "{plan}"
+        out.stderr
+            .contains("JumpCloud has no user group named \"Adobe_Designerz\""),
+        "{}",
+        out.stderr
     );
 }
 

@@ -79,6 +79,7 @@
 #![warn(missing_docs)]
 
 pub mod child;
+pub mod company;
 mod config;
 mod error;
 mod fast_hash;
@@ -240,6 +241,7 @@ impl Sandbox {
             fractional_retry_after: config.fractional_retry_after,
         });
         let store = umapi::seed::build(config.seed, config.users, config.groups);
+        let people = store.people();
         let org_id = store.org_id.clone();
         let ims = Arc::new(Ims::new(
             org_id.clone(),
@@ -262,6 +264,7 @@ impl Sandbox {
                 systems: config.systems,
                 groups: config.groups,
             },
+            &people,
         ));
         let router = server::app([
             jumpcloud::router(Arc::clone(&jumpcloud), &shared),

@@ -267,3 +267,82 @@ async fn a_multi_tenant_key_names_its_organisation() {
     assert_eq!(first["totalCount"], 3);
     assert_ne!(first["results"][0]["_id"], second["results"][0]["_id"]);
 }
+
+/// The two halves are one company (see `idm_sandbox::company`): most directory users are Adobe
+/// users, some with stale Adobe names; some Adobe users have left; some directory users are
+/// staged or suspended; the groups mapped to Adobe exist and have members.
+#[tokio::test]
+async fn both_halves_describe_one_company() {
+    let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let jc = Jc {
+        key: idm_sandbox::JUMPCLOUD_API_KEY.to_owned(),
+        sb,
+    };
+    let mut users = Vec::new();
+    for skip in (0..200).step_by(100) {
+        let (status, page) = jc
+            .get(&format!("/api/systemusers?limit=100&skip={skip}"))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        users.extend(page["results"].as_array().unwrap().clone());
+    }
+    assert_eq!(users.len(), 200);
+    let (mut same, mut stale, mut new_hires) = (0, 0, 0);
+    for u in &users {
+        let email = u["email"].as_str().unwrap();
+        match jc.sb.umapi_user(email) {
+            Some(adobe) => {
+                same += 1;
+                if adobe["lastname"] != u["lastname"] {
+                    stale += 1;
+                }
+            }
+            None => new_hires += 1,
+        }
+    }
+    assert!(same >= 120, "{same} of 200 are Adobe users too");
+    assert!(stale >= 5, "{stale} stale Adobe names");
+    assert!(new_hires >= 10, "{new_hires} new hires");
+    let state = |s: &str| users.iter().filter(|u| u["state"] == s).count();
+    assert_eq!(state("STAGED"), 20);
+    assert_eq!(state("SUSPENDED"), 10);
+    assert!(
+        users
+            .iter()
+            .filter(|u| u["state"] == "STAGED")
+            .all(|u| u["activated"] == false)
+    );
+    let countries: Vec<&str> = users
+        .iter()
+        .filter_map(|u| u["addresses"][0]["country"].as_str())
+        .collect();
+    assert!(countries.iter().any(|c| c.len() == 2));
+    assert!(countries.iter().any(|c| c.len() > 2), "{countries:?}");
+    // The admin and jdoe are the same people on both sides.
+    assert!(
+        users
+            .iter()
+            .any(|u| u["email"] == "admin@example.com" && u["username"] == "admin")
+    );
+    assert!(
+        users
+            .iter()
+            .any(|u| u["email"] == "jdoe@example.net" && u["username"] == "jdoe")
+    );
+    let (_, groups) = jc.get("/api/v2/usergroups?limit=100").await;
+    for (name, _) in idm_sandbox::company::ADOBE_GROUPS {
+        let g = groups
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["name"] == name)
+            .unwrap_or_else(|| panic!("{name} in {groups}"));
+        let (_, members) = jc
+            .get(&format!(
+                "/api/v2/usergroups/{}/members?limit=100",
+                g["id"].as_str().unwrap()
+            ))
+            .await;
+        assert!(members.as_array().unwrap().len() >= 10, "{name}: {members}");
+    }
+}

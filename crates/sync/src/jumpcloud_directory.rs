@@ -7,6 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use futures_util::{StreamExt, TryStreamExt, stream};
 use jumpcloud::v1::models::{Systemuserreturn, SystemuserreturnState};
 use umapi::IdentityType;
 
@@ -33,12 +34,33 @@ pub struct JumpcloudDirectory {
     pub warnings: Vec<String>,
 }
 
+/// Why the directory could not be read; nothing is synced then.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReadError {
+    /// A JumpCloud request failed, or a listing did not add up.
+    #[error(transparent)]
+    Jumpcloud(#[from] jumpcloud::Error),
+    /// Mapped groups that JumpCloud does not have: reading them as empty would remove their
+    /// members' Adobe groups.
+    #[error(
+        "JumpCloud has no user group named {}: check the directory_group names in the groups mapping (they are JumpCloud user group names, matched exactly)",
+        .0.iter().map(|g| format!("{g:?}")).collect::<Vec<_>>().join(", ")
+    )]
+    MissingGroups(Vec<String>),
+}
+
+/// Member lists read at once: enough to hide the latency of a few hundred groups, few enough
+/// to stay well inside JumpCloud's rate limits.
+const MEMBER_READS_AT_ONCE: usize = 8;
+
 /// Reads the directory: every system user (complete, or an error), then the members of the
-/// user groups asked for.
+/// user groups asked for, several groups at a time. A mapped group that JumpCloud lacks is an
+/// error, never an empty group.
 pub async fn read(
     client: &jumpcloud::Client,
     options: &JumpcloudOptions,
-) -> Result<JumpcloudDirectory, jumpcloud::Error> {
+) -> Result<JumpcloudDirectory, ReadError> {
     let mut list = client.v1().systemusers().list();
     if let Some(f) = &options.filter {
         list = list.filter(f.clone());
@@ -46,21 +68,57 @@ pub async fn read(
     let all = list.all().await?;
     let mut out = JumpcloudDirectory::default();
     let groups = client.v2().user_groups();
-    let mut groups_of: HashMap<String, Vec<String>> = HashMap::new();
-    for g in groups.list().all().await? {
-        let (Some(id), Some(name)) = (g.id, g.name) else {
-            continue;
-        };
-        if options
-            .groups
-            .as_ref()
-            .is_some_and(|wanted| !wanted.contains(&name))
-        {
-            continue;
+    // The groups to read: each mapped group looked up by name, or every group.
+    let wanted: Vec<(String, Option<String>)> = match &options.groups {
+        Some(names) => {
+            let mut names: Vec<&String> = names.iter().collect();
+            names.sort();
+            stream::iter(names)
+                .map(|name| {
+                    let groups = &groups;
+                    async move {
+                        let id = groups.find_by_name(name).await?.and_then(|g| g.id);
+                        Ok::<_, jumpcloud::Error>((name.clone(), id))
+                    }
+                })
+                .buffered(MEMBER_READS_AT_ONCE)
+                .try_collect()
+                .await?
         }
-        for member in groups.member_ids(&id).await? {
+        None => groups
+            .list()
+            .all()
+            .await?
+            .into_iter()
+            .filter_map(|g| Some((g.name?, Some(g.id?))))
+            .collect(),
+    };
+    let missing: Vec<String> = wanted
+        .iter()
+        .filter(|(_, id)| id.is_none())
+        .map(|(name, _)| name.clone())
+        .collect();
+    if !missing.is_empty() {
+        return Err(ReadError::MissingGroups(missing));
+    }
+    let member_lists: Vec<(String, Vec<String>)> = stream::iter(wanted)
+        .filter_map(|(name, id)| std::future::ready(id.map(|id| (name, id))))
+        .map(|(name, id)| {
+            let groups = &groups;
+            async move { Ok::<_, jumpcloud::Error>((name, groups.member_ids(&id).await?)) }
+        })
+        .buffer_unordered(MEMBER_READS_AT_ONCE)
+        .try_collect()
+        .await?;
+    let mut groups_of: HashMap<String, Vec<String>> = HashMap::new();
+    for (name, members) in member_lists {
+        for member in members {
             groups_of.entry(member).or_default().push(name.clone());
         }
+    }
+    for list in groups_of.values_mut() {
+        // Groups arrive in completion order; keep a user's groups in a stable order.
+        list.sort();
     }
     for u in all {
         if !present(&u) {

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use idm_sync::config::{AdobeUsers, DirectorySource, Invocation, SyncConfig};
+use idm_sync::jumpcloud_directory::ReadError;
 use idm_sync::{AdobeOnlyAction, Plan};
 use serde_json::json;
 
@@ -282,7 +283,12 @@ async fn read_directory(
                 None => ctx.jumpcloud(None)?,
             };
             // Complete or an error: a short listing must never turn into removals.
-            let read = idm_sync::jumpcloud_directory::read(&client, &options).await?;
+            let read = idm_sync::jumpcloud_directory::read(&client, &options)
+                .await
+                .map_err(|e| match e {
+                    ReadError::Jumpcloud(e) => CliError::from(e),
+                    other => CliError::usage(other.to_string()),
+                })?;
             Ok((read.users, read.warnings))
         }
     }

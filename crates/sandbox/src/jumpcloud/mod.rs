@@ -34,6 +34,8 @@ use schema::Schemas;
 use spec::{In, Op, spec};
 use store::{JcStore, Sizes};
 
+use crate::company::Person;
+
 pub use auth::{API_KEY, MULTI_TENANT_API_KEY};
 
 /// The page size of a listing asked for without `limit`.
@@ -63,13 +65,14 @@ pub(crate) struct JumpCloud {
 }
 
 impl JumpCloud {
-    pub(crate) fn new(seed: u64, sizes: Sizes) -> JumpCloud {
+    /// The demo organisation of the company's `people`, and a small second one.
+    pub(crate) fn new(seed: u64, sizes: Sizes, people: &[Person]) -> JumpCloud {
         let org = |seed: u64, name: &str, sizes: Sizes| {
             let mut r = fastrand::Rng::with_seed(seed ^ 0x006f_7267);
             Org {
                 id: format!("{:08x}{:016x}", r.u32(..), r.u64(..)),
                 name: name.to_owned(),
-                store: Mutex::new(JcStore::seeded(seed, sizes)),
+                store: Mutex::new(JcStore::seeded(seed, sizes, people)),
             }
         };
         let second = Sizes {

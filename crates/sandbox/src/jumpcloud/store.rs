@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::company::{self, ADOBE_GROUPS, MIN_GROUPS_FOR_ADOBE, Person, Seat};
 use crate::fast_hash::FastMap;
 
 use serde_json::{Map, Value, json};
@@ -111,22 +112,91 @@ pub(crate) struct Sizes {
     pub(crate) groups: usize,
 }
 
+/// The body of seeded user `u`: Adobe user `u`'s person or a new hire (see [`crate::company`]).
+fn seeded_user(u: usize, person: Option<&Person>, roll: u32, rng: &mut fastrand::Rng) -> Value {
+    let first_pick = FIRST_NAMES[rng.usize(..FIRST_NAMES.len())];
+    let last_pick = LAST_NAMES[rng.usize(..LAST_NAMES.len())];
+    let seat = person.map_or(Seat::NewHire, |p| company::seat(u, p, roll));
+    let (username, email, first, last) = match (seat, person) {
+        (Seat::Same { renamed }, Some(p)) => {
+            let local = p.username.split('@').next().unwrap_or(&p.username);
+            (
+                local.to_owned(),
+                p.email.clone(),
+                p.firstname.clone().unwrap_or_else(|| first_pick.to_owned()),
+                renamed
+                    .map(str::to_owned)
+                    .or_else(|| p.lastname.clone())
+                    .unwrap_or_else(|| last_pick.to_owned()),
+            )
+        }
+        _ => {
+            let first = person
+                .and_then(|p| p.firstname.as_deref())
+                .unwrap_or(first_pick);
+            let last = person
+                .and_then(|p| p.lastname.as_deref())
+                .unwrap_or(last_pick);
+            let username = format!(
+                "{}.{}.new{u}",
+                first.to_ascii_lowercase(),
+                last.to_ascii_lowercase()
+            );
+            let email = format!("{username}@example.com");
+            (username, email, first.to_owned(), last.to_owned())
+        }
+    };
+    let (state, activated, suspended) = company::state(u);
+    let mut body = json!({
+        "username": username,
+        "email": email,
+        "firstname": first,
+        "lastname": last,
+        "department": DEPARTMENTS[u % DEPARTMENTS.len()],
+        "state": state,
+        "activated": activated,
+        "suspended": suspended,
+    });
+    if let Some(code) = person.and_then(|p| p.country.as_deref()) {
+        let country = match rng.u32(0..10) {
+            0..=3 => Some(code.to_owned()),
+            4..=6 => company::country_name(code).map(str::to_owned),
+            _ => None,
+        };
+        if let Some(country) = country {
+            body["addresses"] = json!([{"type": "work", "country": country}]);
+        }
+    }
+    body
+}
+
 impl JcStore {
-    /// A seeded organisation: users in one or two user groups; systems each in one system group
+    /// A seeded organisation of the company's `people` (see [`crate::company`]): users in one or
+    /// two department groups and some in the groups mapped to Adobe; systems each in one system group
     /// (`max(1, groups / 4)` of them); user group `i` associated with system group `i mod n`; and
     /// the first users associated directly with the system of the same index.
-    pub(crate) fn seeded(seed: u64, sizes: Sizes) -> JcStore {
+    pub(crate) fn seeded(seed: u64, sizes: Sizes, people: &[Person]) -> JcStore {
         let mut rng = fastrand::Rng::with_seed(seed ^ 0x6a75_6d70);
         let mut s = JcStore {
             id_prefix: rng.u32(..),
             ..Default::default()
         };
+        let adobe_groups = if sizes.groups >= MIN_GROUPS_FOR_ADOBE {
+            ADOBE_GROUPS.len()
+        } else {
+            0
+        };
+        let departments = sizes.groups - adobe_groups;
         for g in 0..sizes.groups {
-            let name = format!(
-                "{} {}",
-                DEPARTMENTS[g % DEPARTMENTS.len()],
-                g / DEPARTMENTS.len() + 1
-            );
+            let name = if g < departments {
+                format!(
+                    "{} {}",
+                    DEPARTMENTS[g % DEPARTMENTS.len()],
+                    g / DEPARTMENTS.len() + 1
+                )
+            } else {
+                ADOBE_GROUPS[g - departments].0.to_owned()
+            };
             let _ = s.create_group(
                 Kind::UserGroup,
                 json!({"name": name, "description": "seeded"}),
@@ -145,9 +215,10 @@ impl JcStore {
                 json!({"name": name, "description": "seeded"}),
             );
         }
-        let user_groups = s.group_ids(Kind::UserGroup);
+        let all_groups = s.group_ids(Kind::UserGroup);
+        let (user_groups, mapped) = all_groups.split_at(departments);
         let sys_groups = s.group_ids(Kind::SystemGroup);
-        for (i, g) in user_groups.iter().enumerate() {
+        for (i, g) in all_groups.iter().enumerate() {
             if !sys_groups.is_empty() {
                 s.associate(g, &sys_groups[i % sys_groups.len()]);
             }
@@ -160,21 +231,8 @@ impl JcStore {
         }
         let system_ids: Vec<String> = s.systems.keys().cloned().collect();
         for u in 0..sizes.users {
-            let first = FIRST_NAMES[rng.usize(..FIRST_NAMES.len())];
-            let last = LAST_NAMES[rng.usize(..LAST_NAMES.len())];
-            let username = format!(
-                "{}.{}{u}",
-                first.to_ascii_lowercase(),
-                last.to_ascii_lowercase()
-            );
-            let body = json!({
-                "username": username,
-                "email": format!("{username}@example.com"),
-                "firstname": first,
-                "lastname": last,
-                "department": DEPARTMENTS[u % DEPARTMENTS.len()],
-                "activated": u % 10 != 9,
-            });
+            let roll = rng.u32(0..100);
+            let body = seeded_user(u, people.get(u), roll, &mut rng);
             let Ok(user) = s.create_user(body) else {
                 continue;
             };
@@ -185,6 +243,11 @@ impl JcStore {
                 if rng.bool() {
                     let g2 = &user_groups[rng.usize(..user_groups.len())];
                     s.add_member(g2, &id);
+                }
+            }
+            for g in mapped {
+                if rng.u32(0..7) == 0 {
+                    s.add_member(g, &id);
                 }
             }
             if let Some(system) = system_ids.get(u) {
@@ -653,7 +716,7 @@ mod tests {
 
     #[test]
     fn memberships_stay_consistent_from_both_ends() {
-        let mut s = JcStore::seeded(1, Sizes::default());
+        let mut s = JcStore::seeded(1, Sizes::default(), &[]);
         let u = s
             .create_user(json!({"username": "a", "email": "a@x.com"}))
             .unwrap();
@@ -688,7 +751,7 @@ mod tests {
 
     #[test]
     fn traversals_follow_groups_and_associations_both_ways() {
-        let mut s = JcStore::seeded(1, Sizes::default());
+        let mut s = JcStore::seeded(1, Sizes::default(), &[]);
         let id = |v: Value| v["_id"].as_str().or(v["id"].as_str()).unwrap().to_owned();
         let user = id(s
             .create_user(json!({"username": "u", "email": "u@x.com"}))
@@ -733,8 +796,8 @@ mod tests {
             systems: 6,
             groups: 5,
         };
-        let a = JcStore::seeded(7, sizes);
-        let b = JcStore::seeded(7, sizes);
+        let a = JcStore::seeded(7, sizes, &[]);
+        let b = JcStore::seeded(7, sizes, &[]);
         assert_eq!(a.users.len(), 50);
         assert_eq!(a.systems.len(), 6);
         assert_eq!(a.users, b.users);

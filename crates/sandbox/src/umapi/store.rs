@@ -348,6 +348,21 @@ impl Store {
         self.users.get(&seq)
     }
 
+    /// The users in creation order, as the JumpCloud seed takes them (see [`crate::company`]).
+    pub(crate) fn people(&self) -> Vec<crate::company::Person> {
+        self.users
+            .values()
+            .map(|u| crate::company::Person {
+                email: u.email.clone(),
+                username: u.username.clone(),
+                firstname: u.firstname.clone(),
+                lastname: u.lastname.clone(),
+                country: u.country.clone(),
+                adobe_id: u.id_type == IdType::Adobe,
+            })
+            .collect()
+    }
+
     /// Changes a user's identity fields, keeping the indexes right.
     pub(crate) fn edit_user(&mut self, seq: u64, edit: impl FnOnce(&mut User)) {
         self.unindex_user(seq);
