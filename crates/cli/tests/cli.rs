@@ -29,9 +29,22 @@ fn demo_runs_end_to_end() {
         "\"status\":\"done\"",
         "error.group.not_found",
         "the user exists afterwards: false",
+        "idm sync: JumpCloud → Adobe",
+        "directory_group: Adobe_Designers",
+        "idm sync again",
+        "plan: 0 to create, 0 to update",
     ] {
         assert!(stdout.contains(want), "missing {want:?} in:\n{stdout}");
     }
+    // The first sync sends real work, all of it done; the second (checked by the demo itself)
+    // plans nothing.
+    let sent = stdout
+        .lines()
+        .find(|l| l.starts_with("sent "))
+        .expect("the first sync sends");
+    let count: usize = sent.split(' ').nth(1).unwrap().parse().unwrap();
+    assert!(count >= 10, "{sent}");
+    assert!(sent.ends_with(&format!("{count} done, 0 failed")), "{sent}");
 }
 
 #[test]

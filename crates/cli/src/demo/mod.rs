@@ -2,13 +2,15 @@
 //!
 //! JumpCloud: list system users, update one, list user groups, and a system listing its own
 //! groups with System Context Authorization. UMAPI: pages, groups, a batched action, per-step
-//! errors, test mode.
+//! errors, test mode. Then `idm sync` from JumpCloud into Adobe, twice: the second plans nothing.
 
 use futures_util::TryStreamExt;
 use idm_sandbox::{Sandbox, SandboxConfig};
 use umapi::{Client, GroupType, NewUser, RateLimits, UserAction};
 
 use crate::CliError;
+
+mod sync;
 
 fn step(title: &str) {
     println!("\n== {title}");
@@ -32,7 +34,7 @@ pub async fn run() -> Result<(), CliError> {
         "Embedded sandbox at {} (demo data, no credentials needed)",
         sandbox.base_url()
     );
-    jumpcloud_part(&sandbox).await?;
+    let jc = jumpcloud_part(&sandbox).await?;
 
     let info = sandbox.umapi_info();
     let builder = Client::builder()
@@ -155,6 +157,8 @@ pub async fn run() -> Result<(), CliError> {
         report.completed().count()
     );
 
+    sync::run(&jc, &client).await?;
+
     sandbox.shutdown().await;
     println!(
         "\nDone. Next: try any command with --sandbox (e.g. `idm --sandbox umapi users list`), \
@@ -163,8 +167,9 @@ pub async fn run() -> Result<(), CliError> {
     Ok(())
 }
 
-/// The programs of jcapi-python's README, against the sandbox's JumpCloud half.
-async fn jumpcloud_part(sandbox: &Sandbox) -> Result<(), CliError> {
+/// The programs of jcapi-python's README, against the sandbox's JumpCloud half; returns the
+/// client, for the sync at the end.
+async fn jumpcloud_part(sandbox: &Sandbox) -> Result<jumpcloud::Client, CliError> {
     let info = sandbox.jumpcloud_info();
     let jc = jumpcloud::Client::builder()
         .base_url(sandbox.base_url())
@@ -248,5 +253,5 @@ async fn jumpcloud_part(sandbox: &Sandbox) -> Result<(), CliError> {
         );
     }
     println!("system {} is in {} group(s)", ctx.system_id, groups.len());
-    Ok(())
+    Ok(jc)
 }
