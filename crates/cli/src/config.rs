@@ -39,11 +39,14 @@ pub enum Key {
     RetryDelay,
     /// The longest `Retry-After` waited out, in seconds.
     MaxWait,
+    /// How much faster than real time the UMAPI rate limits' minute passes (a sandbox run with
+    /// `--time-scale`).
+    RateTimeScale,
 }
 
 impl Key {
     /// Every key, in display order.
-    pub const ALL: [Key; 12] = [
+    pub const ALL: [Key; 13] = [
         Key::JumpcloudApiKey,
         Key::JumpcloudOrgId,
         Key::JumpcloudBaseUrl,
@@ -56,6 +59,7 @@ impl Key {
         Key::Retries,
         Key::RetryDelay,
         Key::MaxWait,
+        Key::RateTimeScale,
     ];
 
     /// The name in the config file.
@@ -73,6 +77,7 @@ impl Key {
             Key::Retries => "retries",
             Key::RetryDelay => "retry_delay",
             Key::MaxWait => "max_wait",
+            Key::RateTimeScale => "rate_time_scale",
         }
     }
 
@@ -91,6 +96,7 @@ impl Key {
             Key::Retries => "IDM_RETRIES",
             Key::RetryDelay => "IDM_RETRY_DELAY",
             Key::MaxWait => "IDM_MAX_WAIT",
+            Key::RateTimeScale => "IDM_RATE_TIME_SCALE",
         }
     }
 
@@ -132,6 +138,7 @@ impl Key {
             Key::Retries => Some("3"),
             Key::RetryDelay => Some("2"),
             Key::MaxWait => Some("300"),
+            Key::RateTimeScale => Some("1"),
             _ => None,
         }
     }
@@ -182,6 +189,11 @@ pub struct CredFlags {
     /// fails the request at once (throttled: exit 6) (default 300) [env: IDM_MAX_WAIT].
     #[arg(long, global = true, value_name = "SECONDS", hide_short_help = true)]
     pub max_wait: Option<String>,
+    /// UMAPI's rate limits run this many times faster than real time: for a sandbox served
+    /// with `--throttle on --time-scale N`, so that the client paces itself to the sandbox's
+    /// shortened minute (default 1) [env: IDM_RATE_TIME_SCALE].
+    #[arg(long, global = true, value_name = "N", hide_short_help = true)]
+    pub rate_time_scale: Option<String>,
 }
 
 impl std::fmt::Debug for CredFlags {
@@ -210,6 +222,7 @@ impl CredFlags {
             Key::Retries => self.retries.as_ref(),
             Key::RetryDelay => self.retry_delay.as_ref(),
             Key::MaxWait => self.max_wait.as_ref(),
+            Key::RateTimeScale => self.rate_time_scale.as_ref(),
         }
     }
 }

@@ -188,6 +188,26 @@ impl Ctx {
         Ok(policy)
     }
 
+    /// `rate_time_scale`, when it is not 1: a positive number, else a usage error.
+    fn rate_time_scale(&self) -> CliResult<Option<f64>> {
+        let Some(v) = self.settings.get(Key::RateTimeScale) else {
+            return Ok(None);
+        };
+        let scale: f64 = v
+            .trim()
+            .parse()
+            .ok()
+            .filter(|s: &f64| s.is_finite() && (0.001..=100_000.0).contains(s))
+            .ok_or_else(|| {
+                let (value, source) = self.settings.value_and_source(Key::RateTimeScale);
+                CliError::usage(format!(
+                    "rate_time_scale = {:?} (from {source}) is not a number from 0.001 to 100000; set --rate-time-scale or IDM_RATE_TIME_SCALE to one",
+                    crate::sanitize::line(value.unwrap_or_default()),
+                ))
+            })?;
+        Ok((scale != 1.0).then_some(scale))
+    }
+
     /// A JumpCloud client. Without an API key it is an auth error, unless `signed` (System
     /// Context Authorization signs instead).
     pub fn jumpcloud(
@@ -237,6 +257,8 @@ impl Ctx {
         if self.embedded() || self.umapi_unpaced {
             // The embedded sandbox does not throttle, and --no-rate-limit asks for no pacing.
             b = b.rate_limits(umapi::RateLimits::unlimited());
+        } else if let Some(scale) = self.rate_time_scale()? {
+            b = b.rate_limits(umapi::RateLimits::default().time_scale(scale));
         }
         Ok(configure(b)?.build()?)
     }
