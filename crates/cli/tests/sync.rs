@@ -678,7 +678,16 @@ fn a_jumpcloud_directory_syncs_the_one_company() {
         "{rename}"
     );
     // Send it; every mapped Adobe group follows JumpCloud, and a second run plans nothing.
-    run(&l, &args(&[])).expect(0);
+    let out = run(&l, &args(&[])).expect(0);
+    // As user-sync counts them: every Adobe-only user is "processed", changed or not.
+    let strays = plan["summary"]["adobe_only"].as_u64().unwrap();
+    assert!(
+        out.stderr.contains(&format!(
+            "Number of Adobe-only users with groups processed: {strays}\n"
+        )),
+        "{}",
+        out.stderr
+    );
     let adobe_groups = groups_of(&l, &email(both));
     for g in [
         "Design Team",

@@ -282,7 +282,7 @@ async fn run(
         tracing::debug!(route = gate.kind.name(), ?fault, "injecting fault");
         match fault {
             FaultKind::TooManyRequests { retry_after } => {
-                shared.stats.throttled(false);
+                shared.stats.throttled(gate.kind, false);
                 return too_many_requests(gate.kind, &retry_after.header_value());
             }
             FaultKind::Status(code) => return status_fault(gate.kind, code),
@@ -304,7 +304,7 @@ async fn run(
             .to_owned();
         let verdict = lock(&shared.limiter).check(class, &client, Instant::now());
         if let Err(wait) = verdict {
-            shared.stats.throttled(true);
+            shared.stats.throttled(gate.kind, true);
             let value = ratelimit::format_retry_after(wait, shared.fractional_retry_after);
             tracing::debug!(class = class.name, %client, retry_after = %value, "rate limited");
             return too_many_requests(gate.kind, &value);

@@ -20,6 +20,8 @@ pub struct StatsSnapshot {
     pub throttled: u64,
     /// 429 answers sent by the rate limiter only.
     pub rate_limited: u64,
+    /// The rate limiter's 429 answers, per route kind: which limit a client ran into.
+    pub rate_limited_by_route: BTreeMap<RouteKind, u64>,
     /// Injected faults that fired.
     pub faults_fired: u64,
     /// UMAPI requests carrying `Pragma: umapi-sync-start`.
@@ -44,6 +46,7 @@ pub(crate) struct Stats {
     tokens_issued: AtomicU64,
     throttled: AtomicU64,
     rate_limited: AtomicU64,
+    rate_limited_by_route: Mutex<BTreeMap<RouteKind, u64>>,
     faults_fired: AtomicU64,
     sync_start: AtomicU64,
     sync_end: AtomicU64,
@@ -61,10 +64,14 @@ impl Stats {
         self.tokens_issued.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn throttled(&self, by_rate_limiter: bool) {
+    /// A 429 sent on a route of `kind`: by the rate limiter, or by an injected fault.
+    pub(crate) fn throttled(&self, kind: RouteKind, by_rate_limiter: bool) {
         self.throttled.fetch_add(1, Ordering::Relaxed);
         if by_rate_limiter {
             self.rate_limited.fetch_add(1, Ordering::Relaxed);
+            if let Ok(mut map) = self.rate_limited_by_route.lock() {
+                *map.entry(kind).or_insert(0) += 1;
+            }
         }
     }
 
@@ -94,6 +101,11 @@ impl Stats {
             tokens_issued: self.tokens_issued.load(Ordering::Relaxed),
             throttled: self.throttled.load(Ordering::Relaxed),
             rate_limited: self.rate_limited.load(Ordering::Relaxed),
+            rate_limited_by_route: self
+                .rate_limited_by_route
+                .lock()
+                .map(|m| m.clone())
+                .unwrap_or_default(),
             faults_fired: self.faults_fired.load(Ordering::Relaxed),
             sync_start: self.sync_start.load(Ordering::Relaxed),
             sync_end: self.sync_end.load(Ordering::Relaxed),

@@ -401,6 +401,16 @@ fn print_summary(
 ) {
     let s = &plan.summary;
     let rules = &config.rules;
+    let manages = rules.process_groups || rules.adobe_only.changes_users();
+    let writes = matches!(rules.adobe_only, AdobeOnlyAction::WriteFile(_));
+    let processes_strays = rules.adobe_only != AdobeOnlyAction::Exclude && (manages || writes);
+    // user-sync's "processed" Adobe-only users: every one found, whether or not it had
+    // anything to change; none when the limit held or a file is all that is written.
+    let strays_processed = if processes_strays && manages && plan.limit_held.is_none() {
+        s.adobe_only
+    } else {
+        0
+    };
     let mut rows: Vec<(String, String)> = vec![
         (
             "Number of directory users read".into(),
@@ -421,7 +431,7 @@ fn print_summary(
         (
             "Number of non-excluded Adobe users with no changes".into(),
             s.adobe_users_read
-                .saturating_sub(s.adobe_users_excluded + s.updated + s.adobe_only_processed)
+                .saturating_sub(s.adobe_users_excluded + s.updated + strays_processed)
                 .to_string(),
         ),
         (
@@ -437,15 +447,13 @@ fn print_summary(
             s.groups_created.to_string(),
         ),
     ];
-    let manages = rules.process_groups || rules.adobe_only.changes_users();
-    let writes = matches!(rules.adobe_only, AdobeOnlyAction::WriteFile(_));
-    if rules.adobe_only != AdobeOnlyAction::Exclude && (manages || writes) {
+    if processes_strays {
         rows.push((
             format!(
                 "Number of Adobe-only users {}",
                 rules.adobe_only.summary_verb()
             ),
-            s.adobe_only_processed.to_string(),
+            strays_processed.to_string(),
         ));
     }
     let (total, done) = sent.unwrap_or((0, 0));

@@ -6,6 +6,7 @@
 //! directory. A key or value of a feature idm does not have yet is an error that names it.
 
 mod files;
+mod keyring;
 mod umapi_file;
 
 use std::path::{Path, PathBuf};

@@ -238,8 +238,12 @@ fn bad_configurations_say_what_is_wrong() {
     let main = "adobe_users:\n  connectors:\n    umapi: c.yml\ndirectory_users: {}\nlimits:\n  max_adobe_only_users: 5\n";
     for (umapi, want) in [
         (
-            "enterprise:\n  org_id: o\n  client_id: c\n  secure_client_secret_key: k\n",
-            "keyring credentials",
+            "enterprise:\n  org_id: o\n  client_id: c\n  client_secret: s\n  secure_client_secret_key: k\n",
+            "give client_secret or secure_client_secret_key, not both",
+        ),
+        (
+            "enterprise:\n  org_id: o\n  client_id: c\n  client_secret: s\n  secure_priv_key_pass_key: k\n",
+            "enterprise.secure_priv_key_pass_key: inline and encrypted private keys",
         ),
         ("server:\n  ssl_verify: No\nenterprise: {}\n", "IDM_CA_FILE"),
         (

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::files::{self, UmapiFile};
+use super::keyring;
 use super::{ConfigError, err, read_yaml};
 use crate::model::normalize;
 
@@ -135,9 +136,6 @@ pub(super) fn umapi_connection(
         )
     })?;
     for (key, v) in [
-        ("secure_client_id_key", &e.secure_client_id_key),
-        ("secure_api_key_key", &e.secure_api_key_key),
-        ("secure_client_secret_key", &e.secure_client_secret_key),
         ("secure_priv_key_data_key", &e.secure_priv_key_data_key),
         ("secure_priv_key_pass_key", &e.secure_priv_key_pass_key),
     ] {
@@ -145,7 +143,7 @@ pub(super) fn umapi_connection(
             return Err(err(
                 here,
                 format!(
-                    "enterprise.{key}: keyring credentials are not supported by idm sync yet; put the value in the file (chmod 600) or in UMAPI_* variables with no connector file"
+                    "enterprise.{key}: inline and encrypted private keys are not supported by idm sync yet; give an unencrypted key in priv_key_path"
                 ),
             ));
         }
@@ -155,16 +153,40 @@ pub(super) fn umapi_connection(
             .ok_or_else(|| err(here, format!("enterprise.{key} must be specified")))
     };
     let org_id = need(&e.org_id, "org_id")?;
-    let client_id = match (&e.client_id, &e.api_key) {
+    // A plain value, or its secure_X_key form read from the keyring (user: the org id).
+    let credential =
+        |plain: &Option<String>, secure: &Option<String>, name: &str| match (plain, secure) {
+            (Some(_), Some(_)) => Err(err(
+                here,
+                format!("enterprise: give {name} or secure_{name}_key, not both"),
+            )),
+            (Some(v), None) => Ok(Some(v.clone())),
+            (None, Some(service)) => {
+                keyring::lookup(&format!("enterprise.secure_{name}_key"), service, &org_id)
+                    .map(Some)
+                    .map_err(|m| err(here, m))
+            }
+            (None, None) => Ok(None),
+        };
+    let client_id = credential(&e.client_id, &e.secure_client_id_key, "client_id")?;
+    let api_key = credential(&e.api_key, &e.secure_api_key_key, "api_key")?;
+    let client_id = match (client_id, api_key) {
         (Some(_), Some(_)) => {
             return Err(err(
                 here,
                 "enterprise: give client_id or its old name api_key, not both",
             ));
         }
-        (id, key) => need(&id.clone().or_else(|| key.clone()), "client_id")?,
+        (id, key) => need(&id.or(key), "client_id")?,
     };
-    let client_secret = need(&e.client_secret, "client_secret")?;
+    let client_secret = need(
+        &credential(
+            &e.client_secret,
+            &e.secure_client_secret_key,
+            "client_secret",
+        )?,
+        "client_secret",
+    )?;
     let method = f
         .authentication_method
         .as_deref()
