@@ -964,7 +964,7 @@ fn a_jumpcloud_read_that_fails_sends_nothing() {
 }
 
 #[test]
-fn throttled_past_max_wait_exits_6_and_a_second_run_sends_what_is_left() {
+fn throttled_past_max_wait_exits_6_and_resume_sends_what_is_left() {
     // UMAPI asks to wait 100 s on the first action requests; idm waits at most 1 s.
     let l = Live::start(
         SandboxConfig::default()
@@ -974,16 +974,68 @@ fn throttled_past_max_wait_exits_6_and_a_second_run_sends_what_is_left() {
             .unwrap(),
     );
     let d = SyncDir::new(MAIN, &[("users.csv", USERS)]);
-    let out = run(&l, &d.args(&["--max-wait", "1", "--no-rate-limit"]));
+    let journal = d.path("run.ndjson");
+    let out = run(
+        &l,
+        &d.args(&["--max-wait", "1", "--no-rate-limit", "--journal", &journal]),
+    );
     assert_eq!(out.code, 6, "{}", out.stderr);
     assert!(
         out.stdout.contains("more than the 1 s idm waits at most"),
         "{}",
         out.stdout
     );
-    // Once UMAPI lets requests through, running again sends what is left.
+    assert!(
+        out.stderr
+            .contains(&format!("`idm sync (the same options) --resume {journal}`")),
+        "{}",
+        out.stderr
+    );
+    let first_lines = std::fs::read_to_string(&journal).unwrap().lines().count();
+    // Once UMAPI lets requests through, --resume plans again and sends what is left, appending
+    // to the same journal with its actions numbered after the first run's.
     l.sandbox().clear_faults();
-    run(&l, &d.args(&["--max-wait", "1", "--no-rate-limit"])).expect(0);
+    let out = run(
+        &l,
+        &d.args(&["--max-wait", "1", "--no-rate-limit", "--resume", &journal]),
+    )
+    .expect(0);
+    assert!(
+        out.stderr.contains("resuming: the earlier run did"),
+        "{}",
+        out.stderr
+    );
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(lines.len() > first_lines, "the resumed run appends");
+    let seqs: Vec<u64> = lines.iter().filter_map(|l| l["seq"].as_u64()).collect();
+    let first_max = seqs[..].iter().take(first_lines - 1).max().copied();
+    assert!(
+        seqs.iter()
+            .skip(first_lines - 1)
+            .all(|s| Some(*s) > first_max),
+        "{seqs:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .skip(first_lines)
+            .filter(|l| l.get("seq").is_some())
+            .all(|l| l["status"] == "done"),
+        "{text}"
+    );
     let left = run(&l, &d.args(&["--plan-only", "-o", "json"])).expect(0);
     assert_eq!(left.json()["actions"], serde_json::json!([]));
+    // Only a sync's journal, of this organisation, can be resumed.
+    let other = d.path("apply.ndjson");
+    std::fs::write(
+        &other,
+        "{\"journal\":\"idm-journal\",\"version\":1,\"command\":\"apply\",\"org_id\":\"x@AdobeOrg\",\"test_only\":false,\"started\":0}\n",
+    )
+    .unwrap();
+    let out = run(&l, &d.args(&["--resume", &other])).expect(2);
+    assert!(out.stderr.contains("not of a sync"), "{}", out.stderr);
 }

@@ -101,8 +101,13 @@ pub struct SyncArgs {
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
     /// Write the run's journal to this new file [default: under $XDG_STATE_HOME/idm/runs].
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "resume")]
     journal: Option<PathBuf>,
+    /// Continue a sync that stopped (throttled past --max-wait, interrupted, some actions
+    /// failed): read the directory and Adobe again, plan what is left, and append to that run's
+    /// journal. What the earlier run did is not planned again.
+    #[arg(long, value_name = "JOURNAL")]
+    resume: Option<PathBuf>,
 }
 
 fn pair(on: bool, off: bool) -> Option<bool> {
@@ -156,6 +161,10 @@ pub async fn run(ctx: &Ctx, a: SyncArgs) -> CliResult {
     let client = match &config.umapi {
         Some(conn) => ctx.umapi_with(config.test_mode, |b| conn.configure(b))?,
         None => ctx.umapi(config.test_mode)?,
+    };
+    let resumed = match &a.resume {
+        Some(path) => Some(earlier_run(path, &client)?),
+        None => None,
     };
     let listed = match &config.adobe_only_user_list {
         Some(path) => {
@@ -230,11 +239,22 @@ pub async fn run(ctx: &Ctx, a: SyncArgs) -> CliResult {
     }
     let files = RunFiles {
         journal: a.journal.clone(),
-        resume: None,
+        resume: a.resume.clone(),
         report: a.report.clone(),
         input: None,
     };
     let mut reporter = Reporter::new(ctx, &client, "sync", &files)?;
+    if let Some((earlier, next_seq)) = resumed {
+        // The earlier run's lines stay as they are; this run's actions are numbered after them.
+        reporter.set_seq_offset(next_seq);
+        log.say(
+            Level::Info,
+            &format!(
+                "resuming: the earlier run did {earlier} actions; planned again from what Adobe holds now, {} are left",
+                plan.actions.len()
+            ),
+        );
+    }
     let stop = Stop::install();
     reporter.set_stop(stop.clone());
     let to_send = plan.actions.len();
@@ -292,6 +312,30 @@ async fn read_directory(
             Ok((read.users, read.warnings))
         }
     }
+}
+
+/// What `--resume JOURNAL` continues: the number of actions the earlier run did, and the
+/// first `seq` free for this run's. The journal must be a sync's, of this organisation.
+fn earlier_run(path: &Path, client: &umapi::Client) -> CliResult<(usize, usize)> {
+    let journal = umapi::journal::Journal::read(path)
+        .map_err(|e| CliError::usage(format!("cannot resume from {}: {e}", path.display())))?;
+    if journal.header.command != "sync" {
+        return Err(CliError::usage(format!(
+            "{} is the journal of `{}`, not of a sync: resume it with `idm umapi apply --resume`",
+            path.display(),
+            journal.header.command
+        )));
+    }
+    if journal.header.org_id != client.org_id() {
+        return Err(CliError::usage(format!(
+            "{} is the journal of organisation {}, not {}",
+            path.display(),
+            journal.header.org_id,
+            client.org_id()
+        )));
+    }
+    let next = journal.entries.keys().max().map_or(0, |m| m + 1);
+    Ok((journal.done().len(), next))
 }
 
 /// The Adobe users `--adobe-users` asks for, each once, complete or an error.

@@ -299,8 +299,10 @@ pub struct Reporter {
     journal_path: PathBuf,
     report_file: Option<PathBuf>,
     _lock: RunLock,
-    /// `apply` runs can be resumed from their journal.
-    resumable: bool,
+    /// The command, when its runs can be resumed from their journal (`apply`, `sync`).
+    resumable: Option<&'static str>,
+    /// Added to every `seq` journaled.
+    seq_offset: usize,
     test_mode: bool,
     counts: Counts,
     total: usize,
@@ -404,7 +406,12 @@ impl Reporter {
             journal_path,
             report_file: files.report.clone(),
             _lock: lock,
-            resumable: command == "apply",
+            resumable: match command {
+                "apply" => Some("idm umapi apply"),
+                "sync" => Some("idm sync (the same options)"),
+                _ => None,
+            },
+            seq_offset: 0,
             test_mode,
             counts: Counts::default(),
             total: 0,
@@ -431,6 +438,12 @@ impl Reporter {
         self.stop = Some(stop);
     }
 
+    /// Numbers this run's journal lines after an earlier run's (a resumed sync, whose plan is
+    /// new).
+    pub fn set_seq_offset(&mut self, offset: usize) {
+        self.seq_offset = offset;
+    }
+
     /// Makes the queue journal every action as its answer arrives.
     pub fn observe(&self, queue: &mut ActionQueue) {
         self.recorder.attach(queue);
@@ -439,7 +452,7 @@ impl Reporter {
     /// Remembers an action about to be pushed (its place in the input is `seq`, why it is sent
     /// `reason`), for its journal line.
     pub fn track(&self, seq: usize, action: &Action, reason: Option<&str>) {
-        self.recorder.track(seq, action, reason);
+        self.recorder.track(seq + self.seq_offset, action, reason);
     }
 
     /// A failure to write the journal: the run must stop, since it could no longer say what
@@ -555,13 +568,12 @@ impl Reporter {
         if let Some(e) = journal_error {
             return Err(e);
         }
-        let resume = if self.resumable {
-            format!(
-                "; `idm umapi apply --resume {}` sends what was not done",
+        let resume = match self.resumable {
+            Some(command) => format!(
+                "; `{command} --resume {}` sends what was not done",
                 self.journal_path.display()
-            )
-        } else {
-            String::new()
+            ),
+            None => String::new(),
         };
         if let Some(code) = self.stop.as_ref().and_then(Stop::requested) {
             let why = match code {
