@@ -129,7 +129,8 @@ impl Ctx {
     }
 
     /// Whether the commands run against the embedded sandbox.
-    fn embedded(&self) -> bool {
+    /// Whether the commands run against the embedded sandbox (`--sandbox`).
+    pub fn embedded(&self) -> bool {
         #[cfg(feature = "sandbox")]
         return self.sandbox.is_some();
         #[cfg(not(feature = "sandbox"))]

@@ -829,8 +829,16 @@ fn push_sends_every_directory_user_without_reading_adobe() {
         serde_json::json!(["Acrobat Pro - Default"])
     );
     assert_eq!(plan["summary"]["adobe_users_read"], 0);
-    run(&l, &d.args(&["--strategy", "push"])).expect(0);
+    let out = run(&l, &d.args(&["--strategy", "push"])).expect(0);
     assert!(l.sandbox().umapi_user("new.person@example.net").is_some());
+    // user-sync's push summary: no Adobe rows.
+    assert!(
+        out.stderr
+            .contains("Number of directory users pushed to Adobe: 2\n"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("Adobe users read"), "{}", out.stderr);
 }
 
 #[test]
@@ -1038,4 +1046,29 @@ fn throttled_past_max_wait_exits_6_and_resume_sends_what_is_left() {
     .unwrap();
     let out = run(&l, &d.args(&["--resume", &other])).expect(2);
     assert!(out.stderr.contains("not of a sync"), "{}", out.stderr);
+}
+
+#[test]
+fn with_sandbox_the_connector_files_never_reach_another_organisation() {
+    // The files name a real-looking organisation and server; --sandbox must not go there.
+    let umapi = "authentication_method: oauth\nserver:\n  host: 127.0.0.1:9\n  auth_host: 127.0.0.1:9\nenterprise:\n  org_id: REAL0RG@AdobeOrg\n  client_id: real-id\n  client_secret: real-secret\n";
+    let main = MAIN.replace(
+        "adobe_users:\n",
+        "adobe_users:\n  connectors:\n    umapi: connector-umapi.yml\n",
+    );
+    let d = SyncDir::new(
+        &main,
+        &[("users.csv", USERS), ("connector-umapi.yml", umapi)],
+    );
+    let mut args = vec!["--sandbox".to_owned()];
+    args.extend(d.args(&["--plan-only", "-o", "json"]));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = common::run(&args).expect(0);
+    assert!(
+        out.stderr
+            .contains("--sandbox: the connector files' servers and credentials are not used"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.json()["summary"]["adobe_users_read"].as_u64().unwrap() > 0);
 }

@@ -5,8 +5,11 @@
 //! - [`plan`](mod@plan): the I/O-free planner. Directory users ([`DirectoryUser`]), Adobe users
 //!   ([`umapi::User`]) and [`Rules`] in, a [`Plan`] of UMAPI actions out, each with its reason.
 //!   The same inputs always give the same plan, and a plan applied then planned again is empty.
-//! - connectors that load the directory: [`csv_directory`] (user-sync's CSV connector).
-//! - [`config`]: user-sync's configuration files and command line, read as user-sync reads them.
+//! - connectors that load the directory: [`csv_directory`] (user-sync's CSV connector) and
+//!   [`jumpcloud_directory`] (JumpCloud's system users and user groups, read completely or not
+//!   at all).
+//! - [`config`]: user-sync's configuration files and command line, read as user-sync reads them,
+//!   and `connector-jumpcloud.yml`.
 //! - [`exec`]: runs a plan (or any stream of actions) through the umapi action queue as one
 //!   sync run, journaled.
 //!

@@ -158,9 +158,23 @@ pub async fn run(ctx: &Ctx, a: SyncArgs) -> CliResult {
             if config.test_mode { " (TEST MODE)" } else { "" }
         ),
     );
+    let jumpcloud_file = matches!(
+        &config.directory,
+        DirectorySource::Jumpcloud {
+            connection: Some(_),
+            ..
+        }
+    );
+    if ctx.embedded() && (config.umapi.is_some() || jumpcloud_file) {
+        // A sandbox run must never reach the organisation a connector file names.
+        log.say(
+            Level::Info,
+            "--sandbox: the connector files' servers and credentials are not used; the embedded sandbox is",
+        );
+    }
     let client = match &config.umapi {
-        Some(conn) => ctx.umapi_with(config.test_mode, |b| conn.configure(b))?,
-        None => ctx.umapi(config.test_mode)?,
+        Some(conn) if !ctx.embedded() => ctx.umapi_with(config.test_mode, |b| conn.configure(b))?,
+        _ => ctx.umapi(config.test_mode)?,
     };
     let resumed = match &a.resume {
         Some(path) => Some(earlier_run(path, &client)?),
@@ -299,8 +313,8 @@ async fn read_directory(
             connection,
         } => {
             let client = match &connection {
-                Some(c) => ctx.jumpcloud_with(|b| c.configure(b))?,
-                None => ctx.jumpcloud(None)?,
+                Some(c) if !ctx.embedded() => ctx.jumpcloud_with(|b| c.configure(b))?,
+                _ => ctx.jumpcloud(None)?,
             };
             // Complete or an error: a short listing must never turn into removals.
             let read = idm_sync::jumpcloud_directory::read(&client, &options)
@@ -464,41 +478,42 @@ fn print_summary(
             "Number of directory users selected for input".into(),
             s.directory_users_selected.to_string(),
         ),
-        (
-            "Number of Adobe users read".into(),
-            s.adobe_users_read.to_string(),
-        ),
-        (
-            "Number of Adobe users excluded from updates".into(),
-            s.adobe_users_excluded.to_string(),
-        ),
-        (
-            "Number of non-excluded Adobe users with no changes".into(),
-            s.adobe_users_read
-                .saturating_sub(s.adobe_users_excluded + s.updated + strays_processed)
-                .to_string(),
-        ),
-        (
-            "Number of new Adobe users added".into(),
-            s.created.to_string(),
-        ),
-        (
-            "Number of matching Adobe users updated".into(),
-            s.updated.to_string(),
-        ),
-        (
-            "Number of Adobe user-groups created".into(),
-            s.groups_created.to_string(),
-        ),
     ];
-    if processes_strays {
+    if config.push {
+        // user-sync's push rows: Adobe is not read.
         rows.push((
-            format!(
-                "Number of Adobe-only users {}",
-                rules.adobe_only.summary_verb()
-            ),
-            strays_processed.to_string(),
+            "Number of directory users pushed to Adobe".into(),
+            s.created.to_string(),
         ));
+    } else {
+        let no_changes = s
+            .adobe_users_read
+            .saturating_sub(s.adobe_users_excluded + s.updated + strays_processed);
+        for (what, n) in [
+            ("Number of Adobe users read", s.adobe_users_read),
+            (
+                "Number of Adobe users excluded from updates",
+                s.adobe_users_excluded,
+            ),
+            (
+                "Number of non-excluded Adobe users with no changes",
+                no_changes,
+            ),
+            ("Number of new Adobe users added", s.created),
+            ("Number of matching Adobe users updated", s.updated),
+            ("Number of Adobe user-groups created", s.groups_created),
+        ] {
+            rows.push((what.into(), n.to_string()));
+        }
+        if processes_strays {
+            rows.push((
+                format!(
+                    "Number of Adobe-only users {}",
+                    rules.adobe_only.summary_verb()
+                ),
+                strays_processed.to_string(),
+            ));
+        }
     }
     let (total, done) = sent.unwrap_or((0, 0));
     rows.push((

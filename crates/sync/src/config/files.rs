@@ -1,6 +1,6 @@
 //! The three files as user-sync reads them: `user-sync-config.yml`, `connector-umapi.yml`,
-//! `connector-csv.yml`. Every key user-sync knows is here; any other key is an error naming it
-//! (with the line, from the YAML reader).
+//! `connector-csv.yml`, and idm's `connector-jumpcloud.yml`. Every key user-sync knows is here;
+//! any other key is an error naming it (with the line, from the YAML reader).
 
 use serde::{Deserialize, Deserializer};
 

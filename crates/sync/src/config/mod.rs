@@ -617,7 +617,7 @@ fn directory_source(
         }
         (_, [c, path]) if normalize(c) == "csv" => path.clone(),
         (_, [c]) if normalize(c) == "jumpcloud" => {
-            return jumpcloud_source(d, dir, new_account_type, &rules_groups(d));
+            return jumpcloud_source(d, dir, new_account_type, &rules_groups(d, &inv.users));
         }
         (_, [c, ..]) => {
             return Err(err(
@@ -651,17 +651,27 @@ fn directory_source(
 
 /// The directory groups a JumpCloud read needs: the mapped ones, or every group when
 /// `additional_groups` may use any.
-fn rules_groups(d: &files::DirectoryUsers) -> Option<std::collections::HashSet<String>> {
+/// The JumpCloud groups whose members are read: the mapped ones and those `--users group
+/// NAMES` selects by; every group when `additional_groups` may turn any into an Adobe group.
+fn rules_groups(
+    d: &files::DirectoryUsers,
+    users: &[String],
+) -> Option<std::collections::HashSet<String>> {
     if d.additional_groups.as_ref().is_some_and(|a| !a.is_empty()) {
         return None;
     }
-    Some(
-        d.groups
-            .iter()
-            .flatten()
-            .map(|m| m.directory_group.clone())
-            .collect(),
-    )
+    let mut groups: std::collections::HashSet<String> = d
+        .groups
+        .iter()
+        .flatten()
+        .map(|m| m.directory_group.clone())
+        .collect();
+    if let [u, names] = users
+        && normalize(u) == "group"
+    {
+        groups.extend(names.split(',').map(str::to_owned));
+    }
+    Some(groups)
 }
 
 fn jumpcloud_source(
@@ -690,7 +700,7 @@ fn jumpcloud_source(
             _ => {
                 return Err(err(
                     Some(&path),
-                    "api_key: give it with org_id and base_url, or none of them (then JUMPCLOUD_API_KEY or a profile applies)",
+                    "org_id and base_url are read only with an api_key in the same file: add api_key, or remove them (then JUMPCLOUD_API_KEY, JUMPCLOUD_ORG_ID and JUMPCLOUD_BASE_URL, or a profile, apply)",
                 ));
             }
         };

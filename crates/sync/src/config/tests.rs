@@ -257,3 +257,26 @@ fn bad_configurations_say_what_is_wrong() {
         assert!(e.message.contains(want), "{e}");
     }
 }
+
+#[test]
+fn the_jumpcloud_connector_reads_the_mapped_groups_and_those_users_are_selected_by() {
+    let main = "adobe_users: {}\ndirectory_users:\n  groups:\n    - directory_group: Adobe_Designers\n      adobe_groups: [Design Team]\nlimits:\n  max_adobe_only_users: 5\n";
+    let f = Files::new(&[("user-sync-config.yml", main)]);
+    let groups = |users: &[&str]| {
+        let mut inv = f.invocation(users);
+        inv.connector = Some(vec!["jumpcloud".into()]);
+        match load(&inv).unwrap().directory {
+            DirectorySource::Jumpcloud { options, .. } => {
+                let mut g: Vec<String> = options.groups.unwrap().into_iter().collect();
+                g.sort();
+                g
+            }
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(groups(&["all"]), ["Adobe_Designers"]);
+    assert_eq!(
+        groups(&["group", "Contractors,Interns"]),
+        ["Adobe_Designers", "Contractors", "Interns"]
+    );
+}
