@@ -1072,3 +1072,87 @@ fn with_sandbox_the_connector_files_never_reach_another_organisation() {
     );
     assert!(out.json()["summary"]["adobe_users_read"].as_u64().unwrap() > 0);
 }
+
+#[test]
+fn a_jumpcloud_attribute_mapping_chooses_each_adobe_field() {
+    let l = Live::start(SandboxConfig::default().users(40).groups(8));
+    let users = jumpcloud_users(&l);
+    // A new hire (not in Adobe, active) gets a custom attribute with the country to use.
+    let hire = users
+        .iter()
+        .find(|u| {
+            u["state"] == "ACTIVATED"
+                && l.sandbox()
+                    .umapi_user(u["email"].as_str().unwrap())
+                    .is_none()
+        })
+        .expect("a new hire");
+    let id = hire["_id"].as_str().or(hire["id"].as_str()).unwrap();
+    l.run(&[
+        "jumpcloud",
+        "call",
+        "systemusers_put",
+        "-p",
+        &format!("id={id}"),
+        "--body",
+        r#"{"attributes":[{"name":"adobeCountry","value":"Norway"}],"displayname":"Shown Name"}"#,
+    ])
+    .expect(0);
+    let main = COMPANY.replace(
+        "directory_users:\n",
+        "directory_users:\n  connectors:\n    jumpcloud: connector-jumpcloud.yml\n",
+    );
+    let connector = "attributes:\n  username: username\n  country: attributes.adobeCountry\n  firstname: displayname\n";
+    let d = SyncDir::new(&main, &[("connector-jumpcloud.yml", connector)]);
+    let args: Vec<String> = [
+        "sync",
+        "-c",
+        d.main.path(),
+        "--connector",
+        "jumpcloud",
+        "--plan-only",
+        "-o",
+        "json",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let plan = run(&l, &args).expect(0).json();
+    let email = hire["email"].as_str().unwrap();
+    let create = plan["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["target"] == email)
+        .unwrap_or_else(|| panic!("{email} is created: {plan}"));
+    let step = &create["action"]["do"][0]["createEnterpriseID"];
+    assert_eq!(step["email"], email, "{create}");
+    assert_eq!(step["country"], "NO", "{create}");
+    assert_eq!(step["firstname"], "Shown Name", "{create}");
+    // The usernames now come from JumpCloud's (login names): Adobe's differ, and as username is
+    // not in update_attributes, that is a warning, never a change.
+    let login_names = plan["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|w| w.as_str())
+        .filter(|w| w.starts_with("username of "))
+        .filter_map(|w| w.split(" in Adobe, \"").nth(1))
+        .filter(|rest| rest.split('"').next().is_some_and(|u| !u.contains('@')))
+        .count();
+    assert!(login_names > 5, "{}", plan["warnings"]);
+    // A source JumpCloud does not have is an error naming the key.
+    std::fs::write(
+        d.path("connector-jumpcloud.yml"),
+        "attributes:\n  country: adress.country\n",
+    )
+    .unwrap();
+    let out = run(&l, &args).expect(2);
+    assert!(
+        out.stderr.contains(
+            "attributes.country: \"adress.country\" is not a JumpCloud system user attribute"
+        ),
+        "{}",
+        out.stderr
+    );
+}

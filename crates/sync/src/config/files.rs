@@ -250,6 +250,9 @@ pub(crate) struct JumpcloudFile {
     pub org_id: Option<String>,
     #[serde(default, deserialize_with = "opt_text")]
     pub base_url: Option<String>,
+    /// Adobe field → JumpCloud attribute.
+    #[serde(default)]
+    pub attributes: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// `connector-csv.yml`.

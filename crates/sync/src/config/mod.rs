@@ -686,10 +686,16 @@ fn jumpcloud_source(
         .and_then(|c| c.get("jumpcloud"))
         .and_then(|v| v.as_str());
     let (mut filter, mut connection) = (None, None);
+    let mut attributes = crate::jumpcloud_directory::AttributeMap::default();
     if let Some(named) = named {
         let path = dir.join(named);
         let f: files::JumpcloudFile = read_yaml(&path)?;
         filter = f.filter;
+        for (field, source) in f.attributes.iter().flatten() {
+            attributes
+                .set(field, source)
+                .map_err(|m| err(Some(&path), m))?;
+        }
         connection = match (f.api_key, f.org_id, f.base_url) {
             (Some(api_key), org_id, base_url) => Some(JumpcloudConnection {
                 api_key,
@@ -709,6 +715,7 @@ fn jumpcloud_source(
         options: crate::jumpcloud_directory::JumpcloudOptions {
             filter,
             identity_type,
+            attributes,
             groups: groups.clone(),
         },
         connection,

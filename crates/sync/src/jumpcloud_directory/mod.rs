@@ -13,6 +13,10 @@ use umapi::IdentityType;
 
 use crate::model::DirectoryUser;
 
+mod attributes;
+
+pub use attributes::AttributeMap;
+
 /// What to read.
 #[derive(Debug, Clone)]
 pub struct JumpcloudOptions {
@@ -20,6 +24,8 @@ pub struct JumpcloudOptions {
     pub filter: Option<String>,
     /// The identity type of every user (`directory_users.user_identity_type`).
     pub identity_type: IdentityType,
+    /// Which JumpCloud attribute supplies each Adobe field.
+    pub attributes: AttributeMap,
     /// The user groups whose members are read (`None`: every group, as `additional_groups`
     /// needs).
     pub groups: Option<HashSet<String>>,
@@ -120,19 +126,24 @@ pub async fn read(
         // Groups arrive in completion order; keep a user's groups in a stable order.
         list.sort();
     }
+    let map = &options.attributes;
     for u in all {
         if !present(&u) {
             continue;
         }
         let id = u.id.clone().unwrap_or_default();
-        let Some(email) = u.email.clone().filter(|e| e.contains('@')) else {
+        // Attributes are read by their JSON names, as the mapping gives them.
+        let json = serde_json::to_value(&u).unwrap_or_default();
+        let get = |source: &str| attributes::value(&json, source);
+        let Some(email) = get(&map.email).filter(|e| e.contains('@')) else {
             out.warnings.push(format!(
-                "JumpCloud user {} ({id}) has no email; left out",
-                u.username.as_deref().unwrap_or("?")
+                "JumpCloud user {} ({id}) has no email in {}; left out",
+                u.username.as_deref().unwrap_or("?"),
+                map.email
             ));
             continue;
         };
-        let country = match u.addresses.iter().flatten().find_map(|a| a.country.clone()) {
+        let country = match get(&map.country) {
             Some(c) => match iso_country(&c) {
                 Some(code) => Some(code.to_owned()),
                 None => {
@@ -144,13 +155,18 @@ pub async fn read(
             },
             None => None,
         };
+        let username = get(&map.username).unwrap_or_else(|| email.clone());
+        // A username that is not an email is qualified by the email's domain, as UMAPI needs.
+        let domain = (!username.contains('@'))
+            .then(|| email.rsplit_once('@').map(|(_, d)| d.to_owned()))
+            .flatten();
         out.users.push(DirectoryUser {
             identity_type: options.identity_type.clone(),
-            username: email.clone(),
-            domain: None,
+            username,
+            domain,
             email,
-            firstname: u.firstname.clone().filter(|s| !s.is_empty()),
-            lastname: u.lastname.clone().filter(|s| !s.is_empty()),
+            firstname: get(&map.firstname),
+            lastname: get(&map.lastname),
             country,
             groups: groups_of.remove(&id).unwrap_or_default(),
             origin: format!("JumpCloud user {id}"),
