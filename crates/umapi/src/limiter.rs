@@ -18,6 +18,9 @@ pub enum RouteClass {
     Action,
 }
 
+/// The least margin added to a window (see [`Limiter::acquire`]).
+const MIN_MARGIN: Duration = Duration::from_millis(25);
+
 /// Requests allowed per window, per route class.
 ///
 /// The default is UMAPI's documented per-client limits: 10 action requests, 25 user reads and 5
@@ -105,9 +108,10 @@ impl Limiter {
         let Some(window) = self.limits.window else {
             return;
         };
-        // The server counts arrivals, we count starts: a 1% margin absorbs the difference in
-        // latency between requests, so that a full window rarely earns a 429.
-        let window = window + window / 100;
+        // The server counts arrivals, we count starts: a margin of 1% (at least 25 ms, which
+        // matters for a time-scaled sandbox's short windows) absorbs the difference in latency
+        // between requests, so that a full window rarely earns a 429.
+        let window = window + (window / 100).max(MIN_MARGIN);
         let limit = self.limits.limit(class).max(1) as usize;
         let slot = &self.starts[class as usize];
         loop {
