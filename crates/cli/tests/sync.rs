@@ -1190,7 +1190,11 @@ fn against_a_time_scaled_sandbox_the_client_paces_itself_to_its_minute() {
     let out = run(&l, &args(&["--rate-time-scale", "600"])).expect(0);
     let paced = l.sandbox().stats();
     assert!(paced.actions_processed > 200, "{paced:?}");
-    assert_eq!(paced.rate_limited, 0, "paced, never throttled: {}", out.stderr);
+    assert_eq!(
+        paced.rate_limited, 0,
+        "paced, never throttled: {}",
+        out.stderr
+    );
     // The same sync unpaced runs into the sandbox's limits (and retries through them).
     let l = sandbox();
     run(&l, &args(&["--no-rate-limit"])).expect(0);

@@ -346,3 +346,114 @@ async fn both_halves_describe_one_company() {
         assert!(members.as_array().unwrap().len() >= 10, "{name}: {members}");
     }
 }
+
+/// The documented v1 filter forms: `filter[N]` all hold, `filter[or][N]` one holds.
+#[tokio::test]
+async fn v1_indexed_and_or_filters() {
+    let jc = start(80).await;
+    let jc = &jc;
+    let list = |q: &str| {
+        let path = format!("/api/systemusers?limit=100&{q}");
+        async move { jc.get(&path).await }
+    };
+    let count = |v: &Value| v["results"].as_array().unwrap().len();
+    let dept = |v: &Value, d: &str| {
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|u| u["department"] == d)
+            .count()
+    };
+    let (_, all) = list("").await;
+    let (status, and) = list("filter[0]=department:$eq:Sales&filter[1]=state:$eq:ACTIVATED").await;
+    assert_eq!(status, StatusCode::OK, "{and}");
+    let want = all["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["department"] == "Sales" && u["state"] == "ACTIVATED")
+        .count();
+    assert!(want > 0);
+    assert_eq!(count(&and), want, "{and}");
+    assert_eq!(and["totalCount"], want);
+    let (_, or) =
+        list("filter[or][0]=department:$eq:Sales&filter[or][1]=department:$eq:Finance").await;
+    assert_eq!(count(&or), dept(&all, "Sales") + dept(&all, "Finance"));
+    assert_eq!(count(&or), dept(&or, "Sales") + dept(&or, "Finance"));
+    // Both forms together: (Sales or Finance) and staged.
+    let (_, both) = list("filter[or][0]=department:$eq:Sales&filter[or][1]=department:$eq:Finance&filter[0]=state:$eq:STAGED").await;
+    assert!(
+        both["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["state"] == "STAGED"
+                && (u["department"] == "Sales" || u["department"] == "Finance"))
+    );
+    let (status, bad) = list("filter[nor][0]=department:$eq:Sales").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+    assert!(
+        bad["message"].as_str().unwrap().contains("filter[nor][0]"),
+        "{bad}"
+    );
+}
+
+/// A graph operation needs its body: without one it is a 400 that says what to send.
+#[tokio::test]
+async fn a_graph_post_without_a_body_is_a_400() {
+    let jc = start(10).await;
+    let (_, groups) = jc.get("/api/v2/usergroups").await;
+    let group = groups[0]["id"].as_str().unwrap().to_owned();
+    for path in [
+        format!("/api/v2/usergroups/{group}/members"),
+        format!("/api/v2/usergroups/{group}/associations"),
+    ] {
+        let (status, body) = jc.call(Method::POST, &path, None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("the body must be a JSON object {\"op\""),
+            "{body}"
+        );
+    }
+    let (_, users) = jc.get("/api/systemusers?limit=1").await;
+    let user = users["results"][0]["_id"].as_str().unwrap();
+    let (status, _) = jc
+        .call(
+            Method::POST,
+            &format!("/api/v2/usergroups/{group}/members"),
+            Some(json!({"op": "remove", "type": "user", "id": user})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+}
+
+/// Each operation answers the media type its spec declares, with a body of that kind; System
+/// Insights' `tpm_info` is a JSON table like the others.
+#[tokio::test]
+async fn media_types_are_the_declared_ones() {
+    let jc = start(5).await;
+    let get = |path: String| {
+        let req = http()
+            .get(format!("{}{path}", jc.sb.base_url()))
+            .header("x-api-key", &jc.key);
+        async move {
+            let resp = req.send().await.unwrap();
+            let ct = resp.headers()["content-type"].to_str().unwrap().to_owned();
+            (resp.status(), ct, resp.bytes().await.unwrap())
+        }
+    };
+    let (status, ct, body) = get("/api/v2/systeminsights/tpm_info".into()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(ct.starts_with("application/json"), "{ct}");
+    let table: Value = serde_json::from_slice(&body).unwrap();
+    assert!(table.as_array().is_some_and(|rows| rows.iter().all(Value::is_object)), "{table}");
+    let (_, ct, body) = get("/api/v2/logos/5f00b90e0000000000000001".into()).await;
+    assert_eq!((ct.as_str(), &body[1..4]), ("image/png", &b"PNG"[..]));
+    let (_, ct, body) = get("/api/v2/applemdms/5f00b90e0000000000000001/depkey".into()).await;
+    assert_eq!(ct, "application/x-pem-file");
+    assert!(body.starts_with(b"-----BEGIN CERTIFICATE-----"));
+}

@@ -16,16 +16,24 @@ pub(crate) fn answer(call: &Call) -> Response {
     let status = StatusCode::from_u16(call.op.status).unwrap_or(StatusCode::OK);
     match &call.op.reply {
         Reply::Empty => status.into_response(),
-        Reply::Text => (status, "OK").into_response(),
-        Reply::Binary => (
-            status,
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/octet-stream"),
-            )],
-            b"idm-sandbox".to_vec(),
-        )
-            .into_response(),
+        // The one text operation, System Insights' `tpm_info`, declares `text/html` for what is
+        // a table like every other System Insights one: it answers a JSON array, as they do.
+        Reply::Text => {
+            let schemas = Schemas::new(spec(), call.op.api);
+            let table = serde_json::json!({"t": "a", "i": {"ref": "system-insights-tpm-info"}});
+            let mut body = schemas.sample(&table);
+            shape(call, &mut body);
+            (status, axum::Json(body)).into_response()
+        }
+        Reply::Binary => {
+            let (media_type, body) = super::media::binary(&call.op.id);
+            (
+                status,
+                [(header::CONTENT_TYPE, HeaderValue::from_static(media_type))],
+                body,
+            )
+                .into_response()
+        }
         Reply::Json(schema) => {
             let schemas = Schemas::new(spec(), call.op.api);
             let sample = schemas.sample(schema);

@@ -375,8 +375,27 @@ fn membership(call: &Call) -> Response {
     })
 }
 
+/// A graph operation's body must be there: the specs leave it optional, JumpCloud needs it.
+/// (Its shape, when there is one, is checked against the operation's schema before this.)
+fn graph_body(call: &Call, shape: &str) -> Result<(), Response> {
+    if call.body.is_object() {
+        Ok(())
+    } else {
+        Err(error(
+            400,
+            format!("Bad Request: the body must be a JSON object {shape}"),
+        ))
+    }
+}
+
 /// `POST /{usergroups|systemgroups}/{id}/members`: `{"op": "add"|"remove", "type", "id"}`.
 fn change_members(call: &Call) -> Response {
+    if let Err(r) = graph_body(
+        call,
+        r#"{"op": "add" or "remove", "type": the member type, "id": the member's id}"#,
+    ) {
+        return r;
+    }
     on_subject(call, |store, group, kind| {
         let member = call.body["id"].as_str().unwrap_or("");
         let member_kind = kind.member_kind().unwrap_or(Kind::User);
@@ -441,6 +460,12 @@ fn list_associations(call: &Call) -> Response {
 
 /// `POST /{collection}/{id}/associations`: `{"op": "add"|"remove"|"update", "type", "id"}`.
 fn change_associations(call: &Call) -> Response {
+    if let Err(r) = graph_body(
+        call,
+        r#"{"op": "add", "remove" or "update", "type": the other object's type, "id": its id}"#,
+    ) {
+        return r;
+    }
     on_subject(call, |store, id, kind| {
         let other = call.body["id"].as_str().unwrap_or("");
         let wanted = call.body["type"].as_str().unwrap_or("");

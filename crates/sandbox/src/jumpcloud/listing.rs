@@ -43,22 +43,60 @@ pub(super) struct Cond {
     value: Value,
 }
 
-/// v1 `filter` query parameters: `field:$op:value`, several (repeated or comma-joined) ANDed.
-pub(super) fn query_filters(call: &Call) -> Result<Vec<Cond>, Response> {
-    call.query_all("filter")
-        .into_iter()
-        .map(|f| {
-            let mut parts = f.splitn(3, ':');
-            match (parts.next(), parts.next(), parts.next()) {
-                (Some(field), Some(op @ ("$eq" | "$ne" | "$gt" | "$gte" | "$lt" | "$lte")), Some(value)) => Ok(Cond {
-                    field: field.to_owned(),
-                    op: op.to_owned(),
-                    value: Value::String(value.to_owned()),
-                }),
-                _ => Err(error(400, format!("Bad Request: invalid filter {f:?}: expected field:$op:value with $eq, $ne, $gt, $gte, $lt or $lte"))),
+/// v1 `filter` query parameters, in JumpCloud's documented forms: `filter=field:$op:value`
+/// (repeated or comma-joined) and `filter[N]=…` are ANDed; `filter[or][N]=…` are ORed (a record
+/// needs one of them). Returns (all of, any of).
+pub(super) fn query_filters(call: &Call) -> Result<(Vec<Cond>, Vec<Cond>), Response> {
+    let (mut all, mut any) = (Vec::new(), Vec::new());
+    for (key, value) in &call.query {
+        let Some(rest) = key.strip_prefix("filter") else {
+            continue;
+        };
+        let index = |s: &str| {
+            s.strip_prefix('[')
+                .and_then(|s| s.strip_suffix(']'))
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        };
+        if rest.is_empty() {
+            for f in value.split(',').filter(|f| !f.is_empty()) {
+                all.push(cond(f)?);
             }
-        })
-        .collect()
+        } else if index(rest) || rest.strip_prefix("[and]").is_some_and(index) {
+            all.push(cond(value)?);
+        } else if rest.strip_prefix("[or]").is_some_and(index) {
+            any.push(cond(value)?);
+        } else {
+            return Err(error(
+                400,
+                format!(
+                    "Bad Request: unknown filter parameter {key:?}: use filter, filter[N] (all must hold) or filter[or][N] (one must hold)"
+                ),
+            ));
+        }
+    }
+    Ok((all, any))
+}
+
+/// One `field:$op:value` condition.
+fn cond(f: &str) -> Result<Cond, Response> {
+    let mut parts = f.splitn(3, ':');
+    match (parts.next(), parts.next(), parts.next()) {
+        (
+            Some(field),
+            Some(op @ ("$eq" | "$ne" | "$gt" | "$gte" | "$lt" | "$lte")),
+            Some(value),
+        ) => Ok(Cond {
+            field: field.to_owned(),
+            op: op.to_owned(),
+            value: Value::String(value.to_owned()),
+        }),
+        _ => Err(error(
+            400,
+            format!(
+                "Bad Request: invalid filter {f:?}: expected field:$op:value with $eq, $ne, $gt, $gte, $lt or $lte"
+            ),
+        )),
+    }
 }
 
 /// A field's value as text, for comparisons (`true`, `42`, or the string itself).
@@ -208,6 +246,8 @@ pub(super) fn compare(
 /// How a v1 listing selects, orders and shapes records.
 pub(super) struct Listing {
     conds: Vec<Cond>,
+    /// `filter[or][N]`: at least one must hold (when there are any).
+    any: Vec<Cond>,
     filter: Option<Value>,
     search: Option<Search>,
     sort: Vec<(String, bool)>,
@@ -216,7 +256,7 @@ pub(super) struct Listing {
 
 impl Listing {
     pub(super) fn from(call: &Call, search_fields: &[&str]) -> Result<Listing, Response> {
-        let conds = query_filters(call)?;
+        let (conds, any) = query_filters(call)?;
         let body = &call.body;
         let filter = body.get("filter").filter(|f| !f.is_null()).cloned();
         let search = match body.get("searchFilter").filter(|f| !f.is_null()) {
@@ -250,6 +290,7 @@ impl Listing {
             .collect();
         Ok(Listing {
             conds,
+            any,
             filter,
             search,
             sort,
@@ -259,6 +300,9 @@ impl Listing {
 
     pub(super) fn selects(&self, record: &Map<String, Value>) -> Result<bool, String> {
         if !self.conds.iter().all(|c| holds(record, c)) {
+            return Ok(false);
+        }
+        if !self.any.is_empty() && !self.any.iter().any(|c| holds(record, c)) {
             return Ok(false);
         }
         if let Some(s) = &self.search
@@ -292,7 +336,10 @@ impl Listing {
         total_without_filter: usize,
         (limit, skip): (usize, usize),
     ) -> Response {
-        let plain = self.conds.is_empty() && self.filter.is_none() && self.search.is_none();
+        let plain = self.conds.is_empty()
+            && self.any.is_empty()
+            && self.filter.is_none()
+            && self.search.is_none();
         if plain && self.sort.is_empty() {
             // The common case: a slice, without looking at the other records.
             let results: Vec<Value> = records

@@ -15,6 +15,7 @@ mod generic;
 mod handlers;
 pub(crate) mod keys;
 mod listing;
+mod media;
 mod schema;
 pub(crate) mod spec;
 pub(crate) mod store;
