@@ -450,10 +450,83 @@ async fn media_types_are_the_declared_ones() {
     assert_eq!(status, StatusCode::OK);
     assert!(ct.starts_with("application/json"), "{ct}");
     let table: Value = serde_json::from_slice(&body).unwrap();
-    assert!(table.as_array().is_some_and(|rows| rows.iter().all(Value::is_object)), "{table}");
+    assert!(
+        table
+            .as_array()
+            .is_some_and(|rows| rows.iter().all(Value::is_object)),
+        "{table}"
+    );
     let (_, ct, body) = get("/api/v2/logos/5f00b90e0000000000000001".into()).await;
     assert_eq!((ct.as_str(), &body[1..4]), ("image/png", &b"PNG"[..]));
     let (_, ct, body) = get("/api/v2/applemdms/5f00b90e0000000000000001/depkey".into()).await;
     assert_eq!(ct, "application/x-pem-file");
     assert!(body.starts_with(b"-----BEGIN CERTIFICATE-----"));
+}
+
+/// Nulls: a null body, a null required property or a null list item is a 400; a null optional
+/// property is taken as not given, never stored or echoed. Formats are checked.
+#[tokio::test]
+async fn nulls_and_formats_follow_the_spec() {
+    let jc = start(3).await;
+    let post = |body: Value| {
+        let jc = &jc;
+        async move { jc.call(Method::POST, "/api/systemusers", Some(body)).await }
+    };
+    let (status, e) = post(Value::Null).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{e}");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("the request body is null")
+    );
+    let (status, e) = post(json!({"username": null, "email": "n@example.com"})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{e}");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("body.username is required"),
+        "{e}"
+    );
+    let (status, e) =
+        post(json!({"username": "n", "email": "n@example.com", "tags": [null]})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{e}");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("body.tags[0]: null is not allowed"),
+        "{e}"
+    );
+    // The spec declares a date-time: a bare date is refused, not echoed.
+    let (status, e) = post(json!({
+        "username": "n", "email": "n@example.com",
+        "mfa": {"exclusionUntil": "2026-01-01"}
+    }))
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{e}");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("body.mfa.exclusionUntil: expected a date-time (RFC 3339"),
+        "{e}"
+    );
+    let (status, user) = post(
+        json!({"username": "n", "email": "n@example.com", "firstname": null, "lastname": "Null"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{user}");
+    assert!(user.get("firstname").is_none(), "{user}");
+    let id = user["_id"].as_str().unwrap();
+    let (_, read) = jc.get(&format!("/api/systemusers/{id}")).await;
+    assert!(
+        read.get("firstname").is_none() && read["lastname"] == "Null",
+        "{read}"
+    );
+    assert!(
+        read.as_object().unwrap().values().all(|v| !v.is_null()),
+        "{read}"
+    );
 }

@@ -333,8 +333,26 @@ fn check_request(
         // Multipart uploads are accepted as they come.
         return Ok(Value::Null);
     }
-    let value: Value = serde_json::from_slice(body)
+    let mut value: Value = serde_json::from_slice(body)
         .map_err(|e| format!("the request body is not valid JSON: {e}"))?;
+    if value.is_null() {
+        return Err("the request body is null; send the JSON the operation takes".into());
+    }
     schemas.validate(&declared.schema, &value, "body")?;
+    // A null for an optional property means "unset" (the specs do not say; JumpCloud's answers
+    // never hold one): it is dropped, so it is neither stored nor echoed.
+    drop_nulls(&mut value);
     Ok(value)
+}
+
+/// Removes the null-valued properties of every object in `value`.
+fn drop_nulls(value: &mut Value) {
+    match value {
+        Value::Object(fields) => {
+            fields.retain(|_, v| !v.is_null());
+            fields.values_mut().for_each(drop_nulls);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
 }

@@ -161,6 +161,11 @@ impl<'a> Schemas<'a> {
             }
         }
         if let Some(text) = v.as_str() {
+            if let Some(format) = s.get("f").and_then(Value::as_str)
+                && let Some(want) = format_error(format, text)
+            {
+                return Err(format!("{at}: expected {want}, got {}", describe(v)));
+            }
             let len = text.chars().count() as f64;
             if let Some(min) = bound(s, "minl").filter(|m| len < *m) {
                 return Err(format!("{at}: must be at least {min} characters long"));
@@ -173,6 +178,9 @@ impl<'a> Schemas<'a> {
             Value::Array(items) => {
                 let item_schema = s.get("i").unwrap_or(&Value::Null);
                 for (i, item) in items.iter().enumerate() {
+                    if item.is_null() {
+                        return Err(format!("{at}[{i}]: null is not allowed in this list"));
+                    }
                     self.check(item_schema, item, &format!("{at}[{i}]"), depth + 1)?;
                 }
             }
@@ -225,6 +233,102 @@ impl<'a> Schemas<'a> {
         };
         self.validate(schema, &value, at)
     }
+}
+
+/// What a string of this `format` should look like, when `text` is not that; `None` when it
+/// is, or for formats the sandbox does not check.
+fn format_error(format: &str, text: &str) -> Option<&'static str> {
+    let ok = match format {
+        "date-time" => is_date_time(text),
+        "date" => is_date(text),
+        "email" => is_email(text),
+        "uuid" => is_uuid(text),
+        _ => return None,
+    };
+    (!ok).then_some(match format {
+        "date-time" => "a date-time (RFC 3339, such as 2026-01-01T00:00:00Z)",
+        "date" => "a date (YYYY-MM-DD)",
+        "email" => "an email address",
+        _ => "a UUID (8-4-4-4-12 hexadecimal digits)",
+    })
+}
+
+/// `YYYY-MM-DD`, with a month and day in range.
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 10
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !digits(0..4)
+        || !digits(5..7)
+        || !digits(8..10)
+    {
+        return false;
+    }
+    let month: u32 = s[5..7].parse().unwrap_or(0);
+    let day: u32 = s[8..10].parse().unwrap_or(0);
+    (1..=12).contains(&month) && (1..=31).contains(&day)
+}
+
+/// RFC 3339: a date, `T`, `HH:MM:SS`, optional fraction, and `Z` or an offset.
+fn is_date_time(s: &str) -> bool {
+    let Some((date, time)) = s.split_once(['T', 't']) else {
+        return false;
+    };
+    let clock = |t: &str| {
+        let b = t.as_bytes();
+        b.len() == 8
+            && b[2] == b':'
+            && b[5] == b':'
+            && [0, 1, 3, 4, 6, 7].iter().all(|&i| b[i].is_ascii_digit())
+            && t[0..2].parse::<u32>().is_ok_and(|h| h < 24)
+            && t[3..5].parse::<u32>().is_ok_and(|m| m < 60)
+            && t[6..8].parse::<u32>().is_ok_and(|s| s <= 60)
+    };
+    let (rest, zone_ok) = if let Some(r) = time.strip_suffix(['Z', 'z']) {
+        (r, true)
+    } else if time.len() > 6 && matches!(time.as_bytes()[time.len() - 6], b'+' | b'-') {
+        let (r, z) = time.split_at(time.len() - 6);
+        let z = &z[1..];
+        (
+            r,
+            z.len() == 5 && z.as_bytes()[2] == b':' && clock(&format!("{z}:00")),
+        )
+    } else {
+        (time, false)
+    };
+    let (hms, frac) = rest.split_once('.').unwrap_or((rest, "0"));
+    is_date(date)
+        && zone_ok
+        && clock(hms)
+        && !frac.is_empty()
+        && frac.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `local@domain.tld`, without spaces.
+fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.chars().any(char::is_whitespace)
+        && !domain.contains('@')
+}
+
+/// `8-4-4-4-12` hexadecimal digits.
+fn is_uuid(s: &str) -> bool {
+    s.len() == 36
+        && s.char_indices().all(|(i, c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
 }
 
 /// Parameter text as the scalar its schema wants.
@@ -398,5 +502,41 @@ mod tests {
         assert_eq!(a["_id"].as_str().unwrap().len(), 24);
         assert_eq!(a["email"], "user@example.com");
         assert_eq!(a["n"], 5);
+    }
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_checked() {
+        for ok in [
+            "2026-01-01T00:00:00Z",
+            "2026-12-31T23:59:59.123+05:30",
+            "2026-01-01t00:00:00z",
+        ] {
+            assert!(is_date_time(ok), "{ok}");
+        }
+        for bad in [
+            "2026-01-01",
+            "2026-01-01T00:00:00",
+            "2026-13-01T00:00:00Z",
+            "2026-01-01T25:00:00Z",
+            "2026-01-01T00:00:00.Z",
+            "yesterday",
+        ] {
+            assert!(!is_date_time(bad), "{bad}");
+        }
+        assert!(is_date("2026-02-28") && !is_date("2026-2-28") && !is_date("2026-00-10"));
+        assert!(is_email("a.b@example.com") && !is_email("a b@example.com"));
+        assert!(!is_email("ab@localhost") && !is_email("@example.com") && !is_email("a@b@c.d"));
+        assert!(is_uuid("00000000-0000-4000-8000-00000000000a"));
+        assert!(!is_uuid("00000000000040008000000000000000"));
+        assert_eq!(
+            format_error("date-time", "2026-01-01"),
+            Some("a date-time (RFC 3339, such as 2026-01-01T00:00:00Z)")
+        );
+        assert_eq!(format_error("hostname", "anything"), None);
     }
 }
