@@ -518,15 +518,30 @@ async fn nulls_and_formats_follow_the_spec() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{user}");
-    assert!(user.get("firstname").is_none(), "{user}");
+    // Not given: the new user's default, an empty first name, as for any unset property.
+    assert_eq!(user["firstname"], "", "{user}");
     let id = user["_id"].as_str().unwrap();
     let (_, read) = jc.get(&format!("/api/systemusers/{id}")).await;
     assert!(
-        read.get("firstname").is_none() && read["lastname"] == "Null",
+        read["firstname"] == "" && read["lastname"] == "Null",
         "{read}"
     );
     assert!(
         read.as_object().unwrap().values().all(|v| !v.is_null()),
         "{read}"
     );
+    // Whole: every property of the response schema is there.
+    for key in [
+        "organization",
+        "unix_uid",
+        "addresses",
+        "phoneNumbers",
+        "attributes",
+        "ssh_keys",
+        "password_never_expires",
+    ] {
+        assert!(read.get(key).is_some(), "{key} in {read}");
+    }
+    assert!(read["unix_uid"].as_u64().unwrap() > 5000);
+    assert_eq!(read["organization"].as_str().unwrap().len(), 24);
 }

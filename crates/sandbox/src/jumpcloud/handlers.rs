@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use super::defaults::Template;
 use super::listing::{Listing, compare, holds, json, paging, sort_keys, v2_filters};
 use super::store::{Hop, JcStore, Kind, Refusal};
 use super::{Call, error};
@@ -78,7 +79,9 @@ fn list_users(call: &Call) -> Response {
         Err(r) => return r,
     };
     let store = call.org().lock();
-    listing.page(store.users(), store.user_count(), paging)
+    listing
+        .complete(Template::User)
+        .page(store.users(), store.user_count(), paging)
 }
 
 fn fields_of(call: &Call, record: &Map<String, Value>) -> Response {
@@ -91,30 +94,35 @@ fn fields_of(call: &Call, record: &Map<String, Value>) -> Response {
 fn get_user(call: &Call) -> Response {
     let store = call.org().lock();
     match store.user(call.id()) {
-        Some(u) => fields_of(call, u),
+        Some(u) => fields_of(call, &Template::User.complete(u)),
         None => not_found(),
     }
 }
 
-fn create_user(call: &Call) -> Response {
-    match call.org().lock().create_user(call.body.clone()) {
-        Ok(u) => json(u),
+/// A changed or deleted record's answer: whole, or the store's refusal.
+fn answer(result: Result<Value, Refusal>, t: Template) -> Response {
+    match result {
+        Ok(v) => json(t.complete_value(v)),
         Err(e) => refused(e),
     }
+}
+
+fn create_user(call: &Call) -> Response {
+    answer(
+        call.org().lock().create_user(call.body.clone()),
+        Template::User,
+    )
 }
 
 fn update_user(call: &Call) -> Response {
-    match call.org().lock().update_user(call.id(), call.body.clone()) {
-        Ok(u) => json(u),
-        Err(e) => refused(e),
-    }
+    answer(
+        call.org().lock().update_user(call.id(), call.body.clone()),
+        Template::User,
+    )
 }
 
 fn delete_user(call: &Call) -> Response {
-    match call.org().lock().delete_user(call.id()) {
-        Ok(u) => json(u),
-        Err(e) => refused(e),
-    }
+    answer(call.org().lock().delete_user(call.id()), Template::User)
 }
 
 fn list_systems(call: &Call) -> Response {
@@ -128,33 +136,30 @@ fn list_systems(call: &Call) -> Response {
     };
     let store = call.org().lock();
     let total = store.systems().count();
-    listing.page(store.systems(), total, paging)
+    listing
+        .complete(Template::System)
+        .page(store.systems(), total, paging)
 }
 
 fn get_system(call: &Call) -> Response {
     let store = call.org().lock();
     match store.system(call.id()) {
-        Some(s) => fields_of(call, s),
+        Some(s) => fields_of(call, &Template::System.complete(s)),
         None => not_found(),
     }
 }
 
 fn update_system(call: &Call) -> Response {
-    match call
-        .org()
-        .lock()
-        .update_system(call.id(), call.body.clone())
-    {
-        Ok(s) => json(s),
-        Err(e) => refused(e),
-    }
+    answer(
+        call.org()
+            .lock()
+            .update_system(call.id(), call.body.clone()),
+        Template::System,
+    )
 }
 
 fn delete_system(call: &Call) -> Response {
-    match call.org().lock().delete_system(call.id()) {
-        Ok(s) => json(s),
-        Err(e) => refused(e),
-    }
+    answer(call.org().lock().delete_system(call.id()), Template::System)
 }
 
 fn org_json(org: &super::Org) -> Value {
@@ -228,9 +233,26 @@ fn group_page<'r>(call: &Call, groups: impl Iterator<Item = &'r Map<String, Valu
         .into_iter()
         .skip(skip)
         .take(limit)
-        .map(|g| Value::Object(g.clone()))
+        .map(|g| Value::Object(group_template(g).complete(g)))
         .collect();
     json(Value::Array(page))
+}
+
+/// A group record's template, by its `type`.
+fn group_template(g: &Map<String, Value>) -> Template {
+    if g.get("type").and_then(Value::as_str) == Some("system_group") {
+        Template::SystemGroup
+    } else {
+        Template::UserGroup
+    }
+}
+
+fn kind_template(kind: Kind) -> Template {
+    if kind == Kind::SystemGroup {
+        Template::SystemGroup
+    } else {
+        Template::UserGroup
+    }
 }
 
 fn list_groups(call: &Call) -> Response {
@@ -251,7 +273,7 @@ fn list_all_groups(call: &Call) -> Response {
 
 fn get_group(call: &Call) -> Response {
     match call.org().lock().group(group_kind(call), call.id()) {
-        Some(g) => json(Value::Object(g.clone())),
+        Some(g) => json(Value::Object(group_template(g).complete(g))),
         None => not_found(),
     }
 }
@@ -262,27 +284,31 @@ fn create_group(call: &Call) -> Response {
         .lock()
         .create_group(group_kind(call), call.body.clone())
     {
-        Ok(g) => (StatusCode::CREATED, axum::Json(g)).into_response(),
+        Ok(g) => (
+            StatusCode::CREATED,
+            axum::Json(kind_template(group_kind(call)).complete_value(g)),
+        )
+            .into_response(),
         Err(e) => refused(e),
     }
 }
 
 fn update_group(call: &Call) -> Response {
-    match call
-        .org()
-        .lock()
-        .update_group(group_kind(call), call.id(), call.body.clone())
-    {
-        Ok(g) => json(g),
-        Err(e) => refused(e),
-    }
+    let kind = group_kind(call);
+    answer(
+        call.org()
+            .lock()
+            .update_group(kind, call.id(), call.body.clone()),
+        kind_template(kind),
+    )
 }
 
 fn delete_group(call: &Call) -> Response {
-    match call.org().lock().delete_group(group_kind(call), call.id()) {
-        Ok(g) => json(g),
-        Err(e) => refused(e),
-    }
+    let kind = group_kind(call);
+    answer(
+        call.org().lock().delete_group(kind, call.id()),
+        kind_template(kind),
+    )
 }
 
 // ---- v2 graph ------------------------------------------------------------------------------

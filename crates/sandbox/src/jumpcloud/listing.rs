@@ -5,6 +5,7 @@
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use super::defaults::Template;
 use super::{Call, error};
 
 /// A 200 answer with this JSON body.
@@ -252,6 +253,8 @@ pub(super) struct Listing {
     search: Option<Search>,
     sort: Vec<(String, bool)>,
     fields: Vec<String>,
+    /// Answers carry the template's every property.
+    template: Option<Template>,
 }
 
 impl Listing {
@@ -295,7 +298,14 @@ impl Listing {
             search,
             sort,
             fields,
+            template: None,
         })
+    }
+
+    /// Answers each record whole (see [`Template`]).
+    pub(super) fn complete(mut self, t: Template) -> Self {
+        self.template = Some(t);
+        self
     }
 
     pub(super) fn selects(&self, record: &Map<String, Value>) -> Result<bool, String> {
@@ -317,6 +327,14 @@ impl Listing {
     }
 
     pub(super) fn project(&self, record: &Map<String, Value>) -> Value {
+        let whole;
+        let record = match self.template {
+            Some(t) => {
+                whole = t.complete(record);
+                &whole
+            }
+            None => record,
+        };
         if self.fields.is_empty() {
             return Value::Object(record.clone());
         }

@@ -11,6 +11,7 @@
 #![allow(clippy::result_large_err)]
 
 mod auth;
+mod defaults;
 mod generic;
 mod handlers;
 pub(crate) mod keys;
@@ -70,10 +71,11 @@ impl JumpCloud {
     pub(crate) fn new(seed: u64, sizes: Sizes, people: &[Person]) -> JumpCloud {
         let org = |seed: u64, name: &str, sizes: Sizes| {
             let mut r = fastrand::Rng::with_seed(seed ^ 0x006f_7267);
+            let id = format!("{:08x}{:016x}", r.u32(..), r.u64(..));
             Org {
-                id: format!("{:08x}{:016x}", r.u32(..), r.u64(..)),
+                store: Mutex::new(JcStore::seeded(seed, &id, sizes, people)),
+                id,
                 name: name.to_owned(),
-                store: Mutex::new(JcStore::seeded(seed, sizes, people)),
             }
         };
         let second = Sizes {

@@ -114,6 +114,43 @@ impl<'a> Schemas<'a> {
         }
     }
 
+    /// The value a freshly made object holds for an unset property of `schema`: `false`, `0`,
+    /// `""`, `[]`, an enum's first value, an object of such defaults — never a placeholder.
+    /// `None` (leave it out) for formatted strings (dates, emails: unset, not empty) and for
+    /// what cannot be defaulted.
+    pub(crate) fn default_of(&self, schema: &'a Value) -> Option<Value> {
+        self.default_at(schema, "", 0)
+    }
+
+    fn default_at(&self, schema: &'a Value, name: &str, depth: usize) -> Option<Value> {
+        let (s, _) = self.deref(schema);
+        if depth > 4 {
+            return None;
+        }
+        if let Some(first) = s.get("e").and_then(Value::as_array).and_then(|e| e.first()) {
+            return Some(first.clone());
+        }
+        match s.get("t").and_then(Value::as_str)? {
+            "s" if s.get("f").is_some() => None,
+            // A date that is not set is absent, not an empty string.
+            "s" if name.to_ascii_lowercase().contains("date") || name.ends_with("At") => None,
+            "s" => Some(json!("")),
+            "b" => Some(json!(false)),
+            "i" | "n" => Some(json!(bound(s, "min").unwrap_or(0.0).max(0.0) as i64)),
+            "a" => Some(json!([])),
+            "o" => {
+                let mut out = Map::new();
+                for (k, v) in s.get("p").and_then(Value::as_object).into_iter().flatten() {
+                    if let Some(d) = self.default_at(v, k, depth + 1) {
+                        out.insert(k.clone(), d);
+                    }
+                }
+                Some(Value::Object(out))
+            }
+            _ => None,
+        }
+    }
+
     /// Checks `value` against `schema`; the error names the offending place (`at`).
     /// `null` is accepted where a value is optional, as JumpCloud does.
     pub(crate) fn validate(&self, schema: &Value, value: &Value, at: &str) -> Result<(), String> {

@@ -74,8 +74,12 @@ pub(crate) type Hop = (String, Kind, String, Kind);
 /// One organisation's objects.
 #[derive(Debug, Default)]
 pub(crate) struct JcStore {
+    /// The organisation's id: every record's `organization`.
+    org_id: String,
     id_prefix: u32,
     next_id: u64,
+    /// The last `unix_uid` handed out, less 5000.
+    next_uid: u64,
     users: BTreeMap<String, Map<String, Value>>,
     by_username: FastMap<String, String>,
     by_email: FastMap<String, String>,
@@ -175,9 +179,10 @@ impl JcStore {
     /// two department groups and some in the groups mapped to Adobe; systems each in one system group
     /// (`max(1, groups / 4)` of them); user group `i` associated with system group `i mod n`; and
     /// the first users associated directly with the system of the same index.
-    pub(crate) fn seeded(seed: u64, sizes: Sizes, people: &[Person]) -> JcStore {
+    pub(crate) fn seeded(seed: u64, org_id: &str, sizes: Sizes, people: &[Person]) -> JcStore {
         let mut rng = fastrand::Rng::with_seed(seed ^ 0x6a75_6d70);
         let mut s = JcStore {
+            org_id: org_id.to_owned(),
             id_prefix: rng.u32(..),
             ..Default::default()
         };
@@ -282,7 +287,8 @@ impl JcStore {
             "systemTimezone": 0,
             "tags": [],
         });
-        if let Value::Object(map) = system {
+        if let Value::Object(mut map) = system {
+            map.insert("organization".into(), json!(self.org_id));
             self.systems.insert(id.clone(), map);
         }
         id
@@ -358,6 +364,14 @@ impl JcStore {
             .entry("mfa")
             .or_insert(json!({"configured": false, "exclusion": false}));
         fields.remove("password");
+        fields.insert("organization".into(), json!(self.org_id));
+        self.next_uid += 1;
+        fields
+            .entry("unix_uid")
+            .or_insert(json!(5000 + self.next_uid));
+        fields
+            .entry("unix_guid")
+            .or_insert(json!(5000 + self.next_uid));
         self.by_username
             .insert(username.to_ascii_lowercase(), id.clone());
         self.by_email.insert(email.to_ascii_lowercase(), id.clone());
@@ -716,7 +730,7 @@ mod tests {
 
     #[test]
     fn memberships_stay_consistent_from_both_ends() {
-        let mut s = JcStore::seeded(1, Sizes::default(), &[]);
+        let mut s = JcStore::seeded(1, "0123456789abcdef01234567", Sizes::default(), &[]);
         let u = s
             .create_user(json!({"username": "a", "email": "a@x.com"}))
             .unwrap();
@@ -751,7 +765,7 @@ mod tests {
 
     #[test]
     fn traversals_follow_groups_and_associations_both_ways() {
-        let mut s = JcStore::seeded(1, Sizes::default(), &[]);
+        let mut s = JcStore::seeded(1, "0123456789abcdef01234567", Sizes::default(), &[]);
         let id = |v: Value| v["_id"].as_str().or(v["id"].as_str()).unwrap().to_owned();
         let user = id(s
             .create_user(json!({"username": "u", "email": "u@x.com"}))
@@ -796,8 +810,8 @@ mod tests {
             systems: 6,
             groups: 5,
         };
-        let a = JcStore::seeded(7, sizes, &[]);
-        let b = JcStore::seeded(7, sizes, &[]);
+        let a = JcStore::seeded(7, "0123456789abcdef01234567", sizes, &[]);
+        let b = JcStore::seeded(7, "0123456789abcdef01234567", sizes, &[]);
         assert_eq!(a.users.len(), 50);
         assert_eq!(a.systems.len(), 6);
         assert_eq!(a.users, b.users);
