@@ -25,6 +25,16 @@ impl SyncDir {
         self.main.0.with_file_name(name).display().to_string()
     }
 
+    /// `idm sync -c MAIN --connector jumpcloud ARGS`.
+    fn jumpcloud(&self, extra: &[&str]) -> Vec<String> {
+        let mut v: Vec<String> = ["sync", "-c", self.main.path(), "--connector", "jumpcloud"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    }
+
     /// `idm sync -c MAIN --users file users.csv ARGS`.
     fn args<'a>(&'a self, extra: &[&'a str]) -> Vec<String> {
         let mut v: Vec<String> = vec![
@@ -629,18 +639,8 @@ fn a_jumpcloud_directory_syncs_the_one_company() {
         .find(|u| designers.contains(&id(u)) && marketing.contains(&id(u)))
         .expect("a user in both mapped groups");
     let d = SyncDir::new(COMPANY, &[]);
-    let args = |extra: &[&str]| -> Vec<String> {
-        let mut v: Vec<String> = [
-            "sync",
-            "-c",
-            d.main.path(),
-            "--connector",
-            "jumpcloud",
-            "--no-rate-limit",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let args = |extra: &[&str]| {
+        let mut v = d.jumpcloud(&["--no-rate-limit"]);
         v.extend(extra.iter().map(|s| s.to_string()));
         v
     };
@@ -755,17 +755,7 @@ fn a_cut_member_page_stops_the_sync_before_any_removal() {
         "",
     );
     let d = SyncDir::new(&main, &[]);
-    let args: Vec<String> = [
-        "sync",
-        "-c",
-        d.main.path(),
-        "--connector",
-        "jumpcloud",
-        "--no-rate-limit",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let args = d.jumpcloud(&["--no-rate-limit"]);
     let before = l.sandbox().umapi_group_members("Design Team").unwrap();
     // v2 page-0 requests: the group looked up by name, then its members' first page and the
     // one re-read that a failed check makes. Both reads of that page come back cut.
@@ -954,17 +944,7 @@ fn a_jumpcloud_read_that_fails_sends_nothing() {
             .unwrap(),
     );
     let d = SyncDir::new(MAIN, &[]);
-    let args: Vec<String> = [
-        "sync",
-        "-c",
-        d.main.path(),
-        "--connector",
-        "jumpcloud",
-        "--process-groups",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let args = d.jumpcloud(&["--process-groups"]);
     let out = run(&l, &args);
     assert_ne!(out.code, 0, "{}", out.stderr);
     assert!(out.stderr.contains("500"), "{}", out.stderr);
@@ -1104,19 +1084,7 @@ fn a_jumpcloud_attribute_mapping_chooses_each_adobe_field() {
     );
     let connector = "attributes:\n  username: username\n  country: attributes.adobeCountry\n  firstname: displayname\n";
     let d = SyncDir::new(&main, &[("connector-jumpcloud.yml", connector)]);
-    let args: Vec<String> = [
-        "sync",
-        "-c",
-        d.main.path(),
-        "--connector",
-        "jumpcloud",
-        "--plan-only",
-        "-o",
-        "json",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let args = d.jumpcloud(&["--plan-only", "-o", "json"]);
     let plan = run(&l, &args).expect(0).json();
     let email = hire["email"].as_str().unwrap();
     let create = plan["actions"]
@@ -1171,14 +1139,7 @@ fn against_a_time_scaled_sandbox_the_client_paces_itself_to_its_minute() {
         )
     };
     let d = SyncDir::new(COMPANY, &[]);
-    let args = |extra: &[&str]| -> Vec<String> {
-        let mut v: Vec<String> = ["sync", "-c", d.main.path(), "--connector", "jumpcloud"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        v.extend(extra.iter().map(|s| s.to_string()));
-        v
-    };
+    let args = |extra: &[&str]| d.jumpcloud(extra);
     let l = sandbox();
     let bad = run(&l, &args(&["--rate-time-scale", "0"])).expect(2);
     assert!(
