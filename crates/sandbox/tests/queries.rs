@@ -3,7 +3,6 @@
 mod common;
 
 use std::collections::{BTreeSet, HashMap};
-use std::time::{Duration, Instant};
 
 use common::{Ctx, header};
 use idm_sandbox::SandboxConfig;
@@ -413,13 +412,11 @@ async fn same_seed_same_org() {
     );
 }
 
+/// 100,000 users: the last page and a lookup answer correctly. How fast is measured in
+/// BENCHMARKS.md, not asserted here.
 #[tokio::test]
-async fn a_hundred_thousand_users_start_and_list_fast() {
-    let started = Instant::now();
+async fn a_hundred_thousand_users_list_to_the_last_page() {
     let ctx = Ctx::new(SandboxConfig::default().users(100_000)).await;
-    let startup = started.elapsed();
-    assert!(startup < Duration::from_secs(8), "startup took {startup:?}");
-    let listed = Instant::now();
     let (status, h, body) = ctx.get_json("/users/{org}/49").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(header(&h, "x-page-count"), "50");
@@ -429,7 +426,4 @@ async fn a_hundred_thousand_users_start_and_list_fast() {
         .get_json("/organizations/{org}/users/admin@example.com")
         .await;
     assert_eq!(status, StatusCode::OK);
-    let took = listed.elapsed();
-    assert!(took < Duration::from_secs(5), "listing took {took:?}");
-    eprintln!("100k users: start {startup:?}, last page + lookup {took:?}");
 }

@@ -102,6 +102,15 @@ const LAST_NAMES: [&str; 8] = [
     "Lovelace", "Hopper", "Torvalds", "Hamilton", "Thompson", "Liskov", "Ritchie", "Allen",
 ];
 const DEPARTMENTS: [&str; 4] = ["Engineering", "Sales", "Finance", "Support"];
+const JOB_TITLES: [&str; 6] = [
+    "Software Engineer",
+    "Account Executive",
+    "Financial Analyst",
+    "Support Specialist",
+    "Designer",
+    "Team Lead",
+];
+const LOCATIONS: [&str; 5] = ["New York", "London", "Berlin", "Tokyo", "Remote"];
 const SYSTEM_KINDS: [(&str, &str, &str); 3] = [
     ("web", "Ubuntu", "22.04"),
     ("laptop", "Mac OS X", "14.5"),
@@ -160,6 +169,16 @@ fn seeded_user(u: usize, person: Option<&Person>, roll: u32, rng: &mut fastrand:
         "state": state,
         "activated": activated,
         "suspended": suspended,
+        // Employee fields, from the index so the seed's other draws stay as they were.
+        "displayname": format!("{first} {last}"),
+        "employeeIdentifier": format!("E{:05}", 1000 + u),
+        "employeeType": if u % 9 == 8 { "Contractor" } else { "Employee" },
+        "jobTitle": JOB_TITLES[u % JOB_TITLES.len()],
+        "company": "Example Corp",
+        "costCenter": format!("CC-{}", 100 + (u % DEPARTMENTS.len()) * 10),
+        "location": LOCATIONS[u % LOCATIONS.len()],
+        "phoneNumbers": [{"type": "work", "number": format!("+1 555 01{:02}", u % 100)}],
+        "attributes": [{"name": "badgeNumber", "value": format!("{}", 40_000 + u)}],
     });
     if let Some(code) = person.and_then(|p| p.country.as_deref()) {
         let country = match rng.u32(0..10) {
