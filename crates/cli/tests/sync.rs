@@ -757,8 +757,8 @@ fn a_cut_member_page_stops_the_sync_before_any_removal() {
     let d = SyncDir::new(&main, &[]);
     let args = d.jumpcloud(&["--no-rate-limit"]);
     let before = l.sandbox().umapi_group_members("Design Team").unwrap();
-    // v2 page-0 requests: the group looked up by name, then its members' first page and the
-    // one re-read that a failed check makes. Both reads of that page come back cut.
+    // v2 page-0 requests: the group listing, then the members' first page and the one re-read
+    // that a failed check makes. Both reads of that page come back cut.
     l.sandbox()
         .inject("jumpcloud.v2:short:page=0:nth=2".parse().unwrap());
     l.sandbox()

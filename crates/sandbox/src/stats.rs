@@ -45,7 +45,7 @@ pub(crate) struct Stats {
     requests: Mutex<BTreeMap<RouteKind, u64>>,
     tokens_issued: AtomicU64,
     throttled: AtomicU64,
-    rate_limited: AtomicU64,
+    /// The rate limiter's 429s per route kind; their sum is `rate_limited`.
     rate_limited_by_route: Mutex<BTreeMap<RouteKind, u64>>,
     faults_fired: AtomicU64,
     sync_start: AtomicU64,
@@ -67,11 +67,8 @@ impl Stats {
     /// A 429 sent on a route of `kind`: by the rate limiter, or by an injected fault.
     pub(crate) fn throttled(&self, kind: RouteKind, by_rate_limiter: bool) {
         self.throttled.fetch_add(1, Ordering::Relaxed);
-        if by_rate_limiter {
-            self.rate_limited.fetch_add(1, Ordering::Relaxed);
-            if let Ok(mut map) = self.rate_limited_by_route.lock() {
-                *map.entry(kind).or_insert(0) += 1;
-            }
+        if by_rate_limiter && let Ok(mut map) = self.rate_limited_by_route.lock() {
+            *map.entry(kind).or_insert(0) += 1;
         }
     }
 
@@ -96,16 +93,17 @@ impl Stats {
 
     pub(crate) fn snapshot(&self) -> StatsSnapshot {
         let requests = self.requests.lock().map(|m| m.clone()).unwrap_or_default();
+        let by_route = self
+            .rate_limited_by_route
+            .lock()
+            .map(|m| m.clone())
+            .unwrap_or_default();
         StatsSnapshot {
             requests,
             tokens_issued: self.tokens_issued.load(Ordering::Relaxed),
             throttled: self.throttled.load(Ordering::Relaxed),
-            rate_limited: self.rate_limited.load(Ordering::Relaxed),
-            rate_limited_by_route: self
-                .rate_limited_by_route
-                .lock()
-                .map(|m| m.clone())
-                .unwrap_or_default(),
+            rate_limited: by_route.values().sum(),
+            rate_limited_by_route: by_route,
             faults_fired: self.faults_fired.load(Ordering::Relaxed),
             sync_start: self.sync_start.load(Ordering::Relaxed),
             sync_end: self.sync_end.load(Ordering::Relaxed),

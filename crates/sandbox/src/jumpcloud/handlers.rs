@@ -238,17 +238,9 @@ fn group_page<'r>(call: &Call, groups: impl Iterator<Item = &'r Map<String, Valu
     json(Value::Array(page))
 }
 
-/// A group record's template, by its `type`.
+/// A group record's template, by its `type` (every group record has one).
 fn group_template(g: &Map<String, Value>) -> Template {
     if g.get("type").and_then(Value::as_str) == Some("system_group") {
-        Template::SystemGroup
-    } else {
-        Template::UserGroup
-    }
-}
-
-fn kind_template(kind: Kind) -> Template {
-    if kind == Kind::SystemGroup {
         Template::SystemGroup
     } else {
         Template::UserGroup
@@ -284,31 +276,35 @@ fn create_group(call: &Call) -> Response {
         .lock()
         .create_group(group_kind(call), call.body.clone())
     {
-        Ok(g) => (
-            StatusCode::CREATED,
-            axum::Json(kind_template(group_kind(call)).complete_value(g)),
-        )
-            .into_response(),
+        Ok(g) => (StatusCode::CREATED, axum::Json(complete_group(g))).into_response(),
         Err(e) => refused(e),
     }
 }
 
 fn update_group(call: &Call) -> Response {
-    let kind = group_kind(call);
-    answer(
-        call.org()
-            .lock()
-            .update_group(kind, call.id(), call.body.clone()),
-        kind_template(kind),
-    )
+    let result = call
+        .org()
+        .lock()
+        .update_group(group_kind(call), call.id(), call.body.clone());
+    match result {
+        Ok(g) => json(complete_group(g)),
+        Err(e) => refused(e),
+    }
 }
 
 fn delete_group(call: &Call) -> Response {
-    let kind = group_kind(call);
-    answer(
-        call.org().lock().delete_group(kind, call.id()),
-        kind_template(kind),
-    )
+    match call.org().lock().delete_group(group_kind(call), call.id()) {
+        Ok(g) => json(complete_group(g)),
+        Err(e) => refused(e),
+    }
+}
+
+/// A group answered whole.
+fn complete_group(g: Value) -> Value {
+    match g {
+        Value::Object(m) => Value::Object(group_template(&m).complete(&m)),
+        other => other,
+    }
 }
 
 // ---- v2 graph ------------------------------------------------------------------------------

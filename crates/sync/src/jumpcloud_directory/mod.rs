@@ -74,41 +74,28 @@ pub async fn read(
     let all = list.all().await?;
     let mut out = JumpcloudDirectory::default();
     let groups = client.v2().user_groups();
-    // The groups to read: each mapped group looked up by name, or every group.
-    let wanted: Vec<(String, Option<String>)> = match &options.groups {
-        Some(names) => {
-            let mut names: Vec<&String> = names.iter().collect();
-            names.sort();
-            stream::iter(names)
-                .map(|name| {
-                    let groups = &groups;
-                    async move {
-                        let id = groups.find_by_name(name).await?.and_then(|g| g.id);
-                        Ok::<_, jumpcloud::Error>((name.clone(), id))
-                    }
-                })
-                .buffered(MEMBER_READS_AT_ONCE)
-                .try_collect()
-                .await?
-        }
-        None => groups
-            .list()
-            .all()
-            .await?
-            .into_iter()
-            .filter_map(|g| Some((g.name?, Some(g.id?))))
-            .collect(),
-    };
-    let missing: Vec<String> = wanted
-        .iter()
-        .filter(|(_, id)| id.is_none())
-        .map(|(name, _)| name.clone())
+    // One listing of the groups (a page holds 100), whatever the number of mapped groups.
+    let mut wanted: Vec<(String, String)> = groups
+        .list()
+        .all()
+        .await?
+        .into_iter()
+        .filter_map(|g| Some((g.name?, g.id?)))
+        .filter(|(name, _)| options.groups.as_ref().is_none_or(|n| n.contains(name)))
         .collect();
-    if !missing.is_empty() {
-        return Err(ReadError::MissingGroups(missing));
+    wanted.sort();
+    if let Some(names) = &options.groups {
+        let mut missing: Vec<String> = names
+            .iter()
+            .filter(|n| !wanted.iter().any(|(name, _)| name == *n))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            missing.sort();
+            return Err(ReadError::MissingGroups(missing));
+        }
     }
     let member_lists: Vec<(String, Vec<String>)> = stream::iter(wanted)
-        .filter_map(|(name, id)| std::future::ready(id.map(|id| (name, id))))
         .map(|(name, id)| {
             let groups = &groups;
             async move { Ok::<_, jumpcloud::Error>((name, groups.member_ids(&id).await?)) }
