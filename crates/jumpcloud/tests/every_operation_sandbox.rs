@@ -6,21 +6,69 @@
 #[path = "generated/every_operation_calls.rs"]
 mod calls;
 
-use idm_sandbox::{Sandbox, SandboxConfig};
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+
+use idm_sandbox::{CollectionRole, Sandbox, SandboxConfig};
 use jumpcloud::{Client, FilePart};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-/// The objects the calls work on, made fresh so that adding them to groups and associations
-/// succeeds (the sandbox answers 409 to an edge that already exists).
+/// The objects the calls work on: fresh core objects (so that adding them to groups and
+/// associations succeeds) and one record of every collection the sandbox keeps, created
+/// through the API or, where the API cannot create, found among the seeded ones.
 pub struct Fixture {
     client: Client,
-    user: String,
-    system: String,
-    user_group: String,
-    system_group: String,
-    org: String,
+    /// Path shape (`duo/accounts/{}/applications`) -> the id of the fixture's record there.
+    ids: HashMap<String, String>,
+    /// Graph type (`policy`) -> the fixture's object of that type.
+    by_type: HashMap<String, String>,
+    /// The seeded user whose push endpoints the calls read.
+    push_user: String,
+    /// Associations already added: a second add of the same pair is sent as a removal.
+    edges: RefCell<HashSet<(String, String)>>,
     _sandbox: Sandbox,
+}
+
+/// The id a JumpCloud answer names its object by.
+fn id_of(v: &Value) -> Option<String> {
+    let v = v.as_array().and_then(|a| a.first()).unwrap_or(v);
+    ["_id", "id", "integrationId"]
+        .iter()
+        .find_map(|k| v[k].as_str())
+        .map(str::to_owned)
+}
+
+/// The path shape of the template up to a parameter: `/duo/accounts/{account_id}/applications/{x}`
+/// and `x` give `duo/accounts/{}/applications`.
+fn prefix_shape(template: &str, name: &str) -> Option<String> {
+    let mut out: Vec<&str> = Vec::new();
+    for seg in template.split('/').filter(|s| !s.is_empty()) {
+        if seg == format!("{{{name}}}") {
+            return Some(out.join("/"));
+        }
+        out.push(if seg.starts_with('{') { "{}" } else { seg });
+    }
+    None
+}
+
+/// The graph type of the objects of a top-level collection (`usergroups` -> `user_group`).
+fn graph_type(plural: &str) -> String {
+    let core = [
+        ("users", "user"),
+        ("systems", "system"),
+        ("usergroups", "user_group"),
+        ("systemgroups", "system_group"),
+        ("policygroups", "policy_group"),
+    ];
+    if let Some((_, t)) = core.iter().find(|(p, _)| *p == plural) {
+        return (*t).to_owned();
+    }
+    idm_sandbox::jumpcloud_collections()
+        .into_iter()
+        .find(|c| c.path == plural)
+        .and_then(|c| c.graph_type)
+        .unwrap_or_else(|| panic!("no graph type for {plural}"))
 }
 
 impl Fixture {
@@ -34,34 +82,128 @@ impl Fixture {
             .api_key(info.api_key.clone())
             .build()
             .unwrap();
-        let raw = |op: &str, body: Value| {
-            let c = client.clone();
-            let op = op.to_owned();
-            async move {
-                let mut r = c.request(jumpcloud::catalog::find(&op).unwrap());
-                r.json_body(&body);
-                r.send_value().await.unwrap()
-            }
+        let mut fx = Fixture {
+            client: client.clone(),
+            ids: HashMap::new(),
+            by_type: HashMap::new(),
+            push_user: String::new(),
+            edges: RefCell::new(HashSet::new()),
+            _sandbox: sandbox,
         };
-        let id = |v: &Value| v["_id"].as_str().or(v["id"].as_str()).unwrap().to_owned();
-        let user = id(&raw(
-            "systemusers_post",
-            json!({"username": "fixture", "email": "fixture@example.org"}),
-        )
-        .await);
-        let user_group = id(&raw("groups_user_post", json!({"name": "Fixture users"})).await);
-        let system_group = id(&raw("groups_system_post", json!({"name": "Fixture systems"})).await);
+        let core = [
+            (
+                "systemusers_post",
+                json!({"username": "fixture", "email": "fixture@example.org"}),
+                &["systemusers", "users"][..],
+                "user",
+            ),
+            (
+                "groups_user_post",
+                json!({"name": "Fixture users"}),
+                &["usergroups"][..],
+                "user_group",
+            ),
+            (
+                "groups_system_post",
+                json!({"name": "Fixture systems"}),
+                &["systemgroups"][..],
+                "system_group",
+            ),
+            (
+                "groups_policy_post",
+                json!({"name": "Fixture policies"}),
+                &["policygroups"][..],
+                "policy_group",
+            ),
+        ];
+        for (op, body, shapes, graph_type) in core {
+            let made = fx.raw(op, body).await;
+            let id = id_of(&made).unwrap();
+            for shape in shapes {
+                fx.ids.insert((*shape).to_owned(), id.clone());
+            }
+            fx.by_type.insert(graph_type.to_owned(), id);
+        }
         let systems = client.v1().systems().list().send().await.unwrap();
         let system = systems.results.unwrap().pop().unwrap().id.unwrap();
-        Fixture {
-            client,
-            user,
-            system,
-            user_group,
-            system_group,
-            org: info.org_id,
-            _sandbox: sandbox,
+        fx.ids.insert("systems".into(), system.clone());
+        fx.by_type.insert("system".into(), system);
+        fx.ids.insert("organizations".into(), info.org_id.clone());
+        // Administrators and providers are not kept: any id names one, but the same one
+        // throughout.
+        fx.ids
+            .insert("administrators".into(), "5f0000000000000000000a01".into());
+        fx.ids
+            .insert("providers".into(), "5f0000000000000000000b01".into());
+        let users = client
+            .v1()
+            .systemusers()
+            .list()
+            .limit(1)
+            .send()
+            .await
+            .unwrap();
+        fx.push_user = users.results.unwrap()[0].id.clone().unwrap();
+        // Parents before the collections nested in them.
+        let mut collections = idm_sandbox::jumpcloud_collections();
+        collections.sort_by_key(|c| c.path.matches("{}").count());
+        for c in collections {
+            let role = |r: CollectionRole| {
+                c.operations
+                    .iter()
+                    .find(|(_, x)| *x == r)
+                    .map(|(op, _)| op.clone())
+            };
+            let made = match (role(CollectionRole::Create), role(CollectionRole::List)) {
+                (Some(create), _) => {
+                    let body = idm_sandbox::jumpcloud_example(&create)
+                        .and_then(|ex| ex.body)
+                        .unwrap_or(json!({}));
+                    fx.send(&create, Some(body)).await
+                }
+                (None, Some(list)) => fx.send(&list, None).await,
+                // Directories without a listing of their own are found among all directories.
+                (None, None) => {
+                    let all = fx.send("directories_list", None).await;
+                    let wanted = c.graph_type.clone().unwrap_or_default();
+                    all.as_array()
+                        .and_then(|a| a.iter().find(|d| d["type"] == wanted.as_str()).cloned())
+                        .unwrap_or(Value::Null)
+                }
+            };
+            let made = made.get("results").cloned().unwrap_or(made);
+            let id = id_of(&made).unwrap_or_else(|| panic!("{}: no record in {made}", c.path));
+            if let Some(t) = &c.graph_type {
+                fx.by_type.insert(t.clone(), id.clone());
+            }
+            fx.ids.insert(c.path.clone(), id);
         }
+        fx
+    }
+
+    /// Calls an operation with its path parameters filled as [`Fixture::path`] fills them.
+    async fn send(&self, op: &str, body: Option<Value>) -> Value {
+        let operation = jumpcloud::catalog::find(op).unwrap();
+        let mut r = self.client.request(operation);
+        for p in operation.params {
+            if p.location == jumpcloud::catalog::Location::Path {
+                r.param(p.name, self.path(op, p.name)).unwrap();
+            } else if p.required {
+                for v in self.example(op, p.name) {
+                    r.param(p.name, v).unwrap();
+                }
+            }
+        }
+        if let Some(b) = body {
+            r.json_body(&b);
+        }
+        r.send_value()
+            .await
+            .unwrap_or_else(|e| panic!("fixture call {op}: {e}"))
+    }
+
+    async fn raw(&self, op: &str, body: Value) -> Value {
+        self.send(op, Some(body)).await
     }
 
     pub fn client(&self) -> &Client {
@@ -70,7 +212,7 @@ impl Fixture {
 
     fn example(&self, op: &str, name: &str) -> Vec<String> {
         if name == "x-org-id" {
-            return vec![self.org.clone()];
+            return vec![self.ids["organizations"].clone()];
         }
         idm_sandbox::jumpcloud_example(op)
             .and_then(|ex| ex.params.into_iter().find(|(n, _)| n == name))
@@ -78,27 +220,22 @@ impl Fixture {
             .unwrap_or_else(|| panic!("no example for {op}.{name}"))
     }
 
-    /// A path parameter: the fixture's object where the operation is about one the sandbox
-    /// keeps (`/systemusers/{id}`, `/v2/usergroups/{group_id}/...`), else the example value.
+    /// A path parameter: the fixture's object of the collection the path names up to it
+    /// (`/systemusers/{id}`, `/duo/accounts/{account_id}/applications/{application_id}`), else
+    /// the example value.
     pub fn path(&self, op: &str, name: &str) -> String {
-        let operation = jumpcloud::catalog::find(op).unwrap();
-        let first_param = operation
-            .params
-            .iter()
-            .find(|p| p.location == jumpcloud::catalog::Location::Path)
-            .is_some_and(|p| p.name == name);
-        let collection = operation.path.trim_start_matches('/').split('/').next();
-        if first_param {
-            match collection {
-                Some("systemusers" | "users") => return self.user.clone(),
-                Some("systems") => return self.system.clone(),
-                Some("usergroups") => return self.user_group.clone(),
-                Some("systemgroups") => return self.system_group.clone(),
-                Some("organizations") => return self.org.clone(),
-                _ => {}
-            }
+        let template = jumpcloud::catalog::find(op).unwrap().path;
+        let shape = prefix_shape(template, name);
+        // What is nested under a user stays with a seeded one: the fixture's user is deleted
+        // before the calls that delete its SSH key.
+        let under_user = matches!(shape.as_deref(), Some("users" | "systemusers"));
+        if under_user && (template.contains("/pushendpoints") || template.contains("/sshkeys")) {
+            return self.push_user.clone();
         }
-        self.example(op, name).remove(0)
+        match shape.and_then(|s| self.ids.get(&s)) {
+            Some(id) => id.clone(),
+            None => self.example(op, name).remove(0),
+        }
     }
 
     pub fn text(&self, op: &str, name: &str) -> String {
@@ -124,23 +261,52 @@ impl Fixture {
     /// The body: the sandbox's example, with the fixture's objects in the graph edits and names
     /// kept unique where the sandbox enforces uniqueness.
     pub fn body<T: DeserializeOwned>(&self, op: &str) -> T {
-        let edge = |kind: &str, id: &str| json!({"op": "add", "type": kind, "id": id});
         let mut body = idm_sandbox::jumpcloud_example(op)
             .and_then(|ex| ex.body)
             .unwrap_or(Value::Null);
-        match op.split_once('/').map_or(op, |(_, id)| id) {
-            "graph_userGroupMembersPost" => body = edge("user", &self.user),
-            "graph_systemGroupMembersPost" => body = edge("system", &self.system),
-            "graph_userAssociationsPost" => body = edge("system", &self.system),
-            "graph_systemAssociationsPost" => body = edge("user_group", &self.user_group),
-            "graph_userGroupAssociationsPost" => body = edge("system_group", &self.system_group),
-            "graph_systemGroupAssociationsPost" => body = edge("user", &self.user),
+        let id = op.split_once('/').map_or(op, |(_, id)| id);
+        if id.starts_with("graph_")
+            && (id.ends_with("MembersPost") || id.ends_with("AssociationsPost"))
+        {
+            let kind = body["type"].as_str().unwrap_or_default().to_owned();
+            let plural = jumpcloud::catalog::find(op)
+                .unwrap()
+                .path
+                .split('/')
+                .nth(1)
+                .unwrap_or("");
+            let subject = graph_type(plural);
+            body["id"] = json!(
+                self.by_type
+                    .get(&kind)
+                    .unwrap_or_else(|| panic!("{op}: no {kind}"))
+            );
+            // Each edge is added once; a second call on the same pair removes it.
+            let mut pair = [subject, kind];
+            pair.sort();
+            let [a, b] = pair;
+            if !self.edges.borrow_mut().insert((a, b)) {
+                body["op"] = json!("remove");
+            }
+        }
+        // The fixture made one record of each collection already: the call's own is another.
+        let creates = idm_sandbox::jumpcloud_collections().into_iter().any(|c| {
+            c.operations
+                .iter()
+                .any(|(o, r)| o == op && *r == CollectionRole::Create)
+        });
+        if creates && let Some(name) = body.get("name").and_then(Value::as_str) {
+            body["name"] = json!(format!("{name} 2"));
+        }
+        match id {
+            "customEmails_create" => body["type"] = json!("password_expiration"),
             "systemusers_put" => {
                 body.as_object_mut().unwrap().remove("username");
                 body.as_object_mut().unwrap().remove("email");
             }
             "groups_user_put" => body["name"] = json!("Fixture users, renamed"),
             "groups_system_put" => body["name"] = json!("Fixture systems, renamed"),
+            "groups_policy_put" => body["name"] = json!("Fixture policies, renamed"),
             _ => {}
         }
         serde_json::from_value(body).unwrap_or_else(|e| panic!("{op}: example body: {e}"))
@@ -174,12 +340,18 @@ async fn every_operation_succeeds_and_decodes_through_the_typed_client() {
     );
     // The DELETEs at the end removed the fixture's objects, from every side.
     let c = fx.client();
-    let gone = c.v1().systemusers().get(&fx.user).send().await.unwrap_err();
+    let gone = c
+        .v1()
+        .systemusers()
+        .get(&fx.ids["systemusers"])
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(gone.status(), Some(404));
     let members = c
         .v2()
         .graph()
-        .system_group_members_list(&fx.system_group)
+        .system_group_members_list(&fx.ids["systemgroups"])
         .send()
         .await
         .unwrap_err();

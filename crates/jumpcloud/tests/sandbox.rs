@@ -246,10 +246,22 @@ async fn keys_and_organisations_are_checked() {
             .await
             .is_ok()
     );
-    // Operations outside the stateful core answer from their response schema.
+    // Collections outside the core keep what is created through the typed client.
+    assert!(c.v2().policies().list().send().await.unwrap().is_empty());
+    let request: jumpcloud::v2::models::PolicyRequest =
+        serde_json::from_value(serde_json::json!({"name": "Screen lock"})).unwrap();
+    let made = c
+        .v2()
+        .policies()
+        .post()
+        .body(&request)
+        .send()
+        .await
+        .unwrap();
     let policies = c.v2().policies().list().send().await.unwrap();
     assert_eq!(policies.len(), 1);
-    assert!(policies[0].id.as_deref().is_some_and(|id| !id.is_empty()));
+    assert_eq!(policies[0].id, made.id);
+    assert_eq!(policies[0].name.as_deref(), Some("Screen lock"));
 
     // A multi-tenant key must name one of its organisations.
     let orgs = sb.jumpcloud_org_ids();

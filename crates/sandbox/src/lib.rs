@@ -172,6 +172,39 @@ pub fn jumpcloud_example(operation_id: &str) -> Option<JumpCloudExample> {
     jumpcloud::example(operation_id)
 }
 
+pub use jumpcloud::CollectionRole;
+
+/// One collection of records the JumpCloud half keeps beyond its core (users, systems, groups,
+/// organisations): applications, commands, policies, RADIUS servers, IP lists, ... Derived from
+/// the specs' paths; see the crate's README.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct JumpCloudCollection {
+    /// The path under the API prefix, parameters written `{}`: `duo/accounts/{}/applications`.
+    pub path: String,
+    /// The graph type of its records (`application`), when the graph connects them.
+    pub graph_type: Option<String>,
+    /// Whether the API creates its records (else the sandbox seeds them, as a real
+    /// organisation has them: its LDAP server, its policy templates...).
+    pub creatable: bool,
+    /// Its operations (`v2/policies_post`) and what each does.
+    pub operations: Vec<(String, CollectionRole)>,
+}
+
+/// Every collection the JumpCloud half keeps beyond its core.
+///
+/// ```
+/// let all = idm_sandbox::jumpcloud_collections();
+/// let policies = all.iter().find(|c| c.path == "policies").unwrap();
+/// assert_eq!(policies.graph_type.as_deref(), Some("policy"));
+/// assert!(policies.operations.iter().any(|(op, role)| {
+///     op == "v2/policies_post" && *role == idm_sandbox::CollectionRole::Create
+/// }));
+/// ```
+pub fn jumpcloud_collections() -> Vec<JumpCloudCollection> {
+    jumpcloud::collections_info()
+}
+
 /// Where and how to reach the simulated JumpCloud API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]

@@ -123,41 +123,150 @@ async fn parameters_and_bodies_are_checked_against_the_schemas() {
 }
 
 #[tokio::test]
-async fn operations_outside_the_core_answer_from_their_schema() {
+async fn collections_outside_the_core_keep_their_records() {
     let jc = start(3).await;
-    let (s, v) = jc
-        .get("/api/v2/applications/5f1234567890abcdef012345")
-        .await;
-    assert_eq!(s, StatusCode::OK);
-    assert!(v.is_object(), "{v}");
-    let (s, v) = jc.get("/api/v2/policies/5f1234567890abcdef012345").await;
-    assert_eq!(s, StatusCode::OK);
-    assert_eq!(
-        v["id"], "5f1234567890abcdef012345",
-        "the id of the path is echoed"
-    );
+    // A new organisation has no policies; a made-up id is a 404.
     let (s, list) = jc.get("/api/v2/policies").await;
-    assert_eq!(s, StatusCode::OK);
-    assert_eq!(list.as_array().unwrap().len(), 1);
-    let (_, next) = jc.get("/api/v2/policies?skip=1").await;
-    assert_eq!(next, json!([]), "a page past the first is empty");
+    assert_eq!((s, list), (StatusCode::OK, json!([])));
+    let (s, _) = jc.get("/api/v2/policies/5f1234567890abcdef012345").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let body = json!({"name": "Lock screen", "template": {"id": "t1"}, "id": "ignored"});
+    let (s, made) = jc.call(Method::POST, "/api/v2/policies", Some(body)).await;
+    assert_eq!(s, StatusCode::CREATED, "{made}");
+    let id = made["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        id.len(),
+        24,
+        "a server-assigned object id, not the one sent"
+    );
+    assert!(id.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert_eq!(made["name"], "Lock screen");
+    let (_, read) = jc.get(&format!("/api/v2/policies/{id}")).await;
+    assert_eq!(read["name"], "Lock screen");
+    assert_eq!(
+        read["values"],
+        json!([]),
+        "unset properties at their defaults"
+    );
+    // Names are unique, case-insensitively.
     let (s, v) = jc
         .call(
             Method::POST,
             "/api/v2/policies",
-            Some(json!({"name": "Lock screen", "template": {"id": "t1"}})),
+            Some(json!({"name": "LOCK SCREEN"})),
         )
         .await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
-    assert_eq!(v["name"], "Lock screen", "sent fields are echoed");
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    let (_, other) = jc
+        .call(
+            Method::POST,
+            "/api/v2/policies",
+            Some(json!({"name": "USB"})),
+        )
+        .await;
+    assert_ne!(other["id"], made["id"]);
+    // v2 filters and sort on the listing.
+    let (_, found) = jc.get("/api/v2/policies?filter=name:eq:USB").await;
+    assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
+    let (_, found) = jc.get("/api/v2/policies?filter=name:search:lock").await;
+    assert_eq!(found[0]["id"], made["id"]);
+    let (_, sorted) = jc.get("/api/v2/policies?sort=-name").await;
+    assert_eq!(sorted[0]["name"], "USB");
+    // PUT replaces.
+    let (s, put) = jc
+        .call(
+            Method::PUT,
+            &format!("/api/v2/policies/{id}"),
+            Some(json!({"name": "Lock screen after 5 min"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{put}");
+    assert_eq!(put["id"], made["id"]);
+    assert_eq!(read["template"]["id"], "t1");
+    assert_eq!(
+        put["template"]["id"], "",
+        "a PUT replaces what it does not send"
+    );
+    // An association seen from both ends, and through the traversals.
+    let (_, groups) = jc.get("/api/v2/systemgroups").await;
+    let group = groups[0]["id"].as_str().unwrap().to_owned();
+    let edge = json!({"op": "add", "type": "system_group", "id": group});
+    let (s, v) = jc
+        .call(
+            Method::POST,
+            &format!("/api/v2/policies/{id}/associations"),
+            Some(edge),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+    let (_, from_group) = jc
+        .get(&format!(
+            "/api/v2/systemgroups/{group}/associations?targets=policy"
+        ))
+        .await;
+    assert_eq!(from_group[0]["to"]["id"], made["id"]);
+    let (_, systems) = jc.get(&format!("/api/v2/policies/{id}/systems")).await;
+    assert!(!systems.as_array().unwrap().is_empty(), "{systems}");
+    let system = systems[0]["id"].as_str().unwrap().to_owned();
+    let (_, policies) = jc.get(&format!("/api/v2/systems/{system}/policies")).await;
+    assert_eq!(policies[0]["id"], made["id"]);
+    // A user cannot be bound to a policy: the specs allow systems and system groups.
+    let (_, users) = jc.get("/api/systemusers").await;
+    let user = users["results"][0]["_id"].as_str().unwrap();
     let (s, _) = jc
         .call(
-            Method::DELETE,
-            "/api/v2/policies/5f1234567890abcdef012345",
-            None,
+            Method::POST,
+            &format!("/api/v2/policies/{id}/associations"),
+            Some(json!({"op": "add", "type": "user", "id": user})),
         )
         .await;
-    assert!(s.is_success());
+    assert_eq!(
+        s,
+        StatusCode::BAD_REQUEST,
+        "a user is not a valid target type here"
+    );
+    // DELETE sticks and takes the edges with it.
+    let (s, _) = jc
+        .call(Method::DELETE, &format!("/api/v2/policies/{id}"), None)
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = jc.get(&format!("/api/v2/policies/{id}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, from_group) = jc
+        .get(&format!(
+            "/api/v2/systemgroups/{group}/associations?targets=policy"
+        ))
+        .await;
+    assert_eq!(from_group, json!([]));
+    // v1 and v2 share one record: a v1 command is a v2 graph object.
+    let (s, cmd) = jc
+        .call(
+            Method::POST,
+            "/api/commands",
+            Some(json!({"name": "uptime", "command": "uptime", "commandType": "linux"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{cmd}");
+    let cmd_id = cmd["_id"].as_str().unwrap();
+    assert_eq!(cmd["organization"], json!(jc.sb.jumpcloud_info().org_id));
+    let (s, _) = jc
+        .get(&format!(
+            "/api/v2/commands/{cmd_id}/associations?targets=system"
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, page) = jc.get("/api/commands").await;
+    assert_eq!(page["totalCount"], 1);
+    assert_eq!(page["results"][0]["name"], "uptime");
+    // A nested collection needs its parent.
+    let (s, _) = jc
+        .call(
+            Method::POST,
+            "/api/v2/duo/accounts/5f1234567890abcdef012345/applications",
+            Some(json!({"name": "VPN", "apiHost": "api-1.duosecurity.com", "integrationKey": "k", "secretKey": "s"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

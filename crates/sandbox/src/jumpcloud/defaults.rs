@@ -17,18 +17,20 @@ pub(crate) enum Template {
     System,
     UserGroup,
     SystemGroup,
+    PolicyGroup,
 }
 
 impl Template {
     /// Every property of the kind's response schema, with its default; made once.
-    fn defaults(self) -> &'static Map<String, Value> {
-        static TEMPLATES: [OnceLock<Map<String, Value>>; 4] = [const { OnceLock::new() }; 4];
+    pub(crate) fn defaults(self) -> &'static Map<String, Value> {
+        static TEMPLATES: [OnceLock<Map<String, Value>>; 5] = [const { OnceLock::new() }; 5];
         TEMPLATES[self as usize].get_or_init(|| {
             let op_id = match self {
                 Template::User => "systemusers_get",
                 Template::System => "systems_get",
                 Template::UserGroup => "groups_user_get",
                 Template::SystemGroup => "groups_system_get",
+                Template::PolicyGroup => "groups_policy_get",
             };
             let Some(op) = spec().op(op_id) else {
                 return Map::new();
@@ -45,13 +47,7 @@ impl Template {
 
     /// The record with every property it lacks, at its default.
     pub(crate) fn complete(self, record: &Map<String, Value>) -> Map<String, Value> {
-        let mut out = record.clone();
-        for (k, v) in self.defaults() {
-            if !out.contains_key(k) {
-                out.insert(k.clone(), v.clone());
-            }
-        }
-        out
+        super::listing::complete_with(record, self.defaults())
     }
 
     /// [`complete`](Self::complete) for a record answered as a JSON value.

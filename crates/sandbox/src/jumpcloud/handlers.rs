@@ -7,7 +7,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::defaults::Template;
-use super::listing::{Listing, compare, holds, json, paging, sort_keys, v2_filters};
+use super::kind::DIRECTORIES;
+use super::listing::{Listing, json, paging};
 use super::store::{Hop, JcStore, Kind, Refusal};
 use super::{Call, error};
 
@@ -16,6 +17,9 @@ pub(crate) type Handler = fn(&Call) -> Response;
 
 /// The handler of an operation of the stateful core.
 pub(crate) fn stateful(op: &str) -> Option<Handler> {
+    if let Some(graph) = op.strip_prefix("graph_") {
+        return graph_handler(graph);
+    }
     Some(match op {
         "systemusers_list" => list_users,
         "search_systemusers_post" => list_users,
@@ -30,32 +34,35 @@ pub(crate) fn stateful(op: &str) -> Option<Handler> {
         "organization_list" => list_orgs,
         "organizations_get" => get_org,
         "groups_list" => list_all_groups,
-        "groups_user_list" | "groups_system_list" => list_groups,
-        "groups_user_get" | "groups_system_get" => get_group,
-        "groups_user_post" | "groups_system_post" => create_group,
-        "groups_user_put" | "groups_system_put" => update_group,
-        "groups_user_delete" | "groups_system_delete" => delete_group,
-        "graph_userGroupMembersList" | "graph_systemGroupMembersList" => list_members,
-        "graph_userGroupMembersPost" | "graph_systemGroupMembersPost" => change_members,
-        "graph_userGroupMembership" | "graph_systemGroupMembership" => membership,
-        "graph_userMemberOf" | "graph_systemMemberOf" => member_of,
-        "graph_userAssociationsList"
-        | "graph_systemAssociationsList"
-        | "graph_userGroupAssociationsList"
-        | "graph_systemGroupAssociationsList" => list_associations,
-        "graph_userAssociationsPost"
-        | "graph_systemAssociationsPost"
-        | "graph_userGroupAssociationsPost"
-        | "graph_systemGroupAssociationsPost" => change_associations,
-        "graph_userTraverseSystem"
-        | "graph_userTraverseSystemGroup"
-        | "graph_systemTraverseUser"
-        | "graph_systemTraverseUserGroup"
-        | "graph_userGroupTraverseSystem"
-        | "graph_userGroupTraverseSystemGroup"
-        | "graph_systemGroupTraverseUser"
-        | "graph_systemGroupTraverseUserGroup" => traverse,
+        "directories_list" => list_directories,
+        "groups_user_list" | "groups_system_list" | "groups_policy_list" => list_groups,
+        "groups_user_get" | "groups_system_get" | "groups_policy_get" => get_group,
+        "groups_user_post" | "groups_system_post" | "groups_policy_post" => create_group,
+        "groups_user_put" | "groups_system_put" | "groups_policy_put" => update_group,
+        "groups_user_delete" | "groups_system_delete" | "groups_policy_delete" => delete_group,
         _ => return None,
+    })
+}
+
+/// The graph operations of every type, by what their id says they do
+/// (`graph_policyGroupMembersList`, `graph_applicationTraverseUserGroup`, ...).
+fn graph_handler(op: &str) -> Option<Handler> {
+    Some(if op.ends_with("MembersList") {
+        list_members
+    } else if op.ends_with("MembersPost") {
+        change_members
+    } else if op.ends_with("Membership") {
+        membership
+    } else if op.ends_with("MemberOf") {
+        member_of
+    } else if op.ends_with("AssociationsList") {
+        list_associations
+    } else if op.ends_with("AssociationsPost") {
+        change_associations
+    } else if op.contains("Traverse") {
+        traverse
+    } else {
+        return None;
     })
 }
 
@@ -202,48 +209,36 @@ fn get_org(call: &Call) -> Response {
 
 // ---- v2 groups ---------------------------------------------------------------------------------
 
-/// The group kind of an operation on `/usergroups` or `/systemgroups`.
+/// The group kind of an operation on `/usergroups`, `/systemgroups` or `/policygroups`.
 fn group_kind(call: &Call) -> Kind {
-    if call.op.id.starts_with("groups_system") || call.op.id.starts_with("graph_systemGroup") {
-        Kind::SystemGroup
-    } else {
-        Kind::UserGroup
-    }
+    call.op
+        .collection()
+        .and_then(Kind::from_plural)
+        .filter(|k| k.is_group())
+        .unwrap_or(Kind::UserGroup)
 }
 
-/// v2 `filter`: `field:op:value` (eq, ne, gt, ge, lt, le, search, in with `|`-separated values),
-/// several ANDed; read into the v1 conditions, which [`holds`] evaluates.
+/// A page of groups, selected, sorted and projected by the one listing engine.
 fn group_page<'r>(call: &Call, groups: impl Iterator<Item = &'r Map<String, Value>>) -> Response {
-    let (limit, skip) = match paging(call) {
+    let paging = match paging(call) {
         Ok(p) => p,
         Err(r) => return r,
     };
-    let filters = match v2_filters(call) {
-        Ok(f) => f,
+    let listing = match Listing::from(call, &["name", "description"]) {
+        Ok(l) => l,
         Err(r) => return r,
     };
-    let mut selected: Vec<&Map<String, Value>> = groups
-        .filter(|g| filters.iter().all(|c| holds(g, c)))
-        .collect();
-    let keys = sort_keys(call);
-    if !keys.is_empty() {
-        selected.sort_by(|a, b| compare(&keys, a, b));
-    }
-    let page: Vec<Value> = selected
-        .into_iter()
-        .skip(skip)
-        .take(limit)
-        .map(|g| Value::Object(group_template(g).complete(g)))
-        .collect();
-    json(Value::Array(page))
+    // `GET /groups` mixes two kinds: each group is answered by its own template.
+    let groups: Vec<Map<String, Value>> = groups.map(|g| group_template(g).complete(g)).collect();
+    listing.array(groups.iter(), paging)
 }
 
 /// A group record's template, by its `type` (every group record has one).
 fn group_template(g: &Map<String, Value>) -> Template {
-    if g.get("type").and_then(Value::as_str) == Some("system_group") {
-        Template::SystemGroup
-    } else {
-        Template::UserGroup
+    match g.get("type").and_then(Value::as_str) {
+        Some("system_group") => Template::SystemGroup,
+        Some("policy_group") => Template::PolicyGroup,
+        _ => Template::UserGroup,
     }
 }
 
@@ -522,17 +517,43 @@ fn change_associations(call: &Call) -> Response {
 }
 
 /// `GET /{collection}/{id}/{targets}`: the objects bound through the graph, with their paths.
+/// `…/directories` answers every directory type (Active Directory, G Suite, LDAP, Office 365).
 fn traverse(call: &Call) -> Response {
     on_subject(call, |store, id, _| {
-        let Some(target) = call.op.last_literal().and_then(Kind::from_plural) else {
-            return not_found();
+        let targets: Vec<Kind> = match call.op.last_literal() {
+            Some("directories") => DIRECTORIES.to_vec(),
+            Some(plural) => Kind::from_plural(plural).into_iter().collect(),
+            None => Vec::new(),
         };
-        let found = store.traverse(&id, target);
+        if targets.is_empty() {
+            return not_found();
+        }
+        let found = store.traverse(&id, &targets);
         graph_page(
             call,
             found
                 .iter()
-                .map(|(other, paths)| with_paths(other, target, paths)),
+                .map(|(other, (kind, paths))| with_paths(other, *kind, paths)),
         )
     })
+}
+
+/// `GET /directories`: the organisation's directories of every type.
+fn list_directories(call: &Call) -> Response {
+    let store = call.org().lock();
+    let mut dirs: Vec<Map<String, Value>> = Vec::new();
+    for kind in DIRECTORIES {
+        for (id, fields) in store.objects_of_kind(kind) {
+            let name = fields.get("name").cloned().unwrap_or(json!(kind.wire()));
+            let mut d = Map::new();
+            d.insert("id".into(), json!(id));
+            d.insert("name".into(), name);
+            d.insert("type".into(), json!(kind.wire()));
+            dirs.push(d);
+        }
+    }
+    match (paging(call), Listing::from(call, &["name"])) {
+        (Ok(p), Ok(l)) => l.array(dirs.iter(), p),
+        (Err(r), _) | (_, Err(r)) => r,
+    }
 }

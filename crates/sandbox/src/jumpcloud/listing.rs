@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::defaults::Template;
+use super::spec::Api;
 use super::{Call, error};
 
 /// A 200 answer with this JSON body.
@@ -229,21 +230,6 @@ pub(super) fn sort_keys(call: &Call) -> Vec<(String, bool)> {
         .collect()
 }
 
-/// Orders two records by sort keys (compared as text).
-pub(super) fn compare(
-    keys: &[(String, bool)],
-    a: &Map<String, Value>,
-    b: &Map<String, Value>,
-) -> std::cmp::Ordering {
-    keys.iter()
-        .map(|(f, desc)| {
-            let o = text(a, f).cmp(&text(b, f));
-            if *desc { o.reverse() } else { o }
-        })
-        .find(|o| o.is_ne())
-        .unwrap_or(std::cmp::Ordering::Equal)
-}
-
 /// How a v1 listing selects, orders and shapes records.
 pub(super) struct Listing {
     conds: Vec<Cond>,
@@ -253,13 +239,17 @@ pub(super) struct Listing {
     search: Option<Search>,
     sort: Vec<(String, bool)>,
     fields: Vec<String>,
-    /// Answers carry the template's every property.
-    template: Option<Template>,
+    /// Answers carry every property of the record's schema: these are the defaults of the
+    /// ones a record lacks (see [`Template`]).
+    defaults: Option<&'static Map<String, Value>>,
 }
 
 impl Listing {
     pub(super) fn from(call: &Call, search_fields: &[&str]) -> Result<Listing, Response> {
-        let (conds, any) = query_filters(call)?;
+        let (conds, any) = match call.op.api {
+            Api::V1 => query_filters(call)?,
+            Api::V2 => (v2_filters(call)?, Vec::new()),
+        };
         let body = &call.body;
         let filter = body.get("filter").filter(|f| !f.is_null()).cloned();
         let search = match body.get("searchFilter").filter(|f| !f.is_null()) {
@@ -298,17 +288,35 @@ impl Listing {
             search,
             sort,
             fields,
-            template: None,
+            defaults: None,
         })
     }
 
     /// Answers each record whole (see [`Template`]).
-    pub(super) fn complete(mut self, t: Template) -> Self {
-        self.template = Some(t);
+    pub(super) fn complete(self, t: Template) -> Self {
+        self.with_defaults(t.defaults())
+    }
+
+    /// Answers each record with these defaults for the properties it lacks.
+    pub(super) fn with_defaults(mut self, defaults: &'static Map<String, Value>) -> Self {
+        self.defaults = Some(defaults);
         self
     }
 
+    /// Whether a record is selected. Conditions see a property the record lacks at its
+    /// default, as the answer shows it.
     pub(super) fn selects(&self, record: &Map<String, Value>) -> Result<bool, String> {
+        let lacks = |c: &Cond| !record.contains_key(&c.field);
+        if let Some(defaults) = self.defaults
+            && self.conds.iter().chain(&self.any).any(lacks)
+        {
+            let whole = complete_with(record, defaults);
+            return self.selects_whole(&whole);
+        }
+        self.selects_whole(record)
+    }
+
+    fn selects_whole(&self, record: &Map<String, Value>) -> Result<bool, String> {
         if !self.conds.iter().all(|c| holds(record, c)) {
             return Ok(false);
         }
@@ -328,9 +336,9 @@ impl Listing {
 
     pub(super) fn project(&self, record: &Map<String, Value>) -> Value {
         let whole;
-        let record = match self.template {
-            Some(t) => {
-                whole = t.complete(record);
+        let record = match self.defaults {
+            Some(d) => {
+                whole = complete_with(record, d);
                 &whole
             }
             None => record,
@@ -347,13 +355,38 @@ impl Listing {
         )
     }
 
-    /// `{totalCount, results}` for one page of `records`.
+    /// `{totalCount, results}` for one page of `records` (v1).
     pub(super) fn page<'r>(
         &self,
         records: impl Iterator<Item = &'r Map<String, Value>>,
         total_without_filter: usize,
-        (limit, skip): (usize, usize),
+        paging: (usize, usize),
     ) -> Response {
+        match self.select(records, total_without_filter, paging) {
+            Ok((results, total)) => json(json!({"totalCount": total, "results": results})),
+            Err(r) => r,
+        }
+    }
+
+    /// One page of `records` as a JSON array (v2).
+    pub(super) fn array<'r>(
+        &self,
+        records: impl Iterator<Item = &'r Map<String, Value>>,
+        paging: (usize, usize),
+    ) -> Response {
+        match self.select(records, 0, paging) {
+            Ok((results, _)) => json(Value::Array(results)),
+            Err(r) => r,
+        }
+    }
+
+    /// The page's records, shaped, and how many records were selected in all.
+    fn select<'r>(
+        &self,
+        records: impl Iterator<Item = &'r Map<String, Value>>,
+        total_without_filter: usize,
+        (limit, skip): (usize, usize),
+    ) -> Result<(Vec<Value>, usize), Response> {
         let plain = self.conds.is_empty()
             && self.any.is_empty()
             && self.filter.is_none()
@@ -365,18 +398,34 @@ impl Listing {
                 .take(limit)
                 .map(|r| self.project(r))
                 .collect();
-            return json(json!({"totalCount": total_without_filter, "results": results}));
+            return Ok((results, total_without_filter));
         }
         let mut selected = Vec::new();
         for r in records {
             match self.selects(r) {
                 Ok(true) => selected.push(r),
                 Ok(false) => {}
-                Err(e) => return error(400, format!("Bad Request: {e}")),
+                Err(e) => return Err(error(400, format!("Bad Request: {e}"))),
             }
         }
         if !self.sort.is_empty() {
-            selected.sort_by(|a, b| compare(&self.sort, a, b));
+            let defaults = self.defaults;
+            let value = |r: &Map<String, Value>, f: &str| {
+                r.get(f)
+                    .or_else(|| defaults.and_then(|d| d.get(f)))
+                    .map(value_text)
+                    .unwrap_or_default()
+            };
+            selected.sort_by(|a, b| {
+                self.sort
+                    .iter()
+                    .map(|(f, desc)| {
+                        let o = value(a, f).cmp(&value(b, f));
+                        if *desc { o.reverse() } else { o }
+                    })
+                    .find(|o| o.is_ne())
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            });
         }
         let results: Vec<Value> = selected
             .iter()
@@ -384,8 +433,22 @@ impl Listing {
             .take(limit)
             .map(|r| self.project(r))
             .collect();
-        json(json!({"totalCount": selected.len(), "results": results}))
+        Ok((results, selected.len()))
     }
+}
+
+/// The record with `defaults` for the properties it lacks.
+pub(super) fn complete_with(
+    record: &Map<String, Value>,
+    defaults: &Map<String, Value>,
+) -> Map<String, Value> {
+    let mut out = record.clone();
+    for (k, v) in defaults {
+        if !out.contains_key(k) {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    out
 }
 
 pub(super) fn v2_filters(call: &Call) -> Result<Vec<Cond>, Response> {

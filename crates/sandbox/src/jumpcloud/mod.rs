@@ -11,13 +11,18 @@
 #![allow(clippy::result_large_err)]
 
 mod auth;
+mod collections;
 mod defaults;
 mod generic;
 mod handlers;
 pub(crate) mod keys;
+mod kind;
 mod listing;
 mod media;
+mod objects;
+mod resources;
 mod schema;
+mod seeds;
 pub(crate) mod spec;
 pub(crate) mod store;
 
@@ -39,6 +44,7 @@ use store::{JcStore, Sizes};
 use crate::company::Person;
 
 pub use auth::{API_KEY, MULTI_TENANT_API_KEY};
+pub use collections::CollectionRole;
 
 /// The page size of a listing asked for without `limit`.
 pub(crate) const DEFAULT_LIMIT: usize = 10;
@@ -188,6 +194,32 @@ pub(crate) fn example(operation_id: &str) -> Option<crate::JumpCloudExample> {
     Some(crate::JumpCloudExample { params, body })
 }
 
+/// The collections kept beyond the core, for [`crate::jumpcloud_collections`].
+pub(crate) fn collections_info() -> Vec<crate::JumpCloudCollection> {
+    let table = collections::table();
+    table
+        .collections
+        .iter()
+        .enumerate()
+        .map(|(i, c)| crate::JumpCloudCollection {
+            path: c.shape.clone(),
+            graph_type: c.kind.map(|k| k.wire().to_owned()),
+            creatable: c.creatable,
+            operations: table
+                .ops_of(i)
+                .into_iter()
+                .map(|(op, role)| {
+                    let version = match op.api {
+                        spec::Api::V1 => "v1",
+                        spec::Api::V2 => "v2",
+                    };
+                    (format!("{version}/{}", op.id), role)
+                })
+                .collect(),
+        })
+        .collect()
+}
+
 /// The JumpCloud routes, behind the gate (stats, rate limits, faults).
 pub(crate) fn router(app: Arc<JumpCloud>, shared: &Arc<Shared>) -> Router {
     let routes = Router::new()
@@ -274,10 +306,10 @@ fn answer(app: &JumpCloud, parts: &axum::http::request::Parts, body: &Bytes) -> 
     if let Err(r) = auth::allow_system(&call) {
         return r;
     }
-    match handlers::stateful(&op.id) {
-        Some(handler) => handler(&call),
-        None => generic::answer(&call),
+    if let Some(handler) = handlers::stateful(&op.id) {
+        return handler(&call);
     }
+    resources::answer(&call).unwrap_or_else(|| generic::answer(&call))
 }
 
 /// Checks parameters and body against the operation; returns the parsed JSON body (`null` when
@@ -341,6 +373,7 @@ fn check_request(
         return Err("the request body is null; send the JSON the operation takes".into());
     }
     schemas.validate(&declared.schema, &value, "body")?;
+    schemas.strip_read_only(&declared.schema, &mut value);
     // A null for an optional property means "unset" (the specs do not say; JumpCloud's answers
     // never hold one): it is dropped, so it is neither stored nor echoed.
     drop_nulls(&mut value);

@@ -38,6 +38,84 @@ impl<'a> Schemas<'a> {
         (s, name)
     }
 
+    /// The schema a reference names (followed a few hops), or `schema` itself.
+    pub(crate) fn resolve(&self, schema: &'a Value) -> &'a Value {
+        self.deref(schema).0
+    }
+
+    /// The schema of the records an answer of `schema` carries: the items of an array or of a
+    /// v1 page's `results`, else the object itself.
+    pub(crate) fn record_schema(&self, schema: &'a Value) -> &'a Value {
+        let s = self.resolve(schema);
+        if s.get("t").and_then(Value::as_str) == Some("a") {
+            return s.get("i").map_or(&Value::Null, |i| self.resolve(i));
+        }
+        match s.pointer("/p/results") {
+            Some(results) => {
+                let r = self.resolve(results);
+                r.get("i").map_or(&Value::Null, |i| self.resolve(i))
+            }
+            None => s,
+        }
+    }
+
+    /// An object schema's properties, references resolved.
+    pub(crate) fn properties(&self, schema: &'a Value) -> Vec<(&'a str, &'a Value)> {
+        self.resolve(schema)
+            .get("p")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.as_str(), self.resolve(v)))
+            .collect()
+    }
+
+    /// Whether an object schema requires the property.
+    pub(crate) fn requires(&self, schema: &'a Value, name: &str) -> bool {
+        self.resolve(schema)
+            .get("r")
+            .and_then(Value::as_array)
+            .is_some_and(|r| r.iter().any(|x| x == name))
+    }
+
+    /// Removes from `value` the properties `schema` marks read-only, at every depth: a client
+    /// that sends one back (an `id`, a `created`) is ignored for it, as JumpCloud does.
+    pub(crate) fn strip_read_only(&self, schema: &'a Value, value: &mut Value) {
+        self.strip_at(schema, value, 0);
+    }
+
+    fn strip_at(&self, schema: &'a Value, value: &mut Value, depth: usize) {
+        if depth > 8 {
+            return;
+        }
+        let s = self.resolve(schema);
+        match value {
+            Value::Object(fields) => {
+                for ro in s.get("ro").and_then(Value::as_array).into_iter().flatten() {
+                    if let Some(name) = ro.as_str() {
+                        fields.remove(name);
+                    }
+                }
+                let Some(props) = s.get("p").and_then(Value::as_object) else {
+                    return;
+                };
+                for (k, v) in fields.iter_mut() {
+                    if let Some(p) = props.get(k) {
+                        self.strip_at(p, v, depth + 1);
+                    }
+                }
+            }
+            Value::Array(items) => {
+                if let Some(item) = s.get("i") {
+                    for v in items {
+                        self.strip_at(item, v, depth + 1);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// A value valid against `schema`: every property present (so clients decode every field),
     /// one item per array, the first enum value, formats honoured; references that would recurse
     /// are left out.

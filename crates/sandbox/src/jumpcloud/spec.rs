@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 /// Which API an operation belongs to; its paths are relative to `/api` (v1) or `/api/v2` (v2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Api {
     V1,
     V2,
@@ -77,6 +77,28 @@ impl Op {
         match self.segs.first()? {
             Seg::Lit(l) => Some(l),
             Seg::Param(_) => None,
+        }
+    }
+
+    /// The path with every parameter written `{}`: `duo/accounts/{}/applications/{}`. v1 and
+    /// v2 operations on one resource have the same shape.
+    pub(crate) fn shape(&self) -> String {
+        let parts: Vec<&str> = self
+            .segs
+            .iter()
+            .map(|s| match s {
+                Seg::Lit(l) => l.as_str(),
+                Seg::Param(_) => "{}",
+            })
+            .collect();
+        parts.join("/")
+    }
+
+    /// The parameter the path ends in (`id` for `/applications/{id}`), if it ends in one.
+    pub(crate) fn item_param(&self) -> Option<&str> {
+        match self.segs.last()? {
+            Seg::Param(p) => Some(p),
+            Seg::Lit(_) => None,
         }
     }
 
@@ -229,7 +251,6 @@ impl Spec {
     }
 
     /// Every operation.
-    #[cfg(test)]
     pub(crate) fn ops(&self) -> &[Op] {
         &self.ops
     }

@@ -10,63 +10,12 @@ use crate::fast_hash::FastMap;
 
 use serde_json::{Map, Value, json};
 
+use super::collections::{Parent, table};
+pub(crate) use super::kind::Kind;
+use super::objects::{Object, Objects};
+
 /// Why a write was refused: (HTTP status, JumpCloud's message).
 pub(crate) type Refusal = (u16, String);
-
-/// The kinds of object the graph holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Kind {
-    User,
-    System,
-    UserGroup,
-    SystemGroup,
-}
-
-impl Kind {
-    /// The graph type name (`user_group`).
-    pub(crate) fn wire(self) -> &'static str {
-        match self {
-            Kind::User => "user",
-            Kind::System => "system",
-            Kind::UserGroup => "user_group",
-            Kind::SystemGroup => "system_group",
-        }
-    }
-
-    /// From a graph type name.
-    pub(crate) fn from_wire(s: &str) -> Option<Kind> {
-        [Kind::User, Kind::System, Kind::UserGroup, Kind::SystemGroup]
-            .into_iter()
-            .find(|k| k.wire() == s)
-    }
-
-    /// From the collection name in a v2 path (`usergroups`).
-    pub(crate) fn from_plural(s: &str) -> Option<Kind> {
-        match s {
-            "users" => Some(Kind::User),
-            "systems" => Some(Kind::System),
-            "usergroups" => Some(Kind::UserGroup),
-            "systemgroups" => Some(Kind::SystemGroup),
-            _ => None,
-        }
-    }
-
-    /// The kind of a group's members.
-    pub(crate) fn member_kind(self) -> Option<Kind> {
-        match self {
-            Kind::UserGroup => Some(Kind::User),
-            Kind::SystemGroup => Some(Kind::System),
-            _ => None,
-        }
-    }
-
-    /// Whether the two kinds can be associated directly: a user or user group with a system or
-    /// system group.
-    pub(crate) fn associates_with(self, other: Kind) -> bool {
-        let user_side = |k: Kind| matches!(k, Kind::User | Kind::UserGroup);
-        user_side(self) != user_side(other)
-    }
-}
 
 /// One hop of a graph path: (from id, from kind, to id, to kind).
 pub(crate) type Hop = (String, Kind, String, Kind);
@@ -93,6 +42,8 @@ pub(crate) struct JcStore {
     assoc: BTreeMap<String, BTreeSet<String>>,
     /// Creation timestamps are deterministic: a fixed epoch plus one second per object.
     clock: u64,
+    /// The records of every other collection.
+    pub(crate) objects: Objects,
 }
 
 const FIRST_NAMES: [&str; 8] = [
@@ -278,6 +229,7 @@ impl JcStore {
                 s.associate(&id, system);
             }
         }
+        s.seed_objects();
         s
     }
 
@@ -330,8 +282,11 @@ impl JcStore {
             Some(Kind::User)
         } else if self.systems.contains_key(id) {
             Some(Kind::System)
+        } else if let Some((k, _)) = self.groups.get(id) {
+            Some(*k)
         } else {
-            self.groups.get(id).map(|(k, _)| *k)
+            let object = self.objects.get(id)?;
+            table().collections[object.collection].kind
         }
     }
 
@@ -417,8 +372,15 @@ impl JcStore {
         }
         self.check_unique(username, email, Some(id))?;
         let (username, email) = (username.to_ascii_lowercase(), email.to_ascii_lowercase());
-        self.by_username.retain(|_, v| v != id);
-        self.by_email.retain(|_, v| v != id);
+        let lower = |k: &str| {
+            current[k]
+                .as_str()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        };
+        self.by_username.remove(&lower("username"));
+        self.by_email.remove(&lower("email"));
         self.by_username.insert(username, id.to_owned());
         self.by_email.insert(email, id.to_owned());
         let user = self.users.get_mut(id).ok_or_else(not_found)?;
@@ -433,8 +395,9 @@ impl JcStore {
     /// `DELETE /systemusers/{id}`: the user and every edge go.
     pub(crate) fn delete_user(&mut self, id: &str) -> Result<Value, Refusal> {
         let user = self.users.remove(id).ok_or_else(not_found)?;
-        self.by_username.retain(|_, v| v != id);
-        self.by_email.retain(|_, v| v != id);
+        let lower = |k: &str| user[k].as_str().unwrap_or("").trim().to_ascii_lowercase();
+        self.by_username.remove(&lower("username"));
+        self.by_email.remove(&lower("email"));
         self.remove_edges(id);
         Ok(Value::Object(user))
     }
@@ -573,8 +536,14 @@ impl JcStore {
         Ok(Value::Object(group))
     }
 
-    /// Removes every membership and association of an object.
+    /// Removes every membership and association of an object, and the records nested under
+    /// it (a user's SSH keys and push endpoints).
     fn remove_edges(&mut self, id: &str) {
+        for nested in self.objects.nested_under(id) {
+            if self.objects.remove(&nested).is_some() {
+                self.remove_edges(&nested);
+            }
+        }
         for g in self.member_of.remove(id).unwrap_or_default() {
             if let Some(m) = self.members.get_mut(&g) {
                 m.remove(id);
@@ -663,15 +632,24 @@ impl JcStore {
             .collect()
     }
 
-    /// The objects of kind `target` bound to `from` through the graph, with every path that
-    /// binds them, as JumpCloud's traversals answer: up to the groups `from` is in, across one
-    /// association, then down to the members of an associated group.
-    pub(crate) fn traverse(&self, from: &str, target: Kind) -> BTreeMap<String, Vec<Vec<Hop>>> {
-        let mut found: BTreeMap<String, Vec<Vec<Hop>>> = BTreeMap::new();
+    /// The objects of the `targets` kinds bound to `from` through the graph, with their kind
+    /// and every path that binds them, as JumpCloud's traversals answer: up to the groups
+    /// `from` is in, across one association, then down to the members of an associated group.
+    pub(crate) fn traverse(&self, from: &str, targets: &[Kind]) -> BTreeMap<String, Reached> {
+        let mut found: BTreeMap<String, Reached> = BTreeMap::new();
         let Some(from_kind) = self.kind(from) else {
             return found;
         };
         let hop = |a: &str, ak: Kind, b: &str, bk: Kind| (a.to_owned(), ak, b.to_owned(), bk);
+        let mut reach = |id: &str, kind: Kind, path: Vec<Hop>| {
+            if targets.contains(&kind) && id != from {
+                found
+                    .entry(id.to_owned())
+                    .or_insert_with(|| (kind, Vec::new()))
+                    .1
+                    .push(path);
+            }
+        };
         let mut starts = vec![(from.to_owned(), from_kind, Vec::new())];
         for g in self.groups_of(from) {
             if let Some(gk) = self.kind(&g) {
@@ -685,24 +663,266 @@ impl JcStore {
                 };
                 let mut path = path.clone();
                 path.push(hop(&node, node_kind, other, other_kind));
-                if other_kind == target && other != from {
-                    found.entry(other.clone()).or_default().push(path.clone());
-                }
+                reach(other, other_kind, path.clone());
                 for m in self.members.get(other).into_iter().flatten() {
-                    match self.kind(m) {
-                        Some(mk) if mk == target && m != from => {
-                            let mut longer = path.clone();
-                            longer.push(hop(other, other_kind, m, mk));
-                            found.entry(m.clone()).or_default().push(longer);
-                        }
-                        _ => {}
+                    if let Some(mk) = self.kind(m) {
+                        let mut longer = path.clone();
+                        longer.push(hop(other, other_kind, m, mk));
+                        reach(m, mk, longer);
                     }
                 }
             }
         }
         found
     }
+
+    // ---- the other collections ----------------------------------------------------------
+
+    /// Creates a record of collection `c` under `scope` from a request body: a new id (or the
+    /// body's key field), `organization` and creation times set by the server, `name` unique
+    /// where the collection requires one.
+    pub(crate) fn create_object(
+        &mut self,
+        c: usize,
+        scope: &str,
+        body: Value,
+    ) -> Result<Map<String, Value>, Refusal> {
+        let coll = &table().collections[c];
+        // Some creations take no body at all (a Duo account).
+        let mut fields = match body {
+            Value::Object(fields) => fields,
+            Value::Null => Map::new(),
+            _ => return Err((400, "Bad Request: the body must be a JSON object".into())),
+        };
+        let id = match coll.keyed_by {
+            Some(field) => required_str(&fields, field)?,
+            None if coll.uuid_ids => self.new_uuid(),
+            None => self.new_id(),
+        };
+        if self.objects.get(&id).is_some() {
+            return Err((409, format!("Conflict: {id} already exists")));
+        }
+        self.check_unique_name(c, scope, &fields, None)?;
+        for f in &coll.id_fields {
+            fields.insert((*f).to_owned(), json!(id));
+        }
+        self.stamp(c, &mut fields, true);
+        let object = Object {
+            collection: c,
+            scope: scope.to_owned(),
+            fields: fields.clone(),
+        };
+        self.objects.insert(id, object);
+        Ok(fields)
+    }
+
+    /// `PUT`: the body replaces the record, but for what the server keeps (ids, organisation,
+    /// creation time). `PATCH`: the body is merged in (objects property by property, RFC 7396).
+    pub(crate) fn change_object(
+        &mut self,
+        c: usize,
+        scope: &str,
+        id: &str,
+        body: Value,
+        replace: bool,
+    ) -> Result<Map<String, Value>, Refusal> {
+        let changes = match body {
+            Value::Object(changes) => changes,
+            Value::Null => Map::new(),
+            _ => return Err((400, "Bad Request: the body must be a JSON object".into())),
+        };
+        let current = self
+            .objects
+            .find(c, scope, id)
+            .ok_or_else(not_found)?
+            .fields
+            .clone();
+        let coll = &table().collections[c];
+        let mut fields = if replace {
+            let kept = |k: &str| coll.id_fields.contains(&k) || is_server_field(k);
+            current
+                .iter()
+                .filter(|(k, _)| kept(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        } else {
+            current
+        };
+        for (k, v) in changes {
+            if coll.id_fields.contains(&k.as_str()) || Some(k.as_str()) == coll.keyed_by {
+                continue;
+            }
+            merge(fields.entry(k).or_insert(Value::Null), v);
+        }
+        self.check_unique_name(c, scope, &fields, Some(id))?;
+        self.stamp(c, &mut fields, false);
+        if let Some(o) = self.objects.get_mut(id) {
+            o.fields = fields.clone();
+        }
+        Ok(fields)
+    }
+
+    /// Removes a record, the records nested under it and all of their edges.
+    pub(crate) fn delete_object(
+        &mut self,
+        c: usize,
+        scope: &str,
+        id: &str,
+    ) -> Result<Map<String, Value>, Refusal> {
+        if self.objects.find(c, scope, id).is_none() {
+            return Err(not_found());
+        }
+        let object = self.objects.remove(id).ok_or_else(not_found)?;
+        self.remove_edges(id);
+        Ok(object.fields)
+    }
+
+    /// The records whose collection holds objects of `kind`, in id order.
+    pub(crate) fn objects_of_kind(&self, kind: Kind) -> Vec<(&String, &Map<String, Value>)> {
+        let mut found: Vec<(&String, &Map<String, Value>)> = table()
+            .collections
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.kind == Some(kind))
+            .flat_map(|(i, _)| self.objects.all_of(i).map(|(id, o)| (id, &o.fields)))
+            .collect();
+        found.sort_by(|a, b| a.0.cmp(b.0));
+        found
+    }
+
+    /// Whether the parent a nested collection's path names exists.
+    pub(crate) fn parent_exists(&self, parent: Parent, id: &str) -> bool {
+        match parent {
+            Parent::Collection(c) => self.objects.get(id).is_some_and(|o| o.collection == c),
+            Parent::Core => self.kind(id).is_some() || id == self.org_id,
+        }
+    }
+
+    fn check_unique_name(
+        &self,
+        c: usize,
+        scope: &str,
+        fields: &Map<String, Value>,
+        except: Option<&str>,
+    ) -> Result<(), Refusal> {
+        let Some(field) = &table().collections[c].unique else {
+            return Ok(());
+        };
+        let Some(name) = fields.get(field).and_then(Value::as_str) else {
+            return Ok(());
+        };
+        let taken = self.objects.list(c, scope).any(|o| {
+            o.fields
+                .get(field)
+                .and_then(Value::as_str)
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+                && except.is_none_or(|id| {
+                    table().collections[c]
+                        .id_fields
+                        .iter()
+                        .all(|f| o.fields.get(*f).and_then(Value::as_str) != Some(id))
+                })
+        });
+        if taken {
+            return Err((409, format!("Conflict: {field} '{name}' is already in use")));
+        }
+        Ok(())
+    }
+
+    /// Sets what the server owns: the organisation, and the creation and update times the
+    /// collection's schemas name.
+    fn stamp(&mut self, c: usize, fields: &mut Map<String, Value>, created: bool) {
+        let now = self.timestamp();
+        for (name, schema) in &table().collections[c].properties {
+            if schema.get("t").and_then(Value::as_str) != Some("s") {
+                continue;
+            }
+            match name.as_str() {
+                "organization" | "organizationId" | "orgId" | "organization_id" => {
+                    fields.insert(name.clone(), json!(self.org_id));
+                }
+                "created" | "createdAt" | "created_at" | "creationDate" if created => {
+                    fields.insert(name.clone(), json!(now));
+                }
+                "updated" | "updatedAt" | "updated_at" | "lastUpdated" | "lastModified" => {
+                    fields.insert(name.clone(), json!(now));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// A random-looking but deterministic UUID (version 4 layout).
+    fn new_uuid(&mut self) -> String {
+        let n = self.next_id + 1;
+        let id = self.new_id();
+        format!(
+            "{}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+            &id[..8],
+            n >> 48 & 0xffff,
+            n >> 36 & 0xfff,
+            n >> 24 & 0xfff,
+            n & 0xffff_ffff_ffff
+        )
+    }
+
+    /// Seeds the collections that the API reads but cannot create (LDAP, G Suite and
+    /// Office 365 directories, the Apple MDM, templates, results, push endpoints).
+    fn seed_objects(&mut self) {
+        let first_users: Vec<String> = self.users.keys().take(3).cloned().collect();
+        for (c, coll) in table().collections.iter().enumerate() {
+            if coll.creatable {
+                continue;
+            }
+            let scopes: Vec<String> = match coll.parent {
+                None => vec![String::new()],
+                Some(Parent::Core) => first_users.clone(),
+                Some(Parent::Collection(p)) => {
+                    self.objects.all_of(p).map(|(id, _)| id.clone()).collect()
+                }
+            };
+            for scope in scopes {
+                for mut body in super::seeds::records(&coll.shape) {
+                    // Only what the collection's schemas define.
+                    if let Value::Object(fields) = &mut body {
+                        fields.retain(|k, _| coll.properties.iter().any(|(p, _)| p == k));
+                    }
+                    let _ = self.create_object(c, &scope, body);
+                }
+            }
+        }
+    }
 }
+
+/// Whether a property is the server's to set (kept by a `PUT`).
+fn is_server_field(k: &str) -> bool {
+    matches!(
+        k,
+        "organization"
+            | "organizationId"
+            | "orgId"
+            | "organization_id"
+            | "created"
+            | "createdAt"
+            | "created_at"
+            | "creationDate"
+    )
+}
+
+/// JSON merge patch (RFC 7396) of `patch` into `target`.
+fn merge(target: &mut Value, patch: Value) {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                merge(t.entry(k).or_insert(Value::Null), v);
+            }
+        }
+        (t, p) => *t = p,
+    }
+}
+
+/// What a traversal found of one object: its kind and the paths to it.
+pub(crate) type Reached = (Kind, Vec<Vec<Hop>>);
 
 fn required_str(fields: &Map<String, Value>, name: &str) -> Result<String, Refusal> {
     match fields.get(name).and_then(Value::as_str).map(str::trim) {
@@ -800,24 +1020,24 @@ mod tests {
         s.add_member(&sg, &system);
         s.associate(&ug, &sg);
         // user -> user group -> system group -> system, and back.
-        let reached = s.traverse(&user, Kind::System);
+        let reached = s.traverse(&user, &[Kind::System]);
         assert_eq!(reached.keys().collect::<Vec<_>>(), [&system]);
-        assert_eq!(reached[&system][0].len(), 3);
-        let back = s.traverse(&system, Kind::User);
+        assert_eq!(reached[&system].1[0].len(), 3);
+        let back = s.traverse(&system, &[Kind::User]);
         assert_eq!(back.keys().collect::<Vec<_>>(), [&user]);
         assert_eq!(
-            s.traverse(&system, Kind::UserGroup)
+            s.traverse(&system, &[Kind::UserGroup])
                 .keys()
                 .collect::<Vec<_>>(),
             [&ug]
         );
         // A direct association adds a second, shorter path.
         s.associate(&user, &system);
-        assert_eq!(s.traverse(&user, Kind::System)[&system].len(), 2);
+        assert_eq!(s.traverse(&user, &[Kind::System])[&system].1.len(), 2);
         assert_eq!(s.associations(&system, Kind::User), vec![user.clone()]);
         // Deleting the system removes it from every view.
         s.delete_system(&system).unwrap();
-        assert!(s.traverse(&user, Kind::System).is_empty());
+        assert!(s.traverse(&user, &[Kind::System]).is_empty());
         assert!(s.members_of(&sg).is_empty());
         assert!(s.associations(&user, Kind::System).is_empty());
     }
@@ -838,7 +1058,7 @@ mod tests {
         assert_eq!(a.assoc, b.assoc);
         // Every seeded system is reachable from some user.
         for system in a.systems.keys() {
-            assert!(!a.traverse(system, Kind::User).is_empty(), "{system}");
+            assert!(!a.traverse(system, &[Kind::User]).is_empty(), "{system}");
         }
     }
 }
