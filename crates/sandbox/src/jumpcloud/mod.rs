@@ -25,6 +25,8 @@ mod schema;
 mod seeds;
 pub(crate) mod spec;
 pub(crate) mod store;
+#[cfg(test)]
+mod validation_tests;
 
 use std::sync::{Arc, Mutex};
 
