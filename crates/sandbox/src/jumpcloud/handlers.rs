@@ -86,9 +86,13 @@ fn list_users(call: &Call) -> Response {
         Err(r) => return r,
     };
     let store = call.org().lock();
-    listing
-        .complete(Template::User)
-        .page(store.users(), store.user_count(), paging)
+    let listing = listing.complete(Template::User);
+    if listing.is_plain() {
+        // Start at `skip` without walking the records before it.
+        let (limit, skip) = paging;
+        return listing.page(store.users_from(skip), store.user_count(), (limit, 0));
+    }
+    listing.page(store.users(), store.user_count(), paging)
 }
 
 fn fields_of(call: &Call, record: &Map<String, Value>) -> Response {

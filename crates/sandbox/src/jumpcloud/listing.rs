@@ -3,6 +3,7 @@
 //! `fields` projection — one evaluator for every listing.
 
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::defaults::Template;
@@ -355,6 +356,16 @@ impl Listing {
         )
     }
 
+    /// Whether the listing takes every record in order (no filter, search or sort): a page is
+    /// then a slice, and the caller may start the records at `skip` itself.
+    pub(super) fn is_plain(&self) -> bool {
+        self.conds.is_empty()
+            && self.any.is_empty()
+            && self.filter.is_none()
+            && self.search.is_none()
+            && self.sort.is_empty()
+    }
+
     /// `{totalCount, results}` for one page of `records` (v1).
     pub(super) fn page<'r>(
         &self,
@@ -362,8 +373,17 @@ impl Listing {
         total_without_filter: usize,
         paging: (usize, usize),
     ) -> Response {
+        #[derive(Serialize)]
+        struct Page<'a> {
+            results: Vec<Whole<'a>>,
+            #[serde(rename = "totalCount")]
+            total: usize,
+        }
         match self.select(records, total_without_filter, paging) {
-            Ok((results, total)) => json(json!({"totalCount": total, "results": results})),
+            Ok((records, total)) => json_bytes(&Page {
+                results: records.into_iter().map(|r| self.whole(r)).collect(),
+                total,
+            }),
             Err(r) => r,
         }
     }
@@ -375,30 +395,36 @@ impl Listing {
         paging: (usize, usize),
     ) -> Response {
         match self.select(records, 0, paging) {
-            Ok((results, _)) => json(Value::Array(results)),
+            Ok((records, _)) => {
+                let page: Vec<Whole> = records.into_iter().map(|r| self.whole(r)).collect();
+                json_bytes(&page)
+            }
             Err(r) => r,
         }
     }
 
-    /// The page's records, shaped, and how many records were selected in all.
+    /// A record as answered: completed and projected while it is written out.
+    fn whole<'a>(&'a self, record: &'a Map<String, Value>) -> Whole<'a> {
+        Whole {
+            record,
+            defaults: self.defaults,
+            fields: &self.fields,
+        }
+    }
+
+    /// The page's records and how many records were selected in all.
     fn select<'r>(
         &self,
         records: impl Iterator<Item = &'r Map<String, Value>>,
         total_without_filter: usize,
         (limit, skip): (usize, usize),
-    ) -> Result<(Vec<Value>, usize), Response> {
-        let plain = self.conds.is_empty()
-            && self.any.is_empty()
-            && self.filter.is_none()
-            && self.search.is_none();
-        if plain && self.sort.is_empty() {
+    ) -> Result<(Records<'r>, usize), Response> {
+        if self.is_plain() {
             // The common case: a slice, without looking at the other records.
-            let results: Vec<Value> = records
-                .skip(skip)
-                .take(limit)
-                .map(|r| self.project(r))
-                .collect();
-            return Ok((results, total_without_filter));
+            return Ok((
+                records.skip(skip).take(limit).collect(),
+                total_without_filter,
+            ));
         }
         let mut selected = Vec::new();
         for r in records {
@@ -427,13 +453,67 @@ impl Listing {
                     .unwrap_or(std::cmp::Ordering::Equal)
             });
         }
-        let results: Vec<Value> = selected
-            .iter()
-            .skip(skip)
-            .take(limit)
-            .map(|r| self.project(r))
-            .collect();
-        Ok((results, selected.len()))
+        let total = selected.len();
+        Ok((selected.into_iter().skip(skip).take(limit).collect(), total))
+    }
+}
+
+/// The records of one page.
+type Records<'r> = Vec<&'r Map<String, Value>>;
+
+/// A 200 answer of JSON written straight from `body`.
+fn json_bytes<T: Serialize>(body: &T) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            )],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => error(500, format!("Internal Server Error: {e}")),
+    }
+}
+
+/// A record written with its defaults merged in and its `fields` projection applied, without
+/// copying it: both maps are sorted, so one merged pass writes the keys in order.
+struct Whole<'a> {
+    record: &'a Map<String, Value>,
+    defaults: Option<&'a Map<String, Value>>,
+    fields: &'a [String],
+}
+
+impl Serialize for Whole<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        use std::cmp::Ordering;
+        let keep =
+            |k: &str| k == "_id" || self.fields.is_empty() || self.fields.iter().any(|f| f == k);
+        let mut map = s.serialize_map(None)?;
+        let mut own = self.record.iter().peekable();
+        let mut defaults = self.defaults.into_iter().flatten().peekable();
+        loop {
+            let next = match (own.peek(), defaults.peek()) {
+                (Some((a, _)), Some((b, _))) => match a.cmp(b) {
+                    Ordering::Less => own.next(),
+                    Ordering::Greater => defaults.next(),
+                    Ordering::Equal => {
+                        defaults.next();
+                        own.next()
+                    }
+                },
+                (Some(_), None) => own.next(),
+                (None, Some(_)) => defaults.next(),
+                (None, None) => break,
+            };
+            if let Some((k, v)) = next
+                && keep(k)
+            {
+                map.serialize_entry(k, v)?;
+            }
+        }
+        map.end()
     }
 }
 

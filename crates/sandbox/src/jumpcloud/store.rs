@@ -30,6 +30,9 @@ pub(crate) struct JcStore {
     /// The last `unix_uid` handed out, less 5000.
     next_uid: u64,
     users: BTreeMap<String, Map<String, Value>>,
+    /// The user ids in creation order (ids grow, so also sorted): a page starts at `skip`
+    /// directly.
+    user_order: Vec<String>,
     by_username: FastMap<String, String>,
     by_email: FastMap<String, String>,
     systems: BTreeMap<String, Map<String, Value>>,
@@ -295,6 +298,15 @@ impl JcStore {
         self.users.values()
     }
 
+    /// The system users in creation order from the `skip`-th on.
+    pub(crate) fn users_from(&self, skip: usize) -> impl Iterator<Item = &Map<String, Value>> {
+        self.user_order
+            .get(skip..)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|id| self.users.get(id))
+    }
+
     pub(crate) fn user_count(&self) -> usize {
         self.users.len()
     }
@@ -350,6 +362,7 @@ impl JcStore {
             .insert(username.to_ascii_lowercase(), id.clone());
         self.by_email.insert(email.to_ascii_lowercase(), id.clone());
         self.users.insert(id.clone(), fields.clone());
+        self.user_order.push(id);
         Ok(Value::Object(fields))
     }
 
@@ -395,6 +408,9 @@ impl JcStore {
     /// `DELETE /systemusers/{id}`: the user and every edge go.
     pub(crate) fn delete_user(&mut self, id: &str) -> Result<Value, Refusal> {
         let user = self.users.remove(id).ok_or_else(not_found)?;
+        if let Ok(at) = self.user_order.binary_search_by(|x| x.as_str().cmp(id)) {
+            self.user_order.remove(at);
+        }
         let lower = |k: &str| user[k].as_str().unwrap_or("").trim().to_ascii_lowercase();
         self.by_username.remove(&lower("username"));
         self.by_email.remove(&lower("email"));
