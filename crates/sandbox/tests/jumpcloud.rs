@@ -654,3 +654,59 @@ async fn nulls_and_formats_follow_the_spec() {
     assert!(read["unix_uid"].as_u64().unwrap() > 5000);
     assert_eq!(read["organization"].as_str().unwrap().len(), 24);
 }
+
+#[tokio::test]
+async fn user_actions_are_kept_and_answers_hold_no_placeholders() {
+    let jc = start(3).await;
+    let (_, users) = jc.get("/api/systemusers").await;
+    let id = users["results"][0]["_id"].as_str().unwrap().to_owned();
+    for action in ["expire", "unlock", "state/activate"] {
+        let (s, _) = jc
+            .call(
+                Method::POST,
+                &format!("/api/systemusers/{id}/{action}"),
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{action}");
+    }
+    let (_, user) = jc.get(&format!("/api/systemusers/{id}")).await;
+    assert_eq!(user["password_expired"], true);
+    assert_eq!(user["account_locked"], false);
+    assert_eq!(user["state"], "ACTIVATED");
+    let (s, _) = jc
+        .call(
+            Method::POST,
+            "/api/systemusers/5f1234567890abcdef012345/expire",
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Seeded systems look like machines.
+    let (_, systems) = jc.get("/api/systems").await;
+    let system = &systems["results"][0];
+    assert!(!system["serialNumber"].as_str().unwrap().is_empty());
+    assert!(["linux", "darwin", "windows"].contains(&system["osFamily"].as_str().unwrap()));
+    // An answer built from a schema never holds a property's own name as its value.
+    let org = jc.sb.jumpcloud_info().org_id;
+    for path in ["/api/v2/subscriptions", "/api/v2/systeminsights/os_version"] {
+        let (s, v) = jc.get(path).await;
+        assert_eq!(s, StatusCode::OK);
+        fn check(v: &Value, org: &str, path: &str) {
+            match v {
+                Value::Object(fields) => {
+                    for (k, x) in fields {
+                        assert_ne!(x.as_str(), Some(k.as_str()), "{path}: {k}");
+                        if k == "organization" {
+                            assert_eq!(x, org, "{path}");
+                        }
+                        check(x, org, path);
+                    }
+                }
+                Value::Array(items) => items.iter().for_each(|x| check(x, org, path)),
+                _ => {}
+            }
+        }
+        check(&v, &org, path);
+    }
+}

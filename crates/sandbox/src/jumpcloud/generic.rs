@@ -36,7 +36,8 @@ pub(crate) fn answer(call: &Call) -> Response {
         }
         Reply::Json(schema) => {
             let schemas = Schemas::new(spec(), call.op.api);
-            let sample = schemas.sample(schema);
+            let mut sample = schemas.sample(schema);
+            unplaceholder(&mut sample, &call.org().id);
             let mut body = sample.clone();
             shape(call, &mut body);
             // An echoed field whose request type differs from the response's must not make the
@@ -46,6 +47,32 @@ pub(crate) fn answer(call: &Call) -> Response {
             }
             (status, axum::Json(body)).into_response()
         }
+    }
+}
+
+/// Replaces the sample's placeholder texts (a property named `name` holding `"name"`) with what
+/// an answer would hold: the organisation's id for `organization`, else an empty text.
+fn unplaceholder(value: &mut Value, org: &str) {
+    match value {
+        Value::Object(fields) => {
+            for (k, v) in fields.iter_mut() {
+                if v.as_str() == Some(k.as_str()) {
+                    let org_like = matches!(
+                        k.as_str(),
+                        "organization" | "organizationId" | "orgId" | "organization_id"
+                    );
+                    *v = Value::String(if org_like {
+                        org.to_owned()
+                    } else {
+                        String::new()
+                    });
+                } else {
+                    unplaceholder(v, org);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| unplaceholder(v, org)),
+        _ => {}
     }
 }
 

@@ -27,6 +27,10 @@ pub(crate) fn stateful(op: &str) -> Option<Handler> {
         "systemusers_post" => create_user,
         "systemusers_put" => update_user,
         "systemusers_delete" => delete_user,
+        "systemusers_expire"
+        | "systemusers_unlock"
+        | "systemusers_state_activate"
+        | "systemusers_resetmfa" => user_action,
         "systems_list" | "search_systems_post" => list_systems,
         "systems_get" => get_system,
         "systems_put" => update_system,
@@ -134,6 +138,28 @@ fn update_user(call: &Call) -> Response {
 
 fn delete_user(call: &Call) -> Response {
     answer(call.org().lock().delete_user(call.id()), Template::User)
+}
+
+/// `POST /systemusers/{id}/expire`, `…/unlock`, `…/state/activate`, `…/resetmfa`: the change
+/// each makes to the user, kept; the answer is the operation's own (a text).
+fn user_action(call: &Call) -> Response {
+    let changes = match call.op.id.as_str() {
+        "systemusers_expire" => json!({"password_expired": true}),
+        "systemusers_unlock" => json!({"account_locked": false}),
+        "systemusers_state_activate" => json!({"state": "ACTIVATED", "activated": true}),
+        _ => {
+            let exclusion = call.body.get("exclusion").cloned().unwrap_or(json!(false));
+            json!({"mfa": {"configured": false, "exclusion": exclusion}, "totp_enabled": false})
+        }
+    };
+    let mut store = call.org().lock();
+    match store.change_user(call.id(), changes) {
+        Ok(()) => {
+            drop(store);
+            super::generic::answer(call)
+        }
+        Err(e) => refused(e),
+    }
 }
 
 fn list_systems(call: &Call) -> Response {

@@ -65,10 +65,11 @@ const JOB_TITLES: [&str; 6] = [
     "Team Lead",
 ];
 const LOCATIONS: [&str; 5] = ["New York", "London", "Berlin", "Tokyo", "Remote"];
-const SYSTEM_KINDS: [(&str, &str, &str); 3] = [
-    ("web", "Ubuntu", "22.04"),
-    ("laptop", "Mac OS X", "14.5"),
-    ("desk", "Windows", "11 Pro"),
+/// (name prefix, os, version, os family, file system, serial number prefix).
+const SYSTEM_KINDS: [(&str, &str, &str, &str, &str, &str); 3] = [
+    ("web", "Ubuntu", "22.04", "linux", "ext4", "VMW-"),
+    ("laptop", "Mac OS X", "14.5", "darwin", "apfs", "C02"),
+    ("desk", "Windows", "11 Pro", "windows", "NTFS", "PF"),
 ];
 
 /// The size of a seeded organisation.
@@ -186,7 +187,7 @@ impl JcStore {
             0
         };
         for g in 0..system_groups {
-            let (kind, _, _) = SYSTEM_KINDS[g % SYSTEM_KINDS.len()];
+            let kind = SYSTEM_KINDS[g % SYSTEM_KINDS.len()].0;
             let name = format!("{kind} fleet {}", g / SYSTEM_KINDS.len() + 1);
             let _ = s.create_group(
                 Kind::SystemGroup,
@@ -237,7 +238,7 @@ impl JcStore {
     }
 
     fn seed_system(&mut self, n: usize) -> String {
-        let (kind, os, version) = SYSTEM_KINDS[n % SYSTEM_KINDS.len()];
+        let (kind, os, version, family, fs, serial) = SYSTEM_KINDS[n % SYSTEM_KINDS.len()];
         let id = self.new_id();
         let created = self.timestamp();
         let name = format!("{kind}-{n:03}");
@@ -260,6 +261,14 @@ impl JcStore {
             "modifySSHDConfig": false,
             "systemTimezone": 0,
             "tags": [],
+            "osFamily": family,
+            "fileSystem": fs,
+            "serialNumber": format!("{serial}{:08X}", 0x51A0_0000_u32 + n as u32),
+            "remoteIP": format!("203.0.113.{}", 1 + n % 254),
+            "description": format!("{os} {version} {kind}"),
+            "fde": {"active": family == "darwin", "keyPresent": family == "darwin"},
+            "networkInterfaces": [{"name": "eth0", "family": "IPv4", "internal": false,
+                                   "address": format!("10.0.{}.{}", n / 254, 1 + n % 254)}],
         });
         if let Value::Object(mut map) = system {
             map.insert("organization".into(), json!(self.org_id));
@@ -403,6 +412,15 @@ impl JcStore {
             }
         }
         Ok(Value::Object(user.clone()))
+    }
+
+    /// Sets fields the server changes itself (an expired password, an unlocked account).
+    pub(crate) fn change_user(&mut self, id: &str, changes: Value) -> Result<(), Refusal> {
+        let user = self.users.get_mut(id).ok_or_else(not_found)?;
+        if let Value::Object(changes) = changes {
+            user.extend(changes);
+        }
+        Ok(())
     }
 
     /// `DELETE /systemusers/{id}`: the user and every edge go.
