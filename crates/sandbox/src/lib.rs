@@ -18,7 +18,9 @@
 //!   update, delete; unique username and email), systems (list, search, get, update, delete),
 //!   organisations, user groups and system groups (CRUD) and the graph between them (members,
 //!   membership, memberof, associations, traversals), consistent from every side. Every other
-//!   operation answers a deterministic body built from its response schema. Auth is
+//!   collection of both specs keeps its records too (applications, commands, policies, RADIUS
+//!   servers, ...; see [`jumpcloud_collections`]), with the graph for every type; the operations
+//!   outside any collection answer a deterministic body built from their response schema. Auth is
 //!   `x-api-key` ([`JUMPCLOUD_API_KEY`], or the multi-tenant
 //!   [`JUMPCLOUD_MULTI_TENANT_API_KEY`] with `x-org-id`) or System Context Authorization
 //!   (see [`Sandbox::jumpcloud_key_file`]); errors are `{"message": ...}` as JumpCloud sends them;

@@ -1,5 +1,6 @@
-//! The answer of an operation outside the stateful core: the operation's success status and a
-//! deterministic body valid against its response schema. Where the request names the object
+//! The answer of an operation outside the stateful core and every collection (an action on a
+//! device, another service's data): the operation's success status and a deterministic body
+//! valid against its response schema. Where the request names the object
 //! (`/applications/{id}`) or sends fields (a `POST` body), the answer echoes them, so a client
 //! sees its own data come back; a list asked for a page past the first (`skip` > 0) is empty,
 //! so paging clients stop.

@@ -4,8 +4,10 @@
 //! (written by `cargo xtask codegen`). A request is authenticated (API key, or System Context
 //! signature), matched to its operation, its path, query and body checked against the
 //! operation's schemas (400 with a message), and then answered by the stateful core (users,
-//! systems, groups, the graph between them, organisations) or, for every other operation, with
-//! a deterministic response built from the operation's response schema.
+//! systems, groups, the graph between them, organisations; `handlers`), by the collections
+//! derived from the paths (`collections`, `resources`), or, for the operations outside any
+//! collection (actions on devices, other services' data), with a deterministic response built
+//! from the operation's response schema (`generic`).
 
 // Handlers return a ready `Response` as their error: the size of that Err hardly matters here.
 #![allow(clippy::result_large_err)]
