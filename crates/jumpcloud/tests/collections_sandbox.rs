@@ -10,6 +10,10 @@ use jumpcloud::Client;
 use jumpcloud::catalog::{self, Location};
 use serde_json::{Value, json};
 
+#[path = "support/paths.rs"]
+mod paths;
+use paths::{id_of, prefix_shape};
+
 /// The collections the specs' paths define (a new spec version may add some; none may go).
 const EXPECTED: [&str; 33] = [
     "application-templates",
@@ -51,26 +55,6 @@ struct Rt {
     client: Client,
     /// Path shape -> the id used for that path's parameter.
     ids: HashMap<String, String>,
-}
-
-/// The path shape up to a parameter (see the every-operation fixture).
-fn prefix_shape(template: &str, name: &str) -> Option<String> {
-    let mut out: Vec<&str> = Vec::new();
-    for seg in template.split('/').filter(|s| !s.is_empty()) {
-        if seg == format!("{{{name}}}") {
-            return Some(out.join("/"));
-        }
-        out.push(if seg.starts_with('{') { "{}" } else { seg });
-    }
-    None
-}
-
-fn id_of(v: &Value) -> Option<String> {
-    let v = v.as_array().and_then(|a| a.first()).unwrap_or(v);
-    ["_id", "id", "integrationId"]
-        .iter()
-        .find_map(|k| v[k].as_str())
-        .map(str::to_owned)
 }
 
 /// The records of a list answer (a v2 array or a v1 page).

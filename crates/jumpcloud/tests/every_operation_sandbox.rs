@@ -14,6 +14,10 @@ use jumpcloud::{Client, FilePart};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+#[path = "support/paths.rs"]
+mod paths;
+use paths::{id_of, prefix_shape};
+
 /// The objects the calls work on: fresh core objects (so that adding them to groups and
 /// associations succeeds) and one record of every collection the sandbox keeps, created
 /// through the API or, where the API cannot create, found among the seeded ones.
@@ -28,28 +32,6 @@ pub struct Fixture {
     /// Associations already added: a second add of the same pair is sent as a removal.
     edges: RefCell<HashSet<(String, String)>>,
     _sandbox: Sandbox,
-}
-
-/// The id a JumpCloud answer names its object by.
-fn id_of(v: &Value) -> Option<String> {
-    let v = v.as_array().and_then(|a| a.first()).unwrap_or(v);
-    ["_id", "id", "integrationId"]
-        .iter()
-        .find_map(|k| v[k].as_str())
-        .map(str::to_owned)
-}
-
-/// The path shape of the template up to a parameter: `/duo/accounts/{account_id}/applications/{x}`
-/// and `x` give `duo/accounts/{}/applications`.
-fn prefix_shape(template: &str, name: &str) -> Option<String> {
-    let mut out: Vec<&str> = Vec::new();
-    for seg in template.split('/').filter(|s| !s.is_empty()) {
-        if seg == format!("{{{name}}}") {
-            return Some(out.join("/"));
-        }
-        out.push(if seg.starts_with('{') { "{}" } else { seg });
-    }
-    None
 }
 
 /// The graph type of the objects of a top-level collection (`usergroups` -> `user_group`).
