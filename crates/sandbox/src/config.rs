@@ -38,6 +38,10 @@ pub struct SandboxConfig {
     pub systems: usize,
     /// Whether UMAPI's documented rate limits apply (default off).
     pub throttle: bool,
+    /// Events of history in the demo organisation's Directory Insights log, over the week
+    /// before the sandbox starts (default 0: the log holds what is done through the sandbox).
+    /// Computed from their index, not stored: a million cost no memory.
+    pub jumpcloud_events: usize,
     /// Speed-up of rate-limit time: a "minute" lasts `60 s / time_scale` (default 1.0).
     pub time_scale: f64,
     /// Send `Retry-After` with millisecond decimals (e.g. `0.250`) instead of whole seconds.
@@ -72,6 +76,7 @@ impl Default for SandboxConfig {
             groups: 20,
             systems: 10,
             throttle: false,
+            jumpcloud_events: 0,
             time_scale: 1.0,
             fractional_retry_after: false,
             faults: Vec::new(),
@@ -107,6 +112,12 @@ impl SandboxConfig {
     /// Sets [`groups`](Self::groups).
     pub fn groups(mut self, n: usize) -> Self {
         self.groups = n;
+        self
+    }
+
+    /// Sets [`jumpcloud_events`](Self::jumpcloud_events).
+    pub fn jumpcloud_events(mut self, n: usize) -> Self {
+        self.jumpcloud_events = n;
         self
     }
 

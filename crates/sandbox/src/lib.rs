@@ -300,6 +300,7 @@ impl Sandbox {
                 groups: config.groups,
             },
             &people,
+            config.jumpcloud_events,
         ));
         let router = server::app([
             jumpcloud::router(Arc::clone(&jumpcloud), &shared),

@@ -15,8 +15,10 @@
 mod auth;
 mod collections;
 mod defaults;
+mod events;
 mod generic;
 mod handlers;
+mod insights;
 pub(crate) mod keys;
 mod kind;
 mod listing;
@@ -50,6 +52,9 @@ use crate::company::Person;
 pub use auth::{API_KEY, MULTI_TENANT_API_KEY};
 pub use collections::CollectionRole;
 
+/// The administrator every API key of the sandbox belongs to (the `initiated_by` of its events).
+const ADMIN_ID: &str = "5a0000000000000000000001";
+
 /// The page size of a listing asked for without `limit`.
 pub(crate) const DEFAULT_LIMIT: usize = 10;
 
@@ -61,6 +66,8 @@ pub(crate) struct Org {
     pub(crate) id: String,
     pub(crate) name: String,
     store: Mutex<JcStore>,
+    /// Its audit log (Directory Insights). Locked after `store` when both are held.
+    events: Mutex<events::EventLog>,
 }
 
 impl Org {
@@ -78,12 +85,13 @@ pub(crate) struct JumpCloud {
 
 impl JumpCloud {
     /// The demo organisation of the company's `people`, and a small second one.
-    pub(crate) fn new(seed: u64, sizes: Sizes, people: &[Person]) -> JumpCloud {
-        let org = |seed: u64, name: &str, sizes: Sizes| {
+    pub(crate) fn new(seed: u64, sizes: Sizes, people: &[Person], events: usize) -> JumpCloud {
+        let org = |seed: u64, name: &str, sizes: Sizes, events: usize| {
             let mut r = fastrand::Rng::with_seed(seed ^ 0x006f_7267);
             let id = format!("{:08x}{:016x}", r.u32(..), r.u64(..));
             Org {
                 store: Mutex::new(JcStore::seeded(seed, &id, sizes, people)),
+                events: Mutex::new(events::EventLog::new(events)),
                 id,
                 name: name.to_owned(),
             }
@@ -95,8 +103,13 @@ impl JumpCloud {
         };
         JumpCloud {
             orgs: vec![
-                org(seed, "Sandbox Demo Org", sizes),
-                org(seed.rotate_left(17) ^ 0x5eed, "Sandbox Second Org", second),
+                org(seed, "Sandbox Demo Org", sizes, events),
+                org(
+                    seed.rotate_left(17) ^ 0x5eed,
+                    "Sandbox Second Org",
+                    second,
+                    0,
+                ),
             ],
             keys: keys::SystemKeys::default(),
         }
@@ -229,6 +242,10 @@ pub(crate) fn router(app: Arc<JumpCloud>, shared: &Arc<Shared>) -> Router {
     let routes = Router::new()
         .route("/api", axum::routing::any(dispatch))
         .route("/api/{*rest}", axum::routing::any(dispatch))
+        .route(
+            "/insights/directory/v1/{*rest}",
+            axum::routing::any(insights::dispatch),
+        )
         .with_state(app);
     Gate::layer(
         routes,
@@ -261,16 +278,108 @@ async fn dispatch(State(app): State<Arc<JumpCloud>>, req: Request) -> Response {
             );
         }
     };
-    answer(&app, &parts, &body)
+    let mut change = None;
+    let response = answer(&app, &parts, &body, &mut change);
+    match change {
+        Some(change) if response.status().is_success() => {
+            record_change(&app, change, response).await
+        }
+        _ => response,
+    }
 }
 
-fn answer(app: &JumpCloud, parts: &axum::http::request::Parts, body: &Bytes) -> Response {
+/// A change that reached a handler, to be logged once its answer is known.
+struct Change {
+    org: usize,
+    op: &'static Op,
+    path: spec::PathParams,
+    sent: Value,
+    initiated_by: Value,
+    client_ip: String,
+}
+
+/// Logs a successful change as an event (its answer names what was made) and passes the answer on.
+async fn record_change(app: &JumpCloud, change: Change, response: Response) -> Response {
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return error(
+            500,
+            "Internal Server Error: the answer could not be read back",
+        );
+    };
+    let answer: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    if let Some(mut event) = events::of_change(change.op, &change.path, &change.sent, &answer) {
+        let org = &app.orgs[change.org];
+        event.insert("service".into(), json!("directory"));
+        event.insert("organization".into(), json!(org.id));
+        let by_system = change.initiated_by["type"] == "system";
+        let method = if by_system {
+            "system_context"
+        } else {
+            "api_key"
+        };
+        event.insert("initiated_by".into(), change.initiated_by);
+        event.insert("client_ip".into(), json!(change.client_ip));
+        event.insert("success".into(), json!(true));
+        event.insert("auth_method".into(), json!(method));
+        crate::lock(&org.events).record(event);
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// Logs a refused key (401) or organisation (403) as a failed login of the demo organisation's log.
+pub(crate) fn record_refusal(
+    app: &JumpCloud,
+    parts: &axum::http::request::Parts,
+    refusal: &Response,
+) {
+    let status = refusal.status().as_u16();
+    if status != 401 && status != 403 {
+        return;
+    }
+    let Value::Object(event) = json!({
+        "service": "directory",
+        "event_type": "admin_login_attempt",
+        "organization": app.main_org().id,
+        "initiated_by": {"type": "admin", "email": ""},
+        "client_ip": client_ip(parts),
+        "success": false,
+        "auth_method": "api_key",
+        "error_message": if status == 401 { "unknown API key" } else { "no access to the organization" },
+        "resource": {"type": "api", "path": parts.uri.path()},
+    }) else {
+        return;
+    };
+    crate::lock(&app.main_org().events).record(event);
+}
+
+/// The caller's address as the sandbox knows it (a proxy's `X-Forwarded-For`, else loopback).
+fn client_ip(parts: &axum::http::request::Parts) -> String {
+    parts
+        .headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "127.0.0.1".to_owned())
+}
+
+fn answer(
+    app: &JumpCloud,
+    parts: &axum::http::request::Parts,
+    body: &Bytes,
+    change: &mut Option<Change>,
+) -> Response {
     let path = parts.uri.path();
     let found = spec().find(parts.method.as_str(), path);
     let op = found.as_ref().ok().map(|(op, _)| *op);
     let access = match auth::authenticate(app, parts, op) {
         Ok(a) => a,
-        Err(r) => return r,
+        Err(r) => {
+            record_refusal(app, parts, &r);
+            return r;
+        }
     };
     let (op, path_params) = match found {
         Ok(f) => f,
@@ -309,6 +418,20 @@ fn answer(app: &JumpCloud, parts: &axum::http::request::Parts, body: &Bytes) -> 
     };
     if let Err(r) = auth::allow_system(&call) {
         return r;
+    }
+    if op.method != "GET" {
+        let initiated_by = match &call.system {
+            Some(system) => json!({"type": "system", "id": system}),
+            None => json!({"type": "admin", "id": ADMIN_ID, "email": "admin@example.com"}),
+        };
+        *change = Some(Change {
+            org: access.org.unwrap_or(0),
+            op,
+            path: call.path.clone(),
+            sent: call.body.clone(),
+            initiated_by,
+            client_ip: client_ip(parts),
+        });
     }
     if let Some(handler) = handlers::stateful(&op.id) {
         return handler(&call);

@@ -811,6 +811,45 @@ impl JcStore {
         Ok(object.fields)
     }
 
+    /// The rows of a Directory Insights report made now: who is in which user group, who is
+    /// bound to which device; other report types (patch levels, software) need agents, and are
+    /// empty.
+    pub(crate) fn report_rows(&self, kind: &str) -> Vec<Value> {
+        let name = |id: &str, field: &str| -> Value {
+            self.users
+                .get(id)
+                .or_else(|| self.systems.get(id))
+                .or_else(|| self.groups.get(id).map(|(_, g)| g))
+                .and_then(|r| r.get(field))
+                .cloned()
+                .unwrap_or(Value::Null)
+        };
+        let mut rows = Vec::new();
+        match kind {
+            "users-to-user-groups" => {
+                for (gid, (k, _)) in &self.groups {
+                    if *k != Kind::UserGroup {
+                        continue;
+                    }
+                    for uid in self.members.get(gid).into_iter().flatten() {
+                        rows.push(json!({"user_id": uid, "username": name(uid, "username"),
+                                         "group_id": gid, "group_name": name(gid, "name")}));
+                    }
+                }
+            }
+            "users-to-devices" => {
+                for uid in &self.user_order {
+                    for (sid, _) in self.traverse(uid, &[Kind::System]) {
+                        rows.push(json!({"user_id": uid, "username": name(uid, "username"),
+                                         "system_id": sid, "hostname": name(&sid, "hostname")}));
+                    }
+                }
+            }
+            _ => {}
+        }
+        rows
+    }
+
     /// The records whose collection holds objects of `kind`, in id order.
     pub(crate) fn objects_of_kind(&self, kind: Kind) -> Vec<(&String, &Map<String, Value>)> {
         let mut found: Vec<(&String, &Map<String, Value>)> = table()
@@ -971,24 +1010,7 @@ fn not_found() -> Refusal {
 
 /// `YYYY-MM-DDTHH:MM:SS.000Z` for seconds since the epoch.
 fn iso_time(secs: u64) -> String {
-    let days = secs / 86_400;
-    let rem = secs % 86_400;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    super::events::rfc3339_millis(secs as i64 * 1000)
 }
 
 #[cfg(test)]
