@@ -11,6 +11,9 @@ pub enum Api {
     V1,
     /// API v2, under `/api/v2`.
     V2,
+    /// Directory Insights, under `/insights/directory/v1` on the API host
+    /// (`api.jumpcloud.com`; see [`crate::insights`]).
+    Insights,
 }
 
 impl Api {
@@ -19,14 +22,17 @@ impl Api {
         match self {
             Api::V1 => "v1",
             Api::V2 => "v2",
+            Api::Insights => "insights",
         }
     }
 
-    /// The path prefix under the console root: `/api` or `/api/v2`.
+    /// The path prefix: `/api` or `/api/v2` under the console root, `/insights/directory/v1`
+    /// under the API host.
     pub fn prefix(self) -> &'static str {
         match self {
             Api::V1 => "/api",
             Api::V2 => "/api/v2",
+            Api::Insights => "/insights/directory/v1",
         }
     }
 }
@@ -164,9 +170,11 @@ impl Operation {
         format!("{}{}", self.api.prefix(), self.path)
     }
 
-    /// Whether retrying the method is safe (GET, PUT, DELETE, HEAD, OPTIONS).
+    /// Whether retrying the request is safe: GET, PUT, DELETE, HEAD, OPTIONS, and Directory
+    /// Insights' event queries (POSTs that only read).
     pub fn is_idempotent(&self) -> bool {
         matches!(self.method, "GET" | "PUT" | "DELETE" | "HEAD" | "OPTIONS")
+            || (self.api == Api::Insights && self.path.starts_with("/events"))
     }
 
     /// The parameter called `name` (case-insensitive for headers).

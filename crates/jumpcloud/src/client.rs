@@ -144,9 +144,11 @@ impl ClientBuilder {
             .http
             .build_client()
             .map_err(|e| Error::Config(e.to_string()))?;
+        let insights_base = insights_host(&base);
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
+                insights_base,
                 base,
                 api_key: self.api_key,
                 org_id: self.org_id,
@@ -157,9 +159,24 @@ impl ClientBuilder {
     }
 }
 
+/// Directory Insights' root for a console root: JumpCloud serves it from the API host
+/// (`console.eu.jumpcloud.com` -> `api.eu.jumpcloud.com`); any other root (a sandbox, a proxy)
+/// serves both.
+fn insights_host(console: &Url) -> Url {
+    let mut url = console.clone();
+    if let Some(rest) = console.host_str().and_then(|h| h.strip_prefix("console."))
+        && rest.ends_with("jumpcloud.com")
+    {
+        let _ = url.set_host(Some(&format!("api.{rest}")));
+    }
+    url
+}
+
 pub(crate) struct Inner {
     pub(crate) http: idm_http::reqwest::Client,
     pub(crate) base: Url,
+    /// The root of Directory Insights (see [`insights_host`]).
+    pub(crate) insights_base: Url,
     pub(crate) api_key: Option<SecretString>,
     pub(crate) org_id: Option<String>,
     pub(crate) retry: RetryPolicy,
@@ -237,5 +254,19 @@ impl Client {
     /// The console root the client talks to.
     pub fn base_url(&self) -> &str {
         self.inner.base.as_str()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directory_insights_lives_on_the_api_host() {
+        let host = |u: &str| insights_host(&Url::parse(u).unwrap()).to_string();
+        assert_eq!(host(Region::Us.base_url()), "https://api.jumpcloud.com/");
+        assert_eq!(host(Region::Eu.base_url()), "https://api.eu.jumpcloud.com/");
+        assert_eq!(host(Region::In.base_url()), "https://api.in.jumpcloud.com/");
+        assert_eq!(host("http://127.0.0.1:8080"), "http://127.0.0.1:8080/");
     }
 }

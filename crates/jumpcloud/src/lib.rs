@@ -20,6 +20,7 @@
 //!   jcapi-python method names are doc aliases (search `systemusers_list`).
 //! - [`catalog`] lists every operation (id, version, method, path, parameters);
 //!   [`Client::request`] calls any of them by name.
+//! - [`Client::insights`] reads Directory Insights, the audit log ([`insights`]).
 //! - [`SystemContext`] signs requests as a system (System Context Authorization).
 //! - [`filter`] builds filter expressions in the syntax of each version.
 //! - [`blocking::Client`] waits on the same builders, for scripts.
@@ -37,6 +38,7 @@ mod client;
 mod error;
 pub mod filter;
 pub mod generated;
+pub mod insights;
 #[doc(hidden)]
 pub mod macros;
 mod request;

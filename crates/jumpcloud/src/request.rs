@@ -226,7 +226,12 @@ impl OpRequest {
             rest = &rest[end + 1..];
         }
         path.push_str(rest);
-        let mut url = self.client.inner.base.clone();
+        let inner = &self.client.inner;
+        let mut url = if self.op.api == crate::catalog::Api::Insights {
+            inner.insights_base.clone()
+        } else {
+            inner.base.clone()
+        };
         let base_path = url.path().trim_end_matches('/').to_owned();
         url.set_path(&format!("{base_path}{path}"));
         if !self.query.is_empty() {
@@ -353,6 +358,15 @@ impl OpRequest {
                 String::from_utf8_lossy(&a.body).into_owned(),
             )),
         }
+    }
+
+    /// Sends the request and returns the response's headers and body (Directory Insights pages
+    /// by headers).
+    pub(crate) async fn send_with_headers(
+        self,
+    ) -> Result<(idm_http::reqwest::header::HeaderMap, Vec<u8>)> {
+        let a = self.execute().await?;
+        Ok((a.headers, a.body))
     }
 
     /// Sends the request, ignoring any response body.
