@@ -329,6 +329,15 @@ impl ListWriter {
         Ok(())
     }
 
+    /// Prints the rows a table holds to size its columns now, sizing them by those rows (for
+    /// output that must show as it comes, such as `--follow`); later rows keep those widths.
+    pub fn show_now(&mut self) -> CliResult {
+        if self.format == Format::Table && self.widths.is_none() && !self.window.is_empty() {
+            self.flush_window()?;
+        }
+        Ok(())
+    }
+
     /// Pushes what is buffered to the output (rows a table still holds to size its columns stay).
     pub fn flush(&mut self) -> CliResult {
         if let Some(w) = self.csv.as_mut() {

@@ -745,3 +745,129 @@ fn a_body_from_stdin() {
     assert_eq!(group["name"], "From Stdin");
     assert_eq!(group["description"], "piped in");
 }
+
+#[test]
+fn events_show_what_was_just_done_and_follow_new_ones() {
+    let l = Live::start(
+        SandboxConfig::default()
+            .users(3)
+            .groups(2)
+            .jumpcloud_events(30),
+    );
+    let body = |name: &str| format!(r#"{{"username": "{name}", "email": "{name}@example.com"}}"#);
+    l.run(&[
+        "jumpcloud",
+        "call",
+        "systemusers_post",
+        "--body",
+        &body("ev.one"),
+    ])
+    .expect(0);
+    // Piped: NDJSON, whole events.
+    let events = l
+        .run(&[
+            "jumpcloud",
+            "events",
+            "--since",
+            "1h",
+            "--service",
+            "directory",
+            "--type",
+            "user_create",
+        ])
+        .expect(0)
+        .ndjson();
+    let mine: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["resource"]["username"] == "ev.one")
+        .collect();
+    assert_eq!(mine.len(), 1, "{events:?}");
+    assert_eq!(mine[0]["initiated_by"]["type"], "admin");
+    assert!(mine[0]["timestamp"].is_string() && mine[0]["id"].is_string());
+    // The seeded week of history, counted and by value.
+    let all = l
+        .run(&["jumpcloud", "events", "--since", "8d", "--count"])
+        .expect(0);
+    assert_eq!(all.stdout.trim(), "31");
+    let failed = l
+        .run(&[
+            "jumpcloud",
+            "events",
+            "--since",
+            "8d",
+            "--filter",
+            "success=false",
+            "--count",
+        ])
+        .expect(0);
+    let failed: u64 = failed.stdout.trim().parse().unwrap();
+    assert!(failed > 0 && failed < 31);
+    let kinds = l
+        .run(&[
+            "jumpcloud",
+            "events",
+            "--since",
+            "8d",
+            "--distinct",
+            "service",
+        ])
+        .expect(0)
+        .ndjson();
+    let total: u64 = kinds.iter().map(|k| k["count"].as_u64().unwrap()).sum();
+    assert_eq!(total, 31);
+    // A table on request, one row per event.
+    let table = l
+        .run(&["jumpcloud", "events", "--since", "1h", "-o", "table"])
+        .expect(0);
+    assert!(table.stdout.lines().next().unwrap().contains("EVENT_TYPE"));
+    assert!(table.stdout.contains("user_create"));
+    // Bad times and filters are usage errors that say what to write.
+    let bad = l
+        .run(&["jumpcloud", "events", "--since", "yesterday"])
+        .expect(2);
+    assert!(bad.stderr.contains("30m, 24h or 7d"), "{}", bad.stderr);
+    let bad = l
+        .run(&["jumpcloud", "events", "--filter", "event_type"])
+        .expect(2);
+    assert!(bad.stderr.contains("FIELD=VALUE"), "{}", bad.stderr);
+
+    // --follow: the event above, then two made while it polls; none twice, none missed.
+    let mut follow = l.idm();
+    follow
+        .args([
+            "jumpcloud",
+            "events",
+            "--since",
+            "1h",
+            "--type",
+            "user_create",
+            "--follow",
+        ])
+        .args(["--poll-interval", "0.2", "--limit", "3"])
+        .stdout(std::process::Stdio::piped());
+    let child = follow.spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    for name in ["ev.two", "ev.three"] {
+        l.run(&[
+            "jumpcloud",
+            "call",
+            "systemusers_post",
+            "--body",
+            &body(name),
+        ])
+        .expect(0);
+        std::thread::sleep(std::time::Duration::from_millis(400));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let followed: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let names: Vec<&str> = followed
+        .iter()
+        .map(|e| e["resource"]["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["ev.one", "ev.two", "ev.three"]);
+}

@@ -2,6 +2,7 @@
 //! 393 operations by id.
 
 mod call;
+mod events;
 mod groups;
 mod systems;
 mod users;
@@ -60,6 +61,15 @@ enum JcCommand {
         idm jumpcloud member-of --system-id SYSTEM_ID --system-context /opt/jc/client.key"
     )]
     MemberOf(groups::MemberOfArgs),
+    /// Directory Insights: the audit log, as NDJSON for a SIEM or a table; counts, distinct
+    /// values, and --follow for new events.
+    #[command(
+        after_help = "Examples:\n  idm jumpcloud events --since 24h --service directory\n  \
+        idm jumpcloud events --since 7d --type admin_login_attempt --filter success=false\n  \
+        idm jumpcloud events --since 1h --follow >> events.ndjson\n  \
+        idm jumpcloud events --since 30d --distinct event_type"
+    )]
+    Events(events::EventsArgs),
     /// Every operation idm can call (id, method, path, API version).
     #[command(after_help = "Examples:\n  idm jumpcloud operations --json\n  \
         idm jumpcloud operations --search memberof")]
@@ -82,6 +92,7 @@ pub async fn run(ctx: &Ctx, args: JumpcloudArgs) -> CliResult {
         JcCommand::UserGroups(cmd) => groups::run(ctx, groups::Kind::User, cmd).await,
         JcCommand::SystemGroups(cmd) => groups::run(ctx, groups::Kind::System, cmd).await,
         JcCommand::MemberOf(a) => groups::member_of(ctx, a).await,
+        JcCommand::Events(a) => events::run(ctx, a).await,
         JcCommand::Operations(a) => call::operations(ctx, a),
         JcCommand::Call(a) => call::call(ctx, a).await,
     }
