@@ -21,7 +21,8 @@ pub struct ChildSandbox {
 }
 
 impl ChildSandbox {
-    /// Starts the child with sandbox options (`--users N`, `--groups N`, `--throttle on|off`,
+    /// Starts the child with sandbox options (`--users N`, `--groups N`, `--jumpcloud-events N`,
+    /// `--throttle on|off`,
     /// `--time-scale F`, `--tls`, `--threads N`, default 1) and waits for its readiness line.
     pub fn spawn(options: &[String]) -> std::io::Result<ChildSandbox> {
         let mut child = Command::new(std::env::current_exe()?)
@@ -78,6 +79,7 @@ fn serve(args: &[String]) -> Result<(), Box<dyn std::error::Error + Send + Sync>
         match a.as_str() {
             "--users" => config.users = value()?.parse()?,
             "--groups" => config.groups = value()?.parse()?,
+            "--jumpcloud-events" => config.jumpcloud_events = value()?.parse()?,
             "--time-scale" => config.time_scale = value()?.parse()?,
             "--throttle" => config.throttle = value()? == "on",
             "--tls" => config.tls = true,
