@@ -143,6 +143,12 @@ pub fn catalog(ops: &[Op], api: &str) -> String {
             Some(Paging::Array(_)) => "Some(Paging::Array)",
         };
         let _ = writeln!(out, "        paging: {paging},");
+        let source = if op.since_2022 {
+            "Source::Subset2026"
+        } else {
+            "Source::Spec2022"
+        };
+        let _ = writeln!(out, "        source: {source},");
         let _ = writeln!(out, "    }},");
     }
     out
@@ -264,6 +270,13 @@ fn builder(out: &mut String, op: &Op) {
         "/// `{} {}` (operation `{}`).",
         op.method, op.path, op.id
     );
+    if op.since_2022 {
+        let _ = writeln!(out, "///");
+        let _ = writeln!(
+            out,
+            "/// Added by JumpCloud after the 2022 specs: generated from its PowerShell SDK's spec of 2026-03."
+        );
+    }
     for alias in aliases(&op.id) {
         let _ = writeln!(out, "#[doc(alias = {})]", q(&alias));
     }

@@ -67,6 +67,8 @@ pub struct Op {
     pub paging: Option<Paging>,
     /// The builder's type name.
     pub builder: String,
+    /// Added after the 2022 specs (from the 2026 subset).
+    pub since_2022: bool,
 }
 
 const METHODS: [&str; 5] = ["get", "put", "post", "delete", "patch"];
@@ -120,6 +122,7 @@ pub fn operations(root: &Value, models: &mut Models) -> Vec<Op> {
                 response,
                 paging,
                 builder,
+                since_2022: op.get(crate::subset::SOURCE_KEY).is_some(),
             });
         }
     }

@@ -138,6 +138,18 @@ pub enum Paging {
     Array,
 }
 
+/// Which spec an operation comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Source {
+    /// JumpCloud's v1 and v2 specs of 2022 (the ones jcapi-python 5.0.0 was generated from).
+    Spec2022,
+    /// Added since: JumpCloud's PowerShell SDK specs of 2026-03 (approval flows, access
+    /// requests, TOTP info, `runCommand`).
+    Subset2026,
+    /// JumpCloud's Directory Insights spec (see [`crate::insights`]).
+    DirectoryInsights,
+}
+
 /// One operation of the JumpCloud API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Operation {
@@ -162,6 +174,8 @@ pub struct Operation {
     pub response: ResponseKind,
     /// How it pages, for list operations.
     pub paging: Option<Paging>,
+    /// The spec it comes from.
+    pub source: Source,
 }
 
 impl Operation {
@@ -185,7 +199,9 @@ impl Operation {
     }
 }
 
-/// Every operation: API v1's, then API v2's, each in path order.
+/// Every operation of API v1 and v2 (Directory Insights' are in [`crate::insights::OPERATIONS`]):
+/// v1's, then v2's, each in path order. How many there are, and from which spec, is
+/// `operations().count()` and each operation's [`Operation::source`].
 pub fn operations() -> impl Iterator<Item = &'static Operation> {
     crate::generated::catalog::V1
         .iter()
@@ -234,12 +250,30 @@ mod tests {
 
     #[test]
     fn catalog_is_complete_and_unique() {
-        assert_eq!(crate::generated::catalog::V1.len(), 55);
-        assert_eq!(crate::generated::catalog::V2.len(), 338);
+        // The 2022 specs' operations, and the ones added since.
+        let count =
+            |ops: &[Operation], source: Source| ops.iter().filter(|o| o.source == source).count();
+        let (v1, v2) = (crate::generated::catalog::V1, crate::generated::catalog::V2);
+        assert_eq!(
+            (count(v1, Source::Spec2022), count(v2, Source::Spec2022)),
+            (55, 338)
+        );
+        assert_eq!(
+            (count(v1, Source::Subset2026), count(v2, Source::Subset2026)),
+            (2, 12)
+        );
         let mut ids: Vec<_> = operations().map(|o| (o.api, o.id)).collect();
         ids.sort();
         ids.dedup();
-        assert_eq!(ids.len(), 393);
+        assert_eq!(ids.len(), operations().count(), "ids are unique");
+        for id in [
+            "commands_run",
+            "user_totp_get",
+            "approval_flow_list",
+            "access_request_put",
+        ] {
+            assert_eq!(find(id).map(|o| o.source), Some(Source::Subset2026), "{id}");
+        }
         for op in operations() {
             assert!(op.path.starts_with('/'), "{}", op.id);
             for p in op.params.iter().filter(|p| p.location == Location::Path) {

@@ -31,7 +31,7 @@ use futures_core::Stream;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::catalog::{Api, BodyKind, Location, Operation, Param, ParamKind, ResponseKind};
+use crate::catalog::{Api, BodyKind, Location, Operation, Param, ParamKind, ResponseKind, Source};
 use crate::client::Client;
 use crate::error::{Error, Result};
 
@@ -56,6 +56,7 @@ const fn op(
         body,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::DirectoryInsights,
     }
 }
 

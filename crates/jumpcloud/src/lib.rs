@@ -15,7 +15,7 @@
 //! # Ok(()) }
 //! ```
 //!
-//! - [`Client::v1`] and [`Client::v2`] group the 393 operations by the spec's tags; each is a
+//! - [`Client::v1`] and [`Client::v2`] group every operation by the spec's tags; each is a
 //!   builder ending in `.send()`, and list operations also have `stream()` and `all()`. The
 //!   jcapi-python method names are doc aliases (search `systemusers_list`).
 //! - [`catalog`] lists every operation (id, version, method, path, parameters);

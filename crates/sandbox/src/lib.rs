@@ -11,7 +11,7 @@
 //!   paging headers, filters, error bodies, per-step action results and read-only groups of the
 //!   real service;
 //! - `GET /status`;
-//! - JumpCloud at `/api` (v1) and `/api/v2` (v2): every one of the 393 operations of the specs
+//! - JumpCloud at `/api` (v1) and `/api/v2` (v2): every operation of the specs
 //!   is routed, its parameters and body checked against the operation's schemas (400 with a
 //!   message). The stateful core answers from state: system users (list with `limit` ≤ 100,
 //!   `skip`, `sort`, `fields`, `filter`, `search`; `POST /search/systemusers`; get, create,

@@ -13,7 +13,7 @@ use crate::output::{self, Format, ListWriter, columns};
 /// `idm jumpcloud operations`.
 #[derive(Debug, Args)]
 pub struct OperationsArgs {
-    /// Print JSON (the same as --output json): operation_id, method, path, api.
+    /// Print JSON (the same as --output json): operation_id, method, path, api, spec.
     #[arg(long)]
     json: bool,
     /// Only operations of this API version.
@@ -34,7 +34,7 @@ pub fn operations(ctx: &Ctx, a: OperationsArgs) -> CliResult {
     let needle = a.search.as_deref().map(str::to_lowercase);
     let mut w = ListWriter::stdout(
         format,
-        Some(columns(&["operation_id", "method", "api", "path"])),
+        Some(columns(&["operation_id", "method", "api", "path", "spec"])),
     );
     for op in catalog::operations() {
         if a.api.as_deref().is_some_and(|v| v != op.api.as_str()) {
@@ -52,6 +52,11 @@ pub fn operations(ctx: &Ctx, a: OperationsArgs) -> CliResult {
             "method": op.method,
             "path": op.full_path(),
             "api": op.api.as_str(),
+            "spec": match op.source {
+                catalog::Source::Spec2022 => "2022",
+                catalog::Source::Subset2026 => "2026",
+                catalog::Source::DirectoryInsights => "insights",
+            },
         }))?;
     }
     w.finish()

@@ -1,5 +1,5 @@
 //! `idm jumpcloud`: system users, systems, user and system groups, memberships, and any of the
-//! 393 operations by id.
+//! operations of the catalog by id, and Directory Insights events.
 
 mod call;
 mod events;

@@ -3,9 +3,9 @@
 
 use crate::catalog::Location::*;
 use crate::catalog::ParamKind::*;
-use crate::catalog::{Api, BodyKind, Operation, Paging, Param, ResponseKind};
+use crate::catalog::{Api, BodyKind, Operation, Paging, Param, ResponseKind, Source};
 
-/// The 55 operations of API v1, in path order.
+/// The 57 operations of API v1, in path order.
 pub static V1: &[Operation] = &[
     Operation {
         id: "application_templates_list",
@@ -25,6 +25,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Results),
+        source: Source::Spec2022,
     },
     Operation {
         id: "application_templates_get",
@@ -45,6 +46,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "applications_list",
@@ -64,6 +66,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Results),
+        source: Source::Spec2022,
     },
     Operation {
         id: "applications_post",
@@ -76,6 +79,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "applications_get",
@@ -91,6 +95,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "applications_put",
@@ -106,6 +111,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "applications_delete",
@@ -121,6 +127,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "command_trigger_webhook_post",
@@ -136,6 +143,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "command_results_list",
@@ -155,6 +163,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Results),
+        source: Source::Spec2022,
     },
     Operation {
         id: "command_results_get",
@@ -172,6 +181,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "command_results_delete",
@@ -187,6 +197,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "commands_list",
@@ -206,6 +217,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Results),
+        source: Source::Spec2022,
     },
     Operation {
         id: "commands_post",
@@ -218,6 +230,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "commands_get",
@@ -234,6 +247,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "commands_put",
@@ -249,6 +263,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "commands_delete",
@@ -264,6 +279,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "commands_getResults",
@@ -276,6 +292,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "command_file_get",
@@ -294,6 +311,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Results),
+        source: Source::Spec2022,
     },
     Operation {
         id: "organization_list",
@@ -313,6 +331,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Results),
+        source: Source::Spec2022,
     },
     Operation {
         id: "organizations_get",
@@ -329,6 +348,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "organization_put",
@@ -341,6 +361,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "radius_servers_list",
@@ -360,6 +381,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Results),
+        source: Source::Spec2022,
     },
     Operation {
         id: "radius_servers_post",
@@ -372,6 +394,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "radius_servers_get",
@@ -387,6 +410,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "radius_servers_put",
@@ -402,6 +426,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "radius_servers_delete",
@@ -417,6 +442,20 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
+    },
+    Operation {
+        id: "commands_run",
+        api: Api::V1,
+        method: "POST",
+        path: "/runCommand",
+        tags: &["Commands"],
+        summary: "Run a command",
+        params: &[Param::new("x-org-id", Header, false, String)],
+        body: BodyKind::Json { required: false },
+        response: ResponseKind::Json,
+        paging: None,
+        source: Source::Subset2026,
     },
     Operation {
         id: "search_commandresults_post",
@@ -435,6 +474,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: Some(Paging::Results),
+        source: Source::Spec2022,
     },
     Operation {
         id: "search_commands_post",
@@ -453,6 +493,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: Some(Paging::Results),
+        source: Source::Spec2022,
     },
     Operation {
         id: "search_organizations_post",
@@ -470,6 +511,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: Some(Paging::Results),
+        source: Source::Spec2022,
     },
     Operation {
         id: "search_systems_post",
@@ -488,6 +530,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: Some(Paging::Results),
+        source: Source::Spec2022,
     },
     Operation {
         id: "search_systemusers_post",
@@ -506,6 +549,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: Some(Paging::Results),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systems_list",
@@ -526,6 +570,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Results),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systems_get",
@@ -545,6 +590,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "systems_put",
@@ -562,6 +608,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "systems_delete",
@@ -579,6 +626,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "systems_commandBuiltinErase",
@@ -594,6 +642,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "systems_commandBuiltinLock",
@@ -609,6 +658,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "systems_commandBuiltinRestart",
@@ -624,6 +674,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "systems_commandBuiltinShutdown",
@@ -639,6 +690,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "systemusers_list",
@@ -659,6 +711,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Results),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systemusers_post",
@@ -674,6 +727,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "systemusers_get",
@@ -691,6 +745,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "systemusers_put",
@@ -707,6 +762,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "systemusers_delete",
@@ -723,6 +779,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "systemusers_expire",
@@ -738,6 +795,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "systemusers_mfasync",
@@ -750,6 +808,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "systemusers_resetmfa",
@@ -765,6 +824,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "sshkey_list",
@@ -780,6 +840,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "sshkey_post",
@@ -795,6 +856,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "systemusers_state_activate",
@@ -807,6 +869,23 @@ pub static V1: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
+    },
+    Operation {
+        id: "user_totp_get",
+        api: Api::V1,
+        method: "GET",
+        path: "/systemusers/{id}/totpinfo",
+        tags: &["Systemusers"],
+        summary: "Display info about a System User's TOTP enrollment.",
+        params: &[
+            Param::new("id", Path, true, String),
+            Param::new("x-org-id", Header, false, String),
+        ],
+        body: BodyKind::None,
+        response: ResponseKind::Json,
+        paging: None,
+        source: Source::Subset2026,
     },
     Operation {
         id: "systemusers_unlock",
@@ -822,6 +901,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "sshkey_delete",
@@ -838,6 +918,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "users_reactivate_get",
@@ -850,6 +931,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "admin_totpreset_begin",
@@ -862,6 +944,7 @@ pub static V1: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "users_put",
@@ -877,10 +960,11 @@ pub static V1: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
 ];
 
-/// The 338 operations of API v2, in path order.
+/// The 350 operations of API v2, in path order.
 pub static V2: &[Operation] = &[
     Operation {
         id: "activedirectories_list",
@@ -900,6 +984,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "activedirectories_post",
@@ -912,6 +997,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "activedirectories_agentsList",
@@ -930,6 +1016,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "activedirectories_agentsPost",
@@ -945,6 +1032,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "activedirectories_agentsGet",
@@ -961,6 +1049,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "activedirectories_agentsDelete",
@@ -977,6 +1066,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_activeDirectoryAssociationsList",
@@ -995,6 +1085,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_activeDirectoryAssociationsPost",
@@ -1010,6 +1101,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_activeDirectoryTraverseUserGroup",
@@ -1028,6 +1120,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_activeDirectoryTraverseUser",
@@ -1046,6 +1139,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "activedirectories_get",
@@ -1061,6 +1155,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "activedirectories_delete",
@@ -1076,6 +1171,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "administratorOrganizations_removeByAdministrator",
@@ -1095,6 +1191,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "administratorOrganizations_listByAdministrator",
@@ -1115,6 +1212,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "administratorOrganizations_createByAdministrator",
@@ -1131,6 +1229,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "applemdms_list",
@@ -1143,6 +1242,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "applemdms_csrget",
@@ -1158,6 +1258,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Binary,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "applemdms_depkeyget",
@@ -1173,6 +1274,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Binary,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "applemdms_deviceslist",
@@ -1193,6 +1295,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "applemdms_getdevice",
@@ -1209,6 +1312,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "applemdms_deletedevice",
@@ -1225,6 +1329,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "applemdms_devicesClearActivationLock",
@@ -1241,6 +1346,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "applemdms_deviceserase",
@@ -1257,6 +1363,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "applemdms_deviceslock",
@@ -1273,6 +1380,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "applemdms_devicesRefreshActivationLockInformation",
@@ -1289,6 +1397,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "applemdms_devicesrestart",
@@ -1305,6 +1414,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "applemdms_devicesshutdown",
@@ -1321,6 +1431,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "applemdms_enrollmentprofileslist",
@@ -1336,6 +1447,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "applemdms_enrollmentprofilesget",
@@ -1352,6 +1464,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Binary,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "applemdms_refreshdepdevices",
@@ -1367,6 +1480,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "applemdms_put",
@@ -1382,6 +1496,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "applemdms_delete",
@@ -1397,6 +1512,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "applications_get",
@@ -1412,6 +1528,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_applicationAssociationsList",
@@ -1430,6 +1547,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_applicationAssociationsPost",
@@ -1445,6 +1563,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "import_users",
@@ -1466,6 +1585,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "applications_postLogo",
@@ -1481,6 +1601,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Multipart { required: false },
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "applications_deleteLogo",
@@ -1496,6 +1617,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_applicationTraverseUserGroup",
@@ -1514,6 +1636,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_applicationTraverseUser",
@@ -1532,6 +1655,191 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
+    },
+    Operation {
+        id: "access_request_list",
+        api: Api::V2,
+        method: "GET",
+        path: "/approvalflowrequest",
+        tags: &["Access Request"],
+        summary: "Get all Workflow Access Requests",
+        params: &[
+            Param::new("organizationObjectId", Query, false, String),
+            Param::new("limit", Query, false, String),
+            Param::new("skip", Query, false, String),
+            Param::new("sort", Query, false, String),
+            Param::new("fields", Query, false, Array),
+            Param::new("filter", Query, false, Array),
+            Param::new("x-org-id", Header, false, String),
+        ],
+        body: BodyKind::None,
+        response: ResponseKind::Json,
+        paging: Some(Paging::Results),
+        source: Source::Subset2026,
+    },
+    Operation {
+        id: "access_request_get",
+        api: Api::V2,
+        method: "GET",
+        path: "/approvalflowrequest/{id}",
+        tags: &["Access Request"],
+        summary: "Get Workflow Access Requests",
+        params: &[
+            Param::new("id", Path, true, String),
+            Param::new("organizationObjectId", Query, false, String),
+            Param::new("x-org-id", Header, false, String),
+        ],
+        body: BodyKind::None,
+        response: ResponseKind::Json,
+        paging: None,
+        source: Source::Subset2026,
+    },
+    Operation {
+        id: "access_request_put",
+        api: Api::V2,
+        method: "PUT",
+        path: "/approvalflowrequest/{id}",
+        tags: &["Access Request"],
+        summary: "Update Workflow Access Requests",
+        params: &[
+            Param::new("id", Path, true, String),
+            Param::new("x-org-id", Header, false, String),
+        ],
+        body: BodyKind::Json { required: true },
+        response: ResponseKind::Json,
+        paging: None,
+        source: Source::Subset2026,
+    },
+    Operation {
+        id: "approval_flow_list",
+        api: Api::V2,
+        method: "GET",
+        path: "/approvalflows",
+        tags: &["Approval Flow"],
+        summary: "Get all Access workflows",
+        params: &[
+            Param::new("organizationObjectId", Query, false, String),
+            Param::new("limit", Query, false, String),
+            Param::new("skip", Query, false, String),
+            Param::new("sort", Query, false, String),
+            Param::new("fields", Query, false, Array),
+            Param::new("filter", Query, false, Array),
+            Param::new("x-org-id", Header, false, String),
+        ],
+        body: BodyKind::None,
+        response: ResponseKind::Json,
+        paging: Some(Paging::Results),
+        source: Source::Subset2026,
+    },
+    Operation {
+        id: "approval_flow_post",
+        api: Api::V2,
+        method: "POST",
+        path: "/approvalflows",
+        tags: &["Approval Flow"],
+        summary: "Create Access Workflow",
+        params: &[Param::new("x-org-id", Header, false, String)],
+        body: BodyKind::Json { required: true },
+        response: ResponseKind::Json,
+        paging: None,
+        source: Source::Subset2026,
+    },
+    Operation {
+        id: "approval_flow_get",
+        api: Api::V2,
+        method: "GET",
+        path: "/approvalflows/{approvalFlowId}",
+        tags: &["Approval Flow"],
+        summary: "Get AccessWorkflow by id",
+        params: &[
+            Param::new("approvalFlowId", Path, true, String),
+            Param::new("organizationObjectId", Query, false, String),
+            Param::new("x-org-id", Header, false, String),
+        ],
+        body: BodyKind::None,
+        response: ResponseKind::Json,
+        paging: None,
+        source: Source::Subset2026,
+    },
+    Operation {
+        id: "approval_flow_put",
+        api: Api::V2,
+        method: "PUT",
+        path: "/approvalflows/{approvalFlowId}",
+        tags: &["Approval Flow"],
+        summary: "Update Access Workflow",
+        params: &[
+            Param::new("approvalFlowId", Path, true, String),
+            Param::new("x-org-id", Header, false, String),
+        ],
+        body: BodyKind::Json { required: true },
+        response: ResponseKind::Json,
+        paging: None,
+        source: Source::Subset2026,
+    },
+    Operation {
+        id: "approval_flow_delete",
+        api: Api::V2,
+        method: "DELETE",
+        path: "/approvalflows/{approvalFlowId}",
+        tags: &["Approval Flow"],
+        summary: "Delete access workflow",
+        params: &[
+            Param::new("approvalFlowId", Path, true, String),
+            Param::new("organizationObjectId", Query, false, String),
+            Param::new("x-org-id", Header, false, String),
+        ],
+        body: BodyKind::None,
+        response: ResponseKind::Json,
+        paging: None,
+        source: Source::Subset2026,
+    },
+    Operation {
+        id: "approval_flow_settings_get",
+        api: Api::V2,
+        method: "GET",
+        path: "/approvalflowsettings",
+        tags: &["Approval Flow Settings"],
+        summary: "Get AccessWorkflow settings for an organisation",
+        params: &[
+            Param::new("organizationObjectId", Query, false, String),
+            Param::new("x-org-id", Header, false, String),
+        ],
+        body: BodyKind::None,
+        response: ResponseKind::Json,
+        paging: None,
+        source: Source::Subset2026,
+    },
+    Operation {
+        id: "approval_flow_settings_put",
+        api: Api::V2,
+        method: "PUT",
+        path: "/approvalflowsettings",
+        tags: &["Approval Flow Settings"],
+        summary: "Update Access Workflow Settings",
+        params: &[Param::new("x-org-id", Header, false, String)],
+        body: BodyKind::Json { required: true },
+        response: ResponseKind::Json,
+        paging: None,
+        source: Source::Subset2026,
+    },
+    Operation {
+        id: "access_request_progress_get",
+        api: Api::V2,
+        method: "GET",
+        path: "/approversprogress/{id}",
+        tags: &["Access Request Progress"],
+        summary: "Get Approval flow progress by id for admin portal",
+        params: &[
+            Param::new("id", Path, true, String),
+            Param::new("organizationObjectId", Query, false, String),
+            Param::new("x-org-id", Header, false, String),
+        ],
+        body: BodyKind::None,
+        response: ResponseKind::Json,
+        paging: None,
+        source: Source::Subset2026,
     },
     Operation {
         id: "authnpolicies_list",
@@ -1551,6 +1859,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "authnpolicies_post",
@@ -1563,6 +1872,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "authnpolicies_get",
@@ -1578,6 +1888,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "authnpolicies_delete",
@@ -1593,6 +1904,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "authnpolicies_patch",
@@ -1608,6 +1920,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "bulk_usersCreate",
@@ -1623,6 +1936,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "bulk_usersUpdate",
@@ -1635,6 +1949,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "bulk_usersCreateResults",
@@ -1652,6 +1967,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "bulk_userStatesList",
@@ -1670,6 +1986,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "bulk_userStatesCreate",
@@ -1682,6 +1999,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "bulk_userStatesGetNextScheduled",
@@ -1698,6 +2016,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Results),
+        source: Source::Spec2022,
     },
     Operation {
         id: "bulk_userStatesDelete",
@@ -1713,6 +2032,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "commands_cancelQueuedCommandsByWorkflowInstanceId",
@@ -1728,6 +2048,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "commands_listResultsByWorkflow",
@@ -1745,6 +2066,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Results),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_commandAssociationsList",
@@ -1763,6 +2085,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_commandAssociationsPost",
@@ -1778,6 +2101,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_commandTraverseSystemGroup",
@@ -1796,6 +2120,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_commandTraverseSystem",
@@ -1814,6 +2139,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "customEmails_getTemplates",
@@ -1826,6 +2152,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "customEmails_create",
@@ -1838,6 +2165,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "customEmails_read",
@@ -1853,6 +2181,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "customEmails_update",
@@ -1868,6 +2197,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "customEmails_destroy",
@@ -1883,6 +2213,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "directories_list",
@@ -1901,6 +2232,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "duo_accountList",
@@ -1913,6 +2245,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "duo_accountPost",
@@ -1925,6 +2258,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "duo_applicationList",
@@ -1940,6 +2274,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "duo_applicationPost",
@@ -1955,6 +2290,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "duo_applicationGet",
@@ -1971,6 +2307,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "duo_applicationUpdate",
@@ -1987,6 +2324,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "duo_applicationDelete",
@@ -2003,6 +2341,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "duo_accountGet",
@@ -2018,6 +2357,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "duo_accountDelete",
@@ -2033,6 +2373,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "groups_list",
@@ -2053,6 +2394,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_gSuiteAssociationsList",
@@ -2071,6 +2413,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_gSuiteAssociationsPost",
@@ -2086,6 +2429,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "gsuites_listImportJumpcloudUsers",
@@ -2105,6 +2449,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "gsuites_listImportUsers",
@@ -2125,6 +2470,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "translationRules_gSuiteList",
@@ -2144,6 +2490,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "translationRules_gSuitePost",
@@ -2156,6 +2503,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "translationRules_gSuiteGet",
@@ -2171,6 +2519,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "translationRules_gSuiteDelete",
@@ -2186,6 +2535,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_gSuiteTraverseUserGroup",
@@ -2204,6 +2554,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_gSuiteTraverseUser",
@@ -2222,6 +2573,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "gsuites_get",
@@ -2237,6 +2589,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "gsuites_patch",
@@ -2252,6 +2605,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "autotask_getConfiguration",
@@ -2264,6 +2618,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "autotask_deleteConfiguration",
@@ -2276,6 +2631,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "autotask_updateConfiguration",
@@ -2288,6 +2644,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "autotask_retrieveCompanies",
@@ -2307,6 +2664,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "autotask_retrieveCompanyTypes",
@@ -2319,6 +2677,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "autotask_retrieveContracts",
@@ -2338,6 +2697,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Results),
+        source: Source::Spec2022,
     },
     Operation {
         id: "autotask_retrieveContractsFields",
@@ -2350,6 +2710,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "autotask_retrieveServices",
@@ -2369,6 +2730,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Results),
+        source: Source::Spec2022,
     },
     Operation {
         id: "autotask_retrieveMappings",
@@ -2388,6 +2750,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "autotask_patchMappings",
@@ -2400,6 +2763,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "autotask_retrieveSettings",
@@ -2412,6 +2776,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "autotask_patchSettings",
@@ -2424,6 +2789,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "connectwise_getConfiguration",
@@ -2436,6 +2802,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "connectwise_deleteConfiguration",
@@ -2448,6 +2815,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "connectwise_updateConfiguration",
@@ -2460,6 +2828,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "connectwise_retrieveAgreements",
@@ -2479,6 +2848,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Results),
+        source: Source::Spec2022,
     },
     Operation {
         id: "connectwise_retrieveAdditions",
@@ -2499,6 +2869,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Results),
+        source: Source::Spec2022,
     },
     Operation {
         id: "connectwise_retrieveCompanies",
@@ -2518,6 +2889,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "connectwise_retrieveCompanyTypes",
@@ -2530,6 +2902,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "connectwise_retrieveMappings",
@@ -2549,6 +2922,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "connectwise_patchMappings",
@@ -2561,6 +2935,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "connectwise_retrieveSettings",
@@ -2573,6 +2948,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "connectwise_patchSettings",
@@ -2585,6 +2961,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "mtpIntegration_retrieveSyncErrors",
@@ -2600,6 +2977,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "iplists_list",
@@ -2619,6 +2997,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "iplists_post",
@@ -2631,6 +3010,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "iplists_get",
@@ -2646,6 +3026,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "iplists_put",
@@ -2661,6 +3042,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "iplists_delete",
@@ -2676,6 +3058,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "iplists_patch",
@@ -2691,6 +3074,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "ldapservers_list",
@@ -2710,6 +3094,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "ldapservers_get",
@@ -2725,6 +3110,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "ldapservers_patch",
@@ -2740,6 +3126,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_ldapServerAssociationsList",
@@ -2758,6 +3145,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_ldapServerAssociationsPost",
@@ -2773,6 +3161,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "ldapservers_sambaDomainsList",
@@ -2793,6 +3182,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "ldapservers_sambaDomainsPost",
@@ -2808,6 +3198,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "ldapservers_sambaDomainsGet",
@@ -2824,6 +3215,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "ldapservers_sambaDomainsPut",
@@ -2839,6 +3231,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "ldapservers_sambaDomainsDelete",
@@ -2855,6 +3248,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_ldapServerTraverseUserGroup",
@@ -2873,6 +3267,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_ldapServerTraverseUser",
@@ -2891,6 +3286,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "logos_get",
@@ -2903,6 +3299,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Binary,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "office365s_get",
@@ -2918,6 +3315,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "office365s_patch",
@@ -2933,6 +3331,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_office365AssociationsList",
@@ -2951,6 +3350,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_office365AssociationsPost",
@@ -2966,6 +3366,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "office365s_listImportUsers",
@@ -2987,6 +3388,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "translationRules_office365List",
@@ -3006,6 +3408,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "translationRules_office365Post",
@@ -3018,6 +3421,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "translationRules_office365Get",
@@ -3033,6 +3437,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "translationRules_office365Delete",
@@ -3048,6 +3453,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_office365TraverseUserGroup",
@@ -3066,6 +3472,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_office365TraverseUser",
@@ -3084,6 +3491,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "organizations_listCases",
@@ -3100,6 +3508,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Results),
+        source: Source::Spec2022,
     },
     Operation {
         id: "administratorOrganizations_listByOrganization",
@@ -3120,6 +3529,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "policies_list",
@@ -3139,6 +3549,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "policies_post",
@@ -3151,6 +3562,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "policies_get",
@@ -3166,6 +3578,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "policies_put",
@@ -3181,6 +3594,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "policies_delete",
@@ -3196,6 +3610,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_policyAssociationsList",
@@ -3214,6 +3629,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_policyAssociationsPost",
@@ -3229,6 +3645,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_policyMemberOf",
@@ -3250,6 +3667,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "policyresults_list",
@@ -3270,6 +3688,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "policystatuses_policiesList",
@@ -3290,6 +3709,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_policyTraverseSystemGroup",
@@ -3308,6 +3728,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_policyTraverseSystem",
@@ -3326,6 +3747,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "groups_policy_list",
@@ -3345,6 +3767,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "groups_policy_post",
@@ -3357,6 +3780,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_policyGroupAssociationsList",
@@ -3375,6 +3799,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_policyGroupAssociationsPost",
@@ -3390,6 +3815,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_policyGroupMembersList",
@@ -3411,6 +3837,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_policyGroupMembersPost",
@@ -3430,6 +3857,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_policyGroupMembership",
@@ -3453,6 +3881,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_policyGroupTraverseSystemGroup",
@@ -3471,6 +3900,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_policyGroupTraverseSystem",
@@ -3489,6 +3919,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "groups_policy_get",
@@ -3504,6 +3935,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "groups_policy_put",
@@ -3519,6 +3951,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "groups_policy_delete",
@@ -3534,6 +3967,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "policyresults_org_list",
@@ -3553,6 +3987,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "policyresults_get",
@@ -3568,6 +4003,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "policytemplates_list",
@@ -3587,6 +4023,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "policytemplates_get",
@@ -3602,6 +4039,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "providers_getProvider",
@@ -3617,6 +4055,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "providers_listAdministrators",
@@ -3636,6 +4075,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Results),
+        source: Source::Spec2022,
     },
     Operation {
         id: "providers_postAdmins",
@@ -3648,6 +4088,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "providers_removeAdministrator",
@@ -3663,6 +4104,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "providers_retrieveIntegrations",
@@ -3681,6 +4123,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "autotask_createConfiguration",
@@ -3693,6 +4136,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "autotask_retrieveAllAlertConfigurations",
@@ -3705,6 +4149,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "autotask_retrieveAllAlertConfigurationOptions",
@@ -3717,6 +4162,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "autotask_updateAlertConfiguration",
@@ -3732,6 +4178,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "connectwise_createConfiguration",
@@ -3744,6 +4191,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "connectwise_retrieveAllAlertConfigurations",
@@ -3756,6 +4204,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "connectwise_retrieveAllAlertConfigurationOptions",
@@ -3768,6 +4217,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "connectwise_updateAlertConfiguration",
@@ -3783,6 +4233,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "mtpIntegration_retrieveAlerts",
@@ -3795,6 +4246,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "providers_retrieveInvoices",
@@ -3812,6 +4264,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "providers_retrieveInvoice",
@@ -3827,6 +4280,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Binary,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "providers_listOrganizations",
@@ -3846,6 +4300,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Results),
+        source: Source::Spec2022,
     },
     Operation {
         id: "providerOrganizations_updateOrg",
@@ -3861,6 +4316,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "commands_getQueuedCommandsByWorkflow",
@@ -3878,6 +4334,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Results),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_radiusServerAssociationsList",
@@ -3896,6 +4353,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_radiusServerAssociationsPost",
@@ -3911,6 +4369,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_radiusServerTraverseUserGroup",
@@ -3929,6 +4388,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_radiusServerTraverseUser",
@@ -3947,6 +4407,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "softwareApps_list",
@@ -3965,6 +4426,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "softwareApps_post",
@@ -3977,6 +4439,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "softwareApps_get",
@@ -3992,6 +4455,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "softwareApps_update",
@@ -4007,6 +4471,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "softwareApps_delete",
@@ -4022,6 +4487,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_softwareappsAssociationsList",
@@ -4040,6 +4506,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_softwareappsAssociationsPost",
@@ -4055,6 +4522,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "softwareApps_reclaimLicenses",
@@ -4067,6 +4535,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "softwareApps_retryInstallation",
@@ -4079,6 +4548,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: true },
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "softwareAppStatuses_list",
@@ -4098,6 +4568,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_softwareappsTraverseSystemGroup",
@@ -4116,6 +4587,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_softwareappsTraverseSystem",
@@ -4134,6 +4606,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "subscriptions_get",
@@ -4146,6 +4619,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "groups_system_list",
@@ -4165,6 +4639,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "groups_system_post",
@@ -4177,6 +4652,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_systemGroupAssociationsList",
@@ -4195,6 +4671,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_systemGroupAssociationsPost",
@@ -4210,6 +4687,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_systemGroupTraverseCommand",
@@ -4228,6 +4706,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_systemGroupMembersList",
@@ -4249,6 +4728,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_systemGroupMembersPost",
@@ -4270,6 +4750,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_systemGroupMembership",
@@ -4293,6 +4774,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_systemGroupTraversePolicy",
@@ -4311,6 +4793,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_systemGroupTraversePolicyGroup",
@@ -4329,6 +4812,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_systemGroupTraverseUserGroup",
@@ -4347,6 +4831,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_systemGroupTraverseUser",
@@ -4365,6 +4850,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "groups_system_get",
@@ -4380,6 +4866,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "groups_system_put",
@@ -4395,6 +4882,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "groups_system_delete",
@@ -4410,6 +4898,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_alf",
@@ -4428,6 +4917,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_alf_exceptions",
@@ -4446,6 +4936,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_alf_explicit_auths",
@@ -4464,6 +4955,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_appcompat_shims",
@@ -4482,6 +4974,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_apps",
@@ -4500,6 +4993,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_authorized_keys",
@@ -4518,6 +5012,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_azure_instance_metadata",
@@ -4536,6 +5031,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_azure_instance_tags",
@@ -4554,6 +5050,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_battery",
@@ -4572,6 +5069,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_bitlocker_info",
@@ -4590,6 +5088,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_browser_plugins",
@@ -4608,6 +5107,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_certificates",
@@ -4626,6 +5126,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_chassis_info",
@@ -4644,6 +5145,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_chrome_extensions",
@@ -4662,6 +5164,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_connectivity",
@@ -4680,6 +5183,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_crashes",
@@ -4698,6 +5202,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_cups_destinations",
@@ -4716,6 +5221,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_disk_encryption",
@@ -4734,6 +5240,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_disk_info",
@@ -4752,6 +5259,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_dns_resolvers",
@@ -4770,6 +5278,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_etc_hosts",
@@ -4788,6 +5297,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_firefox_addons",
@@ -4806,6 +5316,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_groups",
@@ -4824,6 +5335,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_ie_extensions",
@@ -4842,6 +5354,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_interface_addresses",
@@ -4860,6 +5373,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_interface_details",
@@ -4878,6 +5392,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_kernel_info",
@@ -4896,6 +5411,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_launchd",
@@ -4914,6 +5430,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_linux_packages",
@@ -4932,6 +5449,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_logged_in_users",
@@ -4950,6 +5468,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_logical_drives",
@@ -4968,6 +5487,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_managed_policies",
@@ -4986,6 +5506,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_mounts",
@@ -5004,6 +5525,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_os_version",
@@ -5022,6 +5544,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_patches",
@@ -5040,6 +5563,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_programs",
@@ -5058,6 +5582,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_python_packages",
@@ -5076,6 +5601,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_safari_extensions",
@@ -5094,6 +5620,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_scheduled_tasks",
@@ -5112,6 +5639,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_secureboot",
@@ -5130,6 +5658,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_services",
@@ -5148,6 +5677,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_shadow",
@@ -5166,6 +5696,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_shared_folders",
@@ -5184,6 +5715,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_shared_resources",
@@ -5202,6 +5734,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_sharing_preferences",
@@ -5220,6 +5753,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_sip_config",
@@ -5238,6 +5772,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_startup_items",
@@ -5256,6 +5791,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_system_controls",
@@ -5274,6 +5810,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_system_info",
@@ -5292,6 +5829,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_tpm_info",
@@ -5310,6 +5848,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Text,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_uptime",
@@ -5328,6 +5867,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_usb_devices",
@@ -5346,6 +5886,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_user_groups",
@@ -5364,6 +5905,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_user_ssh_keys",
@@ -5382,6 +5924,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_userassist",
@@ -5400,6 +5943,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_users",
@@ -5418,6 +5962,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_wifi_networks",
@@ -5436,6 +5981,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_wifi_status",
@@ -5454,6 +6000,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_windows_security_center",
@@ -5472,6 +6019,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systeminsights_list_windows_security_products",
@@ -5490,6 +6038,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_systemAssociationsList",
@@ -5510,6 +6059,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_systemAssociationsPost",
@@ -5527,6 +6077,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_systemTraverseCommand",
@@ -5545,6 +6096,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systems_getFDEKey",
@@ -5560,6 +6112,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_systemMemberOf",
@@ -5581,6 +6134,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_systemTraversePolicy",
@@ -5599,6 +6153,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_systemTraversePolicyGroup",
@@ -5619,6 +6174,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "policystatuses_systemsList",
@@ -5639,6 +6195,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "systems_ListSoftwareAppsWithStatuses",
@@ -5658,6 +6215,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_systemTraverseUserGroup",
@@ -5678,6 +6236,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_systemTraverseUser",
@@ -5698,6 +6257,20 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
+    },
+    Operation {
+        id: "access_request_approval_post",
+        api: Api::V2,
+        method: "POST",
+        path: "/userapprovalrequest",
+        tags: &["Access Request Approval"],
+        summary: "User Approval Access Request",
+        params: &[Param::new("x-org-id", Header, false, String)],
+        body: BodyKind::Json { required: true },
+        response: ResponseKind::Json,
+        paging: None,
+        source: Source::Subset2026,
     },
     Operation {
         id: "groups_user_list",
@@ -5717,6 +6290,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "groups_user_post",
@@ -5729,6 +6303,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_userGroupTraverseActiveDirectory",
@@ -5747,6 +6322,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_userGroupTraverseApplication",
@@ -5765,6 +6341,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_userGroupAssociationsList",
@@ -5783,6 +6360,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_userGroupAssociationsPost",
@@ -5798,6 +6376,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_userGroupTraverseDirectory",
@@ -5816,6 +6395,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_userGroupTraverseGSuite",
@@ -5834,6 +6414,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_userGroupTraverseLdapServer",
@@ -5852,6 +6433,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_userGroupMembersList",
@@ -5869,6 +6451,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_userGroupMembersPost",
@@ -5884,6 +6467,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_userGroupMembership",
@@ -5903,6 +6487,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_userGroupTraverseOffice365",
@@ -5921,6 +6506,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_userGroupTraverseRadiusServer",
@@ -5939,6 +6525,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "groups_suggestions_get",
@@ -5956,6 +6543,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "groups_suggestions_post",
@@ -5971,6 +6559,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: true },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_userGroupTraverseSystemGroup",
@@ -5989,6 +6578,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_userGroupTraverseSystem",
@@ -6007,6 +6597,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "groups_user_get",
@@ -6022,6 +6613,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "groups_user_put",
@@ -6037,6 +6629,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "groups_user_delete",
@@ -6052,6 +6645,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_userTraverseActiveDirectory",
@@ -6070,6 +6664,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_userTraverseApplication",
@@ -6088,6 +6683,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_userAssociationsList",
@@ -6106,6 +6702,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_userAssociationsPost",
@@ -6121,6 +6718,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_userTraverseDirectory",
@@ -6139,6 +6737,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_userTraverseGSuite",
@@ -6157,6 +6756,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_userTraverseLdapServer",
@@ -6175,6 +6775,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_userMemberOf",
@@ -6194,6 +6795,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_userTraverseOffice365",
@@ -6212,6 +6814,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "pushEndpoints_list",
@@ -6227,6 +6830,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "pushEndpoints_get",
@@ -6243,6 +6847,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "pushEndpoints_delete",
@@ -6259,6 +6864,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "pushEndpoints_patch",
@@ -6275,6 +6881,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_userTraverseRadiusServer",
@@ -6293,6 +6900,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_userTraverseSystemGroup",
@@ -6311,6 +6919,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "graph_userTraverseSystem",
@@ -6329,6 +6938,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "workdays_list",
@@ -6348,6 +6958,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "workdays_post",
@@ -6360,6 +6971,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "workdays_get",
@@ -6375,6 +6987,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "workdays_put",
@@ -6390,6 +7003,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "workdays_importresults",
@@ -6408,6 +7022,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
     Operation {
         id: "workdays_authorize",
@@ -6423,6 +7038,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "workdays_deauthorize",
@@ -6438,6 +7054,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Empty,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "workdays_import",
@@ -6453,6 +7070,7 @@ pub static V2: &[Operation] = &[
         body: BodyKind::Json { required: false },
         response: ResponseKind::Json,
         paging: None,
+        source: Source::Spec2022,
     },
     Operation {
         id: "workdays_workers",
@@ -6471,5 +7089,6 @@ pub static V2: &[Operation] = &[
         body: BodyKind::None,
         response: ResponseKind::Json,
         paging: Some(Paging::Array),
+        source: Source::Spec2022,
     },
 ];

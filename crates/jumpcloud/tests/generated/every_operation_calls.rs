@@ -6,7 +6,7 @@ use super::Fixture;
 /// What each call gave: the operation id and the outcome (the response decoded into its type).
 pub type Outcomes = Vec<(&'static str, jumpcloud::Result<()>)>;
 
-/// Calls all 393 operations in order.
+/// Calls all 407 operations in order.
 pub async fn call_every_operation(fx: &Fixture) -> Outcomes {
     let mut done = Outcomes::new();
     part_0(fx, &mut done).await;
@@ -19,6 +19,7 @@ pub async fn call_every_operation(fx: &Fixture) -> Outcomes {
     part_7(fx, &mut done).await;
     part_8(fx, &mut done).await;
     part_9(fx, &mut done).await;
+    part_10(fx, &mut done).await;
     done
 }
 
@@ -201,6 +202,16 @@ async fn part_0(fx: &Fixture, done: &mut Outcomes) {
             .map(drop),
     ));
     done.push((
+        "v1/commands_run",
+        c.v1()
+            .commands()
+            .run()
+            .body(&fx.body::<jumpcloud::v1::models::CommandsRunBody>("v1/commands_run"))
+            .send()
+            .await
+            .map(drop),
+    ));
+    done.push((
         "v1/search_commandresults_post",
         c.v1()
             .search()
@@ -351,6 +362,10 @@ async fn part_0(fx: &Fixture, done: &mut Outcomes) {
             .await
             .map(drop),
     ));
+}
+
+async fn part_1(fx: &Fixture, done: &mut Outcomes) {
+    let c = fx.client();
     done.push((
         "v1/systemusers_mfasync",
         c.v1()
@@ -360,10 +375,6 @@ async fn part_0(fx: &Fixture, done: &mut Outcomes) {
             .await
             .map(drop),
     ));
-}
-
-async fn part_1(fx: &Fixture, done: &mut Outcomes) {
-    let c = fx.client();
     done.push((
         "v1/systemusers_resetmfa",
         c.v1()
@@ -403,6 +414,15 @@ async fn part_1(fx: &Fixture, done: &mut Outcomes) {
                     "v1/systemusers_state_activate",
                 ),
             )
+            .send()
+            .await
+            .map(drop),
+    ));
+    done.push((
+        "v1/user_totp_get",
+        c.v1()
+            .systemusers()
+            .user_totp_get(fx.path("v1/user_totp_get", "id"))
             .send()
             .await
             .map(drop),
@@ -791,6 +811,10 @@ async fn part_1(fx: &Fixture, done: &mut Outcomes) {
             .await
             .map(drop),
     ));
+}
+
+async fn part_2(fx: &Fixture, done: &mut Outcomes) {
+    let c = fx.client();
     done.push((
         "v2/import_users",
         c.v2()
@@ -810,10 +834,6 @@ async fn part_1(fx: &Fixture, done: &mut Outcomes) {
             .await
             .map(drop),
     ));
-}
-
-async fn part_2(fx: &Fixture, done: &mut Outcomes) {
-    let c = fx.client();
     done.push((
         "v2/graph_applicationTraverseUserGroup",
         c.v2()
@@ -832,6 +852,80 @@ async fn part_2(fx: &Fixture, done: &mut Outcomes) {
             .application_traverse_user(
                 fx.path("v2/graph_applicationTraverseUser", "application_id"),
             )
+            .send()
+            .await
+            .map(drop),
+    ));
+    done.push((
+        "v2/access_request_list",
+        c.v2().access_request().list().send().await.map(drop),
+    ));
+    done.push((
+        "v2/access_request_get",
+        c.v2()
+            .access_request()
+            .get(fx.path("v2/access_request_get", "id"))
+            .send()
+            .await
+            .map(drop),
+    ));
+    done.push((
+        "v2/access_request_put",
+        c.v2()
+            .access_request()
+            .put(fx.path("v2/access_request_put", "id"))
+            .body(&fx.body::<jumpcloud::v2::models::AccessRequestPutBody>("v2/access_request_put"))
+            .send()
+            .await
+            .map(drop),
+    ));
+    done.push((
+        "v2/approval_flow_list",
+        c.v2().approval_flow().list().send().await.map(drop),
+    ));
+    done.push((
+        "v2/approval_flow_post",
+        c.v2()
+            .approval_flow()
+            .post()
+            .body(
+                &fx.body::<jumpcloud::v2::models::JumpcloudIngressoCreateAccessWorkflowRequest>(
+                    "v2/approval_flow_post",
+                ),
+            )
+            .send()
+            .await
+            .map(drop),
+    ));
+    done.push((
+        "v2/approval_flow_get",
+        c.v2()
+            .approval_flow()
+            .get(fx.path("v2/approval_flow_get", "approvalFlowId"))
+            .send()
+            .await
+            .map(drop),
+    ));
+    done.push((
+        "v2/approval_flow_put",
+        c.v2()
+            .approval_flow()
+            .put(fx.path("v2/approval_flow_put", "approvalFlowId"))
+            .body(&fx.body::<jumpcloud::v2::models::ApprovalFlowPutBody>("v2/approval_flow_put"))
+            .send()
+            .await
+            .map(drop),
+    ));
+    done.push((
+        "v2/approval_flow_settings_get",
+        c.v2().approval_flow_settings().get().send().await.map(drop),
+    ));
+    done.push(("v2/approval_flow_settings_put", c.v2().approval_flow_settings().put().body(&fx.body::<jumpcloud::v2::models::JumpcloudIngressoUpdateAccessWorkflowSettingsRequest>("v2/approval_flow_settings_put")).send().await.map(drop)));
+    done.push((
+        "v2/access_request_progress_get",
+        c.v2()
+            .access_request_progress()
+            .get(fx.path("v2/access_request_progress_get", "id"))
             .send()
             .await
             .map(drop),
@@ -1085,6 +1179,10 @@ async fn part_2(fx: &Fixture, done: &mut Outcomes) {
             .await
             .map(drop),
     ));
+}
+
+async fn part_3(fx: &Fixture, done: &mut Outcomes) {
+    let c = fx.client();
     done.push((
         "v2/duo_accountGet",
         c.v2()
@@ -1202,10 +1300,6 @@ async fn part_2(fx: &Fixture, done: &mut Outcomes) {
             .await
             .map(drop),
     ));
-}
-
-async fn part_3(fx: &Fixture, done: &mut Outcomes) {
-    let c = fx.client();
     done.push((
         "v2/gsuites_patch",
         c.v2()
@@ -1495,6 +1589,10 @@ async fn part_3(fx: &Fixture, done: &mut Outcomes) {
             .await
             .map(drop),
     ));
+}
+
+async fn part_4(fx: &Fixture, done: &mut Outcomes) {
+    let c = fx.client();
     done.push((
         "v2/ldapservers_list",
         c.v2().ldap_servers().list().send().await.map(drop),
@@ -1629,10 +1727,6 @@ async fn part_3(fx: &Fixture, done: &mut Outcomes) {
             .await
             .map(drop),
     ));
-}
-
-async fn part_4(fx: &Fixture, done: &mut Outcomes) {
-    let c = fx.client();
     done.push((
         "v2/office365s_get",
         c.v2()
@@ -1914,6 +2008,10 @@ async fn part_4(fx: &Fixture, done: &mut Outcomes) {
             .await
             .map(drop),
     ));
+}
+
+async fn part_5(fx: &Fixture, done: &mut Outcomes) {
+    let c = fx.client();
     done.push((
         "v2/graph_policyGroupMembersPost",
         c.v2()
@@ -2025,10 +2123,6 @@ async fn part_4(fx: &Fixture, done: &mut Outcomes) {
             .await
             .map(drop),
     ));
-}
-
-async fn part_5(fx: &Fixture, done: &mut Outcomes) {
-    let c = fx.client();
     done.push((
         "v2/providers_postAdmins",
         c.v2()
@@ -2360,6 +2454,10 @@ async fn part_5(fx: &Fixture, done: &mut Outcomes) {
             .await
             .map(drop),
     ));
+}
+
+async fn part_6(fx: &Fixture, done: &mut Outcomes) {
+    let c = fx.client();
     done.push((
         "v2/softwareAppStatuses_list",
         c.v2()
@@ -2481,10 +2579,6 @@ async fn part_5(fx: &Fixture, done: &mut Outcomes) {
             .await
             .map(drop),
     ));
-}
-
-async fn part_6(fx: &Fixture, done: &mut Outcomes) {
-    let c = fx.client();
     done.push((
         "v2/graph_systemGroupTraversePolicy",
         c.v2()
@@ -2732,6 +2826,10 @@ async fn part_6(fx: &Fixture, done: &mut Outcomes) {
             .await
             .map(drop),
     ));
+}
+
+async fn part_7(fx: &Fixture, done: &mut Outcomes) {
+    let c = fx.client();
     done.push((
         "v2/systeminsights_list_groups",
         c.v2()
@@ -2840,10 +2938,6 @@ async fn part_6(fx: &Fixture, done: &mut Outcomes) {
             .await
             .map(drop),
     ));
-}
-
-async fn part_7(fx: &Fixture, done: &mut Outcomes) {
-    let c = fx.client();
     done.push((
         "v2/systeminsights_list_patches",
         c.v2()
@@ -3095,6 +3189,10 @@ async fn part_7(fx: &Fixture, done: &mut Outcomes) {
             .await
             .map(drop),
     ));
+}
+
+async fn part_8(fx: &Fixture, done: &mut Outcomes) {
+    let c = fx.client();
     done.push((
         "v2/graph_systemTraverseCommand",
         c.v2()
@@ -3181,6 +3279,20 @@ async fn part_7(fx: &Fixture, done: &mut Outcomes) {
             .map(drop),
     ));
     done.push((
+        "v2/access_request_approval_post",
+        c.v2()
+            .access_request_approval()
+            .post()
+            .body(
+                &fx.body::<jumpcloud::v2::models::JumpcloudIngressoUserApprovalRequestRequest>(
+                    "v2/access_request_approval_post",
+                ),
+            )
+            .send()
+            .await
+            .map(drop),
+    ));
+    done.push((
         "v2/groups_user_list",
         c.v2().user_groups().list().send().await.map(drop),
     ));
@@ -3205,10 +3317,6 @@ async fn part_7(fx: &Fixture, done: &mut Outcomes) {
             .await
             .map(drop),
     ));
-}
-
-async fn part_8(fx: &Fixture, done: &mut Outcomes) {
-    let c = fx.client();
     done.push((
         "v2/graph_userGroupTraverseApplication",
         c.v2()
@@ -3485,6 +3593,10 @@ async fn part_8(fx: &Fixture, done: &mut Outcomes) {
             .await
             .map(drop),
     ));
+}
+
+async fn part_9(fx: &Fixture, done: &mut Outcomes) {
+    let c = fx.client();
     done.push((
         "v2/pushEndpoints_get",
         c.v2()
@@ -3620,10 +3732,6 @@ async fn part_8(fx: &Fixture, done: &mut Outcomes) {
             .await
             .map(drop),
     ));
-}
-
-async fn part_9(fx: &Fixture, done: &mut Outcomes) {
-    let c = fx.client();
     done.push((
         "v1/applications_delete",
         c.v1()
@@ -3752,6 +3860,15 @@ async fn part_9(fx: &Fixture, done: &mut Outcomes) {
         c.v2()
             .applications()
             .delete_logo(fx.path("v2/applications_deleteLogo", "application_id"))
+            .send()
+            .await
+            .map(drop),
+    ));
+    done.push((
+        "v2/approval_flow_delete",
+        c.v2()
+            .approval_flow()
+            .delete(fx.path("v2/approval_flow_delete", "approvalFlowId"))
             .send()
             .await
             .map(drop),
@@ -3888,6 +4005,10 @@ async fn part_9(fx: &Fixture, done: &mut Outcomes) {
             .await
             .map(drop),
     ));
+}
+
+async fn part_10(fx: &Fixture, done: &mut Outcomes) {
+    let c = fx.client();
     done.push((
         "v2/groups_policy_delete",
         c.v2()

@@ -97,7 +97,8 @@ pub(crate) struct Collection {
     pub(crate) uuid_ids: bool,
     /// The id properties records carry: `_id`, `id` or both.
     pub(crate) id_fields: Vec<&'static str>,
-    /// The properties of its records' schemas (every version's), with their resolved schemas.
+    /// The properties of its records' schemas (every version's), with the JSON type answers
+    /// give each (see [`answer_type`]).
     pub(crate) properties: Vec<(String, Value)>,
 }
 
@@ -255,7 +256,7 @@ fn collection(shape: &str, ops: &[(&'static Op, Role)], shapes: &[String]) -> Co
         let schemas = Schemas::new(spec(), op.api);
         for (name, s) in schemas.properties(schemas.record_schema(schema)) {
             if !properties.iter().any(|(n, _)| n == name) {
-                properties.push((name.to_owned(), s.clone()));
+                properties.push((name.to_owned(), answer_type(&schemas, s, 0)));
             }
         }
     }
@@ -281,6 +282,44 @@ fn collection(shape: &str, ops: &[(&'static Op, Role)], shapes: &[String]) -> Co
         uuid_ids: item_param == Some("UUID"),
         id_fields,
         properties,
+    }
+}
+
+/// The JSON type an answer gives a property, references resolved: `{"t": "a", "i": {"t": "o"}}`
+/// for a list of objects (`t` is absent where the schema allows anything).
+fn answer_type(schemas: &Schemas, schema: &Value, depth: usize) -> Value {
+    let s = schemas.resolve(schema);
+    let t = s.get("t").and_then(Value::as_str).or_else(|| {
+        if s.get("p").is_some() {
+            Some("o")
+        } else {
+            s.get("i").map(|_| "a")
+        }
+    });
+    let mut out = Map::new();
+    if let Some(t) = t {
+        out.insert("t".into(), Value::from(t));
+    }
+    if let Some(items) = s.get("i").filter(|_| depth < 2) {
+        out.insert("i".into(), answer_type(schemas, items, depth + 1));
+    }
+    Value::Object(out)
+}
+
+/// Whether a value has the JSON type [`answer_type`] describes (list items included).
+pub(crate) fn fits(v: &Value, expected: &Value) -> bool {
+    let ok = match expected.get("t").and_then(Value::as_str) {
+        Some("s") => v.is_string(),
+        Some("i") => v.is_i64() || v.is_u64(),
+        Some("n") => v.is_number(),
+        Some("b") => v.is_boolean(),
+        Some("a") => v.is_array(),
+        Some("o") => v.is_object(),
+        _ => true,
+    };
+    match (v, expected.get("i")) {
+        (Value::Array(items), Some(item)) => ok && items.iter().all(|x| fits(x, item)),
+        _ => ok,
     }
 }
 

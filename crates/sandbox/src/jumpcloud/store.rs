@@ -737,6 +737,7 @@ impl JcStore {
             return Err((409, format!("Conflict: {id} already exists")));
         }
         self.check_unique_name(c, scope, &fields, None)?;
+        Self::keep_answerable(c, &mut fields);
         for f in &coll.id_fields {
             fields.insert((*f).to_owned(), json!(id));
         }
@@ -789,6 +790,7 @@ impl JcStore {
             merge(fields.entry(k).or_insert(Value::Null), v);
         }
         self.check_unique_name(c, scope, &fields, Some(id))?;
+        Self::keep_answerable(c, &mut fields);
         self.stamp(c, &mut fields, false);
         if let Some(o) = self.objects.get_mut(id) {
             o.fields = fields.clone();
@@ -900,6 +902,21 @@ impl JcStore {
             return Err((409, format!("Conflict: {field} '{name}' is already in use")));
         }
         Ok(())
+    }
+
+    /// Drops the values whose JSON type is not the one the collection's answers give that
+    /// property: where a spec's request and response disagree (the 2026 approval flows'
+    /// `visibleTo` is a text in, an object out) the answer keeps to its schema, and shows the
+    /// property at its default.
+    fn keep_answerable(c: usize, fields: &mut Map<String, Value>) {
+        for (name, expected) in &table().collections[c].properties {
+            if fields
+                .get(name)
+                .is_some_and(|v| !super::collections::fits(v, expected))
+            {
+                fields.remove(name);
+            }
+        }
     }
 
     /// Sets what the server owns: the organisation, and the creation and update times the

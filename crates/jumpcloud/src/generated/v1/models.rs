@@ -664,6 +664,30 @@ pub struct CommandresultslistResults {
     pub workflow_id: Option<String>,
 }
 
+/// Part of `CommandsRunBody`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CommandsRunBody {
+    /// `_id`
+    #[serde(rename = "_id", skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// `systemIds`
+    #[serde(rename = "systemIds", skip_serializing_if = "Option::is_none")]
+    pub system_ids: Option<Vec<String>>,
+}
+
+/// Part of `CommandsRunResponse`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CommandsRunResponse {
+    /// `queueIds`
+    #[serde(rename = "queueIds", skip_serializing_if = "Option::is_none")]
+    pub queue_ids: Option<Vec<String>>,
+    /// `workflowInstanceId`
+    #[serde(rename = "workflowInstanceId", skip_serializing_if = "Option::is_none")]
+    pub workflow_instance_id: Option<String>,
+}
+
 /// CommandsList
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -3227,6 +3251,15 @@ pub struct Systemuserslist {
     /// `totalCount`
     #[serde(rename = "totalCount", skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
+}
+
+/// The `totpenrollmentinfo` schema.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Totpenrollmentinfo {
+    /// `enrollmentDate`
+    #[serde(rename = "enrollmentDate", skip_serializing_if = "Option::is_none")]
+    pub enrollment_date: Option<String>,
 }
 
 /// TriggerReturn

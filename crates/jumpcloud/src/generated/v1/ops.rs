@@ -283,6 +283,13 @@ impl CommandsApi {
         r.path("id", id.into());
         CommandFileGet { r }
     }
+
+    /// Run a command
+    #[doc(alias = "commands_run")]
+    pub fn run(&self) -> CommandsRun {
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V1[26]);
+        CommandsRun { r }
+    }
 }
 
 /// Operations tagged `Managed Service Provider` (API v1).
@@ -300,21 +307,21 @@ impl ManagedServiceProviderApi {
 
     /// Administrator Password Reset Initiation
     pub fn users_reactivate_get(&self, id: impl Into<String>) -> UsersReactivateGet {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[52]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[54]);
         r.path("id", id.into());
         UsersReactivateGet { r }
     }
 
     /// Administrator TOTP Reset Initiation
     pub fn admin_totpreset_begin(&self, id: impl Into<String>) -> AdminTotpresetBegin {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[53]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[55]);
         r.path("id", id.into());
         AdminTotpresetBegin { r }
     }
 
     /// Update a user
     pub fn users_put(&self, id: impl Into<String>) -> UsersPut {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[54]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[56]);
         r.path("id", id.into());
         UsersPut { r }
     }
@@ -407,35 +414,35 @@ impl SearchApi {
     /// Search Commands Results
     #[doc(alias = "search_commandresults_post")]
     pub fn commandresults_post(&self) -> SearchCommandresultsPost {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V1[26]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V1[27]);
         SearchCommandresultsPost { r }
     }
 
     /// Search Commands
     #[doc(alias = "search_commands_post")]
     pub fn commands_post(&self) -> SearchCommandsPost {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V1[27]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V1[28]);
         SearchCommandsPost { r }
     }
 
     /// Search Organizations
     #[doc(alias = "search_organizations_post")]
     pub fn organizations_post(&self) -> SearchOrganizationsPost {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V1[28]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V1[29]);
         SearchOrganizationsPost { r }
     }
 
     /// Search Systems
     #[doc(alias = "search_systems_post")]
     pub fn systems_post(&self) -> SearchSystemsPost {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V1[29]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V1[30]);
         SearchSystemsPost { r }
     }
 
     /// Search System Users
     #[doc(alias = "search_systemusers_post")]
     pub fn systemusers_post(&self) -> SearchSystemusersPost {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V1[30]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V1[31]);
         SearchSystemusersPost { r }
     }
 }
@@ -450,14 +457,14 @@ impl SystemsApi {
     /// List All Systems
     #[doc(alias = "systems_list")]
     pub fn list(&self) -> SystemsList {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V1[31]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V1[32]);
         SystemsList { r }
     }
 
     /// List an individual system
     #[doc(alias = "systems_get")]
     pub fn get(&self, id: impl Into<String>) -> SystemsGet {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[32]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[33]);
         r.path("id", id.into());
         SystemsGet { r }
     }
@@ -465,7 +472,7 @@ impl SystemsApi {
     /// Update a system
     #[doc(alias = "systems_put")]
     pub fn put(&self, id: impl Into<String>) -> SystemsPut {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[33]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[34]);
         r.path("id", id.into());
         SystemsPut { r }
     }
@@ -473,7 +480,7 @@ impl SystemsApi {
     /// Delete a System
     #[doc(alias = "systems_delete")]
     pub fn delete(&self, id: impl Into<String>) -> SystemsDelete {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[34]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[35]);
         r.path("id", id.into());
         SystemsDelete { r }
     }
@@ -485,7 +492,7 @@ impl SystemsApi {
         &self,
         system_id: impl Into<String>,
     ) -> SystemsCommandBuiltinErase {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[35]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[36]);
         r.path("system_id", system_id.into());
         SystemsCommandBuiltinErase { r }
     }
@@ -494,7 +501,7 @@ impl SystemsApi {
     #[doc(alias = "systems_commandBuiltinLock")]
     #[doc(alias = "systems_command_builtin_lock")]
     pub fn command_builtin_lock(&self, system_id: impl Into<String>) -> SystemsCommandBuiltinLock {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[36]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[37]);
         r.path("system_id", system_id.into());
         SystemsCommandBuiltinLock { r }
     }
@@ -506,7 +513,7 @@ impl SystemsApi {
         &self,
         system_id: impl Into<String>,
     ) -> SystemsCommandBuiltinRestart {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[37]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[38]);
         r.path("system_id", system_id.into());
         SystemsCommandBuiltinRestart { r }
     }
@@ -518,7 +525,7 @@ impl SystemsApi {
         &self,
         system_id: impl Into<String>,
     ) -> SystemsCommandBuiltinShutdown {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[38]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[39]);
         r.path("system_id", system_id.into());
         SystemsCommandBuiltinShutdown { r }
     }
@@ -534,21 +541,21 @@ impl SystemusersApi {
     /// List all system users
     #[doc(alias = "systemusers_list")]
     pub fn list(&self) -> SystemusersList {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V1[39]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V1[40]);
         SystemusersList { r }
     }
 
     /// Create a system user
     #[doc(alias = "systemusers_post")]
     pub fn post(&self) -> SystemusersPost {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V1[40]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V1[41]);
         SystemusersPost { r }
     }
 
     /// List a system user
     #[doc(alias = "systemusers_get")]
     pub fn get(&self, id: impl Into<String>) -> SystemusersGet {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[41]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[42]);
         r.path("id", id.into());
         SystemusersGet { r }
     }
@@ -556,7 +563,7 @@ impl SystemusersApi {
     /// Update a system user
     #[doc(alias = "systemusers_put")]
     pub fn put(&self, id: impl Into<String>) -> SystemusersPut {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[42]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[43]);
         r.path("id", id.into());
         SystemusersPut { r }
     }
@@ -564,7 +571,7 @@ impl SystemusersApi {
     /// Delete a system user
     #[doc(alias = "systemusers_delete")]
     pub fn delete(&self, id: impl Into<String>) -> SystemusersDelete {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[43]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[44]);
         r.path("id", id.into());
         SystemusersDelete { r }
     }
@@ -572,7 +579,7 @@ impl SystemusersApi {
     /// Expire a system user's password
     #[doc(alias = "systemusers_expire")]
     pub fn expire(&self, id: impl Into<String>) -> SystemusersExpire {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[44]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[45]);
         r.path("id", id.into());
         SystemusersExpire { r }
     }
@@ -580,7 +587,7 @@ impl SystemusersApi {
     /// Sync a systemuser's mfa enrollment status
     #[doc(alias = "systemusers_mfasync")]
     pub fn mfasync(&self, id: impl Into<String>) -> SystemusersMfasync {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[45]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[46]);
         r.path("id", id.into());
         SystemusersMfasync { r }
     }
@@ -588,21 +595,21 @@ impl SystemusersApi {
     /// Reset a system user's MFA token
     #[doc(alias = "systemusers_resetmfa")]
     pub fn resetmfa(&self, id: impl Into<String>) -> SystemusersResetmfa {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[46]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[47]);
         r.path("id", id.into());
         SystemusersResetmfa { r }
     }
 
     /// List a system user's public SSH keys
     pub fn sshkey_list(&self, id: impl Into<String>) -> SshkeyList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[47]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[48]);
         r.path("id", id.into());
         SshkeyList { r }
     }
 
     /// Create a system user's Public SSH Key
     pub fn sshkey_post(&self, id: impl Into<String>) -> SshkeyPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[48]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[49]);
         r.path("id", id.into());
         SshkeyPost { r }
     }
@@ -610,15 +617,22 @@ impl SystemusersApi {
     /// Activate System User
     #[doc(alias = "systemusers_state_activate")]
     pub fn state_activate(&self, id: impl Into<String>) -> SystemusersStateActivate {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[49]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[50]);
         r.path("id", id.into());
         SystemusersStateActivate { r }
+    }
+
+    /// Display info about a System User's TOTP enrollment.
+    pub fn user_totp_get(&self, id: impl Into<String>) -> UserTotpGet {
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[51]);
+        r.path("id", id.into());
+        UserTotpGet { r }
     }
 
     /// Unlock a system user
     #[doc(alias = "systemusers_unlock")]
     pub fn unlock(&self, id: impl Into<String>) -> SystemusersUnlock {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[50]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[52]);
         r.path("id", id.into());
         SystemusersUnlock { r }
     }
@@ -629,7 +643,7 @@ impl SystemusersApi {
         systemuser_id: impl Into<String>,
         id: impl Into<String>,
     ) -> SshkeyDelete {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[51]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[53]);
         r.path("systemuser_id", systemuser_id.into());
         r.path("id", id.into());
         SshkeyDelete { r }
@@ -646,14 +660,14 @@ impl UsersApi {
     /// Administrator Password Reset Initiation
     #[doc(alias = "users_reactivate_get")]
     pub fn reactivate_get(&self, id: impl Into<String>) -> UsersReactivateGet {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[52]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[54]);
         r.path("id", id.into());
         UsersReactivateGet { r }
     }
 
     /// Administrator TOTP Reset Initiation
     pub fn admin_totpreset_begin(&self, id: impl Into<String>) -> AdminTotpresetBegin {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[53]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[55]);
         r.path("id", id.into());
         AdminTotpresetBegin { r }
     }
@@ -661,7 +675,7 @@ impl UsersApi {
     /// Update a user
     #[doc(alias = "users_put")]
     pub fn put(&self, id: impl Into<String>) -> UsersPut {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[54]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V1[56]);
         r.path("id", id.into());
         UsersPut { r }
     }
@@ -1737,6 +1751,39 @@ impl RadiusServersDelete {
 
 crate::customizable!(RadiusServersDelete);
 
+/// Run a command
+///
+/// `POST /runCommand` (operation `commands_run`).
+///
+/// Added by JumpCloud after the 2022 specs: generated from its PowerShell SDK's spec of 2026-03.
+#[doc(alias = "commands_run")]
+#[derive(Debug, Clone)]
+#[must_use = "a request builder does nothing until `.send()`"]
+pub struct CommandsRun {
+    r: OpRequest,
+}
+
+impl CommandsRun {
+    /// Sets `x-org-id` (header).
+    pub fn x_org_id(mut self, value: impl Into<String>) -> Self {
+        self.r.header("x-org-id", value.into());
+        self
+    }
+
+    /// Sets the JSON request body.
+    pub fn body(mut self, body: &models::CommandsRunBody) -> Self {
+        self.r.json_body(body);
+        self
+    }
+
+    /// Sends the request.
+    pub async fn send(self) -> Result<models::CommandsRunResponse> {
+        self.r.send_json().await
+    }
+}
+
+crate::customizable!(CommandsRun);
+
 /// Search Commands Results
 ///
 /// `POST /search/commandresults` (operation `search_commandresults_post`).
@@ -2787,6 +2834,33 @@ impl SystemusersStateActivate {
 }
 
 crate::customizable!(SystemusersStateActivate);
+
+/// Display info about a System User's TOTP enrollment.
+///
+/// `GET /systemusers/{id}/totpinfo` (operation `user_totp_get`).
+///
+/// Added by JumpCloud after the 2022 specs: generated from its PowerShell SDK's spec of 2026-03.
+#[doc(alias = "user_totp_get")]
+#[derive(Debug, Clone)]
+#[must_use = "a request builder does nothing until `.send()`"]
+pub struct UserTotpGet {
+    r: OpRequest,
+}
+
+impl UserTotpGet {
+    /// Sets `x-org-id` (header).
+    pub fn x_org_id(mut self, value: impl Into<String>) -> Self {
+        self.r.header("x-org-id", value.into());
+        self
+    }
+
+    /// Sends the request.
+    pub async fn send(self) -> Result<models::Totpenrollmentinfo> {
+        self.r.send_json().await
+    }
+}
+
+crate::customizable!(UserTotpGet);
 
 /// Unlock a system user
 ///

@@ -3,6 +3,33 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Part of `AccessRequestPutBody`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AccessRequestPutBody {
+    /// `admin`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admin: Option<String>,
+    /// `approvedDuration`
+    #[serde(rename = "approvedDuration", skip_serializing_if = "Option::is_none")]
+    pub approved_duration: Option<String>,
+    /// `internalNote`
+    #[serde(rename = "internalNote", skip_serializing_if = "Option::is_none")]
+    pub internal_note: Option<String>,
+    /// `organizationObjectId`
+    #[serde(
+        rename = "organizationObjectId",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub organization_object_id: Option<String>,
+    /// `remarks`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remarks: Option<String>,
+    /// `status`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
 /// Active Directory Agent Get Output
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -479,6 +506,75 @@ pub struct ApplicationIdLogoBody {
     /// `image`
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
+}
+
+/// Part of `ApprovalFlowPutBody`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ApprovalFlowPutBody {
+    /// `approvalType`
+    #[serde(rename = "approvalType", skip_serializing_if = "Option::is_none")]
+    pub approval_type: Option<String>,
+    /// `approverRequirement`
+    #[serde(
+        rename = "approverRequirement",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub approver_requirement: Option<String>,
+    /// `approverResources`
+    #[serde(rename = "approverResources", skip_serializing_if = "Option::is_none")]
+    pub approver_resources: Option<Vec<JumpcloudIngressoApproverResource>>,
+    /// `description`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `fixedDuration`
+    #[serde(rename = "fixedDuration", skip_serializing_if = "Option::is_none")]
+    pub fixed_duration: Option<String>,
+    /// `iconColor`
+    #[serde(rename = "iconColor", skip_serializing_if = "Option::is_none")]
+    pub icon_color: Option<String>,
+    /// `iconUrl`
+    #[serde(rename = "iconUrl", skip_serializing_if = "Option::is_none")]
+    pub icon_url: Option<String>,
+    /// `multiSelectDuration`
+    #[serde(
+        rename = "multiSelectDuration",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub multi_select_duration: Option<Vec<String>>,
+    /// `name`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `nonAdminApproval`
+    #[serde(rename = "nonAdminApproval", skip_serializing_if = "Option::is_none")]
+    pub non_admin_approval: Option<bool>,
+    /// `organizationObjectId`
+    #[serde(
+        rename = "organizationObjectId",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub organization_object_id: Option<String>,
+    /// `resourceId`
+    #[serde(rename = "resourceId", skip_serializing_if = "Option::is_none")]
+    pub resource_id: Option<String>,
+    /// `slackConfig`
+    #[serde(rename = "slackConfig", skip_serializing_if = "Option::is_none")]
+    pub slack_config: Option<Vec<JumpcloudIngressoSlackConfig>>,
+    /// `slackEnabled`
+    #[serde(rename = "slackEnabled", skip_serializing_if = "Option::is_none")]
+    pub slack_enabled: Option<bool>,
+    /// `status`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// `timeBasedAccess`
+    #[serde(rename = "timeBasedAccess", skip_serializing_if = "Option::is_none")]
+    pub time_based_access: Option<bool>,
+    /// `ttlConfig`
+    #[serde(rename = "ttlConfig", skip_serializing_if = "Option::is_none")]
+    pub ttl_config: Option<JumpcloudIngressoTtlConfig>,
+    /// `visibleTo`
+    #[serde(rename = "visibleTo", skip_serializing_if = "Option::is_none")]
+    pub visible_to: Option<Vec<String>>,
 }
 
 /// Auth Info
@@ -3602,6 +3698,659 @@ pub struct JobWorkresult {
     /// `updatedAt`
     #[serde(rename = "updatedAt", skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
+}
+
+/// The `jumpcloud.ingresso.AccessWorkflow` schema.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct JumpcloudIngressoAccessWorkflow {
+    /// `approvalType`
+    #[serde(rename = "approvalType", skip_serializing_if = "Option::is_none")]
+    pub approval_type: Option<String>,
+    /// `approverRequirement`
+    #[serde(
+        rename = "approverRequirement",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub approver_requirement: Option<String>,
+    /// `approverResources`
+    #[serde(rename = "approverResources", skip_serializing_if = "Option::is_none")]
+    pub approver_resources: Option<Vec<JumpcloudIngressoApproverResource>>,
+    /// `category`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// `createdBy`
+    #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    /// `description`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `fixedDuration`
+    #[serde(rename = "fixedDuration", skip_serializing_if = "Option::is_none")]
+    pub fixed_duration: Option<String>,
+    /// `iconColor`
+    #[serde(rename = "iconColor", skip_serializing_if = "Option::is_none")]
+    pub icon_color: Option<String>,
+    /// `iconUrl`
+    #[serde(rename = "iconUrl", skip_serializing_if = "Option::is_none")]
+    pub icon_url: Option<String>,
+    /// `id`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// `multiSelectDuration`
+    #[serde(
+        rename = "multiSelectDuration",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub multi_select_duration: Option<Vec<String>>,
+    /// `name`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `nonAdminApproval`
+    #[serde(rename = "nonAdminApproval", skip_serializing_if = "Option::is_none")]
+    pub non_admin_approval: Option<bool>,
+    /// `organizationId`
+    #[serde(rename = "organizationId", skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<String>,
+    /// `resources`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resources: Option<Vec<JumpcloudIngressoAccessWorkflowResources>>,
+    /// `slackConfig`
+    #[serde(rename = "slackConfig", skip_serializing_if = "Option::is_none")]
+    pub slack_config: Option<Vec<JumpcloudIngressoSlackConfig>>,
+    /// `slackEnabled`
+    #[serde(rename = "slackEnabled", skip_serializing_if = "Option::is_none")]
+    pub slack_enabled: Option<bool>,
+    /// `status`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// `timeBasedAccess`
+    #[serde(rename = "timeBasedAccess", skip_serializing_if = "Option::is_none")]
+    pub time_based_access: Option<bool>,
+    /// `ttlConfig`
+    #[serde(rename = "ttlConfig", skip_serializing_if = "Option::is_none")]
+    pub ttl_config: Option<JumpcloudIngressoTtlConfig>,
+    /// `updatedBy`
+    #[serde(rename = "updatedBy", skip_serializing_if = "Option::is_none")]
+    pub updated_by: Option<String>,
+    /// `visibleTo`
+    #[serde(rename = "visibleTo", skip_serializing_if = "Option::is_none")]
+    pub visible_to: Option<Vec<JumpcloudIngressoVisibleTo>>,
+}
+
+/// The `jumpcloud.ingresso.AccessWorkflowResources` schema.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct JumpcloudIngressoAccessWorkflowResources {
+    /// `resourceId`
+    #[serde(rename = "resourceId", skip_serializing_if = "Option::is_none")]
+    pub resource_id: Option<String>,
+    /// `resourceName`
+    #[serde(rename = "resourceName", skip_serializing_if = "Option::is_none")]
+    pub resource_name: Option<String>,
+    /// `resourceType`
+    #[serde(rename = "resourceType", skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<String>,
+}
+
+/// The `jumpcloud.ingresso.AccessWorkflowSettings` schema.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct JumpcloudIngressoAccessWorkflowSettings {
+    /// `adminApprovalEmail`
+    #[serde(rename = "adminApprovalEmail", skip_serializing_if = "Option::is_none")]
+    pub admin_approval_email: Option<bool>,
+    /// `channelEvents`
+    #[serde(rename = "channelEvents", skip_serializing_if = "Option::is_none")]
+    pub channel_events: Option<Vec<JumpcloudIngressoChannelEvent>>,
+    /// `createdBy`
+    #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    /// `exposeApprovalProgress`
+    #[serde(
+        rename = "exposeApprovalProgress",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expose_approval_progress: Option<bool>,
+    /// `id`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    /// `resourceRequest`
+    #[serde(rename = "resourceRequest", skip_serializing_if = "Option::is_none")]
+    pub resource_request: Option<bool>,
+    /// `updatedBy`
+    #[serde(rename = "updatedBy", skip_serializing_if = "Option::is_none")]
+    pub updated_by: Option<String>,
+    /// `userApprovalEmail`
+    #[serde(rename = "userApprovalEmail", skip_serializing_if = "Option::is_none")]
+    pub user_approval_email: Option<bool>,
+    /// `userRequestEmail`
+    #[serde(rename = "userRequestEmail", skip_serializing_if = "Option::is_none")]
+    pub user_request_email: Option<bool>,
+}
+
+/// The `jumpcloud.ingresso.ApproverResource` schema.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct JumpcloudIngressoApproverResource {
+    /// `requireAll`
+    #[serde(rename = "requireAll", skip_serializing_if = "Option::is_none")]
+    pub require_all: Option<bool>,
+    /// `resourceId`
+    #[serde(rename = "resourceId", skip_serializing_if = "Option::is_none")]
+    pub resource_id: Option<String>,
+    /// `resourceName`
+    #[serde(rename = "resourceName", skip_serializing_if = "Option::is_none")]
+    pub resource_name: Option<String>,
+    /// `resourceOrder`
+    #[serde(rename = "resourceOrder", skip_serializing_if = "Option::is_none")]
+    pub resource_order: Option<i64>,
+    /// `resourceType`
+    #[serde(rename = "resourceType", skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<String>,
+}
+
+/// The `jumpcloud.ingresso.Approvers` schema.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct JumpcloudIngressoApprovers {
+    /// `approvalSequence`
+    #[serde(rename = "approvalSequence", skip_serializing_if = "Option::is_none")]
+    pub approval_sequence: Option<String>,
+    /// `approvalStatus`
+    #[serde(rename = "approvalStatus", skip_serializing_if = "Option::is_none")]
+    pub approval_status: Option<String>,
+    /// `approverId`
+    #[serde(rename = "approverId", skip_serializing_if = "Option::is_none")]
+    pub approver_id: Option<String>,
+    /// `approverType`
+    #[serde(rename = "approverType", skip_serializing_if = "Option::is_none")]
+    pub approver_type: Option<String>,
+    /// `createdAt`
+    #[serde(rename = "createdAt", skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// `requireAll`
+    #[serde(rename = "requireAll", skip_serializing_if = "Option::is_none")]
+    pub require_all: Option<bool>,
+    /// `resourceId`
+    #[serde(rename = "resourceId", skip_serializing_if = "Option::is_none")]
+    pub resource_id: Option<String>,
+    /// `resourceName`
+    #[serde(rename = "resourceName", skip_serializing_if = "Option::is_none")]
+    pub resource_name: Option<String>,
+    /// `resourceType`
+    #[serde(rename = "resourceType", skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<String>,
+}
+
+/// The `jumpcloud.ingresso.ApproversProgress` schema.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct JumpcloudIngressoApproversProgress {
+    /// `approvalSequence`
+    #[serde(rename = "approvalSequence", skip_serializing_if = "Option::is_none")]
+    pub approval_sequence: Option<i64>,
+    /// `approvalStatus`
+    #[serde(rename = "approvalStatus", skip_serializing_if = "Option::is_none")]
+    pub approval_status: Option<String>,
+    /// `approvedCount`
+    #[serde(rename = "approvedCount", skip_serializing_if = "Option::is_none")]
+    pub approved_count: Option<i64>,
+    /// `approverId`
+    #[serde(rename = "approverId", skip_serializing_if = "Option::is_none")]
+    pub approver_id: Option<String>,
+    /// `approverType`
+    #[serde(rename = "approverType", skip_serializing_if = "Option::is_none")]
+    pub approver_type: Option<String>,
+    /// `createdAt`
+    #[serde(rename = "createdAt", skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// `overridenApproval`
+    #[serde(rename = "overridenApproval", skip_serializing_if = "Option::is_none")]
+    pub overriden_approval: Option<bool>,
+    /// `requireAll`
+    #[serde(rename = "requireAll", skip_serializing_if = "Option::is_none")]
+    pub require_all: Option<bool>,
+    /// `resourceId`
+    #[serde(rename = "resourceId", skip_serializing_if = "Option::is_none")]
+    pub resource_id: Option<String>,
+    /// `resourceName`
+    #[serde(rename = "resourceName", skip_serializing_if = "Option::is_none")]
+    pub resource_name: Option<String>,
+    /// `resourceType`
+    #[serde(rename = "resourceType", skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<String>,
+    /// `totalCount`
+    #[serde(rename = "totalCount", skip_serializing_if = "Option::is_none")]
+    pub total_count: Option<i64>,
+}
+
+/// The `jumpcloud.ingresso.ChannelEvent` schema.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct JumpcloudIngressoChannelEvent {
+    /// `channelObjectId`
+    #[serde(rename = "channelObjectId", skip_serializing_if = "Option::is_none")]
+    pub channel_object_id: Option<String>,
+    /// `eventTypes`
+    #[serde(rename = "eventTypes", skip_serializing_if = "Option::is_none")]
+    pub event_types: Option<Vec<JumpcloudIngressoEventType>>,
+}
+
+/// The `jumpcloud.ingresso.CreateAccessWorkflowRequest` schema.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct JumpcloudIngressoCreateAccessWorkflowRequest {
+    /// `approvalType`
+    #[serde(rename = "approvalType", skip_serializing_if = "Option::is_none")]
+    pub approval_type: Option<String>,
+    /// `approverRequirement`
+    #[serde(
+        rename = "approverRequirement",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub approver_requirement: Option<String>,
+    /// `approverResources`
+    #[serde(rename = "approverResources", skip_serializing_if = "Option::is_none")]
+    pub approver_resources: Option<Vec<JumpcloudIngressoApproverResource>>,
+    /// `category`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// `description`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `fixedDuration`
+    #[serde(rename = "fixedDuration", skip_serializing_if = "Option::is_none")]
+    pub fixed_duration: Option<String>,
+    /// `iconColor`
+    #[serde(rename = "iconColor", skip_serializing_if = "Option::is_none")]
+    pub icon_color: Option<String>,
+    /// `iconUrl`
+    #[serde(rename = "iconUrl", skip_serializing_if = "Option::is_none")]
+    pub icon_url: Option<String>,
+    /// `multiSelectDuration`
+    #[serde(
+        rename = "multiSelectDuration",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub multi_select_duration: Option<Vec<String>>,
+    /// `name`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `nonAdminApproval`
+    #[serde(rename = "nonAdminApproval", skip_serializing_if = "Option::is_none")]
+    pub non_admin_approval: Option<bool>,
+    /// `organizationObjectId`
+    #[serde(
+        rename = "organizationObjectId",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub organization_object_id: Option<String>,
+    /// `resourceId`
+    #[serde(rename = "resourceId", skip_serializing_if = "Option::is_none")]
+    pub resource_id: Option<String>,
+    /// `resourceType`
+    #[serde(rename = "resourceType", skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<String>,
+    /// `slackConfig`
+    #[serde(rename = "slackConfig", skip_serializing_if = "Option::is_none")]
+    pub slack_config: Option<Vec<JumpcloudIngressoSlackConfig>>,
+    /// `slackEnabled`
+    #[serde(rename = "slackEnabled", skip_serializing_if = "Option::is_none")]
+    pub slack_enabled: Option<bool>,
+    /// `status`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// `timeBasedAccess`
+    #[serde(rename = "timeBasedAccess", skip_serializing_if = "Option::is_none")]
+    pub time_based_access: Option<bool>,
+    /// `ttlConfig`
+    #[serde(rename = "ttlConfig", skip_serializing_if = "Option::is_none")]
+    pub ttl_config: Option<JumpcloudIngressoTtlConfig>,
+    /// `visibleTo`
+    #[serde(rename = "visibleTo", skip_serializing_if = "Option::is_none")]
+    pub visible_to: Option<Vec<String>>,
+}
+
+/// The `jumpcloud.ingresso.CreateAccessWorkflowResponse` schema.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct JumpcloudIngressoCreateAccessWorkflowResponse {
+    /// `id`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+/// The `jumpcloud.ingresso.DeleteAccessWorkflowResponse` schema.
+pub type JumpcloudIngressoDeleteAccessWorkflowResponse = serde_json::Value;
+
+crate::string_enum! {
+    /// The `jumpcloud.ingresso.EventType` schema.
+    JumpcloudIngressoEventType {
+        AccessManagementEventTypeUnspecified = "ACCESS_MANAGEMENT_EVENT_TYPE_UNSPECIFIED",
+        AccessManagementAccessRequest = "ACCESS_MANAGEMENT_ACCESS_REQUEST",
+        AccessManagementAccessRequestApproval = "ACCESS_MANAGEMENT_ACCESS_REQUEST_APPROVAL",
+        AccessManagementAssociationChange = "ACCESS_MANAGEMENT_ASSOCIATION_CHANGE",
+        AccessManagementApprovalFlowCreate = "ACCESS_MANAGEMENT_APPROVAL_FLOW_CREATE",
+        AccessManagementApprovalFlowUpdate = "ACCESS_MANAGEMENT_APPROVAL_FLOW_UPDATE",
+        AccessManagementApprovalFlowDelete = "ACCESS_MANAGEMENT_APPROVAL_FLOW_DELETE",
+        AccessManagementAccessRequestSettingsUpdate = "ACCESS_MANAGEMENT_ACCESS_REQUEST_SETTINGS_UPDATE",
+    }
+}
+
+/// The `jumpcloud.ingresso.GetAccessRequestApprovalProgressResponse` schema.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct JumpcloudIngressoGetAccessRequestApprovalProgressResponse {
+    /// `approvers`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approvers: Option<Vec<JumpcloudIngressoApproversProgress>>,
+    /// `approversRequirement`
+    #[serde(
+        rename = "approversRequirement",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub approvers_requirement: Option<String>,
+}
+
+/// The `jumpcloud.ingresso.GetAllAccessWorkFlowsResponse` schema.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct JumpcloudIngressoGetAllAccessWorkFlowsResponse {
+    /// `results`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub results: Option<Vec<JumpcloudIngressoAccessWorkflow>>,
+    /// `totalCount`
+    #[serde(rename = "totalCount", skip_serializing_if = "Option::is_none")]
+    pub total_count: Option<i64>,
+}
+
+/// The `jumpcloud.ingresso.GetAllWorkflowAccessRequestResponse` schema.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct JumpcloudIngressoGetAllWorkflowAccessRequestResponse {
+    /// `results`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub results: Option<Vec<JumpcloudIngressoWorkflowAccessRequest>>,
+    /// `totalCount`
+    #[serde(rename = "totalCount", skip_serializing_if = "Option::is_none")]
+    pub total_count: Option<i64>,
+}
+
+/// The `jumpcloud.ingresso.GetWorkflowAccessRequestResponse` schema.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct JumpcloudIngressoGetWorkflowAccessRequestResponse {
+    /// `approvalFlowDescription`
+    #[serde(
+        rename = "approvalFlowDescription",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub approval_flow_description: Option<String>,
+    /// `approvalFlowId`
+    #[serde(rename = "approvalFlowId", skip_serializing_if = "Option::is_none")]
+    pub approval_flow_id: Option<String>,
+    /// `approvalFlowName`
+    #[serde(rename = "approvalFlowName", skip_serializing_if = "Option::is_none")]
+    pub approval_flow_name: Option<String>,
+    /// `approvalType`
+    #[serde(rename = "approvalType", skip_serializing_if = "Option::is_none")]
+    pub approval_type: Option<String>,
+    /// `approvedDuration`
+    #[serde(rename = "approvedDuration", skip_serializing_if = "Option::is_none")]
+    pub approved_duration: Option<String>,
+    /// `approvers`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approvers: Option<Vec<JumpcloudIngressoApprovers>>,
+    /// `approversRequirement`
+    #[serde(
+        rename = "approversRequirement",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub approvers_requirement: Option<String>,
+    /// `createdAt`
+    #[serde(rename = "createdAt", skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// `department`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
+    /// `fixedDuration`
+    #[serde(rename = "fixedDuration", skip_serializing_if = "Option::is_none")]
+    pub fixed_duration: Option<String>,
+    /// `group`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// `iconColor`
+    #[serde(rename = "iconColor", skip_serializing_if = "Option::is_none")]
+    pub icon_color: Option<String>,
+    /// `iconUrl`
+    #[serde(rename = "iconUrl", skip_serializing_if = "Option::is_none")]
+    pub icon_url: Option<String>,
+    /// `id`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// `manager`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manager: Option<String>,
+    /// `metadata`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<String>,
+    /// `multiSelectDuration`
+    #[serde(
+        rename = "multiSelectDuration",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub multi_select_duration: Option<Vec<String>>,
+    /// `nonAdminApproval`
+    #[serde(rename = "nonAdminApproval", skip_serializing_if = "Option::is_none")]
+    pub non_admin_approval: Option<bool>,
+    /// `remarks`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remarks: Option<String>,
+    /// `requestedDuration`
+    #[serde(rename = "requestedDuration", skip_serializing_if = "Option::is_none")]
+    pub requested_duration: Option<String>,
+    /// `requestor`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requestor: Option<String>,
+    /// `runId`
+    #[serde(rename = "runId", skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
+    /// `status`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// `timeBasedAccess`
+    #[serde(rename = "timeBasedAccess", skip_serializing_if = "Option::is_none")]
+    pub time_based_access: Option<bool>,
+    /// `ttlConfig`
+    #[serde(rename = "ttlConfig", skip_serializing_if = "Option::is_none")]
+    pub ttl_config: Option<String>,
+    /// `updatedAt`
+    #[serde(rename = "updatedAt", skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    /// `updatedBy`
+    #[serde(rename = "updatedBy", skip_serializing_if = "Option::is_none")]
+    pub updated_by: Option<String>,
+    /// `userName`
+    #[serde(rename = "userName", skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+}
+
+/// The `jumpcloud.ingresso.SlackConfig` schema.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct JumpcloudIngressoSlackConfig {
+    /// `slackResourceId`
+    #[serde(rename = "slackResourceId", skip_serializing_if = "Option::is_none")]
+    pub slack_resource_id: Option<String>,
+}
+
+crate::string_enum! {
+    /// The `jumpcloud.ingresso.TtlConfig` schema.
+    JumpcloudIngressoTtlConfig {
+        TtlConfigUnspecified = "TTL_CONFIG_UNSPECIFIED",
+        TtlConfigMultiSelectDurations = "TTL_CONFIG_MULTI_SELECT_DURATIONS",
+        TtlConfigFixedDuration = "TTL_CONFIG_FIXED_DURATION",
+    }
+}
+
+/// The `jumpcloud.ingresso.UpdateAccessWorkflowResponse` schema.
+pub type JumpcloudIngressoUpdateAccessWorkflowResponse = serde_json::Value;
+
+/// The `jumpcloud.ingresso.UpdateAccessWorkflowSettingsRequest` schema.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct JumpcloudIngressoUpdateAccessWorkflowSettingsRequest {
+    /// `adminApprovalEmail`
+    #[serde(rename = "adminApprovalEmail", skip_serializing_if = "Option::is_none")]
+    pub admin_approval_email: Option<bool>,
+    /// `channelEvents`
+    #[serde(rename = "channelEvents", skip_serializing_if = "Option::is_none")]
+    pub channel_events: Option<Vec<JumpcloudIngressoChannelEvent>>,
+    /// `exposeApprovalProgress`
+    #[serde(
+        rename = "exposeApprovalProgress",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expose_approval_progress: Option<bool>,
+    /// `organizationObjectId`
+    #[serde(
+        rename = "organizationObjectId",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub organization_object_id: Option<String>,
+    /// `resourceRequest`
+    #[serde(rename = "resourceRequest", skip_serializing_if = "Option::is_none")]
+    pub resource_request: Option<bool>,
+    /// `userApprovalEmail`
+    #[serde(rename = "userApprovalEmail", skip_serializing_if = "Option::is_none")]
+    pub user_approval_email: Option<bool>,
+    /// `userRequestEmail`
+    #[serde(rename = "userRequestEmail", skip_serializing_if = "Option::is_none")]
+    pub user_request_email: Option<bool>,
+}
+
+/// The `jumpcloud.ingresso.UpdateAccessWorkflowSettingsResponse` schema.
+pub type JumpcloudIngressoUpdateAccessWorkflowSettingsResponse = serde_json::Value;
+
+/// The `jumpcloud.ingresso.UpdateWorkflowAccessRequestResponse` schema.
+pub type JumpcloudIngressoUpdateWorkflowAccessRequestResponse = serde_json::Value;
+
+/// The `jumpcloud.ingresso.UserApprovalRequestRequest` schema.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct JumpcloudIngressoUserApprovalRequestRequest {
+    /// `approvedDuration`
+    #[serde(rename = "approvedDuration", skip_serializing_if = "Option::is_none")]
+    pub approved_duration: Option<String>,
+    /// `id`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// `organizationObjectId`
+    #[serde(
+        rename = "organizationObjectId",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub organization_object_id: Option<String>,
+    /// `remarks`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remarks: Option<String>,
+    /// `status`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+/// The `jumpcloud.ingresso.UserApprovalRequestResponse` schema.
+pub type JumpcloudIngressoUserApprovalRequestResponse = serde_json::Value;
+
+/// The `jumpcloud.ingresso.VisibleTo` schema.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct JumpcloudIngressoVisibleTo {
+    /// `id`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// `name`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// The `jumpcloud.ingresso.WorkflowAccessRequest` schema.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct JumpcloudIngressoWorkflowAccessRequest {
+    /// `approvalFlowDescription`
+    #[serde(
+        rename = "approvalFlowDescription",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub approval_flow_description: Option<String>,
+    /// `approvalFlowId`
+    #[serde(rename = "approvalFlowId", skip_serializing_if = "Option::is_none")]
+    pub approval_flow_id: Option<String>,
+    /// `approvalFlowName`
+    #[serde(rename = "approvalFlowName", skip_serializing_if = "Option::is_none")]
+    pub approval_flow_name: Option<String>,
+    /// `approvalType`
+    #[serde(rename = "approvalType", skip_serializing_if = "Option::is_none")]
+    pub approval_type: Option<String>,
+    /// `approvedDuration`
+    #[serde(rename = "approvedDuration", skip_serializing_if = "Option::is_none")]
+    pub approved_duration: Option<String>,
+    /// `createdAt`
+    #[serde(rename = "createdAt", skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// `department`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
+    /// `group`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// `iconColor`
+    #[serde(rename = "iconColor", skip_serializing_if = "Option::is_none")]
+    pub icon_color: Option<String>,
+    /// `iconUrl`
+    #[serde(rename = "iconUrl", skip_serializing_if = "Option::is_none")]
+    pub icon_url: Option<String>,
+    /// `id`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// `manager`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manager: Option<String>,
+    /// `nonAdminApproval`
+    #[serde(rename = "nonAdminApproval", skip_serializing_if = "Option::is_none")]
+    pub non_admin_approval: Option<bool>,
+    /// `remarks`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remarks: Option<String>,
+    /// `requestedDuration`
+    #[serde(rename = "requestedDuration", skip_serializing_if = "Option::is_none")]
+    pub requested_duration: Option<String>,
+    /// `requestor`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requestor: Option<String>,
+    /// `runId`
+    #[serde(rename = "runId", skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
+    /// `status`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// `timeBasedAccess`
+    #[serde(rename = "timeBasedAccess", skip_serializing_if = "Option::is_none")]
+    pub time_based_access: Option<bool>,
+    /// `updatedAt`
+    #[serde(rename = "updatedAt", skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    /// `updatedBy`
+    #[serde(rename = "updatedBy", skip_serializing_if = "Option::is_none")]
+    pub updated_by: Option<String>,
+    /// `userName`
+    #[serde(rename = "userName", skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    /// `wfMetadata`
+    #[serde(rename = "wfMetadata", skip_serializing_if = "Option::is_none")]
+    pub wf_metadata: Option<String>,
 }
 
 /// Ldap Group

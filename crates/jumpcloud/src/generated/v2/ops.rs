@@ -21,6 +21,27 @@ impl Client {
 }
 
 impl Api {
+    /// Operations tagged `Access Request`.
+    pub fn access_request(&self) -> AccessRequestApi {
+        AccessRequestApi {
+            client: self.client.clone(),
+        }
+    }
+
+    /// Operations tagged `Access Request Approval`.
+    pub fn access_request_approval(&self) -> AccessRequestApprovalApi {
+        AccessRequestApprovalApi {
+            client: self.client.clone(),
+        }
+    }
+
+    /// Operations tagged `Access Request Progress`.
+    pub fn access_request_progress(&self) -> AccessRequestProgressApi {
+        AccessRequestProgressApi {
+            client: self.client.clone(),
+        }
+    }
+
     /// Operations tagged `Active Directory`.
     pub fn active_directory(&self) -> ActiveDirectoryApi {
         ActiveDirectoryApi {
@@ -45,6 +66,20 @@ impl Api {
     /// Operations tagged `Applications`.
     pub fn applications(&self) -> ApplicationsApi {
         ApplicationsApi {
+            client: self.client.clone(),
+        }
+    }
+
+    /// Operations tagged `Approval Flow`.
+    pub fn approval_flow(&self) -> ApprovalFlowApi {
+        ApprovalFlowApi {
+            client: self.client.clone(),
+        }
+    }
+
+    /// Operations tagged `Approval Flow Settings`.
+    pub fn approval_flow_settings(&self) -> ApprovalFlowSettingsApi {
+        ApprovalFlowSettingsApi {
             client: self.client.clone(),
         }
     }
@@ -337,6 +372,68 @@ impl Api {
     }
 }
 
+/// Operations tagged `Access Request` (API v2).
+#[derive(Debug, Clone)]
+pub struct AccessRequestApi {
+    pub(crate) client: Client,
+}
+
+impl AccessRequestApi {
+    /// Get all Workflow Access Requests
+    #[doc(alias = "access_request_list")]
+    pub fn list(&self) -> AccessRequestList {
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[40]);
+        AccessRequestList { r }
+    }
+
+    /// Get Workflow Access Requests
+    #[doc(alias = "access_request_get")]
+    pub fn get(&self, id: impl Into<String>) -> AccessRequestGet {
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[41]);
+        r.path("id", id.into());
+        AccessRequestGet { r }
+    }
+
+    /// Update Workflow Access Requests
+    #[doc(alias = "access_request_put")]
+    pub fn put(&self, id: impl Into<String>) -> AccessRequestPut {
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[42]);
+        r.path("id", id.into());
+        AccessRequestPut { r }
+    }
+}
+
+/// Operations tagged `Access Request Approval` (API v2).
+#[derive(Debug, Clone)]
+pub struct AccessRequestApprovalApi {
+    pub(crate) client: Client,
+}
+
+impl AccessRequestApprovalApi {
+    /// User Approval Access Request
+    #[doc(alias = "access_request_approval_post")]
+    pub fn post(&self) -> AccessRequestApprovalPost {
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[303]);
+        AccessRequestApprovalPost { r }
+    }
+}
+
+/// Operations tagged `Access Request Progress` (API v2).
+#[derive(Debug, Clone)]
+pub struct AccessRequestProgressApi {
+    pub(crate) client: Client,
+}
+
+impl AccessRequestProgressApi {
+    /// Get Approval flow progress by id for admin portal
+    #[doc(alias = "access_request_progress_get")]
+    pub fn get(&self, id: impl Into<String>) -> AccessRequestProgressGet {
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[50]);
+        r.path("id", id.into());
+        AccessRequestProgressGet { r }
+    }
+}
+
 /// Operations tagged `Active Directory` (API v2).
 #[derive(Debug, Clone)]
 pub struct ActiveDirectoryApi {
@@ -523,7 +620,7 @@ impl AdministratorsApi {
         &self,
         id: impl Into<String>,
     ) -> AdministratorOrganizationsListByOrganization {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[141]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[152]);
         r.path("id", id.into());
         AdministratorOrganizationsListByOrganization { r }
     }
@@ -807,6 +904,74 @@ impl ApplicationsApi {
     }
 }
 
+/// Operations tagged `Approval Flow` (API v2).
+#[derive(Debug, Clone)]
+pub struct ApprovalFlowApi {
+    pub(crate) client: Client,
+}
+
+impl ApprovalFlowApi {
+    /// Get all Access workflows
+    #[doc(alias = "approval_flow_list")]
+    pub fn list(&self) -> ApprovalFlowList {
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[43]);
+        ApprovalFlowList { r }
+    }
+
+    /// Create Access Workflow
+    #[doc(alias = "approval_flow_post")]
+    pub fn post(&self) -> ApprovalFlowPost {
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[44]);
+        ApprovalFlowPost { r }
+    }
+
+    /// Get AccessWorkflow by id
+    #[doc(alias = "approval_flow_get")]
+    pub fn get(&self, approval_flow_id: impl Into<String>) -> ApprovalFlowGet {
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[45]);
+        r.path("approvalFlowId", approval_flow_id.into());
+        ApprovalFlowGet { r }
+    }
+
+    /// Update Access Workflow
+    #[doc(alias = "approval_flow_put")]
+    pub fn put(&self, approval_flow_id: impl Into<String>) -> ApprovalFlowPut {
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[46]);
+        r.path("approvalFlowId", approval_flow_id.into());
+        ApprovalFlowPut { r }
+    }
+
+    /// Delete access workflow
+    #[doc(alias = "approval_flow_delete")]
+    pub fn delete(&self, approval_flow_id: impl Into<String>) -> ApprovalFlowDelete {
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[47]);
+        r.path("approvalFlowId", approval_flow_id.into());
+        ApprovalFlowDelete { r }
+    }
+}
+
+/// Operations tagged `Approval Flow Settings` (API v2).
+#[derive(Debug, Clone)]
+pub struct ApprovalFlowSettingsApi {
+    pub(crate) client: Client,
+}
+
+impl ApprovalFlowSettingsApi {
+    /// Get AccessWorkflow settings for an organisation
+    #[doc(alias = "approval_flow_settings_get")]
+    pub fn get(&self) -> ApprovalFlowSettingsGet {
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[48]);
+        ApprovalFlowSettingsGet { r }
+    }
+
+    /// Update Access Workflow Settings
+    #[doc(alias = "approval_flow_settings_put")]
+    pub fn put(&self) -> ApprovalFlowSettingsPut {
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[49]);
+        ApprovalFlowSettingsPut { r }
+    }
+}
+
 /// Operations tagged `Authentication Policies` (API v2).
 #[derive(Debug, Clone)]
 pub struct AuthenticationPoliciesApi {
@@ -816,33 +981,33 @@ pub struct AuthenticationPoliciesApi {
 impl AuthenticationPoliciesApi {
     /// List Authentication Policies
     pub fn authnpolicies_list(&self) -> AuthnpoliciesList {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[40]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[51]);
         AuthnpoliciesList { r }
     }
 
     /// Create an Authentication Policy
     pub fn authnpolicies_post(&self) -> AuthnpoliciesPost {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[41]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[52]);
         AuthnpoliciesPost { r }
     }
 
     /// Get an authentication policy
     pub fn authnpolicies_get(&self, id: impl Into<String>) -> AuthnpoliciesGet {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[42]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[53]);
         r.path("id", id.into());
         AuthnpoliciesGet { r }
     }
 
     /// Delete Authentication Policy
     pub fn authnpolicies_delete(&self, id: impl Into<String>) -> AuthnpoliciesDelete {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[43]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[54]);
         r.path("id", id.into());
         AuthnpoliciesDelete { r }
     }
 
     /// Patch Authentication Policy
     pub fn authnpolicies_patch(&self, id: impl Into<String>) -> AuthnpoliciesPatch {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[44]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[55]);
         r.path("id", id.into());
         AuthnpoliciesPatch { r }
     }
@@ -859,7 +1024,7 @@ impl BulkJobRequestsApi {
     #[doc(alias = "bulk_usersCreate")]
     #[doc(alias = "bulk_users_create")]
     pub fn users_create(&self) -> BulkUsersCreate {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[45]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[56]);
         BulkUsersCreate { r }
     }
 
@@ -867,7 +1032,7 @@ impl BulkJobRequestsApi {
     #[doc(alias = "bulk_usersUpdate")]
     #[doc(alias = "bulk_users_update")]
     pub fn users_update(&self) -> BulkUsersUpdate {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[46]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[57]);
         BulkUsersUpdate { r }
     }
 
@@ -875,7 +1040,7 @@ impl BulkJobRequestsApi {
     #[doc(alias = "bulk_usersCreateResults")]
     #[doc(alias = "bulk_users_create_results")]
     pub fn users_create_results(&self, job_id: impl Into<String>) -> BulkUsersCreateResults {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[47]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[58]);
         r.path("job_id", job_id.into());
         BulkUsersCreateResults { r }
     }
@@ -884,7 +1049,7 @@ impl BulkJobRequestsApi {
     #[doc(alias = "bulk_userStatesList")]
     #[doc(alias = "bulk_user_states_list")]
     pub fn user_states_list(&self) -> BulkUserStatesList {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[48]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[59]);
         BulkUserStatesList { r }
     }
 
@@ -892,7 +1057,7 @@ impl BulkJobRequestsApi {
     #[doc(alias = "bulk_userStatesCreate")]
     #[doc(alias = "bulk_user_states_create")]
     pub fn user_states_create(&self) -> BulkUserStatesCreate {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[49]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[60]);
         BulkUserStatesCreate { r }
     }
 
@@ -900,7 +1065,7 @@ impl BulkJobRequestsApi {
     #[doc(alias = "bulk_userStatesGetNextScheduled")]
     #[doc(alias = "bulk_user_states_get_next_scheduled")]
     pub fn user_states_get_next_scheduled(&self) -> BulkUserStatesGetNextScheduled {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[50]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[61]);
         BulkUserStatesGetNextScheduled { r }
     }
 
@@ -908,7 +1073,7 @@ impl BulkJobRequestsApi {
     #[doc(alias = "bulk_userStatesDelete")]
     #[doc(alias = "bulk_user_states_delete")]
     pub fn user_states_delete(&self, id: impl Into<String>) -> BulkUserStatesDelete {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[51]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[62]);
         r.path("id", id.into());
         BulkUserStatesDelete { r }
     }
@@ -924,7 +1089,7 @@ impl CommandResultsApi {
     /// List all Command Results by Workflow
     #[doc(alias = "commands_listResultsByWorkflow")]
     pub fn commands_list_results_by_workflow(&self) -> CommandsListResultsByWorkflow {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[53]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[64]);
         CommandsListResultsByWorkflow { r }
     }
 }
@@ -943,7 +1108,7 @@ impl CommandsApi {
         &self,
         workflow_instance_id: impl Into<String>,
     ) -> CommandsCancelQueuedCommandsByWorkflowInstanceId {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[52]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[63]);
         r.path("workflow_instance_id", workflow_instance_id.into());
         CommandsCancelQueuedCommandsByWorkflowInstanceId { r }
     }
@@ -954,7 +1119,7 @@ impl CommandsApi {
         &self,
         command_id: impl Into<String>,
     ) -> GraphCommandAssociationsList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[54]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[65]);
         r.path("command_id", command_id.into());
         GraphCommandAssociationsList { r }
     }
@@ -965,7 +1130,7 @@ impl CommandsApi {
         &self,
         command_id: impl Into<String>,
     ) -> GraphCommandAssociationsPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[55]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[66]);
         r.path("command_id", command_id.into());
         GraphCommandAssociationsPost { r }
     }
@@ -976,7 +1141,7 @@ impl CommandsApi {
         &self,
         command_id: impl Into<String>,
     ) -> GraphCommandTraverseSystemGroup {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[56]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[67]);
         r.path("command_id", command_id.into());
         GraphCommandTraverseSystemGroup { r }
     }
@@ -987,7 +1152,7 @@ impl CommandsApi {
         &self,
         command_id: impl Into<String>,
     ) -> GraphCommandTraverseSystem {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[57]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[68]);
         r.path("command_id", command_id.into());
         GraphCommandTraverseSystem { r }
     }
@@ -996,7 +1161,7 @@ impl CommandsApi {
     #[doc(alias = "commands_getQueuedCommandsByWorkflow")]
     #[doc(alias = "commands_get_queued_commands_by_workflow")]
     pub fn get_queued_commands_by_workflow(&self) -> CommandsGetQueuedCommandsByWorkflow {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[188]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[199]);
         CommandsGetQueuedCommandsByWorkflow { r }
     }
 }
@@ -1012,7 +1177,7 @@ impl CustomEmailsApi {
     #[doc(alias = "customEmails_getTemplates")]
     #[doc(alias = "custom_emails_get_templates")]
     pub fn get_templates(&self) -> CustomEmailsGetTemplates {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[58]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[69]);
         CustomEmailsGetTemplates { r }
     }
 
@@ -1020,7 +1185,7 @@ impl CustomEmailsApi {
     #[doc(alias = "customEmails_create")]
     #[doc(alias = "custom_emails_create")]
     pub fn create(&self) -> CustomEmailsCreate {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[59]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[70]);
         CustomEmailsCreate { r }
     }
 
@@ -1028,7 +1193,7 @@ impl CustomEmailsApi {
     #[doc(alias = "customEmails_read")]
     #[doc(alias = "custom_emails_read")]
     pub fn read(&self, custom_email_type: impl Into<String>) -> CustomEmailsRead {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[60]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[71]);
         r.path("custom_email_type", custom_email_type.into());
         CustomEmailsRead { r }
     }
@@ -1037,7 +1202,7 @@ impl CustomEmailsApi {
     #[doc(alias = "customEmails_update")]
     #[doc(alias = "custom_emails_update")]
     pub fn update(&self, custom_email_type: impl Into<String>) -> CustomEmailsUpdate {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[61]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[72]);
         r.path("custom_email_type", custom_email_type.into());
         CustomEmailsUpdate { r }
     }
@@ -1046,7 +1211,7 @@ impl CustomEmailsApi {
     #[doc(alias = "customEmails_destroy")]
     #[doc(alias = "custom_emails_destroy")]
     pub fn destroy(&self, custom_email_type: impl Into<String>) -> CustomEmailsDestroy {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[62]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[73]);
         r.path("custom_email_type", custom_email_type.into());
         CustomEmailsDestroy { r }
     }
@@ -1062,7 +1227,7 @@ impl DirectoriesApi {
     /// List All Directories
     #[doc(alias = "directories_list")]
     pub fn list(&self) -> DirectoriesList {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[63]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[74]);
         DirectoriesList { r }
     }
 }
@@ -1078,7 +1243,7 @@ impl DuoApi {
     #[doc(alias = "duo_accountList")]
     #[doc(alias = "duo_account_list")]
     pub fn account_list(&self) -> DuoAccountList {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[64]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[75]);
         DuoAccountList { r }
     }
 
@@ -1086,7 +1251,7 @@ impl DuoApi {
     #[doc(alias = "duo_accountPost")]
     #[doc(alias = "duo_account_post")]
     pub fn account_post(&self) -> DuoAccountPost {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[65]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[76]);
         DuoAccountPost { r }
     }
 
@@ -1094,7 +1259,7 @@ impl DuoApi {
     #[doc(alias = "duo_applicationList")]
     #[doc(alias = "duo_application_list")]
     pub fn application_list(&self, account_id: impl Into<String>) -> DuoApplicationList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[66]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[77]);
         r.path("account_id", account_id.into());
         DuoApplicationList { r }
     }
@@ -1103,7 +1268,7 @@ impl DuoApi {
     #[doc(alias = "duo_applicationPost")]
     #[doc(alias = "duo_application_post")]
     pub fn application_post(&self, account_id: impl Into<String>) -> DuoApplicationPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[67]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[78]);
         r.path("account_id", account_id.into());
         DuoApplicationPost { r }
     }
@@ -1116,7 +1281,7 @@ impl DuoApi {
         account_id: impl Into<String>,
         application_id: impl Into<String>,
     ) -> DuoApplicationGet {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[68]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[79]);
         r.path("account_id", account_id.into());
         r.path("application_id", application_id.into());
         DuoApplicationGet { r }
@@ -1130,7 +1295,7 @@ impl DuoApi {
         account_id: impl Into<String>,
         application_id: impl Into<String>,
     ) -> DuoApplicationUpdate {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[69]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[80]);
         r.path("account_id", account_id.into());
         r.path("application_id", application_id.into());
         DuoApplicationUpdate { r }
@@ -1144,7 +1309,7 @@ impl DuoApi {
         account_id: impl Into<String>,
         application_id: impl Into<String>,
     ) -> DuoApplicationDelete {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[70]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[81]);
         r.path("account_id", account_id.into());
         r.path("application_id", application_id.into());
         DuoApplicationDelete { r }
@@ -1154,7 +1319,7 @@ impl DuoApi {
     #[doc(alias = "duo_accountGet")]
     #[doc(alias = "duo_account_get")]
     pub fn account_get(&self, id: impl Into<String>) -> DuoAccountGet {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[71]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[82]);
         r.path("id", id.into());
         DuoAccountGet { r }
     }
@@ -1163,7 +1328,7 @@ impl DuoApi {
     #[doc(alias = "duo_accountDelete")]
     #[doc(alias = "duo_account_delete")]
     pub fn account_delete(&self, id: impl Into<String>) -> DuoAccountDelete {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[72]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[83]);
         r.path("id", id.into());
         DuoAccountDelete { r }
     }
@@ -1182,7 +1347,7 @@ impl GSuiteApi {
         &self,
         gsuite_id: impl Into<String>,
     ) -> GraphGSuiteAssociationsList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[74]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[85]);
         r.path("gsuite_id", gsuite_id.into());
         GraphGSuiteAssociationsList { r }
     }
@@ -1193,7 +1358,7 @@ impl GSuiteApi {
         &self,
         gsuite_id: impl Into<String>,
     ) -> GraphGSuiteAssociationsPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[75]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[86]);
         r.path("gsuite_id", gsuite_id.into());
         GraphGSuiteAssociationsPost { r }
     }
@@ -1205,7 +1370,7 @@ impl GSuiteApi {
         &self,
         gsuite_id: impl Into<String>,
     ) -> GsuitesListImportJumpcloudUsers {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[76]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[87]);
         r.path("gsuite_id", gsuite_id.into());
         GsuitesListImportJumpcloudUsers { r }
     }
@@ -1214,7 +1379,7 @@ impl GSuiteApi {
     #[doc(alias = "gsuites_listImportUsers")]
     #[doc(alias = "gsuites_list_import_users")]
     pub fn list_import_users(&self, gsuite_id: impl Into<String>) -> GsuitesListImportUsers {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[77]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[88]);
         r.path("gsuite_id", gsuite_id.into());
         GsuitesListImportUsers { r }
     }
@@ -1225,7 +1390,7 @@ impl GSuiteApi {
         &self,
         gsuite_id: impl Into<String>,
     ) -> TranslationRulesGSuiteList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[78]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[89]);
         r.path("gsuite_id", gsuite_id.into());
         TranslationRulesGSuiteList { r }
     }
@@ -1236,7 +1401,7 @@ impl GSuiteApi {
         &self,
         gsuite_id: impl Into<String>,
     ) -> TranslationRulesGSuitePost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[79]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[90]);
         r.path("gsuite_id", gsuite_id.into());
         TranslationRulesGSuitePost { r }
     }
@@ -1248,7 +1413,7 @@ impl GSuiteApi {
         gsuite_id: impl Into<String>,
         id: impl Into<String>,
     ) -> TranslationRulesGSuiteGet {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[80]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[91]);
         r.path("gsuite_id", gsuite_id.into());
         r.path("id", id.into());
         TranslationRulesGSuiteGet { r }
@@ -1261,7 +1426,7 @@ impl GSuiteApi {
         gsuite_id: impl Into<String>,
         id: impl Into<String>,
     ) -> TranslationRulesGSuiteDelete {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[81]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[92]);
         r.path("gsuite_id", gsuite_id.into());
         r.path("id", id.into());
         TranslationRulesGSuiteDelete { r }
@@ -1273,7 +1438,7 @@ impl GSuiteApi {
         &self,
         gsuite_id: impl Into<String>,
     ) -> GraphGSuiteTraverseUserGroup {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[82]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[93]);
         r.path("gsuite_id", gsuite_id.into());
         GraphGSuiteTraverseUserGroup { r }
     }
@@ -1284,7 +1449,7 @@ impl GSuiteApi {
         &self,
         gsuite_id: impl Into<String>,
     ) -> GraphGSuiteTraverseUser {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[83]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[94]);
         r.path("gsuite_id", gsuite_id.into());
         GraphGSuiteTraverseUser { r }
     }
@@ -1292,7 +1457,7 @@ impl GSuiteApi {
     /// Get G Suite
     #[doc(alias = "gsuites_get")]
     pub fn get(&self, id: impl Into<String>) -> GsuitesGet {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[84]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[95]);
         r.path("id", id.into());
         GsuitesGet { r }
     }
@@ -1300,7 +1465,7 @@ impl GSuiteApi {
     /// Update existing G Suite
     #[doc(alias = "gsuites_patch")]
     pub fn patch(&self, id: impl Into<String>) -> GsuitesPatch {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[85]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[96]);
         r.path("id", id.into());
         GsuitesPatch { r }
     }
@@ -1319,7 +1484,7 @@ impl GSuiteImportApi {
         &self,
         gsuite_id: impl Into<String>,
     ) -> GsuitesListImportJumpcloudUsers {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[76]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[87]);
         r.path("gsuite_id", gsuite_id.into());
         GsuitesListImportJumpcloudUsers { r }
     }
@@ -1330,7 +1495,7 @@ impl GSuiteImportApi {
         &self,
         gsuite_id: impl Into<String>,
     ) -> GsuitesListImportUsers {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[77]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[88]);
         r.path("gsuite_id", gsuite_id.into());
         GsuitesListImportUsers { r }
     }
@@ -1446,7 +1611,7 @@ impl GraphApi {
         &self,
         command_id: impl Into<String>,
     ) -> GraphCommandAssociationsList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[54]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[65]);
         r.path("command_id", command_id.into());
         GraphCommandAssociationsList { r }
     }
@@ -1458,7 +1623,7 @@ impl GraphApi {
         &self,
         command_id: impl Into<String>,
     ) -> GraphCommandAssociationsPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[55]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[66]);
         r.path("command_id", command_id.into());
         GraphCommandAssociationsPost { r }
     }
@@ -1470,7 +1635,7 @@ impl GraphApi {
         &self,
         command_id: impl Into<String>,
     ) -> GraphCommandTraverseSystemGroup {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[56]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[67]);
         r.path("command_id", command_id.into());
         GraphCommandTraverseSystemGroup { r }
     }
@@ -1482,7 +1647,7 @@ impl GraphApi {
         &self,
         command_id: impl Into<String>,
     ) -> GraphCommandTraverseSystem {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[57]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[68]);
         r.path("command_id", command_id.into());
         GraphCommandTraverseSystem { r }
     }
@@ -1494,7 +1659,7 @@ impl GraphApi {
         &self,
         gsuite_id: impl Into<String>,
     ) -> GraphGSuiteAssociationsList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[74]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[85]);
         r.path("gsuite_id", gsuite_id.into());
         GraphGSuiteAssociationsList { r }
     }
@@ -1506,7 +1671,7 @@ impl GraphApi {
         &self,
         gsuite_id: impl Into<String>,
     ) -> GraphGSuiteAssociationsPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[75]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[86]);
         r.path("gsuite_id", gsuite_id.into());
         GraphGSuiteAssociationsPost { r }
     }
@@ -1518,7 +1683,7 @@ impl GraphApi {
         &self,
         gsuite_id: impl Into<String>,
     ) -> GraphGSuiteTraverseUserGroup {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[82]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[93]);
         r.path("gsuite_id", gsuite_id.into());
         GraphGSuiteTraverseUserGroup { r }
     }
@@ -1527,7 +1692,7 @@ impl GraphApi {
     #[doc(alias = "graph_gSuiteTraverseUser")]
     #[doc(alias = "graph_g_suite_traverse_user")]
     pub fn g_suite_traverse_user(&self, gsuite_id: impl Into<String>) -> GraphGSuiteTraverseUser {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[83]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[94]);
         r.path("gsuite_id", gsuite_id.into());
         GraphGSuiteTraverseUser { r }
     }
@@ -1539,7 +1704,7 @@ impl GraphApi {
         &self,
         ldapserver_id: impl Into<String>,
     ) -> GraphLdapServerAssociationsList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[119]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[130]);
         r.path("ldapserver_id", ldapserver_id.into());
         GraphLdapServerAssociationsList { r }
     }
@@ -1551,7 +1716,7 @@ impl GraphApi {
         &self,
         ldapserver_id: impl Into<String>,
     ) -> GraphLdapServerAssociationsPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[120]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[131]);
         r.path("ldapserver_id", ldapserver_id.into());
         GraphLdapServerAssociationsPost { r }
     }
@@ -1563,7 +1728,7 @@ impl GraphApi {
         &self,
         ldapserver_id: impl Into<String>,
     ) -> GraphLdapServerTraverseUserGroup {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[126]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[137]);
         r.path("ldapserver_id", ldapserver_id.into());
         GraphLdapServerTraverseUserGroup { r }
     }
@@ -1575,7 +1740,7 @@ impl GraphApi {
         &self,
         ldapserver_id: impl Into<String>,
     ) -> GraphLdapServerTraverseUser {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[127]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[138]);
         r.path("ldapserver_id", ldapserver_id.into());
         GraphLdapServerTraverseUser { r }
     }
@@ -1587,7 +1752,7 @@ impl GraphApi {
         &self,
         office365_id: impl Into<String>,
     ) -> GraphOffice365AssociationsList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[131]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[142]);
         r.path("office365_id", office365_id.into());
         GraphOffice365AssociationsList { r }
     }
@@ -1599,7 +1764,7 @@ impl GraphApi {
         &self,
         office365_id: impl Into<String>,
     ) -> GraphOffice365AssociationsPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[132]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[143]);
         r.path("office365_id", office365_id.into());
         GraphOffice365AssociationsPost { r }
     }
@@ -1611,7 +1776,7 @@ impl GraphApi {
         &self,
         office365_id: impl Into<String>,
     ) -> GraphOffice365TraverseUserGroup {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[138]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[149]);
         r.path("office365_id", office365_id.into());
         GraphOffice365TraverseUserGroup { r }
     }
@@ -1623,7 +1788,7 @@ impl GraphApi {
         &self,
         office365_id: impl Into<String>,
     ) -> GraphOffice365TraverseUser {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[139]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[150]);
         r.path("office365_id", office365_id.into());
         GraphOffice365TraverseUser { r }
     }
@@ -1635,7 +1800,7 @@ impl GraphApi {
         &self,
         policy_id: impl Into<String>,
     ) -> GraphPolicyAssociationsList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[147]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[158]);
         r.path("policy_id", policy_id.into());
         GraphPolicyAssociationsList { r }
     }
@@ -1647,7 +1812,7 @@ impl GraphApi {
         &self,
         policy_id: impl Into<String>,
     ) -> GraphPolicyAssociationsPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[148]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[159]);
         r.path("policy_id", policy_id.into());
         GraphPolicyAssociationsPost { r }
     }
@@ -1656,7 +1821,7 @@ impl GraphApi {
     #[doc(alias = "graph_policyMemberOf")]
     #[doc(alias = "graph_policy_member_of")]
     pub fn policy_member_of(&self, policy_id: impl Into<String>) -> GraphPolicyMemberOf {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[149]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[160]);
         r.path("policy_id", policy_id.into());
         GraphPolicyMemberOf { r }
     }
@@ -1668,7 +1833,7 @@ impl GraphApi {
         &self,
         policy_id: impl Into<String>,
     ) -> GraphPolicyTraverseSystemGroup {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[152]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[163]);
         r.path("policy_id", policy_id.into());
         GraphPolicyTraverseSystemGroup { r }
     }
@@ -1680,7 +1845,7 @@ impl GraphApi {
         &self,
         policy_id: impl Into<String>,
     ) -> GraphPolicyTraverseSystem {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[153]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[164]);
         r.path("policy_id", policy_id.into());
         GraphPolicyTraverseSystem { r }
     }
@@ -1692,7 +1857,7 @@ impl GraphApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphPolicyGroupAssociationsList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[156]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[167]);
         r.path("group_id", group_id.into());
         GraphPolicyGroupAssociationsList { r }
     }
@@ -1704,7 +1869,7 @@ impl GraphApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphPolicyGroupAssociationsPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[157]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[168]);
         r.path("group_id", group_id.into());
         GraphPolicyGroupAssociationsPost { r }
     }
@@ -1716,7 +1881,7 @@ impl GraphApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphPolicyGroupMembersList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[158]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[169]);
         r.path("group_id", group_id.into());
         GraphPolicyGroupMembersList { r }
     }
@@ -1728,7 +1893,7 @@ impl GraphApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphPolicyGroupMembersPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[159]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[170]);
         r.path("group_id", group_id.into());
         GraphPolicyGroupMembersPost { r }
     }
@@ -1740,7 +1905,7 @@ impl GraphApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphPolicyGroupMembership {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[160]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[171]);
         r.path("group_id", group_id.into());
         GraphPolicyGroupMembership { r }
     }
@@ -1752,7 +1917,7 @@ impl GraphApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphPolicyGroupTraverseSystemGroup {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[161]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[172]);
         r.path("group_id", group_id.into());
         GraphPolicyGroupTraverseSystemGroup { r }
     }
@@ -1764,7 +1929,7 @@ impl GraphApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphPolicyGroupTraverseSystem {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[162]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[173]);
         r.path("group_id", group_id.into());
         GraphPolicyGroupTraverseSystem { r }
     }
@@ -1776,7 +1941,7 @@ impl GraphApi {
         &self,
         radiusserver_id: impl Into<String>,
     ) -> GraphRadiusServerAssociationsList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[189]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[200]);
         r.path("radiusserver_id", radiusserver_id.into());
         GraphRadiusServerAssociationsList { r }
     }
@@ -1788,7 +1953,7 @@ impl GraphApi {
         &self,
         radiusserver_id: impl Into<String>,
     ) -> GraphRadiusServerAssociationsPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[190]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[201]);
         r.path("radiusserver_id", radiusserver_id.into());
         GraphRadiusServerAssociationsPost { r }
     }
@@ -1800,7 +1965,7 @@ impl GraphApi {
         &self,
         radiusserver_id: impl Into<String>,
     ) -> GraphRadiusServerTraverseUserGroup {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[191]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[202]);
         r.path("radiusserver_id", radiusserver_id.into());
         GraphRadiusServerTraverseUserGroup { r }
     }
@@ -1812,7 +1977,7 @@ impl GraphApi {
         &self,
         radiusserver_id: impl Into<String>,
     ) -> GraphRadiusServerTraverseUser {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[192]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[203]);
         r.path("radiusserver_id", radiusserver_id.into());
         GraphRadiusServerTraverseUser { r }
     }
@@ -1824,7 +1989,7 @@ impl GraphApi {
         &self,
         software_app_id: impl Into<String>,
     ) -> GraphSoftwareappsAssociationsList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[198]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[209]);
         r.path("software_app_id", software_app_id.into());
         GraphSoftwareappsAssociationsList { r }
     }
@@ -1836,7 +2001,7 @@ impl GraphApi {
         &self,
         software_app_id: impl Into<String>,
     ) -> GraphSoftwareappsAssociationsPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[199]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[210]);
         r.path("software_app_id", software_app_id.into());
         GraphSoftwareappsAssociationsPost { r }
     }
@@ -1848,7 +2013,7 @@ impl GraphApi {
         &self,
         software_app_id: impl Into<String>,
     ) -> GraphSoftwareappsTraverseSystemGroup {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[203]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[214]);
         r.path("software_app_id", software_app_id.into());
         GraphSoftwareappsTraverseSystemGroup { r }
     }
@@ -1860,7 +2025,7 @@ impl GraphApi {
         &self,
         software_app_id: impl Into<String>,
     ) -> GraphSoftwareappsTraverseSystem {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[204]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[215]);
         r.path("software_app_id", software_app_id.into());
         GraphSoftwareappsTraverseSystem { r }
     }
@@ -1872,7 +2037,7 @@ impl GraphApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphSystemGroupAssociationsList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[208]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[219]);
         r.path("group_id", group_id.into());
         GraphSystemGroupAssociationsList { r }
     }
@@ -1884,7 +2049,7 @@ impl GraphApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphSystemGroupAssociationsPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[209]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[220]);
         r.path("group_id", group_id.into());
         GraphSystemGroupAssociationsPost { r }
     }
@@ -1896,7 +2061,7 @@ impl GraphApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphSystemGroupTraverseCommand {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[210]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[221]);
         r.path("group_id", group_id.into());
         GraphSystemGroupTraverseCommand { r }
     }
@@ -1908,7 +2073,7 @@ impl GraphApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphSystemGroupMembersList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[211]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[222]);
         r.path("group_id", group_id.into());
         GraphSystemGroupMembersList { r }
     }
@@ -1920,7 +2085,7 @@ impl GraphApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphSystemGroupMembersPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[212]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[223]);
         r.path("group_id", group_id.into());
         GraphSystemGroupMembersPost { r }
     }
@@ -1932,7 +2097,7 @@ impl GraphApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphSystemGroupMembership {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[213]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[224]);
         r.path("group_id", group_id.into());
         GraphSystemGroupMembership { r }
     }
@@ -1944,7 +2109,7 @@ impl GraphApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphSystemGroupTraversePolicy {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[214]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[225]);
         r.path("group_id", group_id.into());
         GraphSystemGroupTraversePolicy { r }
     }
@@ -1956,7 +2121,7 @@ impl GraphApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphSystemGroupTraversePolicyGroup {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[215]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[226]);
         r.path("group_id", group_id.into());
         GraphSystemGroupTraversePolicyGroup { r }
     }
@@ -1968,7 +2133,7 @@ impl GraphApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphSystemGroupTraverseUserGroup {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[216]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[227]);
         r.path("group_id", group_id.into());
         GraphSystemGroupTraverseUserGroup { r }
     }
@@ -1980,7 +2145,7 @@ impl GraphApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphSystemGroupTraverseUser {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[217]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[228]);
         r.path("group_id", group_id.into());
         GraphSystemGroupTraverseUser { r }
     }
@@ -1992,7 +2157,7 @@ impl GraphApi {
         &self,
         system_id: impl Into<String>,
     ) -> GraphSystemAssociationsList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[281]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[292]);
         r.path("system_id", system_id.into());
         GraphSystemAssociationsList { r }
     }
@@ -2004,7 +2169,7 @@ impl GraphApi {
         &self,
         system_id: impl Into<String>,
     ) -> GraphSystemAssociationsPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[282]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[293]);
         r.path("system_id", system_id.into());
         GraphSystemAssociationsPost { r }
     }
@@ -2016,7 +2181,7 @@ impl GraphApi {
         &self,
         system_id: impl Into<String>,
     ) -> GraphSystemTraverseCommand {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[283]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[294]);
         r.path("system_id", system_id.into());
         GraphSystemTraverseCommand { r }
     }
@@ -2025,7 +2190,7 @@ impl GraphApi {
     #[doc(alias = "graph_systemMemberOf")]
     #[doc(alias = "graph_system_member_of")]
     pub fn system_member_of(&self, system_id: impl Into<String>) -> GraphSystemMemberOf {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[285]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[296]);
         r.path("system_id", system_id.into());
         GraphSystemMemberOf { r }
     }
@@ -2037,7 +2202,7 @@ impl GraphApi {
         &self,
         system_id: impl Into<String>,
     ) -> GraphSystemTraversePolicy {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[286]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[297]);
         r.path("system_id", system_id.into());
         GraphSystemTraversePolicy { r }
     }
@@ -2049,7 +2214,7 @@ impl GraphApi {
         &self,
         system_id: impl Into<String>,
     ) -> GraphSystemTraversePolicyGroup {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[287]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[298]);
         r.path("system_id", system_id.into());
         GraphSystemTraversePolicyGroup { r }
     }
@@ -2060,7 +2225,7 @@ impl GraphApi {
         &self,
         system_id: impl Into<String>,
     ) -> PolicystatusesSystemsList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[288]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[299]);
         r.path("system_id", system_id.into());
         PolicystatusesSystemsList { r }
     }
@@ -2072,7 +2237,7 @@ impl GraphApi {
         &self,
         system_id: impl Into<String>,
     ) -> GraphSystemTraverseUserGroup {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[290]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[301]);
         r.path("system_id", system_id.into());
         GraphSystemTraverseUserGroup { r }
     }
@@ -2081,7 +2246,7 @@ impl GraphApi {
     #[doc(alias = "graph_systemTraverseUser")]
     #[doc(alias = "graph_system_traverse_user")]
     pub fn system_traverse_user(&self, system_id: impl Into<String>) -> GraphSystemTraverseUser {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[291]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[302]);
         r.path("system_id", system_id.into());
         GraphSystemTraverseUser { r }
     }
@@ -2093,7 +2258,7 @@ impl GraphApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupTraverseActiveDirectory {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[294]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[306]);
         r.path("group_id", group_id.into());
         GraphUserGroupTraverseActiveDirectory { r }
     }
@@ -2105,7 +2270,7 @@ impl GraphApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupTraverseApplication {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[295]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[307]);
         r.path("group_id", group_id.into());
         GraphUserGroupTraverseApplication { r }
     }
@@ -2117,7 +2282,7 @@ impl GraphApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupAssociationsList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[296]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[308]);
         r.path("group_id", group_id.into());
         GraphUserGroupAssociationsList { r }
     }
@@ -2129,7 +2294,7 @@ impl GraphApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupAssociationsPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[297]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[309]);
         r.path("group_id", group_id.into());
         GraphUserGroupAssociationsPost { r }
     }
@@ -2141,7 +2306,7 @@ impl GraphApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupTraverseDirectory {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[298]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[310]);
         r.path("group_id", group_id.into());
         GraphUserGroupTraverseDirectory { r }
     }
@@ -2153,7 +2318,7 @@ impl GraphApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupTraverseGSuite {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[299]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[311]);
         r.path("group_id", group_id.into());
         GraphUserGroupTraverseGSuite { r }
     }
@@ -2165,7 +2330,7 @@ impl GraphApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupTraverseLdapServer {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[300]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[312]);
         r.path("group_id", group_id.into());
         GraphUserGroupTraverseLdapServer { r }
     }
@@ -2177,7 +2342,7 @@ impl GraphApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupMembersList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[301]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[313]);
         r.path("group_id", group_id.into());
         GraphUserGroupMembersList { r }
     }
@@ -2189,7 +2354,7 @@ impl GraphApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupMembersPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[302]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[314]);
         r.path("group_id", group_id.into());
         GraphUserGroupMembersPost { r }
     }
@@ -2198,7 +2363,7 @@ impl GraphApi {
     #[doc(alias = "graph_userGroupMembership")]
     #[doc(alias = "graph_user_group_membership")]
     pub fn user_group_membership(&self, group_id: impl Into<String>) -> GraphUserGroupMembership {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[303]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[315]);
         r.path("group_id", group_id.into());
         GraphUserGroupMembership { r }
     }
@@ -2210,7 +2375,7 @@ impl GraphApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupTraverseOffice365 {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[304]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[316]);
         r.path("group_id", group_id.into());
         GraphUserGroupTraverseOffice365 { r }
     }
@@ -2222,7 +2387,7 @@ impl GraphApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupTraverseRadiusServer {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[305]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[317]);
         r.path("group_id", group_id.into());
         GraphUserGroupTraverseRadiusServer { r }
     }
@@ -2234,7 +2399,7 @@ impl GraphApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupTraverseSystemGroup {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[308]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[320]);
         r.path("group_id", group_id.into());
         GraphUserGroupTraverseSystemGroup { r }
     }
@@ -2246,7 +2411,7 @@ impl GraphApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupTraverseSystem {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[309]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[321]);
         r.path("group_id", group_id.into());
         GraphUserGroupTraverseSystem { r }
     }
@@ -2258,7 +2423,7 @@ impl GraphApi {
         &self,
         user_id: impl Into<String>,
     ) -> GraphUserTraverseActiveDirectory {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[313]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[325]);
         r.path("user_id", user_id.into());
         GraphUserTraverseActiveDirectory { r }
     }
@@ -2270,7 +2435,7 @@ impl GraphApi {
         &self,
         user_id: impl Into<String>,
     ) -> GraphUserTraverseApplication {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[314]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[326]);
         r.path("user_id", user_id.into());
         GraphUserTraverseApplication { r }
     }
@@ -2279,7 +2444,7 @@ impl GraphApi {
     #[doc(alias = "graph_userAssociationsList")]
     #[doc(alias = "graph_user_associations_list")]
     pub fn user_associations_list(&self, user_id: impl Into<String>) -> GraphUserAssociationsList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[315]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[327]);
         r.path("user_id", user_id.into());
         GraphUserAssociationsList { r }
     }
@@ -2288,7 +2453,7 @@ impl GraphApi {
     #[doc(alias = "graph_userAssociationsPost")]
     #[doc(alias = "graph_user_associations_post")]
     pub fn user_associations_post(&self, user_id: impl Into<String>) -> GraphUserAssociationsPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[316]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[328]);
         r.path("user_id", user_id.into());
         GraphUserAssociationsPost { r }
     }
@@ -2300,7 +2465,7 @@ impl GraphApi {
         &self,
         user_id: impl Into<String>,
     ) -> GraphUserTraverseDirectory {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[317]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[329]);
         r.path("user_id", user_id.into());
         GraphUserTraverseDirectory { r }
     }
@@ -2309,7 +2474,7 @@ impl GraphApi {
     #[doc(alias = "graph_userTraverseGSuite")]
     #[doc(alias = "graph_user_traverse_g_suite")]
     pub fn user_traverse_g_suite(&self, user_id: impl Into<String>) -> GraphUserTraverseGSuite {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[318]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[330]);
         r.path("user_id", user_id.into());
         GraphUserTraverseGSuite { r }
     }
@@ -2321,7 +2486,7 @@ impl GraphApi {
         &self,
         user_id: impl Into<String>,
     ) -> GraphUserTraverseLdapServer {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[319]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[331]);
         r.path("user_id", user_id.into());
         GraphUserTraverseLdapServer { r }
     }
@@ -2330,7 +2495,7 @@ impl GraphApi {
     #[doc(alias = "graph_userMemberOf")]
     #[doc(alias = "graph_user_member_of")]
     pub fn user_member_of(&self, user_id: impl Into<String>) -> GraphUserMemberOf {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[320]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[332]);
         r.path("user_id", user_id.into());
         GraphUserMemberOf { r }
     }
@@ -2342,7 +2507,7 @@ impl GraphApi {
         &self,
         user_id: impl Into<String>,
     ) -> GraphUserTraverseOffice365 {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[321]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[333]);
         r.path("user_id", user_id.into());
         GraphUserTraverseOffice365 { r }
     }
@@ -2354,7 +2519,7 @@ impl GraphApi {
         &self,
         user_id: impl Into<String>,
     ) -> GraphUserTraverseRadiusServer {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[326]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[338]);
         r.path("user_id", user_id.into());
         GraphUserTraverseRadiusServer { r }
     }
@@ -2366,7 +2531,7 @@ impl GraphApi {
         &self,
         user_id: impl Into<String>,
     ) -> GraphUserTraverseSystemGroup {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[327]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[339]);
         r.path("user_id", user_id.into());
         GraphUserTraverseSystemGroup { r }
     }
@@ -2375,7 +2540,7 @@ impl GraphApi {
     #[doc(alias = "graph_userTraverseSystem")]
     #[doc(alias = "graph_user_traverse_system")]
     pub fn user_traverse_system(&self, user_id: impl Into<String>) -> GraphUserTraverseSystem {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[328]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[340]);
         r.path("user_id", user_id.into());
         GraphUserTraverseSystem { r }
     }
@@ -2391,7 +2556,7 @@ impl GroupsApi {
     /// List All Groups
     #[doc(alias = "groups_list")]
     pub fn list(&self) -> GroupsList {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[73]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[84]);
         GroupsList { r }
     }
 }
@@ -2406,21 +2571,21 @@ impl IpListsApi {
     /// List IP Lists
     #[doc(alias = "iplists_list")]
     pub fn list(&self) -> IplistsList {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[110]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[121]);
         IplistsList { r }
     }
 
     /// Create IP List
     #[doc(alias = "iplists_post")]
     pub fn post(&self) -> IplistsPost {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[111]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[122]);
         IplistsPost { r }
     }
 
     /// Get an IP list
     #[doc(alias = "iplists_get")]
     pub fn get(&self, id: impl Into<String>) -> IplistsGet {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[112]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[123]);
         r.path("id", id.into());
         IplistsGet { r }
     }
@@ -2428,7 +2593,7 @@ impl IpListsApi {
     /// Replace an IP list
     #[doc(alias = "iplists_put")]
     pub fn put(&self, id: impl Into<String>) -> IplistsPut {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[113]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[124]);
         r.path("id", id.into());
         IplistsPut { r }
     }
@@ -2436,7 +2601,7 @@ impl IpListsApi {
     /// Delete an IP list
     #[doc(alias = "iplists_delete")]
     pub fn delete(&self, id: impl Into<String>) -> IplistsDelete {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[114]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[125]);
         r.path("id", id.into());
         IplistsDelete { r }
     }
@@ -2444,7 +2609,7 @@ impl IpListsApi {
     /// Update an IP list
     #[doc(alias = "iplists_patch")]
     pub fn patch(&self, id: impl Into<String>) -> IplistsPatch {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[115]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[126]);
         r.path("id", id.into());
         IplistsPatch { r }
     }
@@ -2479,14 +2644,14 @@ impl LdapServersApi {
     /// List LDAP Servers
     #[doc(alias = "ldapservers_list")]
     pub fn list(&self) -> LdapserversList {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[116]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[127]);
         LdapserversList { r }
     }
 
     /// Get LDAP Server
     #[doc(alias = "ldapservers_get")]
     pub fn get(&self, id: impl Into<String>) -> LdapserversGet {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[117]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[128]);
         r.path("id", id.into());
         LdapserversGet { r }
     }
@@ -2494,7 +2659,7 @@ impl LdapServersApi {
     /// Update existing LDAP server
     #[doc(alias = "ldapservers_patch")]
     pub fn patch(&self, id: impl Into<String>) -> LdapserversPatch {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[118]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[129]);
         r.path("id", id.into());
         LdapserversPatch { r }
     }
@@ -2505,7 +2670,7 @@ impl LdapServersApi {
         &self,
         ldapserver_id: impl Into<String>,
     ) -> GraphLdapServerAssociationsList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[119]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[130]);
         r.path("ldapserver_id", ldapserver_id.into());
         GraphLdapServerAssociationsList { r }
     }
@@ -2516,7 +2681,7 @@ impl LdapServersApi {
         &self,
         ldapserver_id: impl Into<String>,
     ) -> GraphLdapServerAssociationsPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[120]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[131]);
         r.path("ldapserver_id", ldapserver_id.into());
         GraphLdapServerAssociationsPost { r }
     }
@@ -2527,7 +2692,7 @@ impl LdapServersApi {
         &self,
         ldapserver_id: impl Into<String>,
     ) -> GraphLdapServerTraverseUserGroup {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[126]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[137]);
         r.path("ldapserver_id", ldapserver_id.into());
         GraphLdapServerTraverseUserGroup { r }
     }
@@ -2538,7 +2703,7 @@ impl LdapServersApi {
         &self,
         ldapserver_id: impl Into<String>,
     ) -> GraphLdapServerTraverseUser {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[127]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[138]);
         r.path("ldapserver_id", ldapserver_id.into());
         GraphLdapServerTraverseUser { r }
     }
@@ -2554,7 +2719,7 @@ impl LogosApi {
     /// Get the logo associated with the specified id
     #[doc(alias = "logos_get")]
     pub fn get(&self, id: impl Into<String>) -> LogosGet {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[128]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[139]);
         r.path("id", id.into());
         LogosGet { r }
     }
@@ -2608,7 +2773,7 @@ impl ManagedServiceProviderApi {
         &self,
         id: impl Into<String>,
     ) -> AdministratorOrganizationsListByOrganization {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[141]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[152]);
         r.path("id", id.into());
         AdministratorOrganizationsListByOrganization { r }
     }
@@ -2616,7 +2781,7 @@ impl ManagedServiceProviderApi {
     /// Retrieve Provider
     #[doc(alias = "providers_getProvider")]
     pub fn providers_get_provider(&self, provider_id: impl Into<String>) -> ProvidersGetProvider {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[170]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[181]);
         r.path("provider_id", provider_id.into());
         ProvidersGetProvider { r }
     }
@@ -2627,7 +2792,7 @@ impl ManagedServiceProviderApi {
         &self,
         provider_id: impl Into<String>,
     ) -> ProvidersListAdministrators {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[171]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[182]);
         r.path("provider_id", provider_id.into());
         ProvidersListAdministrators { r }
     }
@@ -2635,7 +2800,7 @@ impl ManagedServiceProviderApi {
     /// Create a new Provider Administrator
     #[doc(alias = "providers_postAdmins")]
     pub fn providers_post_admins(&self, provider_id: impl Into<String>) -> ProvidersPostAdmins {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[172]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[183]);
         r.path("provider_id", provider_id.into());
         ProvidersPostAdmins { r }
     }
@@ -2646,7 +2811,7 @@ impl ManagedServiceProviderApi {
         &self,
         provider_id: impl Into<String>,
     ) -> ProvidersRetrieveInvoices {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[184]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[195]);
         r.path("provider_id", provider_id.into());
         ProvidersRetrieveInvoices { r }
     }
@@ -2658,7 +2823,7 @@ impl ManagedServiceProviderApi {
         provider_id: impl Into<String>,
         id: impl Into<String>,
     ) -> ProvidersRetrieveInvoice {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[185]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[196]);
         r.path("provider_id", provider_id.into());
         r.path("ID", id.into());
         ProvidersRetrieveInvoice { r }
@@ -2670,7 +2835,7 @@ impl ManagedServiceProviderApi {
         &self,
         provider_id: impl Into<String>,
     ) -> ProvidersListOrganizations {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[186]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[197]);
         r.path("provider_id", provider_id.into());
         ProvidersListOrganizations { r }
     }
@@ -2682,7 +2847,7 @@ impl ManagedServiceProviderApi {
         provider_id: impl Into<String>,
         id: impl Into<String>,
     ) -> ProviderOrganizationsUpdateOrg {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[187]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[198]);
         r.path("provider_id", provider_id.into());
         r.path("id", id.into());
         ProviderOrganizationsUpdateOrg { r }
@@ -2699,7 +2864,7 @@ impl Office365Api {
     /// Get Office 365 instance
     #[doc(alias = "office365s_get")]
     pub fn get(&self, office365_id: impl Into<String>) -> Office365sGet {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[129]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[140]);
         r.path("office365_id", office365_id.into());
         Office365sGet { r }
     }
@@ -2707,7 +2872,7 @@ impl Office365Api {
     /// Update existing Office 365 instance.
     #[doc(alias = "office365s_patch")]
     pub fn patch(&self, office365_id: impl Into<String>) -> Office365sPatch {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[130]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[141]);
         r.path("office365_id", office365_id.into());
         Office365sPatch { r }
     }
@@ -2718,7 +2883,7 @@ impl Office365Api {
         &self,
         office365_id: impl Into<String>,
     ) -> GraphOffice365AssociationsList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[131]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[142]);
         r.path("office365_id", office365_id.into());
         GraphOffice365AssociationsList { r }
     }
@@ -2729,7 +2894,7 @@ impl Office365Api {
         &self,
         office365_id: impl Into<String>,
     ) -> GraphOffice365AssociationsPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[132]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[143]);
         r.path("office365_id", office365_id.into());
         GraphOffice365AssociationsPost { r }
     }
@@ -2738,7 +2903,7 @@ impl Office365Api {
     #[doc(alias = "office365s_listImportUsers")]
     #[doc(alias = "office365s_list_import_users")]
     pub fn list_import_users(&self, office365_id: impl Into<String>) -> Office365sListImportUsers {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[133]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[144]);
         r.path("office365_id", office365_id.into());
         Office365sListImportUsers { r }
     }
@@ -2749,7 +2914,7 @@ impl Office365Api {
         &self,
         office365_id: impl Into<String>,
     ) -> TranslationRulesOffice365List {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[134]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[145]);
         r.path("office365_id", office365_id.into());
         TranslationRulesOffice365List { r }
     }
@@ -2760,7 +2925,7 @@ impl Office365Api {
         &self,
         office365_id: impl Into<String>,
     ) -> TranslationRulesOffice365Post {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[135]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[146]);
         r.path("office365_id", office365_id.into());
         TranslationRulesOffice365Post { r }
     }
@@ -2772,7 +2937,7 @@ impl Office365Api {
         office365_id: impl Into<String>,
         id: impl Into<String>,
     ) -> TranslationRulesOffice365Get {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[136]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[147]);
         r.path("office365_id", office365_id.into());
         r.path("id", id.into());
         TranslationRulesOffice365Get { r }
@@ -2785,7 +2950,7 @@ impl Office365Api {
         office365_id: impl Into<String>,
         id: impl Into<String>,
     ) -> TranslationRulesOffice365Delete {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[137]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[148]);
         r.path("office365_id", office365_id.into());
         r.path("id", id.into());
         TranslationRulesOffice365Delete { r }
@@ -2797,7 +2962,7 @@ impl Office365Api {
         &self,
         office365_id: impl Into<String>,
     ) -> GraphOffice365TraverseUserGroup {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[138]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[149]);
         r.path("office365_id", office365_id.into());
         GraphOffice365TraverseUserGroup { r }
     }
@@ -2808,7 +2973,7 @@ impl Office365Api {
         &self,
         office365_id: impl Into<String>,
     ) -> GraphOffice365TraverseUser {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[139]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[150]);
         r.path("office365_id", office365_id.into());
         GraphOffice365TraverseUser { r }
     }
@@ -2827,7 +2992,7 @@ impl Office365ImportApi {
         &self,
         office365_id: impl Into<String>,
     ) -> Office365sListImportUsers {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[133]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[144]);
         r.path("office365_id", office365_id.into());
         Office365sListImportUsers { r }
     }
@@ -2879,7 +3044,7 @@ impl OrganizationsApi {
     #[doc(alias = "organizations_listCases")]
     #[doc(alias = "organizations_list_cases")]
     pub fn list_cases(&self) -> OrganizationsListCases {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[140]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[151]);
         OrganizationsListCases { r }
     }
 
@@ -2889,7 +3054,7 @@ impl OrganizationsApi {
         &self,
         id: impl Into<String>,
     ) -> AdministratorOrganizationsListByOrganization {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[141]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[152]);
         r.path("id", id.into());
         AdministratorOrganizationsListByOrganization { r }
     }
@@ -2905,21 +3070,21 @@ impl PoliciesApi {
     /// Lists all the Policies
     #[doc(alias = "policies_list")]
     pub fn list(&self) -> PoliciesList {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[142]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[153]);
         PoliciesList { r }
     }
 
     /// Create a new Policy
     #[doc(alias = "policies_post")]
     pub fn post(&self) -> PoliciesPost {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[143]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[154]);
         PoliciesPost { r }
     }
 
     /// Gets a specific Policy.
     #[doc(alias = "policies_get")]
     pub fn get(&self, id: impl Into<String>) -> PoliciesGet {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[144]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[155]);
         r.path("id", id.into());
         PoliciesGet { r }
     }
@@ -2927,7 +3092,7 @@ impl PoliciesApi {
     /// Update an existing Policy
     #[doc(alias = "policies_put")]
     pub fn put(&self, id: impl Into<String>) -> PoliciesPut {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[145]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[156]);
         r.path("id", id.into());
         PoliciesPut { r }
     }
@@ -2935,7 +3100,7 @@ impl PoliciesApi {
     /// Deletes a Policy
     #[doc(alias = "policies_delete")]
     pub fn delete(&self, id: impl Into<String>) -> PoliciesDelete {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[146]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[157]);
         r.path("id", id.into());
         PoliciesDelete { r }
     }
@@ -2946,7 +3111,7 @@ impl PoliciesApi {
         &self,
         policy_id: impl Into<String>,
     ) -> GraphPolicyAssociationsList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[147]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[158]);
         r.path("policy_id", policy_id.into());
         GraphPolicyAssociationsList { r }
     }
@@ -2957,7 +3122,7 @@ impl PoliciesApi {
         &self,
         policy_id: impl Into<String>,
     ) -> GraphPolicyAssociationsPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[148]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[159]);
         r.path("policy_id", policy_id.into());
         GraphPolicyAssociationsPost { r }
     }
@@ -2965,14 +3130,14 @@ impl PoliciesApi {
     /// List the parent Groups of a Policy
     #[doc(alias = "graph_policyMemberOf")]
     pub fn graph_policy_member_of(&self, policy_id: impl Into<String>) -> GraphPolicyMemberOf {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[149]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[160]);
         r.path("policy_id", policy_id.into());
         GraphPolicyMemberOf { r }
     }
 
     /// Lists all the policy results of a policy.
     pub fn policyresults_list(&self, policy_id: impl Into<String>) -> PolicyresultsList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[150]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[161]);
         r.path("policy_id", policy_id.into());
         PolicyresultsList { r }
     }
@@ -2983,7 +3148,7 @@ impl PoliciesApi {
         &self,
         policy_id: impl Into<String>,
     ) -> PolicystatusesPoliciesList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[151]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[162]);
         r.path("policy_id", policy_id.into());
         PolicystatusesPoliciesList { r }
     }
@@ -2994,7 +3159,7 @@ impl PoliciesApi {
         &self,
         policy_id: impl Into<String>,
     ) -> GraphPolicyTraverseSystemGroup {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[152]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[163]);
         r.path("policy_id", policy_id.into());
         GraphPolicyTraverseSystemGroup { r }
     }
@@ -3005,33 +3170,33 @@ impl PoliciesApi {
         &self,
         policy_id: impl Into<String>,
     ) -> GraphPolicyTraverseSystem {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[153]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[164]);
         r.path("policy_id", policy_id.into());
         GraphPolicyTraverseSystem { r }
     }
 
     /// Lists all of the policy results for an organization.
     pub fn policyresults_org_list(&self) -> PolicyresultsOrgList {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[166]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[177]);
         PolicyresultsOrgList { r }
     }
 
     /// Get a specific Policy Result.
     pub fn policyresults_get(&self, id: impl Into<String>) -> PolicyresultsGet {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[167]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[178]);
         r.path("id", id.into());
         PolicyresultsGet { r }
     }
 
     /// Lists all of the Policy Templates
     pub fn policytemplates_list(&self) -> PolicytemplatesList {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[168]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[179]);
         PolicytemplatesList { r }
     }
 
     /// Get a specific Policy Template
     pub fn policytemplates_get(&self, id: impl Into<String>) -> PolicytemplatesGet {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[169]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[180]);
         r.path("id", id.into());
         PolicytemplatesGet { r }
     }
@@ -3042,7 +3207,7 @@ impl PoliciesApi {
         &self,
         system_id: impl Into<String>,
     ) -> PolicystatusesSystemsList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[288]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[299]);
         r.path("system_id", system_id.into());
         PolicystatusesSystemsList { r }
     }
@@ -3061,7 +3226,7 @@ impl PolicyGroupAssociationsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphPolicyGroupAssociationsList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[156]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[167]);
         r.path("group_id", group_id.into());
         GraphPolicyGroupAssociationsList { r }
     }
@@ -3072,7 +3237,7 @@ impl PolicyGroupAssociationsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphPolicyGroupAssociationsPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[157]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[168]);
         r.path("group_id", group_id.into());
         GraphPolicyGroupAssociationsPost { r }
     }
@@ -3083,7 +3248,7 @@ impl PolicyGroupAssociationsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphPolicyGroupTraverseSystemGroup {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[161]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[172]);
         r.path("group_id", group_id.into());
         GraphPolicyGroupTraverseSystemGroup { r }
     }
@@ -3094,7 +3259,7 @@ impl PolicyGroupAssociationsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphPolicyGroupTraverseSystem {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[162]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[173]);
         r.path("group_id", group_id.into());
         GraphPolicyGroupTraverseSystem { r }
     }
@@ -3113,7 +3278,7 @@ impl PolicyGroupMembersMembershipApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphPolicyGroupMembersList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[158]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[169]);
         r.path("group_id", group_id.into());
         GraphPolicyGroupMembersList { r }
     }
@@ -3124,7 +3289,7 @@ impl PolicyGroupMembersMembershipApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphPolicyGroupMembersPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[159]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[170]);
         r.path("group_id", group_id.into());
         GraphPolicyGroupMembersPost { r }
     }
@@ -3135,7 +3300,7 @@ impl PolicyGroupMembersMembershipApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphPolicyGroupMembership {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[160]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[171]);
         r.path("group_id", group_id.into());
         GraphPolicyGroupMembership { r }
     }
@@ -3151,14 +3316,14 @@ impl PolicyGroupsApi {
     /// List all Policy Groups
     #[doc(alias = "groups_policy_list")]
     pub fn list(&self) -> GroupsPolicyList {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[154]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[165]);
         GroupsPolicyList { r }
     }
 
     /// Create a new Policy Group
     #[doc(alias = "groups_policy_post")]
     pub fn post(&self) -> GroupsPolicyPost {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[155]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[166]);
         GroupsPolicyPost { r }
     }
 
@@ -3168,7 +3333,7 @@ impl PolicyGroupsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphPolicyGroupAssociationsList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[156]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[167]);
         r.path("group_id", group_id.into());
         GraphPolicyGroupAssociationsList { r }
     }
@@ -3179,7 +3344,7 @@ impl PolicyGroupsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphPolicyGroupAssociationsPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[157]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[168]);
         r.path("group_id", group_id.into());
         GraphPolicyGroupAssociationsPost { r }
     }
@@ -3190,7 +3355,7 @@ impl PolicyGroupsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphPolicyGroupMembersList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[158]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[169]);
         r.path("group_id", group_id.into());
         GraphPolicyGroupMembersList { r }
     }
@@ -3201,7 +3366,7 @@ impl PolicyGroupsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphPolicyGroupMembersPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[159]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[170]);
         r.path("group_id", group_id.into());
         GraphPolicyGroupMembersPost { r }
     }
@@ -3212,7 +3377,7 @@ impl PolicyGroupsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphPolicyGroupMembership {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[160]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[171]);
         r.path("group_id", group_id.into());
         GraphPolicyGroupMembership { r }
     }
@@ -3223,7 +3388,7 @@ impl PolicyGroupsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphPolicyGroupTraverseSystemGroup {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[161]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[172]);
         r.path("group_id", group_id.into());
         GraphPolicyGroupTraverseSystemGroup { r }
     }
@@ -3234,7 +3399,7 @@ impl PolicyGroupsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphPolicyGroupTraverseSystem {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[162]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[173]);
         r.path("group_id", group_id.into());
         GraphPolicyGroupTraverseSystem { r }
     }
@@ -3242,7 +3407,7 @@ impl PolicyGroupsApi {
     /// View an individual Policy Group details
     #[doc(alias = "groups_policy_get")]
     pub fn get(&self, id: impl Into<String>) -> GroupsPolicyGet {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[163]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[174]);
         r.path("id", id.into());
         GroupsPolicyGet { r }
     }
@@ -3250,7 +3415,7 @@ impl PolicyGroupsApi {
     /// Update a Policy Group
     #[doc(alias = "groups_policy_put")]
     pub fn put(&self, id: impl Into<String>) -> GroupsPolicyPut {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[164]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[175]);
         r.path("id", id.into());
         GroupsPolicyPut { r }
     }
@@ -3258,7 +3423,7 @@ impl PolicyGroupsApi {
     /// Delete a Policy Group
     #[doc(alias = "groups_policy_delete")]
     pub fn delete(&self, id: impl Into<String>) -> GroupsPolicyDelete {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[165]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[176]);
         r.path("id", id.into());
         GroupsPolicyDelete { r }
     }
@@ -3274,14 +3439,14 @@ impl PolicytemplatesApi {
     /// Lists all of the Policy Templates
     #[doc(alias = "policytemplates_list")]
     pub fn list(&self) -> PolicytemplatesList {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[168]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[179]);
         PolicytemplatesList { r }
     }
 
     /// Get a specific Policy Template
     #[doc(alias = "policytemplates_get")]
     pub fn get(&self, id: impl Into<String>) -> PolicytemplatesGet {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[169]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[180]);
         r.path("id", id.into());
         PolicytemplatesGet { r }
     }
@@ -3297,7 +3462,7 @@ impl ProvidersApi {
     /// Retrieve Autotask Integration Configuration
     #[doc(alias = "autotask_getConfiguration")]
     pub fn autotask_get_configuration(&self, uuid: impl Into<String>) -> AutotaskGetConfiguration {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[86]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[97]);
         r.path("UUID", uuid.into());
         AutotaskGetConfiguration { r }
     }
@@ -3308,7 +3473,7 @@ impl ProvidersApi {
         &self,
         uuid: impl Into<String>,
     ) -> AutotaskDeleteConfiguration {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[87]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[98]);
         r.path("UUID", uuid.into());
         AutotaskDeleteConfiguration { r }
     }
@@ -3319,7 +3484,7 @@ impl ProvidersApi {
         &self,
         uuid: impl Into<String>,
     ) -> AutotaskUpdateConfiguration {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[88]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[99]);
         r.path("UUID", uuid.into());
         AutotaskUpdateConfiguration { r }
     }
@@ -3330,7 +3495,7 @@ impl ProvidersApi {
         &self,
         uuid: impl Into<String>,
     ) -> AutotaskRetrieveCompanies {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[89]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[100]);
         r.path("UUID", uuid.into());
         AutotaskRetrieveCompanies { r }
     }
@@ -3341,7 +3506,7 @@ impl ProvidersApi {
         &self,
         uuid: impl Into<String>,
     ) -> AutotaskRetrieveCompanyTypes {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[90]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[101]);
         r.path("UUID", uuid.into());
         AutotaskRetrieveCompanyTypes { r }
     }
@@ -3352,7 +3517,7 @@ impl ProvidersApi {
         &self,
         uuid: impl Into<String>,
     ) -> AutotaskRetrieveContracts {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[91]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[102]);
         r.path("UUID", uuid.into());
         AutotaskRetrieveContracts { r }
     }
@@ -3363,7 +3528,7 @@ impl ProvidersApi {
         &self,
         uuid: impl Into<String>,
     ) -> AutotaskRetrieveContractsFields {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[92]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[103]);
         r.path("UUID", uuid.into());
         AutotaskRetrieveContractsFields { r }
     }
@@ -3371,7 +3536,7 @@ impl ProvidersApi {
     /// Retrieve Autotask Contract Services
     #[doc(alias = "autotask_retrieveServices")]
     pub fn autotask_retrieve_services(&self, uuid: impl Into<String>) -> AutotaskRetrieveServices {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[93]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[104]);
         r.path("UUID", uuid.into());
         AutotaskRetrieveServices { r }
     }
@@ -3379,7 +3544,7 @@ impl ProvidersApi {
     /// Retrieve Autotask mappings
     #[doc(alias = "autotask_retrieveMappings")]
     pub fn autotask_retrieve_mappings(&self, uuid: impl Into<String>) -> AutotaskRetrieveMappings {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[94]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[105]);
         r.path("UUID", uuid.into());
         AutotaskRetrieveMappings { r }
     }
@@ -3387,7 +3552,7 @@ impl ProvidersApi {
     /// Create, edit, and/or delete Autotask Mappings
     #[doc(alias = "autotask_patchMappings")]
     pub fn autotask_patch_mappings(&self, uuid: impl Into<String>) -> AutotaskPatchMappings {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[95]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[106]);
         r.path("UUID", uuid.into());
         AutotaskPatchMappings { r }
     }
@@ -3395,7 +3560,7 @@ impl ProvidersApi {
     /// Retrieve Autotask Integration settings
     #[doc(alias = "autotask_retrieveSettings")]
     pub fn autotask_retrieve_settings(&self, uuid: impl Into<String>) -> AutotaskRetrieveSettings {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[96]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[107]);
         r.path("UUID", uuid.into());
         AutotaskRetrieveSettings { r }
     }
@@ -3403,7 +3568,7 @@ impl ProvidersApi {
     /// Create, edit, and/or delete Autotask Integration settings
     #[doc(alias = "autotask_patchSettings")]
     pub fn autotask_patch_settings(&self, uuid: impl Into<String>) -> AutotaskPatchSettings {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[97]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[108]);
         r.path("UUID", uuid.into());
         AutotaskPatchSettings { r }
     }
@@ -3414,7 +3579,7 @@ impl ProvidersApi {
         &self,
         uuid: impl Into<String>,
     ) -> ConnectwiseGetConfiguration {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[98]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[109]);
         r.path("UUID", uuid.into());
         ConnectwiseGetConfiguration { r }
     }
@@ -3425,7 +3590,7 @@ impl ProvidersApi {
         &self,
         uuid: impl Into<String>,
     ) -> ConnectwiseDeleteConfiguration {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[99]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[110]);
         r.path("UUID", uuid.into());
         ConnectwiseDeleteConfiguration { r }
     }
@@ -3436,7 +3601,7 @@ impl ProvidersApi {
         &self,
         uuid: impl Into<String>,
     ) -> ConnectwiseUpdateConfiguration {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[100]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[111]);
         r.path("UUID", uuid.into());
         ConnectwiseUpdateConfiguration { r }
     }
@@ -3447,7 +3612,7 @@ impl ProvidersApi {
         &self,
         uuid: impl Into<String>,
     ) -> ConnectwiseRetrieveAgreements {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[101]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[112]);
         r.path("UUID", uuid.into());
         ConnectwiseRetrieveAgreements { r }
     }
@@ -3459,7 +3624,7 @@ impl ProvidersApi {
         uuid: impl Into<String>,
         agreement_id: impl Into<String>,
     ) -> ConnectwiseRetrieveAdditions {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[102]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[113]);
         r.path("UUID", uuid.into());
         r.path("agreement_ID", agreement_id.into());
         ConnectwiseRetrieveAdditions { r }
@@ -3471,7 +3636,7 @@ impl ProvidersApi {
         &self,
         uuid: impl Into<String>,
     ) -> ConnectwiseRetrieveCompanies {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[103]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[114]);
         r.path("UUID", uuid.into());
         ConnectwiseRetrieveCompanies { r }
     }
@@ -3482,7 +3647,7 @@ impl ProvidersApi {
         &self,
         uuid: impl Into<String>,
     ) -> ConnectwiseRetrieveCompanyTypes {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[104]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[115]);
         r.path("UUID", uuid.into());
         ConnectwiseRetrieveCompanyTypes { r }
     }
@@ -3493,7 +3658,7 @@ impl ProvidersApi {
         &self,
         uuid: impl Into<String>,
     ) -> ConnectwiseRetrieveMappings {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[105]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[116]);
         r.path("UUID", uuid.into());
         ConnectwiseRetrieveMappings { r }
     }
@@ -3501,7 +3666,7 @@ impl ProvidersApi {
     /// Create, edit, and/or delete ConnectWise Mappings
     #[doc(alias = "connectwise_patchMappings")]
     pub fn connectwise_patch_mappings(&self, uuid: impl Into<String>) -> ConnectwisePatchMappings {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[106]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[117]);
         r.path("UUID", uuid.into());
         ConnectwisePatchMappings { r }
     }
@@ -3512,7 +3677,7 @@ impl ProvidersApi {
         &self,
         uuid: impl Into<String>,
     ) -> ConnectwiseRetrieveSettings {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[107]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[118]);
         r.path("UUID", uuid.into());
         ConnectwiseRetrieveSettings { r }
     }
@@ -3520,7 +3685,7 @@ impl ProvidersApi {
     /// Create, edit, and/or delete ConnectWise Integration settings
     #[doc(alias = "connectwise_patchSettings")]
     pub fn connectwise_patch_settings(&self, uuid: impl Into<String>) -> ConnectwisePatchSettings {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[108]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[119]);
         r.path("UUID", uuid.into());
         ConnectwisePatchSettings { r }
     }
@@ -3532,7 +3697,7 @@ impl ProvidersApi {
         uuid: impl Into<String>,
         integration_type: impl Into<String>,
     ) -> MtpIntegrationRetrieveSyncErrors {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[109]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[120]);
         r.path("UUID", uuid.into());
         r.path("integration_type", integration_type.into());
         MtpIntegrationRetrieveSyncErrors { r }
@@ -3542,7 +3707,7 @@ impl ProvidersApi {
     #[doc(alias = "providers_getProvider")]
     #[doc(alias = "providers_get_provider")]
     pub fn get_provider(&self, provider_id: impl Into<String>) -> ProvidersGetProvider {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[170]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[181]);
         r.path("provider_id", provider_id.into());
         ProvidersGetProvider { r }
     }
@@ -3554,7 +3719,7 @@ impl ProvidersApi {
         &self,
         provider_id: impl Into<String>,
     ) -> ProvidersListAdministrators {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[171]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[182]);
         r.path("provider_id", provider_id.into());
         ProvidersListAdministrators { r }
     }
@@ -3563,7 +3728,7 @@ impl ProvidersApi {
     #[doc(alias = "providers_postAdmins")]
     #[doc(alias = "providers_post_admins")]
     pub fn post_admins(&self, provider_id: impl Into<String>) -> ProvidersPostAdmins {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[172]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[183]);
         r.path("provider_id", provider_id.into());
         ProvidersPostAdmins { r }
     }
@@ -3576,7 +3741,7 @@ impl ProvidersApi {
         provider_id: impl Into<String>,
         id: impl Into<String>,
     ) -> ProvidersRemoveAdministrator {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[173]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[184]);
         r.path("provider_id", provider_id.into());
         r.path("id", id.into());
         ProvidersRemoveAdministrator { r }
@@ -3589,7 +3754,7 @@ impl ProvidersApi {
         &self,
         provider_id: impl Into<String>,
     ) -> ProvidersRetrieveIntegrations {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[174]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[185]);
         r.path("provider_id", provider_id.into());
         ProvidersRetrieveIntegrations { r }
     }
@@ -3600,7 +3765,7 @@ impl ProvidersApi {
         &self,
         provider_id: impl Into<String>,
     ) -> AutotaskCreateConfiguration {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[175]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[186]);
         r.path("provider_id", provider_id.into());
         AutotaskCreateConfiguration { r }
     }
@@ -3611,7 +3776,7 @@ impl ProvidersApi {
         &self,
         provider_id: impl Into<String>,
     ) -> AutotaskRetrieveAllAlertConfigurations {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[176]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[187]);
         r.path("provider_id", provider_id.into());
         AutotaskRetrieveAllAlertConfigurations { r }
     }
@@ -3622,7 +3787,7 @@ impl ProvidersApi {
         &self,
         provider_id: impl Into<String>,
     ) -> AutotaskRetrieveAllAlertConfigurationOptions {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[177]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[188]);
         r.path("provider_id", provider_id.into());
         AutotaskRetrieveAllAlertConfigurationOptions { r }
     }
@@ -3634,7 +3799,7 @@ impl ProvidersApi {
         provider_id: impl Into<String>,
         alert_uuid: impl Into<String>,
     ) -> AutotaskUpdateAlertConfiguration {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[178]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[189]);
         r.path("provider_id", provider_id.into());
         r.path("alert_UUID", alert_uuid.into());
         AutotaskUpdateAlertConfiguration { r }
@@ -3646,7 +3811,7 @@ impl ProvidersApi {
         &self,
         provider_id: impl Into<String>,
     ) -> ConnectwiseCreateConfiguration {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[179]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[190]);
         r.path("provider_id", provider_id.into());
         ConnectwiseCreateConfiguration { r }
     }
@@ -3657,7 +3822,7 @@ impl ProvidersApi {
         &self,
         provider_id: impl Into<String>,
     ) -> ConnectwiseRetrieveAllAlertConfigurations {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[180]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[191]);
         r.path("provider_id", provider_id.into());
         ConnectwiseRetrieveAllAlertConfigurations { r }
     }
@@ -3668,7 +3833,7 @@ impl ProvidersApi {
         &self,
         provider_id: impl Into<String>,
     ) -> ConnectwiseRetrieveAllAlertConfigurationOptions {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[181]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[192]);
         r.path("provider_id", provider_id.into());
         ConnectwiseRetrieveAllAlertConfigurationOptions { r }
     }
@@ -3680,7 +3845,7 @@ impl ProvidersApi {
         provider_id: impl Into<String>,
         alert_uuid: impl Into<String>,
     ) -> ConnectwiseUpdateAlertConfiguration {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[182]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[193]);
         r.path("provider_id", provider_id.into());
         r.path("alert_UUID", alert_uuid.into());
         ConnectwiseUpdateAlertConfiguration { r }
@@ -3692,7 +3857,7 @@ impl ProvidersApi {
         &self,
         provider_id: impl Into<String>,
     ) -> MtpIntegrationRetrieveAlerts {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[183]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[194]);
         r.path("provider_id", provider_id.into());
         MtpIntegrationRetrieveAlerts { r }
     }
@@ -3701,7 +3866,7 @@ impl ProvidersApi {
     #[doc(alias = "providers_retrieveInvoices")]
     #[doc(alias = "providers_retrieve_invoices")]
     pub fn retrieve_invoices(&self, provider_id: impl Into<String>) -> ProvidersRetrieveInvoices {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[184]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[195]);
         r.path("provider_id", provider_id.into());
         ProvidersRetrieveInvoices { r }
     }
@@ -3714,7 +3879,7 @@ impl ProvidersApi {
         provider_id: impl Into<String>,
         id: impl Into<String>,
     ) -> ProvidersRetrieveInvoice {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[185]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[196]);
         r.path("provider_id", provider_id.into());
         r.path("ID", id.into());
         ProvidersRetrieveInvoice { r }
@@ -3724,7 +3889,7 @@ impl ProvidersApi {
     #[doc(alias = "providers_listOrganizations")]
     #[doc(alias = "providers_list_organizations")]
     pub fn list_organizations(&self, provider_id: impl Into<String>) -> ProvidersListOrganizations {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[186]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[197]);
         r.path("provider_id", provider_id.into());
         ProvidersListOrganizations { r }
     }
@@ -3737,7 +3902,7 @@ impl ProvidersApi {
         provider_id: impl Into<String>,
         id: impl Into<String>,
     ) -> ProviderOrganizationsUpdateOrg {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[187]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[198]);
         r.path("provider_id", provider_id.into());
         r.path("id", id.into());
         ProviderOrganizationsUpdateOrg { r }
@@ -3757,7 +3922,7 @@ impl RadiusServersApi {
         &self,
         radiusserver_id: impl Into<String>,
     ) -> GraphRadiusServerAssociationsList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[189]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[200]);
         r.path("radiusserver_id", radiusserver_id.into());
         GraphRadiusServerAssociationsList { r }
     }
@@ -3768,7 +3933,7 @@ impl RadiusServersApi {
         &self,
         radiusserver_id: impl Into<String>,
     ) -> GraphRadiusServerAssociationsPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[190]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[201]);
         r.path("radiusserver_id", radiusserver_id.into());
         GraphRadiusServerAssociationsPost { r }
     }
@@ -3779,7 +3944,7 @@ impl RadiusServersApi {
         &self,
         radiusserver_id: impl Into<String>,
     ) -> GraphRadiusServerTraverseUserGroup {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[191]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[202]);
         r.path("radiusserver_id", radiusserver_id.into());
         GraphRadiusServerTraverseUserGroup { r }
     }
@@ -3790,7 +3955,7 @@ impl RadiusServersApi {
         &self,
         radiusserver_id: impl Into<String>,
     ) -> GraphRadiusServerTraverseUser {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[192]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[203]);
         r.path("radiusserver_id", radiusserver_id.into());
         GraphRadiusServerTraverseUser { r }
     }
@@ -3824,7 +3989,7 @@ impl SambaDomainsApi {
         &self,
         ldapserver_id: impl Into<String>,
     ) -> LdapserversSambaDomainsList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[121]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[132]);
         r.path("ldapserver_id", ldapserver_id.into());
         LdapserversSambaDomainsList { r }
     }
@@ -3835,7 +4000,7 @@ impl SambaDomainsApi {
         &self,
         ldapserver_id: impl Into<String>,
     ) -> LdapserversSambaDomainsPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[122]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[133]);
         r.path("ldapserver_id", ldapserver_id.into());
         LdapserversSambaDomainsPost { r }
     }
@@ -3847,7 +4012,7 @@ impl SambaDomainsApi {
         ldapserver_id: impl Into<String>,
         id: impl Into<String>,
     ) -> LdapserversSambaDomainsGet {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[123]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[134]);
         r.path("ldapserver_id", ldapserver_id.into());
         r.path("id", id.into());
         LdapserversSambaDomainsGet { r }
@@ -3860,7 +4025,7 @@ impl SambaDomainsApi {
         ldapserver_id: impl Into<String>,
         id: impl Into<String>,
     ) -> LdapserversSambaDomainsPut {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[124]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[135]);
         r.path("ldapserver_id", ldapserver_id.into());
         r.path("id", id.into());
         LdapserversSambaDomainsPut { r }
@@ -3873,7 +4038,7 @@ impl SambaDomainsApi {
         ldapserver_id: impl Into<String>,
         id: impl Into<String>,
     ) -> LdapserversSambaDomainsDelete {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[125]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[136]);
         r.path("ldapserver_id", ldapserver_id.into());
         r.path("id", id.into());
         LdapserversSambaDomainsDelete { r }
@@ -3891,7 +4056,7 @@ impl SoftwareAppsApi {
     #[doc(alias = "softwareApps_list")]
     #[doc(alias = "software_apps_list")]
     pub fn list(&self) -> SoftwareAppsList {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[193]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[204]);
         SoftwareAppsList { r }
     }
 
@@ -3899,7 +4064,7 @@ impl SoftwareAppsApi {
     #[doc(alias = "softwareApps_post")]
     #[doc(alias = "software_apps_post")]
     pub fn post(&self) -> SoftwareAppsPost {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[194]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[205]);
         SoftwareAppsPost { r }
     }
 
@@ -3907,7 +4072,7 @@ impl SoftwareAppsApi {
     #[doc(alias = "softwareApps_get")]
     #[doc(alias = "software_apps_get")]
     pub fn get(&self, id: impl Into<String>) -> SoftwareAppsGet {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[195]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[206]);
         r.path("id", id.into());
         SoftwareAppsGet { r }
     }
@@ -3916,7 +4081,7 @@ impl SoftwareAppsApi {
     #[doc(alias = "softwareApps_update")]
     #[doc(alias = "software_apps_update")]
     pub fn update(&self, id: impl Into<String>) -> SoftwareAppsUpdate {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[196]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[207]);
         r.path("id", id.into());
         SoftwareAppsUpdate { r }
     }
@@ -3925,7 +4090,7 @@ impl SoftwareAppsApi {
     #[doc(alias = "softwareApps_delete")]
     #[doc(alias = "software_apps_delete")]
     pub fn delete(&self, id: impl Into<String>) -> SoftwareAppsDelete {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[197]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[208]);
         r.path("id", id.into());
         SoftwareAppsDelete { r }
     }
@@ -3936,7 +4101,7 @@ impl SoftwareAppsApi {
         &self,
         software_app_id: impl Into<String>,
     ) -> GraphSoftwareappsAssociationsList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[198]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[209]);
         r.path("software_app_id", software_app_id.into());
         GraphSoftwareappsAssociationsList { r }
     }
@@ -3947,7 +4112,7 @@ impl SoftwareAppsApi {
         &self,
         software_app_id: impl Into<String>,
     ) -> GraphSoftwareappsAssociationsPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[199]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[210]);
         r.path("software_app_id", software_app_id.into());
         GraphSoftwareappsAssociationsPost { r }
     }
@@ -3959,7 +4124,7 @@ impl SoftwareAppsApi {
         &self,
         software_app_id: impl Into<String>,
     ) -> SoftwareAppsReclaimLicenses {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[200]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[211]);
         r.path("software_app_id", software_app_id.into());
         SoftwareAppsReclaimLicenses { r }
     }
@@ -3971,7 +4136,7 @@ impl SoftwareAppsApi {
         &self,
         software_app_id: impl Into<String>,
     ) -> SoftwareAppsRetryInstallation {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[201]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[212]);
         r.path("software_app_id", software_app_id.into());
         SoftwareAppsRetryInstallation { r }
     }
@@ -3980,7 +4145,7 @@ impl SoftwareAppsApi {
     #[doc(alias = "softwareAppStatuses_list")]
     #[doc(alias = "software_app_statuses_list")]
     pub fn statuses_list(&self, software_app_id: impl Into<String>) -> SoftwareAppStatusesList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[202]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[213]);
         r.path("software_app_id", software_app_id.into());
         SoftwareAppStatusesList { r }
     }
@@ -3991,7 +4156,7 @@ impl SoftwareAppsApi {
         &self,
         software_app_id: impl Into<String>,
     ) -> GraphSoftwareappsTraverseSystemGroup {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[203]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[214]);
         r.path("software_app_id", software_app_id.into());
         GraphSoftwareappsTraverseSystemGroup { r }
     }
@@ -4002,7 +4167,7 @@ impl SoftwareAppsApi {
         &self,
         software_app_id: impl Into<String>,
     ) -> GraphSoftwareappsTraverseSystem {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[204]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[215]);
         r.path("software_app_id", software_app_id.into());
         GraphSoftwareappsTraverseSystem { r }
     }
@@ -4018,7 +4183,7 @@ impl SubscriptionsApi {
     /// Lists all the Pricing & Packaging Subscriptions
     #[doc(alias = "subscriptions_get")]
     pub fn get(&self) -> SubscriptionsGet {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[205]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[216]);
         SubscriptionsGet { r }
     }
 }
@@ -4036,7 +4201,7 @@ impl SystemGroupAssociationsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphSystemGroupAssociationsList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[208]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[219]);
         r.path("group_id", group_id.into());
         GraphSystemGroupAssociationsList { r }
     }
@@ -4047,7 +4212,7 @@ impl SystemGroupAssociationsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphSystemGroupAssociationsPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[209]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[220]);
         r.path("group_id", group_id.into());
         GraphSystemGroupAssociationsPost { r }
     }
@@ -4058,7 +4223,7 @@ impl SystemGroupAssociationsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphSystemGroupTraverseCommand {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[210]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[221]);
         r.path("group_id", group_id.into());
         GraphSystemGroupTraverseCommand { r }
     }
@@ -4069,7 +4234,7 @@ impl SystemGroupAssociationsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphSystemGroupTraversePolicy {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[214]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[225]);
         r.path("group_id", group_id.into());
         GraphSystemGroupTraversePolicy { r }
     }
@@ -4080,7 +4245,7 @@ impl SystemGroupAssociationsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphSystemGroupTraversePolicyGroup {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[215]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[226]);
         r.path("group_id", group_id.into());
         GraphSystemGroupTraversePolicyGroup { r }
     }
@@ -4091,7 +4256,7 @@ impl SystemGroupAssociationsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphSystemGroupTraverseUserGroup {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[216]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[227]);
         r.path("group_id", group_id.into());
         GraphSystemGroupTraverseUserGroup { r }
     }
@@ -4102,7 +4267,7 @@ impl SystemGroupAssociationsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphSystemGroupTraverseUser {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[217]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[228]);
         r.path("group_id", group_id.into());
         GraphSystemGroupTraverseUser { r }
     }
@@ -4121,7 +4286,7 @@ impl SystemGroupMembersMembershipApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphSystemGroupMembersList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[211]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[222]);
         r.path("group_id", group_id.into());
         GraphSystemGroupMembersList { r }
     }
@@ -4132,7 +4297,7 @@ impl SystemGroupMembersMembershipApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphSystemGroupMembersPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[212]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[223]);
         r.path("group_id", group_id.into());
         GraphSystemGroupMembersPost { r }
     }
@@ -4143,7 +4308,7 @@ impl SystemGroupMembersMembershipApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphSystemGroupMembership {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[213]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[224]);
         r.path("group_id", group_id.into());
         GraphSystemGroupMembership { r }
     }
@@ -4159,14 +4324,14 @@ impl SystemGroupsApi {
     /// List all System Groups
     #[doc(alias = "groups_system_list")]
     pub fn list(&self) -> GroupsSystemList {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[206]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[217]);
         GroupsSystemList { r }
     }
 
     /// Create a new System Group
     #[doc(alias = "groups_system_post")]
     pub fn post(&self) -> GroupsSystemPost {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[207]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[218]);
         GroupsSystemPost { r }
     }
 
@@ -4176,7 +4341,7 @@ impl SystemGroupsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphSystemGroupAssociationsList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[208]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[219]);
         r.path("group_id", group_id.into());
         GraphSystemGroupAssociationsList { r }
     }
@@ -4187,7 +4352,7 @@ impl SystemGroupsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphSystemGroupAssociationsPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[209]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[220]);
         r.path("group_id", group_id.into());
         GraphSystemGroupAssociationsPost { r }
     }
@@ -4198,7 +4363,7 @@ impl SystemGroupsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphSystemGroupMembersList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[211]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[222]);
         r.path("group_id", group_id.into());
         GraphSystemGroupMembersList { r }
     }
@@ -4209,7 +4374,7 @@ impl SystemGroupsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphSystemGroupMembersPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[212]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[223]);
         r.path("group_id", group_id.into());
         GraphSystemGroupMembersPost { r }
     }
@@ -4220,7 +4385,7 @@ impl SystemGroupsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphSystemGroupMembership {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[213]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[224]);
         r.path("group_id", group_id.into());
         GraphSystemGroupMembership { r }
     }
@@ -4231,7 +4396,7 @@ impl SystemGroupsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphSystemGroupTraversePolicy {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[214]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[225]);
         r.path("group_id", group_id.into());
         GraphSystemGroupTraversePolicy { r }
     }
@@ -4242,7 +4407,7 @@ impl SystemGroupsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphSystemGroupTraversePolicyGroup {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[215]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[226]);
         r.path("group_id", group_id.into());
         GraphSystemGroupTraversePolicyGroup { r }
     }
@@ -4253,7 +4418,7 @@ impl SystemGroupsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphSystemGroupTraverseUserGroup {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[216]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[227]);
         r.path("group_id", group_id.into());
         GraphSystemGroupTraverseUserGroup { r }
     }
@@ -4264,7 +4429,7 @@ impl SystemGroupsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphSystemGroupTraverseUser {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[217]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[228]);
         r.path("group_id", group_id.into());
         GraphSystemGroupTraverseUser { r }
     }
@@ -4272,7 +4437,7 @@ impl SystemGroupsApi {
     /// View an individual System Group details
     #[doc(alias = "groups_system_get")]
     pub fn get(&self, id: impl Into<String>) -> GroupsSystemGet {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[218]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[229]);
         r.path("id", id.into());
         GroupsSystemGet { r }
     }
@@ -4280,7 +4445,7 @@ impl SystemGroupsApi {
     /// Update a System Group
     #[doc(alias = "groups_system_put")]
     pub fn put(&self, id: impl Into<String>) -> GroupsSystemPut {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[219]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[230]);
         r.path("id", id.into());
         GroupsSystemPut { r }
     }
@@ -4288,7 +4453,7 @@ impl SystemGroupsApi {
     /// Delete a System Group
     #[doc(alias = "groups_system_delete")]
     pub fn delete(&self, id: impl Into<String>) -> GroupsSystemDelete {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[220]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[231]);
         r.path("id", id.into());
         GroupsSystemDelete { r }
     }
@@ -4304,420 +4469,420 @@ impl SystemInsightsApi {
     /// List System Insights ALF
     #[doc(alias = "systeminsights_list_alf")]
     pub fn list_alf(&self) -> SysteminsightsListAlf {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[221]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[232]);
         SysteminsightsListAlf { r }
     }
 
     /// List System Insights ALF Exceptions
     #[doc(alias = "systeminsights_list_alf_exceptions")]
     pub fn list_alf_exceptions(&self) -> SysteminsightsListAlfExceptions {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[222]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[233]);
         SysteminsightsListAlfExceptions { r }
     }
 
     /// List System Insights ALF Explicit Authentications
     #[doc(alias = "systeminsights_list_alf_explicit_auths")]
     pub fn list_alf_explicit_auths(&self) -> SysteminsightsListAlfExplicitAuths {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[223]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[234]);
         SysteminsightsListAlfExplicitAuths { r }
     }
 
     /// List System Insights Application Compatibility Shims
     #[doc(alias = "systeminsights_list_appcompat_shims")]
     pub fn list_appcompat_shims(&self) -> SysteminsightsListAppcompatShims {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[224]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[235]);
         SysteminsightsListAppcompatShims { r }
     }
 
     /// List System Insights Apps
     #[doc(alias = "systeminsights_list_apps")]
     pub fn list_apps(&self) -> SysteminsightsListApps {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[225]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[236]);
         SysteminsightsListApps { r }
     }
 
     /// List System Insights Authorized Keys
     #[doc(alias = "systeminsights_list_authorized_keys")]
     pub fn list_authorized_keys(&self) -> SysteminsightsListAuthorizedKeys {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[226]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[237]);
         SysteminsightsListAuthorizedKeys { r }
     }
 
     /// List System Insights Azure Instance Metadata
     #[doc(alias = "systeminsights_list_azure_instance_metadata")]
     pub fn list_azure_instance_metadata(&self) -> SysteminsightsListAzureInstanceMetadata {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[227]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[238]);
         SysteminsightsListAzureInstanceMetadata { r }
     }
 
     /// List System Insights Azure Instance Tags
     #[doc(alias = "systeminsights_list_azure_instance_tags")]
     pub fn list_azure_instance_tags(&self) -> SysteminsightsListAzureInstanceTags {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[228]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[239]);
         SysteminsightsListAzureInstanceTags { r }
     }
 
     /// List System Insights Battery
     #[doc(alias = "systeminsights_list_battery")]
     pub fn list_battery(&self) -> SysteminsightsListBattery {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[229]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[240]);
         SysteminsightsListBattery { r }
     }
 
     /// List System Insights Bitlocker Info
     #[doc(alias = "systeminsights_list_bitlocker_info")]
     pub fn list_bitlocker_info(&self) -> SysteminsightsListBitlockerInfo {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[230]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[241]);
         SysteminsightsListBitlockerInfo { r }
     }
 
     /// List System Insights Browser Plugins
     #[doc(alias = "systeminsights_list_browser_plugins")]
     pub fn list_browser_plugins(&self) -> SysteminsightsListBrowserPlugins {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[231]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[242]);
         SysteminsightsListBrowserPlugins { r }
     }
 
     /// List System Insights Certificates
     #[doc(alias = "systeminsights_list_certificates")]
     pub fn list_certificates(&self) -> SysteminsightsListCertificates {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[232]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[243]);
         SysteminsightsListCertificates { r }
     }
 
     /// List System Insights Chassis Info
     #[doc(alias = "systeminsights_list_chassis_info")]
     pub fn list_chassis_info(&self) -> SysteminsightsListChassisInfo {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[233]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[244]);
         SysteminsightsListChassisInfo { r }
     }
 
     /// List System Insights Chrome Extensions
     #[doc(alias = "systeminsights_list_chrome_extensions")]
     pub fn list_chrome_extensions(&self) -> SysteminsightsListChromeExtensions {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[234]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[245]);
         SysteminsightsListChromeExtensions { r }
     }
 
     /// List System Insights Connectivity
     #[doc(alias = "systeminsights_list_connectivity")]
     pub fn list_connectivity(&self) -> SysteminsightsListConnectivity {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[235]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[246]);
         SysteminsightsListConnectivity { r }
     }
 
     /// List System Insights Crashes
     #[doc(alias = "systeminsights_list_crashes")]
     pub fn list_crashes(&self) -> SysteminsightsListCrashes {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[236]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[247]);
         SysteminsightsListCrashes { r }
     }
 
     /// List System Insights CUPS Destinations
     #[doc(alias = "systeminsights_list_cups_destinations")]
     pub fn list_cups_destinations(&self) -> SysteminsightsListCupsDestinations {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[237]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[248]);
         SysteminsightsListCupsDestinations { r }
     }
 
     /// List System Insights Disk Encryption
     #[doc(alias = "systeminsights_list_disk_encryption")]
     pub fn list_disk_encryption(&self) -> SysteminsightsListDiskEncryption {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[238]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[249]);
         SysteminsightsListDiskEncryption { r }
     }
 
     /// List System Insights Disk Info
     #[doc(alias = "systeminsights_list_disk_info")]
     pub fn list_disk_info(&self) -> SysteminsightsListDiskInfo {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[239]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[250]);
         SysteminsightsListDiskInfo { r }
     }
 
     /// List System Insights DNS Resolvers
     #[doc(alias = "systeminsights_list_dns_resolvers")]
     pub fn list_dns_resolvers(&self) -> SysteminsightsListDnsResolvers {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[240]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[251]);
         SysteminsightsListDnsResolvers { r }
     }
 
     /// List System Insights Etc Hosts
     #[doc(alias = "systeminsights_list_etc_hosts")]
     pub fn list_etc_hosts(&self) -> SysteminsightsListEtcHosts {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[241]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[252]);
         SysteminsightsListEtcHosts { r }
     }
 
     /// List System Insights Firefox Addons
     #[doc(alias = "systeminsights_list_firefox_addons")]
     pub fn list_firefox_addons(&self) -> SysteminsightsListFirefoxAddons {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[242]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[253]);
         SysteminsightsListFirefoxAddons { r }
     }
 
     /// List System Insights Groups
     #[doc(alias = "systeminsights_list_groups")]
     pub fn list_groups(&self) -> SysteminsightsListGroups {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[243]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[254]);
         SysteminsightsListGroups { r }
     }
 
     /// List System Insights IE Extensions
     #[doc(alias = "systeminsights_list_ie_extensions")]
     pub fn list_ie_extensions(&self) -> SysteminsightsListIeExtensions {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[244]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[255]);
         SysteminsightsListIeExtensions { r }
     }
 
     /// List System Insights Interface Addresses
     #[doc(alias = "systeminsights_list_interface_addresses")]
     pub fn list_interface_addresses(&self) -> SysteminsightsListInterfaceAddresses {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[245]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[256]);
         SysteminsightsListInterfaceAddresses { r }
     }
 
     /// List System Insights Interface Details
     #[doc(alias = "systeminsights_list_interface_details")]
     pub fn list_interface_details(&self) -> SysteminsightsListInterfaceDetails {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[246]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[257]);
         SysteminsightsListInterfaceDetails { r }
     }
 
     /// List System Insights Kernel Info
     #[doc(alias = "systeminsights_list_kernel_info")]
     pub fn list_kernel_info(&self) -> SysteminsightsListKernelInfo {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[247]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[258]);
         SysteminsightsListKernelInfo { r }
     }
 
     /// List System Insights Launchd
     #[doc(alias = "systeminsights_list_launchd")]
     pub fn list_launchd(&self) -> SysteminsightsListLaunchd {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[248]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[259]);
         SysteminsightsListLaunchd { r }
     }
 
     /// List System Insights Linux Packages
     #[doc(alias = "systeminsights_list_linux_packages")]
     pub fn list_linux_packages(&self) -> SysteminsightsListLinuxPackages {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[249]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[260]);
         SysteminsightsListLinuxPackages { r }
     }
 
     /// List System Insights Logged-In Users
     #[doc(alias = "systeminsights_list_logged_in_users")]
     pub fn list_logged_in_users(&self) -> SysteminsightsListLoggedInUsers {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[250]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[261]);
         SysteminsightsListLoggedInUsers { r }
     }
 
     /// List System Insights Logical Drives
     #[doc(alias = "systeminsights_list_logical_drives")]
     pub fn list_logical_drives(&self) -> SysteminsightsListLogicalDrives {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[251]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[262]);
         SysteminsightsListLogicalDrives { r }
     }
 
     /// List System Insights Managed Policies
     #[doc(alias = "systeminsights_list_managed_policies")]
     pub fn list_managed_policies(&self) -> SysteminsightsListManagedPolicies {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[252]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[263]);
         SysteminsightsListManagedPolicies { r }
     }
 
     /// List System Insights Mounts
     #[doc(alias = "systeminsights_list_mounts")]
     pub fn list_mounts(&self) -> SysteminsightsListMounts {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[253]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[264]);
         SysteminsightsListMounts { r }
     }
 
     /// List System Insights OS Version
     #[doc(alias = "systeminsights_list_os_version")]
     pub fn list_os_version(&self) -> SysteminsightsListOsVersion {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[254]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[265]);
         SysteminsightsListOsVersion { r }
     }
 
     /// List System Insights Patches
     #[doc(alias = "systeminsights_list_patches")]
     pub fn list_patches(&self) -> SysteminsightsListPatches {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[255]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[266]);
         SysteminsightsListPatches { r }
     }
 
     /// List System Insights Programs
     #[doc(alias = "systeminsights_list_programs")]
     pub fn list_programs(&self) -> SysteminsightsListPrograms {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[256]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[267]);
         SysteminsightsListPrograms { r }
     }
 
     /// List System Insights Python Packages
     #[doc(alias = "systeminsights_list_python_packages")]
     pub fn list_python_packages(&self) -> SysteminsightsListPythonPackages {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[257]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[268]);
         SysteminsightsListPythonPackages { r }
     }
 
     /// List System Insights Safari Extensions
     #[doc(alias = "systeminsights_list_safari_extensions")]
     pub fn list_safari_extensions(&self) -> SysteminsightsListSafariExtensions {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[258]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[269]);
         SysteminsightsListSafariExtensions { r }
     }
 
     /// List System Insights Scheduled Tasks
     #[doc(alias = "systeminsights_list_scheduled_tasks")]
     pub fn list_scheduled_tasks(&self) -> SysteminsightsListScheduledTasks {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[259]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[270]);
         SysteminsightsListScheduledTasks { r }
     }
 
     /// List System Insights Secure Boot
     #[doc(alias = "systeminsights_list_secureboot")]
     pub fn list_secureboot(&self) -> SysteminsightsListSecureboot {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[260]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[271]);
         SysteminsightsListSecureboot { r }
     }
 
     /// List System Insights Services
     #[doc(alias = "systeminsights_list_services")]
     pub fn list_services(&self) -> SysteminsightsListServices {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[261]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[272]);
         SysteminsightsListServices { r }
     }
 
     /// LIst System Insights Shadow
     #[doc(alias = "systeminsights_list_shadow")]
     pub fn list_shadow(&self) -> SysteminsightsListShadow {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[262]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[273]);
         SysteminsightsListShadow { r }
     }
 
     /// List System Insights Shared Folders
     #[doc(alias = "systeminsights_list_shared_folders")]
     pub fn list_shared_folders(&self) -> SysteminsightsListSharedFolders {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[263]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[274]);
         SysteminsightsListSharedFolders { r }
     }
 
     /// List System Insights Shared Resources
     #[doc(alias = "systeminsights_list_shared_resources")]
     pub fn list_shared_resources(&self) -> SysteminsightsListSharedResources {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[264]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[275]);
         SysteminsightsListSharedResources { r }
     }
 
     /// List System Insights Sharing Preferences
     #[doc(alias = "systeminsights_list_sharing_preferences")]
     pub fn list_sharing_preferences(&self) -> SysteminsightsListSharingPreferences {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[265]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[276]);
         SysteminsightsListSharingPreferences { r }
     }
 
     /// List System Insights SIP Config
     #[doc(alias = "systeminsights_list_sip_config")]
     pub fn list_sip_config(&self) -> SysteminsightsListSipConfig {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[266]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[277]);
         SysteminsightsListSipConfig { r }
     }
 
     /// List System Insights Startup Items
     #[doc(alias = "systeminsights_list_startup_items")]
     pub fn list_startup_items(&self) -> SysteminsightsListStartupItems {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[267]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[278]);
         SysteminsightsListStartupItems { r }
     }
 
     /// List System Insights System Control
     #[doc(alias = "systeminsights_list_system_controls")]
     pub fn list_system_controls(&self) -> SysteminsightsListSystemControls {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[268]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[279]);
         SysteminsightsListSystemControls { r }
     }
 
     /// List System Insights System Info
     #[doc(alias = "systeminsights_list_system_info")]
     pub fn list_system_info(&self) -> SysteminsightsListSystemInfo {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[269]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[280]);
         SysteminsightsListSystemInfo { r }
     }
 
     /// List System Insights TPM Info
     #[doc(alias = "systeminsights_list_tpm_info")]
     pub fn list_tpm_info(&self) -> SysteminsightsListTpmInfo {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[270]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[281]);
         SysteminsightsListTpmInfo { r }
     }
 
     /// List System Insights Uptime
     #[doc(alias = "systeminsights_list_uptime")]
     pub fn list_uptime(&self) -> SysteminsightsListUptime {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[271]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[282]);
         SysteminsightsListUptime { r }
     }
 
     /// List System Insights USB Devices
     #[doc(alias = "systeminsights_list_usb_devices")]
     pub fn list_usb_devices(&self) -> SysteminsightsListUsbDevices {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[272]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[283]);
         SysteminsightsListUsbDevices { r }
     }
 
     /// List System Insights User Groups
     #[doc(alias = "systeminsights_list_user_groups")]
     pub fn list_user_groups(&self) -> SysteminsightsListUserGroups {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[273]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[284]);
         SysteminsightsListUserGroups { r }
     }
 
     /// List System Insights User SSH Keys
     #[doc(alias = "systeminsights_list_user_ssh_keys")]
     pub fn list_user_ssh_keys(&self) -> SysteminsightsListUserSshKeys {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[274]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[285]);
         SysteminsightsListUserSshKeys { r }
     }
 
     /// List System Insights User Assist
     #[doc(alias = "systeminsights_list_userassist")]
     pub fn list_userassist(&self) -> SysteminsightsListUserassist {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[275]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[286]);
         SysteminsightsListUserassist { r }
     }
 
     /// List System Insights Users
     #[doc(alias = "systeminsights_list_users")]
     pub fn list_users(&self) -> SysteminsightsListUsers {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[276]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[287]);
         SysteminsightsListUsers { r }
     }
 
     /// List System Insights WiFi Networks
     #[doc(alias = "systeminsights_list_wifi_networks")]
     pub fn list_wifi_networks(&self) -> SysteminsightsListWifiNetworks {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[277]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[288]);
         SysteminsightsListWifiNetworks { r }
     }
 
     /// List System Insights WiFi Status
     #[doc(alias = "systeminsights_list_wifi_status")]
     pub fn list_wifi_status(&self) -> SysteminsightsListWifiStatus {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[278]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[289]);
         SysteminsightsListWifiStatus { r }
     }
 
     /// List System Insights Windows Security Center
     #[doc(alias = "systeminsights_list_windows_security_center")]
     pub fn list_windows_security_center(&self) -> SysteminsightsListWindowsSecurityCenter {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[279]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[290]);
         SysteminsightsListWindowsSecurityCenter { r }
     }
 
     /// List System Insights Windows Security Products
     #[doc(alias = "systeminsights_list_windows_security_products")]
     pub fn list_windows_security_products(&self) -> SysteminsightsListWindowsSecurityProducts {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[280]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[291]);
         SysteminsightsListWindowsSecurityProducts { r }
     }
 }
@@ -4735,7 +4900,7 @@ impl SystemsApi {
         &self,
         system_id: impl Into<String>,
     ) -> GraphSystemAssociationsList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[281]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[292]);
         r.path("system_id", system_id.into());
         GraphSystemAssociationsList { r }
     }
@@ -4746,7 +4911,7 @@ impl SystemsApi {
         &self,
         system_id: impl Into<String>,
     ) -> GraphSystemAssociationsPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[282]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[293]);
         r.path("system_id", system_id.into());
         GraphSystemAssociationsPost { r }
     }
@@ -4757,7 +4922,7 @@ impl SystemsApi {
         &self,
         system_id: impl Into<String>,
     ) -> GraphSystemTraverseCommand {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[283]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[294]);
         r.path("system_id", system_id.into());
         GraphSystemTraverseCommand { r }
     }
@@ -4766,7 +4931,7 @@ impl SystemsApi {
     #[doc(alias = "systems_getFDEKey")]
     #[doc(alias = "systems_get_fde_key")]
     pub fn get_fde_key(&self, system_id: impl Into<String>) -> SystemsGetFdeKey {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[284]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[295]);
         r.path("system_id", system_id.into());
         SystemsGetFdeKey { r }
     }
@@ -4774,7 +4939,7 @@ impl SystemsApi {
     /// List the parent Groups of a System
     #[doc(alias = "graph_systemMemberOf")]
     pub fn graph_system_member_of(&self, system_id: impl Into<String>) -> GraphSystemMemberOf {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[285]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[296]);
         r.path("system_id", system_id.into());
         GraphSystemMemberOf { r }
     }
@@ -4785,7 +4950,7 @@ impl SystemsApi {
         &self,
         system_id: impl Into<String>,
     ) -> GraphSystemTraversePolicy {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[286]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[297]);
         r.path("system_id", system_id.into());
         GraphSystemTraversePolicy { r }
     }
@@ -4796,7 +4961,7 @@ impl SystemsApi {
         &self,
         system_id: impl Into<String>,
     ) -> GraphSystemTraversePolicyGroup {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[287]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[298]);
         r.path("system_id", system_id.into());
         GraphSystemTraversePolicyGroup { r }
     }
@@ -4808,7 +4973,7 @@ impl SystemsApi {
         &self,
         system_id: impl Into<String>,
     ) -> SystemsListSoftwareAppsWithStatuses {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[289]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[300]);
         r.path("system_id", system_id.into());
         SystemsListSoftwareAppsWithStatuses { r }
     }
@@ -4819,7 +4984,7 @@ impl SystemsApi {
         &self,
         system_id: impl Into<String>,
     ) -> GraphSystemTraverseUserGroup {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[290]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[301]);
         r.path("system_id", system_id.into());
         GraphSystemTraverseUserGroup { r }
     }
@@ -4830,7 +4995,7 @@ impl SystemsApi {
         &self,
         system_id: impl Into<String>,
     ) -> GraphSystemTraverseUser {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[291]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[302]);
         r.path("system_id", system_id.into());
         GraphSystemTraverseUser { r }
     }
@@ -4849,7 +5014,7 @@ impl UserGroupAssociationsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupTraverseActiveDirectory {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[294]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[306]);
         r.path("group_id", group_id.into());
         GraphUserGroupTraverseActiveDirectory { r }
     }
@@ -4860,7 +5025,7 @@ impl UserGroupAssociationsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupTraverseApplication {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[295]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[307]);
         r.path("group_id", group_id.into());
         GraphUserGroupTraverseApplication { r }
     }
@@ -4871,7 +5036,7 @@ impl UserGroupAssociationsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupAssociationsList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[296]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[308]);
         r.path("group_id", group_id.into());
         GraphUserGroupAssociationsList { r }
     }
@@ -4882,7 +5047,7 @@ impl UserGroupAssociationsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupAssociationsPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[297]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[309]);
         r.path("group_id", group_id.into());
         GraphUserGroupAssociationsPost { r }
     }
@@ -4893,7 +5058,7 @@ impl UserGroupAssociationsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupTraverseDirectory {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[298]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[310]);
         r.path("group_id", group_id.into());
         GraphUserGroupTraverseDirectory { r }
     }
@@ -4904,7 +5069,7 @@ impl UserGroupAssociationsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupTraverseGSuite {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[299]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[311]);
         r.path("group_id", group_id.into());
         GraphUserGroupTraverseGSuite { r }
     }
@@ -4915,7 +5080,7 @@ impl UserGroupAssociationsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupTraverseLdapServer {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[300]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[312]);
         r.path("group_id", group_id.into());
         GraphUserGroupTraverseLdapServer { r }
     }
@@ -4926,7 +5091,7 @@ impl UserGroupAssociationsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupTraverseOffice365 {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[304]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[316]);
         r.path("group_id", group_id.into());
         GraphUserGroupTraverseOffice365 { r }
     }
@@ -4937,7 +5102,7 @@ impl UserGroupAssociationsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupTraverseRadiusServer {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[305]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[317]);
         r.path("group_id", group_id.into());
         GraphUserGroupTraverseRadiusServer { r }
     }
@@ -4948,7 +5113,7 @@ impl UserGroupAssociationsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupTraverseSystemGroup {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[308]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[320]);
         r.path("group_id", group_id.into());
         GraphUserGroupTraverseSystemGroup { r }
     }
@@ -4959,7 +5124,7 @@ impl UserGroupAssociationsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupTraverseSystem {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[309]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[321]);
         r.path("group_id", group_id.into());
         GraphUserGroupTraverseSystem { r }
     }
@@ -4978,7 +5143,7 @@ impl UserGroupMembersMembershipApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupMembersList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[301]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[313]);
         r.path("group_id", group_id.into());
         GraphUserGroupMembersList { r }
     }
@@ -4989,7 +5154,7 @@ impl UserGroupMembersMembershipApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupMembersPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[302]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[314]);
         r.path("group_id", group_id.into());
         GraphUserGroupMembersPost { r }
     }
@@ -5000,7 +5165,7 @@ impl UserGroupMembersMembershipApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupMembership {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[303]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[315]);
         r.path("group_id", group_id.into());
         GraphUserGroupMembership { r }
     }
@@ -5016,14 +5181,14 @@ impl UserGroupsApi {
     /// List all User Groups
     #[doc(alias = "groups_user_list")]
     pub fn list(&self) -> GroupsUserList {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[292]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[304]);
         GroupsUserList { r }
     }
 
     /// Create a new User Group
     #[doc(alias = "groups_user_post")]
     pub fn post(&self) -> GroupsUserPost {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[293]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[305]);
         GroupsUserPost { r }
     }
 
@@ -5033,7 +5198,7 @@ impl UserGroupsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupTraverseActiveDirectory {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[294]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[306]);
         r.path("group_id", group_id.into());
         GraphUserGroupTraverseActiveDirectory { r }
     }
@@ -5044,7 +5209,7 @@ impl UserGroupsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupTraverseApplication {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[295]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[307]);
         r.path("group_id", group_id.into());
         GraphUserGroupTraverseApplication { r }
     }
@@ -5055,7 +5220,7 @@ impl UserGroupsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupAssociationsList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[296]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[308]);
         r.path("group_id", group_id.into());
         GraphUserGroupAssociationsList { r }
     }
@@ -5066,7 +5231,7 @@ impl UserGroupsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupAssociationsPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[297]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[309]);
         r.path("group_id", group_id.into());
         GraphUserGroupAssociationsPost { r }
     }
@@ -5077,7 +5242,7 @@ impl UserGroupsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupTraverseDirectory {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[298]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[310]);
         r.path("group_id", group_id.into());
         GraphUserGroupTraverseDirectory { r }
     }
@@ -5088,7 +5253,7 @@ impl UserGroupsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupTraverseGSuite {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[299]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[311]);
         r.path("group_id", group_id.into());
         GraphUserGroupTraverseGSuite { r }
     }
@@ -5099,7 +5264,7 @@ impl UserGroupsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupTraverseLdapServer {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[300]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[312]);
         r.path("group_id", group_id.into());
         GraphUserGroupTraverseLdapServer { r }
     }
@@ -5110,7 +5275,7 @@ impl UserGroupsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupMembersList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[301]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[313]);
         r.path("group_id", group_id.into());
         GraphUserGroupMembersList { r }
     }
@@ -5121,7 +5286,7 @@ impl UserGroupsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupMembersPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[302]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[314]);
         r.path("group_id", group_id.into());
         GraphUserGroupMembersPost { r }
     }
@@ -5132,7 +5297,7 @@ impl UserGroupsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupMembership {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[303]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[315]);
         r.path("group_id", group_id.into());
         GraphUserGroupMembership { r }
     }
@@ -5143,7 +5308,7 @@ impl UserGroupsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupTraverseOffice365 {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[304]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[316]);
         r.path("group_id", group_id.into());
         GraphUserGroupTraverseOffice365 { r }
     }
@@ -5154,21 +5319,21 @@ impl UserGroupsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupTraverseRadiusServer {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[305]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[317]);
         r.path("group_id", group_id.into());
         GraphUserGroupTraverseRadiusServer { r }
     }
 
     /// List Suggestions for a User Group
     pub fn groups_suggestions_get(&self, group_id: impl Into<String>) -> GroupsSuggestionsGet {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[306]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[318]);
         r.path("group_id", group_id.into());
         GroupsSuggestionsGet { r }
     }
 
     /// List Suggestions for a User Group
     pub fn groups_suggestions_post(&self, group_id: impl Into<String>) -> GroupsSuggestionsPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[307]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[319]);
         r.path("group_id", group_id.into());
         GroupsSuggestionsPost { r }
     }
@@ -5179,7 +5344,7 @@ impl UserGroupsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupTraverseSystemGroup {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[308]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[320]);
         r.path("group_id", group_id.into());
         GraphUserGroupTraverseSystemGroup { r }
     }
@@ -5190,7 +5355,7 @@ impl UserGroupsApi {
         &self,
         group_id: impl Into<String>,
     ) -> GraphUserGroupTraverseSystem {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[309]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[321]);
         r.path("group_id", group_id.into());
         GraphUserGroupTraverseSystem { r }
     }
@@ -5198,7 +5363,7 @@ impl UserGroupsApi {
     /// View an individual User Group details
     #[doc(alias = "groups_user_get")]
     pub fn get(&self, id: impl Into<String>) -> GroupsUserGet {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[310]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[322]);
         r.path("id", id.into());
         GroupsUserGet { r }
     }
@@ -5206,7 +5371,7 @@ impl UserGroupsApi {
     /// Update a User Group
     #[doc(alias = "groups_user_put")]
     pub fn put(&self, id: impl Into<String>) -> GroupsUserPut {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[311]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[323]);
         r.path("id", id.into());
         GroupsUserPut { r }
     }
@@ -5214,7 +5379,7 @@ impl UserGroupsApi {
     /// Delete a User Group
     #[doc(alias = "groups_user_delete")]
     pub fn delete(&self, id: impl Into<String>) -> GroupsUserDelete {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[312]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[324]);
         r.path("id", id.into());
         GroupsUserDelete { r }
     }
@@ -5233,7 +5398,7 @@ impl UsersApi {
         &self,
         user_id: impl Into<String>,
     ) -> GraphUserTraverseActiveDirectory {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[313]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[325]);
         r.path("user_id", user_id.into());
         GraphUserTraverseActiveDirectory { r }
     }
@@ -5244,7 +5409,7 @@ impl UsersApi {
         &self,
         user_id: impl Into<String>,
     ) -> GraphUserTraverseApplication {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[314]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[326]);
         r.path("user_id", user_id.into());
         GraphUserTraverseApplication { r }
     }
@@ -5255,7 +5420,7 @@ impl UsersApi {
         &self,
         user_id: impl Into<String>,
     ) -> GraphUserAssociationsList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[315]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[327]);
         r.path("user_id", user_id.into());
         GraphUserAssociationsList { r }
     }
@@ -5266,7 +5431,7 @@ impl UsersApi {
         &self,
         user_id: impl Into<String>,
     ) -> GraphUserAssociationsPost {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[316]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[328]);
         r.path("user_id", user_id.into());
         GraphUserAssociationsPost { r }
     }
@@ -5277,7 +5442,7 @@ impl UsersApi {
         &self,
         user_id: impl Into<String>,
     ) -> GraphUserTraverseDirectory {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[317]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[329]);
         r.path("user_id", user_id.into());
         GraphUserTraverseDirectory { r }
     }
@@ -5288,7 +5453,7 @@ impl UsersApi {
         &self,
         user_id: impl Into<String>,
     ) -> GraphUserTraverseGSuite {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[318]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[330]);
         r.path("user_id", user_id.into());
         GraphUserTraverseGSuite { r }
     }
@@ -5299,7 +5464,7 @@ impl UsersApi {
         &self,
         user_id: impl Into<String>,
     ) -> GraphUserTraverseLdapServer {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[319]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[331]);
         r.path("user_id", user_id.into());
         GraphUserTraverseLdapServer { r }
     }
@@ -5307,7 +5472,7 @@ impl UsersApi {
     /// List the parent Groups of a User
     #[doc(alias = "graph_userMemberOf")]
     pub fn graph_user_member_of(&self, user_id: impl Into<String>) -> GraphUserMemberOf {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[320]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[332]);
         r.path("user_id", user_id.into());
         GraphUserMemberOf { r }
     }
@@ -5318,7 +5483,7 @@ impl UsersApi {
         &self,
         user_id: impl Into<String>,
     ) -> GraphUserTraverseOffice365 {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[321]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[333]);
         r.path("user_id", user_id.into());
         GraphUserTraverseOffice365 { r }
     }
@@ -5326,7 +5491,7 @@ impl UsersApi {
     /// List Push Endpoints associated with a User
     #[doc(alias = "pushEndpoints_list")]
     pub fn push_endpoints_list(&self, user_id: impl Into<String>) -> PushEndpointsList {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[322]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[334]);
         r.path("user_id", user_id.into());
         PushEndpointsList { r }
     }
@@ -5338,7 +5503,7 @@ impl UsersApi {
         user_id: impl Into<String>,
         push_endpoint_id: impl Into<String>,
     ) -> PushEndpointsGet {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[323]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[335]);
         r.path("user_id", user_id.into());
         r.path("push_endpoint_id", push_endpoint_id.into());
         PushEndpointsGet { r }
@@ -5351,7 +5516,7 @@ impl UsersApi {
         user_id: impl Into<String>,
         push_endpoint_id: impl Into<String>,
     ) -> PushEndpointsDelete {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[324]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[336]);
         r.path("user_id", user_id.into());
         r.path("push_endpoint_id", push_endpoint_id.into());
         PushEndpointsDelete { r }
@@ -5364,7 +5529,7 @@ impl UsersApi {
         user_id: impl Into<String>,
         push_endpoint_id: impl Into<String>,
     ) -> PushEndpointsPatch {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[325]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[337]);
         r.path("user_id", user_id.into());
         r.path("push_endpoint_id", push_endpoint_id.into());
         PushEndpointsPatch { r }
@@ -5376,7 +5541,7 @@ impl UsersApi {
         &self,
         user_id: impl Into<String>,
     ) -> GraphUserTraverseRadiusServer {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[326]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[338]);
         r.path("user_id", user_id.into());
         GraphUserTraverseRadiusServer { r }
     }
@@ -5387,7 +5552,7 @@ impl UsersApi {
         &self,
         user_id: impl Into<String>,
     ) -> GraphUserTraverseSystemGroup {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[327]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[339]);
         r.path("user_id", user_id.into());
         GraphUserTraverseSystemGroup { r }
     }
@@ -5398,7 +5563,7 @@ impl UsersApi {
         &self,
         user_id: impl Into<String>,
     ) -> GraphUserTraverseSystem {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[328]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[340]);
         r.path("user_id", user_id.into());
         GraphUserTraverseSystem { r }
     }
@@ -5413,26 +5578,26 @@ pub struct WorkdayImportApi {
 impl WorkdayImportApi {
     /// List Workdays
     pub fn workdays_list(&self) -> WorkdaysList {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[329]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[341]);
         WorkdaysList { r }
     }
 
     /// Create new Workday
     pub fn workdays_post(&self) -> WorkdaysPost {
-        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[330]);
+        let r = OpRequest::new(&self.client, &crate::generated::catalog::V2[342]);
         WorkdaysPost { r }
     }
 
     /// Get Workday
     pub fn workdays_get(&self, id: impl Into<String>) -> WorkdaysGet {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[331]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[343]);
         r.path("id", id.into());
         WorkdaysGet { r }
     }
 
     /// Update Workday
     pub fn workdays_put(&self, id: impl Into<String>) -> WorkdaysPut {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[332]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[344]);
         r.path("id", id.into());
         WorkdaysPut { r }
     }
@@ -5443,7 +5608,7 @@ impl WorkdayImportApi {
         id: impl Into<String>,
         job_id: impl Into<String>,
     ) -> WorkdaysImportresults {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[333]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[345]);
         r.path("id", id.into());
         r.path("job_id", job_id.into());
         WorkdaysImportresults { r }
@@ -5451,28 +5616,28 @@ impl WorkdayImportApi {
 
     /// Authorize Workday
     pub fn workdays_authorize(&self, workday_id: impl Into<String>) -> WorkdaysAuthorize {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[334]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[346]);
         r.path("workday_id", workday_id.into());
         WorkdaysAuthorize { r }
     }
 
     /// Deauthorize Workday
     pub fn workdays_deauthorize(&self, workday_id: impl Into<String>) -> WorkdaysDeauthorize {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[335]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[347]);
         r.path("workday_id", workday_id.into());
         WorkdaysDeauthorize { r }
     }
 
     /// Workday Import
     pub fn workdays_import(&self, workday_id: impl Into<String>) -> WorkdaysImport {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[336]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[348]);
         r.path("workday_id", workday_id.into());
         WorkdaysImport { r }
     }
 
     /// List Workday Workers
     pub fn workdays_workers(&self, workday_id: impl Into<String>) -> WorkdaysWorkers {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[337]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[349]);
         r.path("workday_id", workday_id.into());
         WorkdaysWorkers { r }
     }
@@ -5488,7 +5653,7 @@ impl FdeApi {
     /// Get System FDE Key
     #[doc(alias = "systems_getFDEKey")]
     pub fn systems_get_fde_key(&self, system_id: impl Into<String>) -> SystemsGetFdeKey {
-        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[284]);
+        let mut r = OpRequest::new(&self.client, &crate::generated::catalog::V2[295]);
         r.path("system_id", system_id.into());
         SystemsGetFdeKey { r }
     }
@@ -6987,6 +7152,483 @@ impl GraphApplicationTraverseUser {
 }
 
 crate::customizable!(GraphApplicationTraverseUser);
+
+/// Get all Workflow Access Requests
+///
+/// `GET /approvalflowrequest` (operation `access_request_list`).
+///
+/// Added by JumpCloud after the 2022 specs: generated from its PowerShell SDK's spec of 2026-03.
+#[doc(alias = "access_request_list")]
+#[derive(Debug, Clone)]
+#[must_use = "a request builder does nothing until `.send()`"]
+pub struct AccessRequestList {
+    r: OpRequest,
+}
+
+impl AccessRequestList {
+    /// Sets `organizationObjectId` (query).
+    pub fn organization_object_id(mut self, value: impl Into<String>) -> Self {
+        self.r.query("organizationObjectId", value.into());
+        self
+    }
+
+    /// Sets `limit` (query).
+    pub fn limit(mut self, value: impl Into<String>) -> Self {
+        self.r.query("limit", value.into());
+        self
+    }
+
+    /// Sets `skip` (query).
+    pub fn skip(mut self, value: impl Into<String>) -> Self {
+        self.r.query("skip", value.into());
+        self
+    }
+
+    /// Sets `sort` (query).
+    pub fn sort(mut self, value: impl Into<String>) -> Self {
+        self.r.query("sort", value.into());
+        self
+    }
+
+    /// Sets `fields` (query).
+    pub fn fields(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.r
+            .query_list("fields", value.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `filter` (query).
+    pub fn filter(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.r
+            .query_list("filter", value.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `x-org-id` (header).
+    pub fn x_org_id(mut self, value: impl Into<String>) -> Self {
+        self.r.header("x-org-id", value.into());
+        self
+    }
+
+    /// Sends the request.
+    pub async fn send(
+        self,
+    ) -> Result<models::JumpcloudIngressoGetAllWorkflowAccessRequestResponse> {
+        self.r.send_json().await
+    }
+
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
+    pub fn stream(
+        self,
+    ) -> impl futures_core::Stream<Item = Result<models::JumpcloudIngressoWorkflowAccessRequest>>
+    + Send
+    + 'static {
+        self.r.stream()
+    }
+
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
+        self
+    }
+
+    /// Every item of every page, collected.
+    pub async fn all(self) -> Result<Vec<models::JumpcloudIngressoWorkflowAccessRequest>> {
+        self.r.all().await
+    }
+}
+
+crate::customizable!(AccessRequestList);
+
+/// Get Workflow Access Requests
+///
+/// `GET /approvalflowrequest/{id}` (operation `access_request_get`).
+///
+/// Added by JumpCloud after the 2022 specs: generated from its PowerShell SDK's spec of 2026-03.
+#[doc(alias = "access_request_get")]
+#[derive(Debug, Clone)]
+#[must_use = "a request builder does nothing until `.send()`"]
+pub struct AccessRequestGet {
+    r: OpRequest,
+}
+
+impl AccessRequestGet {
+    /// Sets `organizationObjectId` (query).
+    pub fn organization_object_id(mut self, value: impl Into<String>) -> Self {
+        self.r.query("organizationObjectId", value.into());
+        self
+    }
+
+    /// Sets `x-org-id` (header).
+    pub fn x_org_id(mut self, value: impl Into<String>) -> Self {
+        self.r.header("x-org-id", value.into());
+        self
+    }
+
+    /// Sends the request.
+    pub async fn send(self) -> Result<models::JumpcloudIngressoGetWorkflowAccessRequestResponse> {
+        self.r.send_json().await
+    }
+}
+
+crate::customizable!(AccessRequestGet);
+
+/// Update Workflow Access Requests
+///
+/// `PUT /approvalflowrequest/{id}` (operation `access_request_put`).
+///
+/// Added by JumpCloud after the 2022 specs: generated from its PowerShell SDK's spec of 2026-03.
+#[doc(alias = "access_request_put")]
+#[derive(Debug, Clone)]
+#[must_use = "a request builder does nothing until `.send()`"]
+pub struct AccessRequestPut {
+    r: OpRequest,
+}
+
+impl AccessRequestPut {
+    /// Sets `x-org-id` (header).
+    pub fn x_org_id(mut self, value: impl Into<String>) -> Self {
+        self.r.header("x-org-id", value.into());
+        self
+    }
+
+    /// Sets the JSON request body.
+    pub fn body(mut self, body: &models::AccessRequestPutBody) -> Self {
+        self.r.json_body(body);
+        self
+    }
+
+    /// Sends the request.
+    pub async fn send(
+        self,
+    ) -> Result<models::JumpcloudIngressoUpdateWorkflowAccessRequestResponse> {
+        self.r.send_json().await
+    }
+}
+
+crate::customizable!(AccessRequestPut);
+
+/// Get all Access workflows
+///
+/// `GET /approvalflows` (operation `approval_flow_list`).
+///
+/// Added by JumpCloud after the 2022 specs: generated from its PowerShell SDK's spec of 2026-03.
+#[doc(alias = "approval_flow_list")]
+#[derive(Debug, Clone)]
+#[must_use = "a request builder does nothing until `.send()`"]
+pub struct ApprovalFlowList {
+    r: OpRequest,
+}
+
+impl ApprovalFlowList {
+    /// Sets `organizationObjectId` (query).
+    pub fn organization_object_id(mut self, value: impl Into<String>) -> Self {
+        self.r.query("organizationObjectId", value.into());
+        self
+    }
+
+    /// Sets `limit` (query).
+    pub fn limit(mut self, value: impl Into<String>) -> Self {
+        self.r.query("limit", value.into());
+        self
+    }
+
+    /// Sets `skip` (query).
+    pub fn skip(mut self, value: impl Into<String>) -> Self {
+        self.r.query("skip", value.into());
+        self
+    }
+
+    /// Sets `sort` (query).
+    pub fn sort(mut self, value: impl Into<String>) -> Self {
+        self.r.query("sort", value.into());
+        self
+    }
+
+    /// Sets `fields` (query).
+    pub fn fields(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.r
+            .query_list("fields", value.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `filter` (query).
+    pub fn filter(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.r
+            .query_list("filter", value.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `x-org-id` (header).
+    pub fn x_org_id(mut self, value: impl Into<String>) -> Self {
+        self.r.header("x-org-id", value.into());
+        self
+    }
+
+    /// Sends the request.
+    pub async fn send(self) -> Result<models::JumpcloudIngressoGetAllAccessWorkFlowsResponse> {
+        self.r.send_json().await
+    }
+
+    /// Every item of every page, lazily and in order (`limit` is the page size, 100 by default); checked to be complete.
+    pub fn stream(
+        self,
+    ) -> impl futures_core::Stream<Item = Result<models::JumpcloudIngressoAccessWorkflow>> + Send + 'static
+    {
+        self.r.stream()
+    }
+
+    /// Pages `stream()` and `all()` fetch at once (16 by default; 1: one after another).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.r.set_concurrency(pages);
+        self
+    }
+
+    /// Every item of every page, collected.
+    pub async fn all(self) -> Result<Vec<models::JumpcloudIngressoAccessWorkflow>> {
+        self.r.all().await
+    }
+}
+
+crate::customizable!(ApprovalFlowList);
+
+/// Create Access Workflow
+///
+/// `POST /approvalflows` (operation `approval_flow_post`).
+///
+/// Added by JumpCloud after the 2022 specs: generated from its PowerShell SDK's spec of 2026-03.
+#[doc(alias = "approval_flow_post")]
+#[derive(Debug, Clone)]
+#[must_use = "a request builder does nothing until `.send()`"]
+pub struct ApprovalFlowPost {
+    r: OpRequest,
+}
+
+impl ApprovalFlowPost {
+    /// Sets `x-org-id` (header).
+    pub fn x_org_id(mut self, value: impl Into<String>) -> Self {
+        self.r.header("x-org-id", value.into());
+        self
+    }
+
+    /// Sets the JSON request body.
+    pub fn body(mut self, body: &models::JumpcloudIngressoCreateAccessWorkflowRequest) -> Self {
+        self.r.json_body(body);
+        self
+    }
+
+    /// Sends the request.
+    pub async fn send(self) -> Result<models::JumpcloudIngressoCreateAccessWorkflowResponse> {
+        self.r.send_json().await
+    }
+}
+
+crate::customizable!(ApprovalFlowPost);
+
+/// Get AccessWorkflow by id
+///
+/// `GET /approvalflows/{approvalFlowId}` (operation `approval_flow_get`).
+///
+/// Added by JumpCloud after the 2022 specs: generated from its PowerShell SDK's spec of 2026-03.
+#[doc(alias = "approval_flow_get")]
+#[derive(Debug, Clone)]
+#[must_use = "a request builder does nothing until `.send()`"]
+pub struct ApprovalFlowGet {
+    r: OpRequest,
+}
+
+impl ApprovalFlowGet {
+    /// Sets `organizationObjectId` (query).
+    pub fn organization_object_id(mut self, value: impl Into<String>) -> Self {
+        self.r.query("organizationObjectId", value.into());
+        self
+    }
+
+    /// Sets `x-org-id` (header).
+    pub fn x_org_id(mut self, value: impl Into<String>) -> Self {
+        self.r.header("x-org-id", value.into());
+        self
+    }
+
+    /// Sends the request.
+    pub async fn send(self) -> Result<models::JumpcloudIngressoAccessWorkflow> {
+        self.r.send_json().await
+    }
+}
+
+crate::customizable!(ApprovalFlowGet);
+
+/// Update Access Workflow
+///
+/// `PUT /approvalflows/{approvalFlowId}` (operation `approval_flow_put`).
+///
+/// Added by JumpCloud after the 2022 specs: generated from its PowerShell SDK's spec of 2026-03.
+#[doc(alias = "approval_flow_put")]
+#[derive(Debug, Clone)]
+#[must_use = "a request builder does nothing until `.send()`"]
+pub struct ApprovalFlowPut {
+    r: OpRequest,
+}
+
+impl ApprovalFlowPut {
+    /// Sets `x-org-id` (header).
+    pub fn x_org_id(mut self, value: impl Into<String>) -> Self {
+        self.r.header("x-org-id", value.into());
+        self
+    }
+
+    /// Sets the JSON request body.
+    pub fn body(mut self, body: &models::ApprovalFlowPutBody) -> Self {
+        self.r.json_body(body);
+        self
+    }
+
+    /// Sends the request.
+    pub async fn send(self) -> Result<models::JumpcloudIngressoUpdateAccessWorkflowResponse> {
+        self.r.send_json().await
+    }
+}
+
+crate::customizable!(ApprovalFlowPut);
+
+/// Delete access workflow
+///
+/// `DELETE /approvalflows/{approvalFlowId}` (operation `approval_flow_delete`).
+///
+/// Added by JumpCloud after the 2022 specs: generated from its PowerShell SDK's spec of 2026-03.
+#[doc(alias = "approval_flow_delete")]
+#[derive(Debug, Clone)]
+#[must_use = "a request builder does nothing until `.send()`"]
+pub struct ApprovalFlowDelete {
+    r: OpRequest,
+}
+
+impl ApprovalFlowDelete {
+    /// Sets `organizationObjectId` (query).
+    pub fn organization_object_id(mut self, value: impl Into<String>) -> Self {
+        self.r.query("organizationObjectId", value.into());
+        self
+    }
+
+    /// Sets `x-org-id` (header).
+    pub fn x_org_id(mut self, value: impl Into<String>) -> Self {
+        self.r.header("x-org-id", value.into());
+        self
+    }
+
+    /// Sends the request.
+    pub async fn send(self) -> Result<models::JumpcloudIngressoDeleteAccessWorkflowResponse> {
+        self.r.send_json().await
+    }
+}
+
+crate::customizable!(ApprovalFlowDelete);
+
+/// Get AccessWorkflow settings for an organisation
+///
+/// `GET /approvalflowsettings` (operation `approval_flow_settings_get`).
+///
+/// Added by JumpCloud after the 2022 specs: generated from its PowerShell SDK's spec of 2026-03.
+#[doc(alias = "approval_flow_settings_get")]
+#[derive(Debug, Clone)]
+#[must_use = "a request builder does nothing until `.send()`"]
+pub struct ApprovalFlowSettingsGet {
+    r: OpRequest,
+}
+
+impl ApprovalFlowSettingsGet {
+    /// Sets `organizationObjectId` (query).
+    pub fn organization_object_id(mut self, value: impl Into<String>) -> Self {
+        self.r.query("organizationObjectId", value.into());
+        self
+    }
+
+    /// Sets `x-org-id` (header).
+    pub fn x_org_id(mut self, value: impl Into<String>) -> Self {
+        self.r.header("x-org-id", value.into());
+        self
+    }
+
+    /// Sends the request.
+    pub async fn send(self) -> Result<models::JumpcloudIngressoAccessWorkflowSettings> {
+        self.r.send_json().await
+    }
+}
+
+crate::customizable!(ApprovalFlowSettingsGet);
+
+/// Update Access Workflow Settings
+///
+/// `PUT /approvalflowsettings` (operation `approval_flow_settings_put`).
+///
+/// Added by JumpCloud after the 2022 specs: generated from its PowerShell SDK's spec of 2026-03.
+#[doc(alias = "approval_flow_settings_put")]
+#[derive(Debug, Clone)]
+#[must_use = "a request builder does nothing until `.send()`"]
+pub struct ApprovalFlowSettingsPut {
+    r: OpRequest,
+}
+
+impl ApprovalFlowSettingsPut {
+    /// Sets `x-org-id` (header).
+    pub fn x_org_id(mut self, value: impl Into<String>) -> Self {
+        self.r.header("x-org-id", value.into());
+        self
+    }
+
+    /// Sets the JSON request body.
+    pub fn body(
+        mut self,
+        body: &models::JumpcloudIngressoUpdateAccessWorkflowSettingsRequest,
+    ) -> Self {
+        self.r.json_body(body);
+        self
+    }
+
+    /// Sends the request.
+    pub async fn send(
+        self,
+    ) -> Result<models::JumpcloudIngressoUpdateAccessWorkflowSettingsResponse> {
+        self.r.send_json().await
+    }
+}
+
+crate::customizable!(ApprovalFlowSettingsPut);
+
+/// Get Approval flow progress by id for admin portal
+///
+/// `GET /approversprogress/{id}` (operation `access_request_progress_get`).
+///
+/// Added by JumpCloud after the 2022 specs: generated from its PowerShell SDK's spec of 2026-03.
+#[doc(alias = "access_request_progress_get")]
+#[derive(Debug, Clone)]
+#[must_use = "a request builder does nothing until `.send()`"]
+pub struct AccessRequestProgressGet {
+    r: OpRequest,
+}
+
+impl AccessRequestProgressGet {
+    /// Sets `organizationObjectId` (query).
+    pub fn organization_object_id(mut self, value: impl Into<String>) -> Self {
+        self.r.query("organizationObjectId", value.into());
+        self
+    }
+
+    /// Sets `x-org-id` (header).
+    pub fn x_org_id(mut self, value: impl Into<String>) -> Self {
+        self.r.header("x-org-id", value.into());
+        self
+    }
+
+    /// Sends the request.
+    pub async fn send(
+        self,
+    ) -> Result<models::JumpcloudIngressoGetAccessRequestApprovalProgressResponse> {
+        self.r.send_json().await
+    }
+}
+
+crate::customizable!(AccessRequestProgressGet);
 
 /// List Authentication Policies
 ///
@@ -19565,6 +20207,39 @@ impl GraphSystemTraverseUser {
 }
 
 crate::customizable!(GraphSystemTraverseUser);
+
+/// User Approval Access Request
+///
+/// `POST /userapprovalrequest` (operation `access_request_approval_post`).
+///
+/// Added by JumpCloud after the 2022 specs: generated from its PowerShell SDK's spec of 2026-03.
+#[doc(alias = "access_request_approval_post")]
+#[derive(Debug, Clone)]
+#[must_use = "a request builder does nothing until `.send()`"]
+pub struct AccessRequestApprovalPost {
+    r: OpRequest,
+}
+
+impl AccessRequestApprovalPost {
+    /// Sets `x-org-id` (header).
+    pub fn x_org_id(mut self, value: impl Into<String>) -> Self {
+        self.r.header("x-org-id", value.into());
+        self
+    }
+
+    /// Sets the JSON request body.
+    pub fn body(mut self, body: &models::JumpcloudIngressoUserApprovalRequestRequest) -> Self {
+        self.r.json_body(body);
+        self
+    }
+
+    /// Sends the request.
+    pub async fn send(self) -> Result<models::JumpcloudIngressoUserApprovalRequestResponse> {
+        self.r.send_json().await
+    }
+}
+
+crate::customizable!(AccessRequestApprovalPost);
 
 /// List all User Groups
 ///
