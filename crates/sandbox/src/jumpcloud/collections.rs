@@ -128,7 +128,6 @@ impl Table {
     }
 
     /// The collection with this shape.
-    #[cfg(test)]
     pub(crate) fn find(&self, shape: &str) -> Option<usize> {
         self.collections.iter().position(|c| c.shape == shape)
     }

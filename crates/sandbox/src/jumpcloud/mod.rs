@@ -12,6 +12,7 @@
 // Handlers return a ready `Response` as their error: the size of that Err hardly matters here.
 #![allow(clippy::result_large_err)]
 
+mod approvals;
 mod auth;
 mod collections;
 mod defaults;

@@ -41,8 +41,10 @@ pub(crate) fn answer(call: &Call) -> Option<Response> {
             Some(_) => super::generic::answer(call),
         },
         Role::Replace | Role::Patch => {
-            let changed =
-                store.change_object(c, &scope, id, call.body.clone(), role == Role::Replace);
+            // A PUT replaces the record; on a collection the API cannot create (access
+            // requests, the Apple MDM), its body describes a change, and is merged in.
+            let replace = role == Role::Replace && coll.creatable;
+            let changed = store.change_object(c, &scope, id, call.body.clone(), replace);
             record(call, changed)
         }
         Role::Delete => {

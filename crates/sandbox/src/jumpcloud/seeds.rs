@@ -77,6 +77,19 @@ pub(crate) fn records(shape: &str) -> Vec<Value> {
                                                 "device": {"os": "iOS", "osVersion": "17.5", "make": "Apple", "model": "iPhone 15"}}),
         ],
         "providers/{}/organizations" => Vec::new(),
+        "approvalflowrequest" => [
+            ("ada.lovelace", "Production database", "pending", "4h"),
+            ("grace.hopper", "AWS admin console", "approved", "1d"),
+        ]
+        .iter()
+        .map(|(user, flow, status, duration)| {
+            json!({"userName": user, "requestor": format!("{user}@example.com"),
+                   "approvalFlowName": flow, "approvalType": "manual", "status": status,
+                   "requestedDuration": duration, "remarks": "needed for the on-call rota",
+                   "approversRequirement": "any",
+                   "approvers": [{"approverId": "5a0000000000000000000001", "approverName": "admin@example.com"}]})
+        })
+        .collect(),
         _ => vec![json!({"name": shape.rsplit('/').next().unwrap_or(shape)})],
     }
 }

@@ -47,6 +47,8 @@ pub(crate) struct JcStore {
     clock: u64,
     /// The records of every other collection.
     pub(crate) objects: Objects,
+    /// The organisation's approval-flow settings (`/approvalflowsettings`).
+    pub(crate) approval_settings: Map<String, Value>,
 }
 
 const FIRST_NAMES: [&str; 8] = [
