@@ -160,6 +160,9 @@ impl Fixture {
             }
             fx.ids.insert(c.path.clone(), id);
         }
+        // An access request's progress is read by the request's id.
+        let request = fx.ids["approvalflowrequest"].clone();
+        fx.ids.insert("approversprogress".into(), request);
         fx
     }
 
@@ -282,6 +285,7 @@ impl Fixture {
         }
         match id {
             "customEmails_create" => body["type"] = json!("password_expiration"),
+            "access_request_approval_post" => body["id"] = json!(self.ids["approvalflowrequest"]),
             "systemusers_put" => {
                 body.as_object_mut().unwrap().remove("username");
                 body.as_object_mut().unwrap().remove("email");
