@@ -138,11 +138,78 @@ async fn access_requests_are_decided_and_settings_kept() {
     .await
     .unwrap_err();
     assert_eq!(gone.status(), Some(404));
-    // The two v1 additions answer as their specs say.
+    // TOTP enrolment: none for a seeded user, a 404 for no user.
     let users = c.v1().systemusers().list().limit(1).send().await.unwrap();
     let user = users.results.unwrap()[0].id.clone().unwrap();
     let totp = call(&c, "user_totp_get", &[("id", &user)], None)
         .await
         .unwrap();
-    assert!(totp.is_object(), "{totp}");
+    assert_eq!(totp, json!({}));
+    let none = call(
+        &c,
+        "user_totp_get",
+        &[("id", "5f1234567890abcdef012345")],
+        None,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(none.status(), Some(404));
+}
+
+#[tokio::test]
+async fn run_command_makes_a_result_per_bound_system() {
+    let sb = Sandbox::start(SandboxConfig::default().users(4).groups(4).systems(3))
+        .await
+        .unwrap();
+    let c = Client::builder()
+        .base_url(sb.base_url())
+        .api_key(sb.jumpcloud_info().api_key)
+        .build()
+        .unwrap();
+    let mut post = c.request(catalog::find("commands_post").unwrap());
+    post.json_body(&json!({"name": "uptime", "command": "uptime", "commandType": "linux"}));
+    let command = post.send_value().await.unwrap();
+    let command_id = command["_id"].as_str().unwrap().to_owned();
+    let systems = c
+        .v1()
+        .systems()
+        .list()
+        .send()
+        .await
+        .unwrap()
+        .results
+        .unwrap();
+    let system = systems[0].id.clone().unwrap();
+    let mut bind = c.request(catalog::find("graph_commandAssociationsPost").unwrap());
+    bind.param("command_id", command_id.clone()).unwrap();
+    bind.json_body(&json!({"op": "add", "type": "system", "id": system}));
+    bind.send_empty().await.unwrap();
+    // Without systemIds: the systems bound to the command.
+    let run = call(&c, "commands_run", &[], Some(json!({"_id": command_id})))
+        .await
+        .unwrap();
+    assert_eq!(run["queueIds"].as_array().unwrap().len(), 1);
+    let results = c
+        .request(catalog::find("command_results_list").unwrap())
+        .send_value()
+        .await
+        .unwrap();
+    let mine: Vec<&Value> = results["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["workflowInstanceId"] == run["workflowInstanceId"])
+        .collect();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0]["systemId"], json!(system));
+    assert_eq!(mine[0]["name"], "uptime");
+    let missing = call(
+        &c,
+        "commands_run",
+        &[],
+        Some(json!({"_id": "5f1234567890abcdef012345"})),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(missing.status(), Some(404));
 }

@@ -286,6 +286,10 @@ impl Fixture {
         match id {
             "customEmails_create" => body["type"] = json!("password_expiration"),
             "access_request_approval_post" => body["id"] = json!(self.ids["approvalflowrequest"]),
+            "commands_run" => {
+                body["_id"] = json!(self.ids["commands"]);
+                body["systemIds"] = json!([self.ids["systems"]]);
+            }
             "systemusers_put" => {
                 body.as_object_mut().unwrap().remove("username");
                 body.as_object_mut().unwrap().remove("email");

@@ -1,6 +1,6 @@
-//! The approval-flow operations JumpCloud added in 2025-26 that are not collections: the
-//! organisation's approval settings (one object), approving or denying an access request, and
-//! an access request's approval progress.
+//! The operations JumpCloud added since the 2022 specs that are not collections: the
+//! organisation's approval settings (one object), approving or denying an access request, an
+//! access request's approval progress, running a command, and a user's TOTP enrolment.
 
 use axum::response::Response;
 use serde_json::{Map, Value, json};
@@ -104,4 +104,89 @@ pub(crate) fn progress(call: &Call) -> Response {
         .cloned()
         .unwrap_or(json!("any"));
     json(json!({"approvers": approvers, "approversRequirement": requirement}))
+}
+
+/// `POST /runCommand` (`{"_id": command, "systemIds": [...]}`): the command "runs" at once on
+/// the systems named, or on every system bound to it through the graph; each run is a command
+/// result (exit code 0, empty output), listed by `GET /commandresults`.
+pub(crate) fn run_command(call: &Call) -> Response {
+    let command_id = call.body.get("_id").and_then(Value::as_str).unwrap_or("");
+    let (Some(commands), Some(results)) =
+        (table().find("commands"), table().find("commandresults"))
+    else {
+        return error(404, "Not Found");
+    };
+    let mut store = call.org().lock();
+    let Some(command) = store
+        .objects
+        .find(commands, "", command_id)
+        .map(|o| o.fields.clone())
+    else {
+        return error(
+            404,
+            format!(
+                "Not Found: no command with id {command_id:?} (body._id names the command to run)"
+            ),
+        );
+    };
+    let named: Vec<String> = call
+        .body
+        .get("systemIds")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_owned)
+        .collect();
+    let systems: Vec<String> = if named.is_empty() {
+        store
+            .traverse(command_id, &[super::kind::Kind::System])
+            .into_keys()
+            .collect()
+    } else {
+        named
+    };
+    if let Some(unknown) = systems.iter().find(|s| store.system(s).is_none()) {
+        return error(404, format!("Not Found: no system with id {unknown}"));
+    }
+    let now = super::events::rfc3339_millis(super::events::now_ms());
+    let workflow = format!("{:024x}", super::events::now_ms());
+    let mut queued = Vec::new();
+    for system in systems {
+        let hostname = store
+            .system(&system)
+            .and_then(|s| s.get("hostname"))
+            .cloned()
+            .unwrap_or_default();
+        let result = json!({
+            "name": command.get("name").cloned().unwrap_or_default(),
+            "command": command.get("command").cloned().unwrap_or_default(),
+            "sudo": command.get("sudo").cloned().unwrap_or(json!(false)),
+            "user": command.get("user").cloned().unwrap_or_default(),
+            "system": hostname,
+            "systemId": system,
+            "workflowInstanceId": workflow,
+            "requestTime": now,
+            "responseTime": now,
+            "response": {"data": {"exitCode": 0, "output": ""}, "error": ""},
+        });
+        match store.create_object(results, "", result) {
+            Ok(made) => queued.push(made.get("_id").cloned().unwrap_or_default()),
+            Err((status, message)) => return error(status, message),
+        }
+    }
+    json(json!({"queueIds": queued, "workflowInstanceId": workflow}))
+}
+
+/// `GET /systemusers/{id}/totpinfo`: when the user enrolled a TOTP device (nothing when not).
+pub(crate) fn totp_info(call: &Call) -> Response {
+    let store = call.org().lock();
+    let Some(user) = store.user(call.id()) else {
+        return error(404, "Not Found");
+    };
+    let enrolled = user.get("totp_enabled").and_then(Value::as_bool) == Some(true);
+    match user.get("created").filter(|_| enrolled) {
+        Some(date) => json(json!({"enrollmentDate": date})),
+        None => json(json!({})),
+    }
 }

@@ -264,6 +264,14 @@ pub(crate) fn of_change(
         event.insert("resource".into(), json!({"type": from_type, "id": from_id}));
         return Some(event);
     }
+    if op.id == "commands_run" {
+        event.insert("event_type".into(), json!("command_run"));
+        event.insert(
+            "resource".into(),
+            json!({"type": "command", "id": sent.get("_id").cloned().unwrap_or(Value::Null)}),
+        );
+        return Some(event);
+    }
     let resource = resource_type(op)?;
     let verb = match op.id.as_str() {
         // Actions on a user change it.
