@@ -24,9 +24,8 @@ async fn call(
     r.send_value().await
 }
 
-#[tokio::test]
-async fn access_requests_are_decided_and_settings_kept() {
-    let sb = Sandbox::start(SandboxConfig::default().users(4).groups(2))
+async fn start() -> (Sandbox, Client) {
+    let sb = Sandbox::start(SandboxConfig::default().users(4).groups(4).systems(3))
         .await
         .unwrap();
     let c = Client::builder()
@@ -34,6 +33,12 @@ async fn access_requests_are_decided_and_settings_kept() {
         .api_key(sb.jumpcloud_info().api_key)
         .build()
         .unwrap();
+    (sb, c)
+}
+
+#[tokio::test]
+async fn access_requests_are_decided_and_settings_kept() {
+    let (_sb, c) = start().await;
     // An approval flow made, listed, read and deleted.
     let flow = call(
         &c,
@@ -158,14 +163,7 @@ async fn access_requests_are_decided_and_settings_kept() {
 
 #[tokio::test]
 async fn run_command_makes_a_result_per_bound_system() {
-    let sb = Sandbox::start(SandboxConfig::default().users(4).groups(4).systems(3))
-        .await
-        .unwrap();
-    let c = Client::builder()
-        .base_url(sb.base_url())
-        .api_key(sb.jumpcloud_info().api_key)
-        .build()
-        .unwrap();
+    let (_sb, c) = start().await;
     let mut post = c.request(catalog::find("commands_post").unwrap());
     post.json_body(&json!({"name": "uptime", "command": "uptime", "commandType": "linux"}));
     let command = post.send_value().await.unwrap();
