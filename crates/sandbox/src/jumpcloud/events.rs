@@ -264,11 +264,22 @@ pub(crate) fn of_change(
         event.insert("resource".into(), json!({"type": from_type, "id": from_id}));
         return Some(event);
     }
-    if op.id == "commands_run" {
-        event.insert("event_type".into(), json!("command_run"));
+    // The operations whose path does not name what they change.
+    let named = match op.id.as_str() {
+        "commands_run" => Some(("command_run", "command", sent.get("_id"))),
+        "access_request_approval_post" => {
+            Some(("access_request_update", "access_request", sent.get("id")))
+        }
+        "approval_flow_settings_put" => {
+            Some(("approval_settings_update", "approval_settings", None))
+        }
+        _ => None,
+    };
+    if let Some((event_type, kind, id)) = named {
+        event.insert("event_type".into(), json!(event_type));
         event.insert(
             "resource".into(),
-            json!({"type": "command", "id": sent.get("_id").cloned().unwrap_or(Value::Null)}),
+            json!({"type": kind, "id": id.cloned().unwrap_or(Value::Null)}),
         );
         return Some(event);
     }

@@ -420,7 +420,10 @@ fn answer(
     if let Err(r) = auth::allow_system(&call) {
         return r;
     }
-    if op.method != "GET" {
+    // Changes to what the sandbox keeps are logged; actions it only answers (a device wiped,
+    // an import started) are not.
+    let kept = handlers::stateful(&op.id).is_some() || collections::table().role(op).is_some();
+    if op.method != "GET" && kept {
         let initiated_by = match &call.system {
             Some(system) => json!({"type": "system", "id": system}),
             None => json!({"type": "admin", "id": ADMIN_ID, "email": "admin@example.com"}),
