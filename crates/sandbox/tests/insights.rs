@@ -105,6 +105,15 @@ async fn changes_made_through_the_sandbox_are_events() {
         None,
     )
     .await;
+    // An action the sandbox only answers (a restart of a device) is not logged.
+    let systems = jc(reqwest::Method::GET, "/api/systems", None).await;
+    let system = systems["results"][0]["_id"].as_str().unwrap().to_owned();
+    jc(
+        reqwest::Method::POST,
+        &format!("/api/systems/{system}/command/builtin/restart"),
+        None,
+    )
+    .await;
     // A refused key is a failed login.
     let refused = http()
         .get(format!("{}/api/systemusers", sb.base_url()))
