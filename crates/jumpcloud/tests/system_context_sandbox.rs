@@ -90,6 +90,20 @@ async fn a_system_reads_and_changes_what_is_its_own() {
         .await
         .unwrap();
     assert_eq!(now.len(), 2);
+    // The audit log names the system as the one who did it.
+    let events: Vec<_> = futures_util::TryStreamExt::try_collect(
+        api.insights()
+            .events(jumpcloud::insights::since(Duration::from_secs(600)))
+            .filter("event_type", "association_change")
+            .stream(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(events.len(), 1);
+    let by = events[0].initiated_by.as_ref().unwrap();
+    assert_eq!(by.kind.as_deref(), Some("system"));
+    assert_eq!(by.id.as_deref(), Some(s.system_id.as_str()));
+    assert_eq!(events[0].other["auth_method"], "system_context");
 }
 
 #[tokio::test]
