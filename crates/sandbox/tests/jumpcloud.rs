@@ -710,3 +710,50 @@ async fn user_actions_are_kept_and_answers_hold_no_placeholders() {
         check(&v, &org, path);
     }
 }
+
+#[tokio::test]
+async fn filters_reach_into_nested_fields_and_lists() {
+    let jc = start(3).await;
+    for (name, countries) in [("nest.a", ["FR", "DE"]), ("nest.b", ["US", "US"])] {
+        let addresses: Vec<Value> = countries
+            .iter()
+            .map(|c| json!({"type": "work", "country": c}))
+            .collect();
+        let (s, v) = jc
+            .call(
+                Method::POST,
+                "/api/systemusers",
+                Some(json!({"username": name, "email": format!("{name}@example.com"), "addresses": addresses})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    let names = |v: &Value| -> Vec<String> {
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["username"].as_str().unwrap().to_owned())
+            .filter(|n| n.starts_with("nest."))
+            .collect()
+    };
+    // Any address in Germany: one user, whichever address it is.
+    let (_, de) = jc
+        .get("/api/systemusers?filter=addresses.country:$eq:DE")
+        .await;
+    assert_eq!(names(&de), ["nest.a"]);
+    // No address in Germany: the other one.
+    let (_, not_de) = jc
+        .get("/api/systemusers?limit=100&filter=addresses.country:$ne:DE")
+        .await;
+    assert_eq!(names(&not_de), ["nest.b"]);
+    // The search body's filter form too.
+    let (_, found) = jc
+        .call(
+            Method::POST,
+            "/api/search/systemusers",
+            Some(json!({"filter": {"addresses.country": "US"}})),
+        )
+        .await;
+    assert_eq!(names(&found), ["nest.b"]);
+}

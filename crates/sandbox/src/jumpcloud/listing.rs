@@ -104,11 +104,46 @@ fn cond(f: &str) -> Result<Cond, Response> {
 
 /// A field's value as text, for comparisons (`true`, `42`, or the string itself).
 pub(super) fn text(record: &Map<String, Value>, field: &str) -> String {
-    match record.get(field) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Null) | None => String::new(),
-        Some(other) => other.to_string(),
+    texts(record, field).into_iter().next().unwrap_or_default()
+}
+
+/// Every value a field names, as text: a dotted field (`addresses.country`) goes into objects
+/// and across lists, so it may name several values (one per address), or none (`[""]`).
+fn texts(record: &Map<String, Value>, field: &str) -> Vec<String> {
+    fn walk<'v>(v: &'v Value, path: &[&str], out: &mut Vec<&'v Value>) {
+        match (v, path.split_first()) {
+            (Value::Array(items), _) if !path.is_empty() => {
+                items.iter().for_each(|i| walk(i, path, out));
+            }
+            (_, None) => out.push(v),
+            (Value::Object(m), Some((head, rest))) => {
+                if let Some(next) = m.get(*head) {
+                    walk(next, rest, out);
+                }
+            }
+            _ => {}
+        }
     }
+    let mut found = Vec::new();
+    match record.get(field) {
+        // A key that holds a dot itself wins over a path.
+        Some(v) => found.push(v),
+        None => {
+            let path: Vec<&str> = field.split('.').collect();
+            if let Some(first) = record.get(path[0]) {
+                walk(first, &path[1..], &mut found);
+            }
+        }
+    }
+    let mut out: Vec<String> = found
+        .into_iter()
+        .filter(|v| !v.is_null())
+        .map(value_text)
+        .collect();
+    if out.is_empty() {
+        out.push(String::new());
+    }
+    out
 }
 
 pub(super) fn value_text(v: &Value) -> String {
@@ -118,23 +153,30 @@ pub(super) fn value_text(v: &Value) -> String {
     }
 }
 
+/// Whether a condition holds: for a field naming several values (a dotted field across a
+/// list), `$ne` must hold for all of them and any other operator for one.
 pub(super) fn holds(record: &Map<String, Value>, c: &Cond) -> bool {
-    let actual = text(record, &c.field);
     let want = value_text(&c.value);
-    match c.op.as_str() {
-        "$eq" => actual == want,
-        "$ne" => actual != want,
-        "$gt" => actual > want,
-        "$gte" => actual >= want,
-        "$lt" => actual < want,
-        "$lte" => actual <= want,
+    let one = |actual: &String| match c.op.as_str() {
+        "$eq" => *actual == want,
+        "$ne" => *actual != want,
+        "$gt" => *actual > want,
+        "$gte" => *actual >= want,
+        "$lt" => *actual < want,
+        "$lte" => *actual <= want,
         "$in" => c
             .value
             .as_array()
-            .is_some_and(|vs| vs.iter().any(|v| value_text(v) == actual)),
+            .is_some_and(|vs| vs.iter().any(|v| value_text(v) == *actual)),
         // `$regex` is matched as a case-insensitive substring: enough for search boxes.
         "$regex" => actual.to_lowercase().contains(&want.to_lowercase()),
         _ => false,
+    };
+    let actual = texts(record, &c.field);
+    if c.op == "$ne" {
+        actual.iter().all(one)
+    } else {
+        actual.iter().any(one)
     }
 }
 
@@ -169,7 +211,7 @@ pub(super) fn body_filter(filter: &Value, record: &Map<String, Value>) -> Result
                     },
                 )
             }),
-            (field, value) => text(record, field) == value_text(value),
+            (field, value) => texts(record, field).contains(&value_text(value)),
         };
         if !ok {
             return Ok(false);
@@ -307,7 +349,9 @@ impl Listing {
     /// Whether a record is selected. Conditions see a property the record lacks at its
     /// default, as the answer shows it.
     pub(super) fn selects(&self, record: &Map<String, Value>) -> Result<bool, String> {
-        let lacks = |c: &Cond| !record.contains_key(&c.field);
+        let top = |f: &str| f.split('.').next().unwrap_or(f).to_owned();
+        let lacks =
+            |c: &Cond| !record.contains_key(&c.field) && !record.contains_key(&top(&c.field));
         if let Some(defaults) = self.defaults
             && self.conds.iter().chain(&self.any).any(lacks)
         {
