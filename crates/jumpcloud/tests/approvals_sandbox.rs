@@ -210,4 +210,39 @@ async fn run_command_makes_a_result_per_bound_system() {
     .await
     .unwrap_err();
     assert_eq!(missing.status(), Some(404));
+    // A command with a trigger runs when the trigger is called (a 2022 operation).
+    let mut post = c.request(catalog::find("commands_post").unwrap());
+    post.json_body(
+        &json!({"name": "nightly backup", "command": "backup", "commandType": "linux",
+                           "launchType": "trigger", "trigger": "nightly"}),
+    );
+    let nightly = post.send_value().await.unwrap();
+    let nightly_id = nightly["_id"].as_str().unwrap().to_owned();
+    let mut bind = c.request(catalog::find("graph_commandAssociationsPost").unwrap());
+    bind.param("command_id", nightly_id.clone()).unwrap();
+    bind.json_body(&json!({"op": "add", "type": "system", "id": system}));
+    bind.send_empty().await.unwrap();
+    let fire = |name: &str| {
+        let mut r = c.request(catalog::find("command_trigger_webhook_post").unwrap());
+        r.param("triggername", name.to_owned()).unwrap();
+        r.json_body(&json!({}));
+        r.send_value()
+    };
+    assert_eq!(
+        fire("nightly").await.unwrap()["triggered"],
+        json!([nightly_id])
+    );
+    assert_eq!(fire("never").await.unwrap()["triggered"], json!([]));
+    let results = c
+        .request(catalog::find("command_results_list").unwrap())
+        .send_value()
+        .await
+        .unwrap();
+    let runs = results["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["name"] == "nightly backup")
+        .count();
+    assert_eq!(runs, 1);
 }

@@ -111,24 +111,6 @@ pub(crate) fn progress(call: &Call) -> Response {
 /// result (exit code 0, empty output), listed by `GET /commandresults`.
 pub(crate) fn run_command(call: &Call) -> Response {
     let command_id = call.body.get("_id").and_then(Value::as_str).unwrap_or("");
-    let (Some(commands), Some(results)) =
-        (table().find("commands"), table().find("commandresults"))
-    else {
-        return error(404, "Not Found");
-    };
-    let mut store = call.org().lock();
-    let Some(command) = store
-        .objects
-        .find(commands, "", command_id)
-        .map(|o| o.fields.clone())
-    else {
-        return error(
-            404,
-            format!(
-                "Not Found: no command with id {command_id:?} (body._id names the command to run)"
-            ),
-        );
-    };
     let named: Vec<String> = call
         .body
         .get("systemIds")
@@ -138,16 +120,77 @@ pub(crate) fn run_command(call: &Call) -> Response {
         .filter_map(Value::as_str)
         .map(str::to_owned)
         .collect();
-    let systems: Vec<String> = if named.is_empty() {
+    let mut store = call.org().lock();
+    match run(&mut store, command_id, named) {
+        Ok((queued, workflow)) => json(json!({"queueIds": queued, "workflowInstanceId": workflow})),
+        Err(r) => r,
+    }
+}
+
+/// `POST /command/trigger/{name}`: runs every command whose `trigger` is that name, on the
+/// systems bound to it; answers the commands' ids.
+pub(crate) fn trigger(call: &Call) -> Response {
+    let Some(commands) = table().find("commands") else {
+        return error(404, "Not Found");
+    };
+    let name = call.path_param("triggername").to_owned();
+    let mut store = call.org().lock();
+    let ids: Vec<String> = store
+        .objects
+        .list(commands, "")
+        .filter(|o| o.fields.get("trigger").and_then(Value::as_str) == Some(name.as_str()))
+        .filter_map(|o| {
+            o.fields
+                .get("_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .collect();
+    for id in &ids {
+        if let Err(r) = run(&mut store, id, Vec::new()) {
+            return r;
+        }
+    }
+    json(json!({"triggered": ids}))
+}
+
+/// Runs a command on `systems` (none: those bound to it): one command result each. Returns the
+/// results' ids and the run's workflow id.
+fn run(
+    store: &mut super::store::JcStore,
+    command_id: &str,
+    systems: Vec<String>,
+) -> Result<(Vec<Value>, String), Response> {
+    let (Some(commands), Some(results)) =
+        (table().find("commands"), table().find("commandresults"))
+    else {
+        return Err(error(404, "Not Found"));
+    };
+    let Some(command) = store
+        .objects
+        .find(commands, "", command_id)
+        .map(|o| o.fields.clone())
+    else {
+        return Err(error(
+            404,
+            format!(
+                "Not Found: no command with id {command_id:?} (body._id names the command to run)"
+            ),
+        ));
+    };
+    let systems: Vec<String> = if systems.is_empty() {
         store
             .traverse(command_id, &[super::kind::Kind::System])
             .into_keys()
             .collect()
     } else {
-        named
+        systems
     };
     if let Some(unknown) = systems.iter().find(|s| store.system(s).is_none()) {
-        return error(404, format!("Not Found: no system with id {unknown}"));
+        return Err(error(
+            404,
+            format!("Not Found: no system with id {unknown}"),
+        ));
     }
     let now = super::events::rfc3339_millis(super::events::now_ms());
     let workflow = format!("{:024x}", super::events::now_ms());
@@ -172,10 +215,10 @@ pub(crate) fn run_command(call: &Call) -> Response {
         });
         match store.create_object(results, "", result) {
             Ok(made) => queued.push(made.get("_id").cloned().unwrap_or_default()),
-            Err((status, message)) => return error(status, message),
+            Err((status, message)) => return Err(error(status, message)),
         }
     }
-    json(json!({"queueIds": queued, "workflowInstanceId": workflow}))
+    Ok((queued, workflow))
 }
 
 /// `GET /systemusers/{id}/totpinfo`: when the user enrolled a TOTP device (nothing when not).

@@ -267,6 +267,7 @@ pub(crate) fn of_change(
     // The operations whose path does not name what they change.
     let named = match op.id.as_str() {
         "commands_run" => Some(("command_run", "command", sent.get("_id"))),
+        "command_trigger_webhook_post" => Some(("command_trigger", "command", None)),
         "access_request_approval_post" => {
             Some(("access_request_update", "access_request", sent.get("id")))
         }

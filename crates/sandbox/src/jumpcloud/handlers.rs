@@ -44,6 +44,7 @@ pub(crate) fn stateful(op: &str) -> Option<Handler> {
         "access_request_approval_post" => super::approvals::decide,
         "access_request_progress_get" => super::approvals::progress,
         "commands_run" => super::approvals::run_command,
+        "command_trigger_webhook_post" => super::approvals::trigger,
         "user_totp_get" => super::approvals::totp_info,
         "groups_user_list" | "groups_system_list" | "groups_policy_list" => list_groups,
         "groups_user_get" | "groups_system_get" | "groups_policy_get" => get_group,
