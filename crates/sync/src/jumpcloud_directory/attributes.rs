@@ -58,6 +58,30 @@ pub struct AttributeMap {
     pub country: String,
 }
 
+impl AttributeMap {
+    /// The top-level JumpCloud fields a sync reads: the mapped sources (`addresses` for
+    /// `addresses.country`), and what says whether a user is present.
+    pub fn fields_read(&self) -> Vec<String> {
+        let mut out: Vec<String> = ["username", "email", "state", "activated", "suspended"]
+            .iter()
+            .map(|f| (*f).to_owned())
+            .collect();
+        for source in [
+            &self.email,
+            &self.firstname,
+            &self.lastname,
+            &self.username,
+            &self.country,
+        ] {
+            let top = source.split('.').next().unwrap_or(source).to_owned();
+            if !out.contains(&top) {
+                out.push(top);
+            }
+        }
+        out
+    }
+}
+
 impl Default for AttributeMap {
     fn default() -> Self {
         AttributeMap {
@@ -137,6 +161,27 @@ pub(super) fn value(user: &Value, source: &str) -> Option<String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn only_the_mapped_fields_are_asked_for() {
+        let mut map = AttributeMap::default();
+        map.set("username", "attributes.badge").unwrap();
+        let fields = map.fields_read();
+        for f in [
+            "email",
+            "state",
+            "suspended",
+            "addresses",
+            "attributes",
+            "firstname",
+        ] {
+            assert!(fields.iter().any(|x| x == f), "{f} in {fields:?}");
+        }
+        assert!(!fields.iter().any(|x| x == "jobTitle"));
+        let mut once = fields.clone();
+        once.dedup();
+        assert_eq!(once.len(), fields.len());
+    }
 
     #[test]
     fn sources_are_checked_and_read() {

@@ -67,7 +67,13 @@ pub async fn read(
     client: &jumpcloud::Client,
     options: &JumpcloudOptions,
 ) -> Result<JumpcloudDirectory, ReadError> {
-    let mut list = client.v1().systemusers().list();
+    // Only the fields the sync reads: a full system user is some 55 fields, and 20,000 of them
+    // are most of what a run would otherwise transfer and decode.
+    let mut list = client
+        .v1()
+        .systemusers()
+        .list()
+        .fields(options.attributes.fields_read().join(" "));
     if let Some(f) = &options.filter {
         list = list.filter(f.clone());
     }
