@@ -160,6 +160,17 @@ impl Fixture {
             }
             fx.ids.insert(c.path.clone(), id);
         }
+        // A bulk job whose results the calls read.
+        let job = fx
+            .raw(
+                "bulk_usersCreate",
+                json!([{"username": "bulk.fixture", "email": "bulk.fixture@example.org"}]),
+            )
+            .await;
+        fx.ids.insert(
+            "bulk/users".into(),
+            job["jobId"].as_str().unwrap().to_owned(),
+        );
         // An access request's progress is read by the request's id.
         let request = fx.ids["approvalflowrequest"].clone();
         fx.ids.insert("approversprogress".into(), request);

@@ -463,3 +463,45 @@ async fn task_helpers_find_change_membership_and_suspend() {
     assert_eq!(users.get(&id).send().await.unwrap().suspended, Some(true));
     assert_eq!(users.activate(&id).await.unwrap().suspended, Some(false));
 }
+
+#[tokio::test]
+async fn bulk_jobs_create_and_update_users_and_report_each() {
+    let (_sb, c) = start(5, 2).await;
+    let send = |op: &str, body: serde_json::Value| {
+        let mut r = c.request(jumpcloud::catalog::find(op).unwrap());
+        r.json_body(&body);
+        r.send_value()
+    };
+    let job = send(
+        "bulk_usersCreate",
+        serde_json::json!([
+            {"username": "bulk.one", "email": "bulk.one@example.com", "firstname": "One"},
+            {"username": "bulk.one", "email": "bulk.two@example.com"}
+        ]),
+    )
+    .await
+    .unwrap();
+    let job_id = job["jobId"].as_str().unwrap().to_owned();
+    let mut r = c.request(jumpcloud::catalog::find("bulk_usersCreateResults").unwrap());
+    r.param("job_id", job_id).unwrap();
+    let results = r.send_value().await.unwrap();
+    assert_eq!(results[0]["status"], "finished");
+    assert_eq!(results[1]["status"], "failed", "the username is taken");
+    assert!(
+        results[1]["statusMsg"]
+            .as_str()
+            .unwrap()
+            .contains("bulk.one")
+    );
+    let id = results[0]["id"].as_str().unwrap().to_owned();
+    let made = c.v1().systemusers().get(&id).send().await.unwrap();
+    assert_eq!(made.firstname.as_deref(), Some("One"));
+    send(
+        "bulk_usersUpdate",
+        serde_json::json!([{"id": id, "lastname": "Bulk"}]),
+    )
+    .await
+    .unwrap();
+    let updated = c.v1().systemusers().get(&id).send().await.unwrap();
+    assert_eq!(updated.lastname.as_deref(), Some("Bulk"));
+}

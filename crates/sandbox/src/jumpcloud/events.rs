@@ -268,6 +268,9 @@ pub(crate) fn of_change(
     let named = match op.id.as_str() {
         "commands_run" => Some(("command_run", "command", sent.get("_id"))),
         "command_trigger_webhook_post" => Some(("command_trigger", "command", None)),
+        "bulk_usersCreate" | "bulk_usersUpdate" => {
+            Some(("bulk_user_job", "job", answer.get("jobId")))
+        }
         "access_request_approval_post" => {
             Some(("access_request_update", "access_request", sent.get("id")))
         }

@@ -44,6 +44,8 @@ pub(crate) fn stateful(op: &str) -> Option<Handler> {
         "access_request_approval_post" => super::approvals::decide,
         "access_request_progress_get" => super::approvals::progress,
         "commands_run" => super::approvals::run_command,
+        "bulk_usersCreate" | "bulk_usersUpdate" => super::jobs::run,
+        "bulk_usersCreateResults" => super::jobs::results,
         "command_trigger_webhook_post" => super::approvals::trigger,
         "user_totp_get" => super::approvals::totp_info,
         "groups_user_list" | "groups_system_list" | "groups_policy_list" => list_groups,

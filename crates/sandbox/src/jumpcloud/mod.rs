@@ -20,6 +20,7 @@ mod events;
 mod generic;
 mod handlers;
 mod insights;
+mod jobs;
 pub(crate) mod keys;
 mod kind;
 mod listing;

@@ -49,6 +49,8 @@ pub(crate) struct JcStore {
     pub(crate) objects: Objects,
     /// The organisation's approval-flow settings (`/approvalflowsettings`).
     pub(crate) approval_settings: Map<String, Value>,
+    /// Bulk user jobs: id -> one result per entry.
+    bulk_jobs: FastMap<String, Vec<Value>>,
 }
 
 const FIRST_NAMES: [&str; 8] = [
@@ -414,6 +416,18 @@ impl JcStore {
             }
         }
         Ok(Value::Object(user.clone()))
+    }
+
+    /// Keeps a bulk job's results; returns its id.
+    pub(crate) fn add_bulk_job(&mut self, results: Vec<Value>) -> String {
+        let id = self.new_id();
+        self.bulk_jobs.insert(id.clone(), results);
+        id
+    }
+
+    /// A bulk job's results.
+    pub(crate) fn bulk_job(&self, id: &str) -> Option<&Vec<Value>> {
+        self.bulk_jobs.get(id)
     }
 
     /// Sets fields the server changes itself (an expired password, an unlocked account).
