@@ -105,6 +105,13 @@ async fn changes_made_through_the_sandbox_are_events() {
         None,
     )
     .await;
+    // A search only reads: not logged.
+    jc(
+        reqwest::Method::POST,
+        "/api/search/systemusers",
+        Some(json!({"filter": {"username": "audit.me"}})),
+    )
+    .await;
     // An action the sandbox only answers (a restart of a device) is not logged.
     let systems = jc(reqwest::Method::GET, "/api/systems", None).await;
     let system = systems["results"][0]["_id"].as_str().unwrap().to_owned();
@@ -150,9 +157,16 @@ async fn changes_made_through_the_sandbox_are_events() {
         events[0]["organization"],
         json!(di.sb.jumpcloud_info().org_id)
     );
-    // An update lists what changed, never a password.
+    // An update lists what changed; a secret by its name only.
     let changes = events[1]["changes"].as_array().unwrap();
-    assert_eq!(changes, &[json!({"field": "firstname", "to": "Audit"})]);
+    assert_eq!(
+        changes,
+        &[
+            json!({"field": "firstname", "to": "Audit"}),
+            json!({"field": "password"})
+        ]
+    );
+    assert!(!Value::Array(events.clone()).to_string().contains("s3cret"));
     assert_eq!(
         events[2]["association"]["connection"]["from"]["id"],
         json!(group)
@@ -259,6 +273,15 @@ async fn bad_queries_are_400s_that_say_what_is_wrong() {
         .await
         .unwrap();
     let di = Di { sb };
+    let (s, _, v) = di
+        .post(
+            "/insights/directory/v1/events/interval",
+            json!({"service": ["all"], "start_time": SINCE, "interval_unit": "w",
+                   "interval_value": "18014398509481984"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(v["message"].as_str().unwrap().contains("too large"), "{v}");
     for (body, says) in [
         (json!({"service": ["all"]}), "start_time is required"),
         (

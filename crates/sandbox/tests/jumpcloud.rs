@@ -757,3 +757,24 @@ async fn filters_reach_into_nested_fields_and_lists() {
         .await;
     assert_eq!(names(&found), ["nest.b"]);
 }
+
+#[tokio::test]
+async fn a_custom_email_keeps_its_type_through_a_put() {
+    let jc = start(3).await;
+    let body = json!({"type": "password_expiration", "subject": "Expiring"});
+    let (s, v) = jc
+        .call(Method::POST, "/api/v2/customemails", Some(body))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = jc
+        .call(
+            Method::PUT,
+            "/api/v2/customemails/password_expiration",
+            Some(json!({"type": "password_expiration", "subject": "Soon"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, got) = jc.get("/api/v2/customemails/password_expiration").await;
+    assert_eq!(got["type"], "password_expiration");
+    assert_eq!(got["subject"], "Soon");
+}

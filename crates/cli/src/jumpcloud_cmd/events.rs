@@ -248,13 +248,16 @@ pub async fn run(ctx: &Ctx, a: EventsArgs) -> CliResult {
             }
         };
         for e in &page.events {
+            if max.is_some_and(|m| w.count() >= m) {
+                break;
+            }
             w.push(&shown(e)?)?;
-        }
-        if page.next.is_some() {
-            cursor = page.next;
         }
         if max.is_some_and(|m| w.count() >= m) {
             break;
+        }
+        if page.next.is_some() {
+            cursor = page.next;
         }
         if page.last {
             w.show_now()?;

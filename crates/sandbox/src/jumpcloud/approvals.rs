@@ -193,7 +193,7 @@ fn run(
         ));
     }
     let now = super::events::rfc3339_millis(super::events::now_ms());
-    let workflow = format!("{:024x}", super::events::now_ms());
+    let workflow = store.fresh_id();
     let mut queued = Vec::new();
     for system in systems {
         let hostname = store

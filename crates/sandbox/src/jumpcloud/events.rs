@@ -204,9 +204,12 @@ pub(crate) fn parse_rfc3339(s: &str) -> Option<i64> {
     }
     let offset_min = match rest {
         "Z" | "z" => 0,
-        _ if rest.len() == 6 && matches!(&rest[..1], "+" | "-") && &rest[3..4] == ":" => {
-            let oh: i64 = rest[1..3].parse().ok()?;
-            let om: i64 = rest[4..6].parse().ok()?;
+        _ if rest.len() == 6
+            && matches!(rest.as_bytes()[0], b'+' | b'-')
+            && rest.as_bytes()[3] == b':' =>
+        {
+            let oh: i64 = rest.get(1..3)?.parse().ok()?;
+            let om: i64 = rest.get(4..6)?.parse().ok()?;
             let sign = if rest.starts_with('-') { -1 } else { 1 };
             sign * (oh * 60 + om)
         }
@@ -234,6 +237,10 @@ pub(crate) fn of_change(
     sent: &Value,
     answer: &Value,
 ) -> Option<Map<String, Value>> {
+    // A search is a POST that only reads.
+    if op.collection() == Some("search") {
+        return None;
+    }
     let verb = match op.method.as_str() {
         "POST" => "create",
         "PUT" | "PATCH" => "update",
@@ -320,14 +327,43 @@ pub(crate) fn of_change(
     if verb == "update"
         && let Value::Object(fields) = sent
     {
+        // A secret's name is logged, never its value, at any depth.
         let changes: Vec<Value> = fields
             .iter()
-            .filter(|(k, _)| !matches!(k.as_str(), "password" | "sharedSecret" | "secretKey"))
-            .map(|(k, v)| json!({"field": k, "to": v}))
+            .map(|(k, v)| {
+                if is_secret(k) {
+                    json!({"field": k})
+                } else {
+                    json!({"field": k, "to": redacted(v)})
+                }
+            })
             .collect();
         event.insert("changes".into(), Value::Array(changes));
     }
     Some(event)
+}
+
+/// Whether a property holds a secret, by its name (`password`, `sharedSecret`, `privateKey`,
+/// `apiToken`, `integrationKey`...).
+fn is_secret(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    ["password", "secret", "token", "private", "key"]
+        .iter()
+        .any(|s| n.contains(s))
+}
+
+/// A value with the secrets inside it left out.
+fn redacted(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| !is_secret(k))
+                .map(|(k, v)| (k.clone(), redacted(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(redacted).collect()),
+        other => other.clone(),
+    }
 }
 
 /// The type of object an operation's path names: `user` for `/systemusers`, `user_group` for

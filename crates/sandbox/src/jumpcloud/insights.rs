@@ -295,15 +295,30 @@ fn term_holds(t: &Value, body: &Map<String, Value>) -> bool {
 /// The matching events in the query's order, after its cursor; `f` sees each until it says stop.
 fn each(log: &EventLog, org: &str, q: &Query, mut f: impl FnMut(Event) -> bool) {
     let s = log.seeded;
-    let lo = s.first_at(q.start);
-    let hi = if q.end == i64::MAX {
+    let mut lo = s.first_at(q.start);
+    let mut hi = if q.end == i64::MAX {
         s.count
     } else {
         s.first_at(q.end.saturating_add(1))
     };
-    let seeded = (lo..hi).map(|i| s.event(i, org));
-    let live_from = log.live.partition_point(|e| e.ts < q.start);
-    let live_to = log.live.partition_point(|e| e.ts <= q.end);
+    let mut live_from = log.live.partition_point(|e| e.ts < q.start);
+    let mut live_to = log.live.partition_point(|e| e.ts <= q.end);
+    // Where the cursor is does not depend on the filters: both sources are cut to the events
+    // on its side (a few around it, with equal timestamps, are sorted out by id below).
+    if let Some((ts, _)) = &q.after {
+        if q.descending {
+            hi = hi.min(
+                s.first_at(ts.saturating_add(1))
+                    .saturating_add(3)
+                    .min(s.count),
+            );
+            live_to = live_to.min(log.live.partition_point(|e| e.ts <= *ts));
+        } else {
+            lo = lo.max(s.first_at(*ts).saturating_sub(3));
+            live_from = live_from.max(log.live.partition_point(|e| e.ts < *ts));
+        }
+    }
+    let seeded = (lo..hi.max(lo)).map(|i| s.event(i, org));
     let live = log.live[live_from..live_to.max(live_from)].iter().cloned();
     let keep = |e: &Event| q.after_cursor(e) && q.matches(e);
     if q.descending {
@@ -313,12 +328,6 @@ fn each(log: &EventLog, org: &str, q: &Query, mut f: impl FnMut(Event) -> bool) 
             }
         }
     } else {
-        // The seeded history is addressed by index: a cursor inside it skips straight there.
-        let start = match &q.after {
-            Some((ts, _)) if q.is_plain() => s.first_at(*ts).saturating_sub(3).max(lo),
-            _ => lo,
-        };
-        let seeded = (start..hi).map(|i| s.event(i, org));
         for e in seeded.chain(live) {
             if keep(&e) && !f(e) {
                 return;
@@ -513,7 +522,14 @@ fn interval(org: &Org, body: &Value) -> Result<Response, Response> {
                 ))
             })?,
     };
-    let width = unit_ms * value;
+    let width = unit_ms
+        .checked_mul(value)
+        .filter(|w| *w <= 100 * 365 * 86_400_000)
+        .ok_or_else(|| {
+            bad(format!(
+                "interval_value: {value} is too large for an interval"
+            ))
+        })?;
     let q = Query::parse(body)?;
     let mut counts: std::collections::BTreeMap<i64, u64> = Default::default();
     each(&log_of(org), &org.id, &q, |e| {

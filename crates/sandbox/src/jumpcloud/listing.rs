@@ -104,12 +104,18 @@ fn cond(f: &str) -> Result<Cond, Response> {
 
 /// A field's value as text, for comparisons (`true`, `42`, or the string itself).
 pub(super) fn text(record: &Map<String, Value>, field: &str) -> String {
-    texts(record, field).into_iter().next().unwrap_or_default()
+    texts(record, None, field)
+        .into_iter()
+        .next()
+        .unwrap_or_default()
 }
+
+/// The defaults a record is answered with, for the properties it lacks (see [`Template`]).
+type Defaults<'a> = Option<&'a Map<String, Value>>;
 
 /// Every value a field names, as text: a dotted field (`addresses.country`) goes into objects
 /// and across lists, so it may name several values (one per address), or none (`[""]`).
-fn texts(record: &Map<String, Value>, field: &str) -> Vec<String> {
+fn texts(record: &Map<String, Value>, defaults: Defaults, field: &str) -> Vec<String> {
     fn walk<'v>(v: &'v Value, path: &[&str], out: &mut Vec<&'v Value>) {
         match (v, path.split_first()) {
             (Value::Array(items), _) if !path.is_empty() => {
@@ -124,13 +130,15 @@ fn texts(record: &Map<String, Value>, field: &str) -> Vec<String> {
             _ => {}
         }
     }
+    // A property the record lacks is seen at its default, as the answer shows it.
+    let get = |k: &str| record.get(k).or_else(|| defaults.and_then(|d| d.get(k)));
     let mut found = Vec::new();
-    match record.get(field) {
+    match get(field) {
         // A key that holds a dot itself wins over a path.
         Some(v) => found.push(v),
         None => {
             let path: Vec<&str> = field.split('.').collect();
-            if let Some(first) = record.get(path[0]) {
+            if let Some(first) = get(path[0]) {
                 walk(first, &path[1..], &mut found);
             }
         }
@@ -155,7 +163,7 @@ pub(super) fn value_text(v: &Value) -> String {
 
 /// Whether a condition holds: for a field naming several values (a dotted field across a
 /// list), `$ne` must hold for all of them and any other operator for one.
-pub(super) fn holds(record: &Map<String, Value>, c: &Cond) -> bool {
+pub(super) fn holds(record: &Map<String, Value>, defaults: Defaults, c: &Cond) -> bool {
     let want = value_text(&c.value);
     let one = |actual: &String| match c.op.as_str() {
         "$eq" => *actual == want,
@@ -172,7 +180,7 @@ pub(super) fn holds(record: &Map<String, Value>, c: &Cond) -> bool {
         "$regex" => actual.to_lowercase().contains(&want.to_lowercase()),
         _ => false,
     };
-    let actual = texts(record, &c.field);
+    let actual = texts(record, defaults, &c.field);
     if c.op == "$ne" {
         actual.iter().all(one)
     } else {
@@ -182,7 +190,11 @@ pub(super) fn holds(record: &Map<String, Value>, c: &Cond) -> bool {
 
 /// The `filter` object of `POST /search/...`: `{"and": [...]}`, `{"or": [...]}`, and
 /// `{"field": value}` or `{"field": {"$op": value}}` terms.
-pub(super) fn body_filter(filter: &Value, record: &Map<String, Value>) -> Result<bool, String> {
+pub(super) fn body_filter(
+    filter: &Value,
+    record: &Map<String, Value>,
+    defaults: Defaults,
+) -> Result<bool, String> {
     let Value::Object(terms) = filter else {
         return Err("filter must be an object".into());
     };
@@ -190,13 +202,13 @@ pub(super) fn body_filter(filter: &Value, record: &Map<String, Value>) -> Result
         let ok = match (key.as_str(), v) {
             ("and", Value::Array(all)) => all
                 .iter()
-                .map(|f| body_filter(f, record))
+                .map(|f| body_filter(f, record, defaults))
                 .collect::<Result<Vec<_>, _>>()?
                 .into_iter()
                 .all(|b| b),
             ("or", Value::Array(any)) => any
                 .iter()
-                .map(|f| body_filter(f, record))
+                .map(|f| body_filter(f, record, defaults))
                 .collect::<Result<Vec<_>, _>>()?
                 .into_iter()
                 .any(|b| b),
@@ -204,6 +216,7 @@ pub(super) fn body_filter(filter: &Value, record: &Map<String, Value>) -> Result
             (field, Value::Object(ops)) => ops.iter().all(|(op, value)| {
                 holds(
                     record,
+                    defaults,
                     &Cond {
                         field: field.to_owned(),
                         op: op.clone(),
@@ -211,7 +224,7 @@ pub(super) fn body_filter(filter: &Value, record: &Map<String, Value>) -> Result
                     },
                 )
             }),
-            (field, value) => texts(record, field).contains(&value_text(value)),
+            (field, value) => texts(record, defaults, field).contains(&value_text(value)),
         };
         if !ok {
             return Ok(false);
@@ -349,23 +362,11 @@ impl Listing {
     /// Whether a record is selected. Conditions see a property the record lacks at its
     /// default, as the answer shows it.
     pub(super) fn selects(&self, record: &Map<String, Value>) -> Result<bool, String> {
-        let top = |f: &str| f.split('.').next().unwrap_or(f).to_owned();
-        let lacks =
-            |c: &Cond| !record.contains_key(&c.field) && !record.contains_key(&top(&c.field));
-        if let Some(defaults) = self.defaults
-            && self.conds.iter().chain(&self.any).any(lacks)
-        {
-            let whole = complete_with(record, defaults);
-            return self.selects_whole(&whole);
-        }
-        self.selects_whole(record)
-    }
-
-    fn selects_whole(&self, record: &Map<String, Value>) -> Result<bool, String> {
-        if !self.conds.iter().all(|c| holds(record, c)) {
+        let d = self.defaults;
+        if !self.conds.iter().all(|c| holds(record, d, c)) {
             return Ok(false);
         }
-        if !self.any.is_empty() && !self.any.iter().any(|c| holds(record, c)) {
+        if !self.any.is_empty() && !self.any.iter().any(|c| holds(record, d, c)) {
             return Ok(false);
         }
         if let Some(s) = &self.search
@@ -374,7 +375,7 @@ impl Listing {
             return Ok(false);
         }
         match &self.filter {
-            Some(f) => body_filter(f, record),
+            Some(f) => body_filter(f, record, d),
             None => Ok(true),
         }
     }

@@ -397,7 +397,10 @@ impl JcStore {
             return Err((400, "username and email cannot be empty".into()));
         }
         self.check_unique(username, email, Some(id))?;
-        let (username, email) = (username.to_ascii_lowercase(), email.to_ascii_lowercase());
+        let (username, email) = (
+            username.trim().to_ascii_lowercase(),
+            email.trim().to_ascii_lowercase(),
+        );
         let lower = |k: &str| {
             current[k]
                 .as_str()
@@ -416,6 +419,11 @@ impl JcStore {
             }
         }
         Ok(Value::Object(user.clone()))
+    }
+
+    /// A new object id (for what is not a record: a command run's workflow).
+    pub(crate) fn fresh_id(&mut self) -> String {
+        self.new_id()
     }
 
     /// Keeps a bulk job's results; returns its id.
@@ -459,7 +467,7 @@ impl JcStore {
         except: Option<&str>,
     ) -> Result<(), Refusal> {
         let taken = |map: &FastMap<String, String>, key: &str| {
-            map.get(&key.to_ascii_lowercase())
+            map.get(&key.trim().to_ascii_lowercase())
                 .is_some_and(|other| Some(other.as_str()) != except)
         };
         if taken(&self.by_username, username) {
@@ -790,7 +798,9 @@ impl JcStore {
             .clone();
         let coll = &table().collections[c];
         let mut fields = if replace {
-            let kept = |k: &str| coll.id_fields.contains(&k) || is_server_field(k);
+            let kept = |k: &str| {
+                coll.id_fields.contains(&k) || is_server_field(k) || Some(k) == coll.keyed_by
+            };
             current
                 .iter()
                 .filter(|(k, _)| kept(k))
@@ -1089,6 +1099,26 @@ mod tests {
         s.delete_user(&uid).unwrap();
         assert!(s.members_of(&gid).is_empty());
         assert_eq!(s.delete_user(&uid).unwrap_err().0, 404);
+    }
+
+    #[test]
+    fn names_are_indexed_trimmed_through_updates_and_deletes() {
+        let mut s = JcStore::seeded(1, "0123456789abcdef01234567", Sizes::default(), &[]);
+        let u = s
+            .create_user(json!({"username": " bob ", "email": "bob@x.com"}))
+            .unwrap();
+        let id = u["_id"].as_str().unwrap().to_owned();
+        s.update_user(&id, json!({"firstname": "B"})).unwrap();
+        s.delete_user(&id).unwrap();
+        // The name is free again, in either spelling.
+        s.create_user(json!({"username": "bob", "email": "bob@x.com"}))
+            .unwrap();
+        assert_eq!(
+            s.create_user(json!({"username": " BOB", "email": "b2@x.com"}))
+                .unwrap_err()
+                .0,
+            409
+        );
     }
 
     #[test]
