@@ -6,7 +6,7 @@ use axum::response::Response;
 use serde_json::{Map, Value, json};
 
 use super::collections::{defaults_of, table};
-use super::listing::json;
+use super::listing::{complete_with, json};
 use super::{Call, error};
 
 /// The access requests' collection.
@@ -17,11 +17,10 @@ fn requests() -> Option<usize> {
 /// `GET /approvalflowsettings`.
 pub(crate) fn settings_get(call: &Call) -> Response {
     let store = call.org().lock();
-    let mut out = store.approval_settings.clone();
-    for (k, v) in defaults_of(call.op) {
-        out.entry(k.clone()).or_insert_with(|| v.clone());
-    }
-    json(Value::Object(out))
+    json(Value::Object(complete_with(
+        &store.approval_settings,
+        defaults_of(call.op),
+    )))
 }
 
 /// `PUT /approvalflowsettings`: the fields sent replace the stored ones.
@@ -34,11 +33,10 @@ pub(crate) fn settings_put(call: &Call) -> Response {
             }
         }
     }
-    let mut out = store.approval_settings.clone();
-    for (k, v) in defaults_of(call.op) {
-        out.entry(k.clone()).or_insert_with(|| v.clone());
-    }
-    json(Value::Object(out))
+    json(Value::Object(complete_with(
+        &store.approval_settings,
+        defaults_of(call.op),
+    )))
 }
 
 /// `POST /userapprovalrequest`: an approver's decision on access request `id`.

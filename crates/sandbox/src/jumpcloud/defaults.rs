@@ -1,14 +1,12 @@
 //! Full objects: every property of a record's response schema is in every answer, the ones
 //! never set with their defaults (`false`, `0`, `""`, `[]`, an enum's first value; see
-//! [`Schemas::default_of`]). Records keep only what was set — 100,000 users stay small — and are
+//! [`super::schema::Schemas::default_of`]). Records keep only what was set — 100,000 users stay small — and are
 //! completed as they are answered.
-
-use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
-use super::schema::Schemas;
-use super::spec::{Reply, spec};
+use super::collections::defaults_of;
+use super::spec::spec;
 
 /// The kinds of record answered whole.
 #[derive(Debug, Clone, Copy)]
@@ -21,28 +19,18 @@ pub(crate) enum Template {
 }
 
 impl Template {
-    /// Every property of the kind's response schema, with its default; made once.
+    /// Every property of the kind's response schema, with its default (see
+    /// [`defaults_of`], which makes them once per operation).
     pub(crate) fn defaults(self) -> &'static Map<String, Value> {
-        static TEMPLATES: [OnceLock<Map<String, Value>>; 5] = [const { OnceLock::new() }; 5];
-        TEMPLATES[self as usize].get_or_init(|| {
-            let op_id = match self {
-                Template::User => "systemusers_get",
-                Template::System => "systems_get",
-                Template::UserGroup => "groups_user_get",
-                Template::SystemGroup => "groups_system_get",
-                Template::PolicyGroup => "groups_policy_get",
-            };
-            let Some(op) = spec().op(op_id) else {
-                return Map::new();
-            };
-            let Reply::Json(schema) = &op.reply else {
-                return Map::new();
-            };
-            match Schemas::new(spec(), op.api).default_of(schema) {
-                Some(Value::Object(m)) => m,
-                _ => Map::new(),
-            }
-        })
+        let op_id = match self {
+            Template::User => "systemusers_get",
+            Template::System => "systems_get",
+            Template::UserGroup => "groups_user_get",
+            Template::SystemGroup => "groups_system_get",
+            Template::PolicyGroup => "groups_policy_get",
+        };
+        static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
+        spec().op(op_id).map_or(&*EMPTY, defaults_of)
     }
 
     /// The record with every property it lacks, at its default.

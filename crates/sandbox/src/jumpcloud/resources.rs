@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
 use super::collections::{Collection, Role, defaults_of, table};
-use super::listing::{Listing, json};
+use super::listing::{Listing, complete_with, json};
 use super::schema::Schemas;
 use super::spec::{Reply, spec};
 use super::store::{JcStore, Refusal};
@@ -95,10 +95,7 @@ fn not_found(coll: &Collection, id: &str) -> Response {
 
 /// The record with every property the operation's answer defines.
 fn complete(call: &Call, fields: &Map<String, Value>) -> Map<String, Value> {
-    let mut out = fields.clone();
-    for (k, v) in defaults_of(call.op) {
-        out.entry(k.clone()).or_insert_with(|| v.clone());
-    }
+    let mut out = complete_with(fields, defaults_of(call.op));
     // An answer that names the new object by another property (`integrationId`).
     if out.get("integrationId").is_some_and(|v| v == "")
         && let Some(id) = fields.get("id").or(fields.get("_id"))
