@@ -23,14 +23,10 @@ impl Stop {
         let stop = Stop::default();
         let s = stop.clone();
         tokio::spawn(async move {
-            loop {
-                let code = tokio::select! {
-                    r = tokio::signal::ctrl_c() => match r {
-                        Ok(()) => exit::INTERRUPTED,
-                        Err(_) => return,
-                    },
-                    () = sigterm() => exit::TERMINATED,
-                };
+            // One listener for the whole run: a signal that arrives while the last one is being
+            // reported is still seen (a listener made per signal would miss it).
+            let mut signals = Signals::listen();
+            while let Some(code) = signals.next().await {
                 if s.requested().is_some() && code == exit::INTERRUPTED {
                     eprintln!(
                         "\ninterrupted again: exiting now; the journal holds every answer received"
@@ -74,18 +70,56 @@ impl Stop {
     }
 }
 
+/// The stop signals this process listens to.
 #[cfg(unix)]
-async fn sigterm() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::terminate()) {
-        Ok(mut s) => {
-            s.recv().await;
+struct Signals {
+    interrupt: Option<tokio::signal::unix::Signal>,
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+#[cfg(unix)]
+impl Signals {
+    fn listen() -> Signals {
+        use tokio::signal::unix::{SignalKind, signal};
+        Signals {
+            interrupt: signal(SignalKind::interrupt()).ok(),
+            terminate: signal(SignalKind::terminate()).ok(),
         }
-        Err(_) => std::future::pending().await,
+    }
+
+    /// The exit code of the next signal, or `None` when no signal can be listened to.
+    async fn next(&mut self) -> Option<u8> {
+        async fn recv(s: &mut Option<tokio::signal::unix::Signal>) -> Option<()> {
+            match s {
+                Some(s) => s.recv().await,
+                None => std::future::pending().await,
+            }
+        }
+        if self.interrupt.is_none() && self.terminate.is_none() {
+            return None;
+        }
+        tokio::select! {
+            Some(()) = recv(&mut self.interrupt) => Some(exit::INTERRUPTED),
+            Some(()) = recv(&mut self.terminate) => Some(exit::TERMINATED),
+            else => None,
+        }
     }
 }
 
+/// The stop signals this process listens to: Ctrl-C only.
 #[cfg(not(unix))]
-async fn sigterm() {
-    std::future::pending().await
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn listen() -> Signals {
+        Signals
+    }
+
+    async fn next(&mut self) -> Option<u8> {
+        tokio::signal::ctrl_c()
+            .await
+            .ok()
+            .map(|()| exit::INTERRUPTED)
+    }
 }

@@ -257,14 +257,37 @@ fn a_second_ctrl_c_exits_at_once_with_the_journal_intact() {
     let n = 3000;
     let dir = TempFile::new("keep", "");
     let journal_path = dir.0.with_file_name("run.ndjson");
-    let (l, _file, child) = slow_apply(n, &journal_path);
+    let (l, _file, mut child) = slow_apply(n, &journal_path);
+    // From now on every request hangs, so the first Ctrl-C has requests in flight to wait for
+    // however slow this machine is; wait until the ones sent before are answered.
+    l.sandbox().clear_faults();
+    for rule in idm_sandbox::parse_faults("umapi.action:delay=60000:every=1:count=100000").unwrap()
+    {
+        l.sandbox().inject(rule);
+    }
+    let mut seen = journal(&journal_path).len();
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let now = journal(&journal_path).len();
+        if now == seen {
+            break;
+        }
+        seen = now;
+    }
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
     signal(&child, "-INT");
-    std::thread::sleep(std::time::Duration::from_millis(5));
+    // The second Ctrl-C once the first is reported, as a person would press it.
+    let mut said = String::new();
+    while !said.contains("stopping:") {
+        let mut line = String::new();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "{said}");
+        said.push_str(&line);
+    }
     signal(&child, "-INT");
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "{stderr}");
-    assert!(stderr.contains("exiting now"), "{stderr}");
+    let status = child.wait().unwrap();
+    std::io::Read::read_to_string(&mut stderr, &mut said).unwrap();
+    assert_eq!(status.code(), Some(130), "{said}");
+    assert!(said.contains("exiting now"), "{said}");
     // Every line the journal holds is whole and true.
     assert_journal_matches(&l, &journal(&journal_path), n);
 }
