@@ -871,3 +871,109 @@ fn events_show_what_was_just_done_and_follow_new_ones() {
         .collect();
     assert_eq!(names, ["ev.one", "ev.two", "ev.three"]);
 }
+
+#[test]
+fn users_are_bound_to_systems_with_a_sudo_level() {
+    let l = Live::start(SandboxConfig::default().users(3).groups(2).systems(3));
+    let user = l
+        .run(&[
+            "jumpcloud",
+            "users",
+            "create",
+            "--username",
+            "ops",
+            "--email",
+            "ops@example.com",
+            "-o",
+            "json",
+        ])
+        .expect(0)
+        .json()["_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let systems = l
+        .run(&["jumpcloud", "systems", "list", "--all"])
+        .expect(0)
+        .ndjson();
+    let system = systems[2]["_id"].as_str().unwrap().to_owned();
+    let listed = |l: &Live| {
+        l.run(&["jumpcloud", "users", "systems", &user, "-o", "ndjson"])
+            .expect(0)
+            .ndjson()
+    };
+    assert!(listed(&l).is_empty());
+    let done = l
+        .run(&[
+            "jumpcloud",
+            "users",
+            "bind",
+            &user,
+            &system,
+            "--sudo",
+            "nopassword",
+        ])
+        .expect(0)
+        .json();
+    assert_eq!(
+        (&done["status"], &done["sudo"]),
+        (&serde_json::json!("done"), &serde_json::json!("nopassword"))
+    );
+    let rows = listed(&l);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["id"], system.as_str());
+    assert_eq!(rows[0]["hostname"], systems[2]["hostname"]);
+    assert_eq!(
+        (&rows[0]["sudo"], &rows[0]["direct"]),
+        (&serde_json::json!("nopassword"), &serde_json::json!(true))
+    );
+    // Binding again sets the level; the table names the columns.
+    l.run(&[
+        "jumpcloud",
+        "users",
+        "bind",
+        &user,
+        &system,
+        "--sudo",
+        "password",
+    ])
+    .expect(0);
+    let table = l
+        .run(&["jumpcloud", "users", "systems", &user, "-o", "table"])
+        .expect(0)
+        .stdout;
+    assert!(table.starts_with("ID") && table.contains("SUDO"), "{table}");
+    assert!(
+        table.contains("password") && !table.contains("nopassword"),
+        "{table}"
+    );
+    // From the system's side: who may log in, with what sudo.
+    let users = l
+        .run(&["jumpcloud", "systems", "users", &system, "-o", "ndjson"])
+        .expect(0)
+        .ndjson();
+    let row = users.iter().find(|u| u["id"] == user.as_str()).unwrap();
+    assert_eq!(
+        (&row["username"], &row["sudo"]),
+        (&serde_json::json!("ops"), &serde_json::json!("password"))
+    );
+    let bad = l
+        .run(&[
+            "jumpcloud",
+            "users",
+            "bind",
+            &user,
+            &system,
+            "--sudo",
+            "root",
+        ])
+        .expect(2);
+    assert!(
+        bad.stderr.contains("off, password or nopassword"),
+        "{}",
+        bad.stderr
+    );
+    l.run(&["jumpcloud", "users", "unbind", &user, &system])
+        .expect(0);
+    assert!(listed(&l).is_empty());
+}

@@ -505,3 +505,145 @@ async fn bulk_jobs_create_and_update_users_and_report_each() {
     let updated = c.v1().systemusers().get(&id).send().await.unwrap();
     assert_eq!(updated.lastname.as_deref(), Some("Bulk"));
 }
+
+#[tokio::test]
+async fn sudo_on_bound_systems_is_kept_and_compiled_over_every_path() {
+    use jumpcloud::tasks::Sudo;
+    use jumpcloud::v2::models::{GraphConnection, UserGroupPost};
+    let (_sb, c) = start(4, 2).await;
+    let body: Systemuserputpost = serde_json::from_value(serde_json::json!({
+        "username": "sudoer", "email": "sudoer@example.com"
+    }))
+    .unwrap();
+    let user = c
+        .v1()
+        .systemusers()
+        .post()
+        .body(&body)
+        .send()
+        .await
+        .unwrap();
+    let user = user.id.unwrap();
+    let systems = c.v1().systems().list().all().await.unwrap();
+    let (a, b) = (
+        systems[0].id.clone().unwrap(),
+        systems[1].id.clone().unwrap(),
+    );
+    let users = c.v2().users();
+    assert!(users.systems(&user).await.unwrap().is_empty());
+    let bound = |id: &str| {
+        let users = c.v2().users();
+        let (user, id) = (user.clone(), id.to_owned());
+        async move {
+            let all = users.systems(&user).await.unwrap();
+            all.into_iter().find(|s| s.id == id)
+        }
+    };
+
+    // A direct binding with its sudo, seen from both ends.
+    users
+        .bind_system(&user, &a, Sudo::WithoutPassword)
+        .await
+        .unwrap();
+    let s = bound(&a).await.unwrap();
+    assert_eq!(
+        (s.sudo, s.direct, s.paths),
+        (Sudo::WithoutPassword, true, 1)
+    );
+    let from_system: Vec<GraphConnection> = c
+        .v2()
+        .systems()
+        .graph_system_associations_list(&a)
+        .targets(["user"])
+        .all()
+        .await
+        .unwrap();
+    let edge = from_system
+        .iter()
+        .find(|e| e.to.as_ref().and_then(|t| t.id.as_deref()) == Some(user.as_str()))
+        .unwrap();
+    assert_eq!(
+        Sudo::from_attributes(edge.attributes.as_ref()),
+        Sudo::WithoutPassword
+    );
+    // Binding again sets the level; set_sudo changes it; neither makes a second edge.
+    users
+        .bind_system(&user, &a, Sudo::WithPassword)
+        .await
+        .unwrap();
+    assert_eq!(bound(&a).await.unwrap().sudo, Sudo::WithPassword);
+    users.set_sudo(&user, &a, Sudo::Off).await.unwrap();
+    let s = bound(&a).await.unwrap();
+    assert_eq!((s.sudo, s.paths), (Sudo::Off, 1));
+    // No binding, nothing to set.
+    let err = users.set_sudo(&user, &b, Sudo::Off).await.unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err}");
+
+    // Through a user group whose own sudo setting grants sudo on every bound system.
+    let group: UserGroupPost = serde_json::from_value(serde_json::json!({
+        "name": "Admins", "attributes": {"sudo": {"enabled": true, "withoutPassword": false}}
+    }))
+    .unwrap();
+    let group = c
+        .v2()
+        .user_groups()
+        .post()
+        .body(&group)
+        .send()
+        .await
+        .unwrap();
+    let group = group.id.unwrap();
+    c.v2()
+        .user_groups()
+        .add_member(&group, &user)
+        .await
+        .unwrap();
+    let associate = |system: &str, attributes: serde_json::Value| {
+        let v2 = c.v2();
+        let (group, system) = (group.clone(), system.to_owned());
+        async move {
+            let op = serde_json::from_value::<jumpcloud::v2::models::GraphOperationUserGroup>(
+                serde_json::json!({"op": "add", "type": "system", "id": system,
+                    "attributes": attributes}),
+            )
+            .unwrap();
+            v2.user_groups()
+                .graph_user_group_associations_post(group)
+                .body(&op)
+                .send()
+                .await
+                .unwrap();
+        }
+    };
+    associate(&b, serde_json::json!({})).await;
+    let s = bound(&b).await.unwrap();
+    assert_eq!((s.sudo, s.direct, s.paths), (Sudo::WithPassword, false, 1));
+    // Two paths to `a`: the most permissive sudo wins.
+    associate(
+        &a,
+        serde_json::json!({"sudo": {"enabled": true, "withoutPassword": true}}),
+    )
+    .await;
+    let s = bound(&a).await.unwrap();
+    assert_eq!(
+        (s.sudo, s.direct, s.paths),
+        (Sudo::WithoutPassword, true, 2)
+    );
+    // The same from the system's side.
+    let on_a = c.v2().systems().users(&a).await.unwrap();
+    let u = on_a.iter().find(|u| u.id == user).unwrap();
+    assert_eq!(
+        (u.sudo, u.direct, u.paths),
+        (Sudo::WithoutPassword, true, 2)
+    );
+    // Unbinding removes the direct path only.
+    users.unbind_system(&user, &a).await.unwrap();
+    let s = bound(&a).await.unwrap();
+    assert_eq!(
+        (s.sudo, s.direct, s.paths),
+        (Sudo::WithoutPassword, false, 1)
+    );
+    // A deleted system takes its edges, and their attributes, with it.
+    c.v1().systems().delete(&b).send().await.unwrap();
+    assert!(bound(&b).await.is_none());
+}

@@ -129,6 +129,30 @@ async fn changes_made_through_the_sandbox_are_events() {
         .await
         .unwrap();
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    // A bulk job logs itself and each user it made or changed; an entry that failed, nothing.
+    let job = jc(
+        reqwest::Method::POST,
+        "/api/v2/bulk/users",
+        Some(
+            json!([{"username": "bulk.one", "email": "bulk.one@example.com"},
+                    {"username": "bulk.one", "email": "bulk.two@example.com"}]),
+        ),
+    )
+    .await;
+    assert!(job["jobId"].is_string(), "{job}");
+    let made = jc(
+        reqwest::Method::GET,
+        "/api/systemusers?filter=username:$eq:bulk.one",
+        None,
+    )
+    .await;
+    let bulk_id = made["results"][0]["_id"].as_str().unwrap().to_owned();
+    jc(
+        reqwest::Method::PATCH,
+        "/api/v2/bulk/users",
+        Some(json!([{"id": bulk_id, "lastname": "Bulk", "password": "hunter2!"}])),
+    )
+    .await;
 
     let di = Di { sb };
     let (events, _) = di
@@ -145,9 +169,20 @@ async fn changes_made_through_the_sandbox_are_events() {
             "user_update",
             "association_change",
             "user_delete",
-            "admin_login_attempt"
+            "admin_login_attempt",
+            "bulk_user_job",
+            "user_create",
+            "bulk_user_job",
+            "user_update",
         ]
     );
+    assert_eq!(events[6]["resource"]["username"], "bulk.one");
+    assert_eq!(events[8]["resource"]["id"], json!(bulk_id));
+    assert_eq!(
+        events[8]["changes"],
+        json!([{"field": "lastname", "to": "Bulk"}, {"field": "password"}])
+    );
+    assert!(!Value::Array(events.clone()).to_string().contains("hunter2"));
     assert_eq!(events[0]["resource"]["id"], json!(id));
     assert_eq!(events[0]["resource"]["username"], "audit.me");
     assert_eq!(events[0]["initiated_by"]["type"], "admin");
@@ -186,7 +221,8 @@ async fn changes_made_through_the_sandbox_are_events() {
         .events(json!({"service": ["directory"], "start_time": SINCE,
                        "search_term": {"and": [{"event_type": ["user_create", "user_delete"]}]}}))
         .await;
-    assert_eq!(only.as_array().unwrap().len(), 2);
+    // The two users made (one alone, one by the bulk job) and the one deleted.
+    assert_eq!(only.as_array().unwrap().len(), 3);
     let (_, _, not) = di
         .events(json!({"service": ["all"], "start_time": SINCE,
                        "search_term": {"not": {"initiated_by.type": "admin"}}}))

@@ -197,6 +197,55 @@ pub fn log_op(id: &str) {
     }
 }
 
+/// Bindings between users and systems as rows: the object bound, its `names` (read with `fetch`,
+/// eight at a time; one deleted meanwhile keeps its row without them), its sudo, whether it is
+/// bound directly and by how many paths.
+pub async fn binding_rows<F, Fut>(
+    bound: Vec<jumpcloud::tasks::Binding>,
+    names: &[&str],
+    fetch: F,
+) -> CliResult<Vec<Value>>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = jumpcloud::Result<Value>>,
+{
+    use futures_util::{StreamExt, TryStreamExt};
+    let rows = futures_util::stream::iter(bound)
+        .map(|b| {
+            let named = fetch(b.id.clone());
+            async move {
+                let found = match named.await {
+                    Ok(found) => found,
+                    Err(e) if e.is_not_found() => Value::Null,
+                    Err(e) => return Err(e),
+                };
+                let mut row = serde_json::Map::new();
+                row.insert("id".into(), Value::String(b.id));
+                for name in names {
+                    let value = found.get(*name).cloned().unwrap_or(Value::Null);
+                    row.insert((*name).to_owned(), value);
+                }
+                row.insert("sudo".into(), b.sudo.as_str().into());
+                row.insert("direct".into(), b.direct.into());
+                row.insert("paths".into(), b.paths.into());
+                Ok(Value::Object(row))
+            }
+        })
+        .buffered(8)
+        .try_collect()
+        .await?;
+    Ok(rows)
+}
+
+/// Prints rows as a listing with these columns.
+pub fn print_rows(ctx: &Ctx, rows: &[Value], columns: &[&str]) -> CliResult {
+    let mut out = output::ListWriter::stdout(ctx.format(true), Some(output::columns(columns)));
+    for row in rows {
+        out.push(row)?;
+    }
+    out.finish()
+}
+
 /// Prints one returned object.
 pub fn print_object<T: Serialize>(ctx: &Ctx, item: &T, columns: Option<Columns>) -> CliResult {
     let v = to_value(item)?;

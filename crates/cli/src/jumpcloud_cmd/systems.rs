@@ -4,7 +4,9 @@ use clap::Subcommand;
 use jumpcloud::v1::models::Systemput;
 use serde_json::Value;
 
-use super::{ListOpts, body_with, log_op, opt_str, print_object, v1_list_opts};
+use super::{
+    ListOpts, binding_rows, body_with, log_op, opt_str, print_object, print_rows, v1_list_opts,
+};
 use crate::context::Ctx;
 use crate::errors::CliResult;
 use crate::listing::print_stream;
@@ -64,7 +66,18 @@ pub enum SystemsCmd {
         /// The system id.
         id: String,
     },
+    /// List the users who can log in to a system, directly or through groups, with their sudo.
+    #[command(
+        after_help = "Example:\n  idm jumpcloud systems users 5f3a2b1c9d8e7f6a5b4c3d2e -o csv"
+    )]
+    Users {
+        /// The system id.
+        id: String,
+    },
 }
+
+/// The columns of `systems users`.
+const USER_COLUMNS: &[&str] = &["id", "username", "email", "sudo", "direct", "paths"];
 
 /// Runs `idm jumpcloud systems ...`.
 pub async fn run(ctx: &Ctx, cmd: SystemsCmd) -> CliResult {
@@ -122,6 +135,21 @@ pub async fn run(ctx: &Ctx, cmd: SystemsCmd) -> CliResult {
             log_op("systems_delete");
             let system = jc.v1().systems().delete(id).send().await?;
             print_object(ctx, &system, Some(columns(COLUMNS)))
+        }
+        SystemsCmd::Users { id } => {
+            log_op("graph_systemTraverseUser");
+            let bound = jc.v2().systems().users(&id).await?;
+            let users = jc.v1().systemusers();
+            let rows = binding_rows(bound, &["username", "email"], |id| {
+                let get = users.get(id).fields("username email");
+                async move {
+                    get.send()
+                        .await
+                        .map(|u| serde_json::to_value(u).unwrap_or_default())
+                }
+            })
+            .await?;
+            print_rows(ctx, &rows, USER_COLUMNS)
         }
     }
 }

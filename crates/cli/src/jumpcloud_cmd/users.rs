@@ -1,13 +1,17 @@
 //! `idm jumpcloud users`: system users (API v1).
 
 use clap::{Args, Subcommand};
+use jumpcloud::tasks::Sudo;
 use jumpcloud::v1::models::{Systemuserput, Systemuserputpost};
+use serde_json::json;
 
-use super::{ListOpts, body_with, log_op, opt_str, print_object, v1_list_opts};
+use super::{
+    ListOpts, binding_rows, body_with, log_op, opt_str, print_object, print_rows, v1_list_opts,
+};
 use crate::context::Ctx;
 use crate::errors::CliResult;
 use crate::listing::print_stream;
-use crate::output::columns;
+use crate::output::{self, columns};
 
 const COLUMNS: &[&str] = &[
     "_id",
@@ -55,7 +59,40 @@ pub enum UsersCmd {
         /// The user id.
         id: String,
     },
+    /// List the systems a user can log in to, directly or through groups, with their sudo.
+    #[command(
+        after_help = "Example:\n  idm jumpcloud users systems 5f3a2b1c9d8e7f6a5b4c3d2e -o csv"
+    )]
+    Systems {
+        /// The user id.
+        id: String,
+    },
+    /// Bind a user to a system, with a sudo level (binding again sets the level).
+    #[command(
+        after_help = "Examples:\n  idm jumpcloud users bind USER_ID SYSTEM_ID\n  \
+        idm jumpcloud users bind USER_ID SYSTEM_ID --sudo nopassword"
+    )]
+    Bind {
+        /// The user id.
+        user_id: String,
+        /// The system id.
+        system_id: String,
+        /// Sudo on the system: off, password (sudo asks for the user's password) or nopassword.
+        #[arg(long, default_value = "off", value_name = "LEVEL")]
+        sudo: Sudo,
+    },
+    /// Remove a user's direct binding to a system (bindings through groups stay).
+    #[command(after_help = "Example:\n  idm jumpcloud users unbind USER_ID SYSTEM_ID")]
+    Unbind {
+        /// The user id.
+        user_id: String,
+        /// The system id.
+        system_id: String,
+    },
 }
+
+/// The columns of `users systems`.
+const SYSTEM_COLUMNS: &[&str] = &["id", "hostname", "displayName", "sudo", "direct", "paths"];
 
 /// The fields of a system user that have flags; anything else goes in `--body`.
 #[derive(Debug, Args)]
@@ -132,6 +169,42 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> CliResult {
             log_op("systemusers_delete");
             let user = jc.v1().systemusers().delete(id).send().await?;
             print_object(ctx, &user, Some(columns(COLUMNS)))
+        }
+        UsersCmd::Systems { id } => {
+            log_op("graph_userTraverseSystem");
+            let bound = jc.v2().users().systems(&id).await?;
+            let systems = jc.v1().systems();
+            let rows = binding_rows(bound, &["hostname", "displayName"], |id| {
+                let get = systems.get(id).fields("hostname displayName");
+                async move {
+                    get.send()
+                        .await
+                        .map(|s| serde_json::to_value(s).unwrap_or_default())
+                }
+            })
+            .await?;
+            print_rows(ctx, &rows, SYSTEM_COLUMNS)
+        }
+        UsersCmd::Bind {
+            user_id,
+            system_id,
+            sudo,
+        } => {
+            log_op("graph_userAssociationsPost");
+            jc.v2()
+                .users()
+                .bind_system(&user_id, &system_id, sudo)
+                .await?;
+            let done = json!({"user_id": user_id, "system_id": system_id, "op": "bind",
+                "sudo": sudo.as_str(), "status": "done"});
+            output::print_one(ctx.format(false), &done, None)
+        }
+        UsersCmd::Unbind { user_id, system_id } => {
+            log_op("graph_userAssociationsPost");
+            jc.v2().users().unbind_system(&user_id, &system_id).await?;
+            let done = json!({"user_id": user_id, "system_id": system_id, "op": "unbind",
+                "status": "done"});
+            output::print_one(ctx.format(false), &done, None)
         }
     }
 }

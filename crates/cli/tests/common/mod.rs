@@ -209,10 +209,12 @@ fn fastrand_suffix() -> u64 {
 }
 
 /// A run journal's action lines, the latest for each `seq` (a resumed run's lines supersede).
+/// The journal may be read while a run writes it: a last line not yet ended is not read.
 pub fn journal_lines(path: &std::path::Path) -> std::collections::BTreeMap<u64, serde_json::Value> {
     let text = std::fs::read_to_string(path).unwrap();
+    let whole = &text[..text.rfind('\n').map_or(0, |end| end + 1)];
     let mut out = std::collections::BTreeMap::new();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+    for line in whole.lines().filter(|l| !l.trim().is_empty()) {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         if let Some(seq) = v.get("seq").and_then(serde_json::Value::as_u64) {
             out.insert(seq, v);

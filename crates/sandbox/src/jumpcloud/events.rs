@@ -229,6 +229,41 @@ pub(crate) fn parse_rfc3339(s: &str) -> Option<i64> {
     Some(((days * 86_400 + h * 3600 + mi * 60 + se) - offset_min * 60) * 1000 + millis)
 }
 
+/// The user events of a bulk job: one `user_create` or `user_update` for each entry that
+/// finished, as the one-user operation (`POST` or `PUT /systemusers`) logs it.
+pub(crate) fn of_bulk_entries(op: &Op, sent: &Value, results: &[Value]) -> Vec<Map<String, Value>> {
+    let create = op.id == "bulk_usersCreate";
+    let one = if create {
+        "systemusers_post"
+    } else {
+        "systemusers_put"
+    };
+    let Some(one) = super::spec::spec().op(one) else {
+        return Vec::new();
+    };
+    let entries = sent.as_array().map(Vec::as_slice).unwrap_or_default();
+    entries
+        .iter()
+        .zip(results)
+        .filter(|(_, result)| result["status"] == "finished")
+        .filter_map(|(entry, result)| {
+            let id = result["id"].as_str()?;
+            let mut fields = entry.clone();
+            if let Value::Object(m) = &mut fields {
+                m.remove("id");
+            }
+            let mut answer = result["persistedFields"].clone();
+            answer["_id"] = json!(id);
+            let path = if create {
+                Vec::new()
+            } else {
+                vec![("id".to_owned(), id.to_owned())]
+            };
+            of_change(one, &path, &fields, &answer)
+        })
+        .collect()
+}
+
 /// The event a successful change makes: its type, the object it touched, what was sent.
 /// `None` for operations that change nothing the log tracks (reads, actions on devices).
 pub(crate) fn of_change(

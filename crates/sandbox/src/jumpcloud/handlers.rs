@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use super::attributes;
 use super::defaults::Template;
 use super::kind::DIRECTORIES;
 use super::listing::{Listing, json, paging};
@@ -347,26 +348,37 @@ fn object(id: &str, kind: Kind) -> Value {
     json!({"id": id, "type": kind.wire(), "attributes": {}})
 }
 
-fn connection(from: Option<(&str, Kind)>, to: (&str, Kind)) -> Value {
-    let mut c = json!({"to": object(to.0, to.1), "attributes": {}});
+/// A graph connection to `to`, with the attributes of its edge (none for a membership).
+fn connection(
+    from: Option<(&str, Kind)>,
+    to: (&str, Kind),
+    attributes: Option<&Map<String, Value>>,
+) -> Value {
+    let attributes = attributes.cloned().unwrap_or_default();
+    let mut c = json!({"to": object(to.0, to.1), "attributes": attributes});
     if let Some((id, kind)) = from {
         c["from"] = object(id, kind);
     }
     c
 }
 
-fn with_paths(id: &str, kind: Kind, paths: &[Vec<Hop>]) -> Value {
+/// An object reached through the graph, with every path to it and the attributes compiled
+/// over them.
+fn with_paths(store: &JcStore, id: &str, kind: Kind, paths: &[Vec<Hop>]) -> Value {
+    let compiled = attributes::compiled(store, paths);
     let paths: Vec<Value> = paths
         .iter()
         .map(|p| {
             Value::Array(
                 p.iter()
-                    .map(|(a, ak, b, bk)| connection(Some((a, *ak)), (b, *bk)))
+                    .map(|(a, ak, b, bk)| {
+                        connection(Some((a, *ak)), (b, *bk), store.edge_attributes(a, b))
+                    })
                     .collect(),
             )
         })
         .collect();
-    json!({"id": id, "type": kind.wire(), "compiledAttributes": {}, "paths": paths})
+    json!({"id": id, "type": kind.wire(), "compiledAttributes": compiled, "paths": paths})
 }
 
 /// The subject of a graph operation: the kind named by the path's collection and the id in it,
@@ -408,7 +420,9 @@ fn list_members(call: &Call) -> Response {
         let members = store.members_of(&id);
         graph_page(
             call,
-            members.iter().map(|m| connection(None, (m, member_kind))),
+            members
+                .iter()
+                .map(|m| connection(None, (m, member_kind), None)),
         )
     })
 }
@@ -422,6 +436,7 @@ fn membership(call: &Call) -> Response {
             call,
             members.iter().map(|m| {
                 with_paths(
+                    store,
                     m,
                     member_kind,
                     &[vec![(id.clone(), kind, m.clone(), member_kind)]],
@@ -488,9 +503,9 @@ fn member_of(call: &Call) -> Response {
             .collect();
         graph_page(
             call,
-            groups
-                .iter()
-                .map(|(g, gk)| with_paths(g, *gk, &[vec![(id.clone(), kind, g.clone(), *gk)]])),
+            groups.iter().map(|(g, gk)| {
+                with_paths(store, g, *gk, &[vec![(id.clone(), kind, g.clone(), *gk)]])
+            }),
         )
     })
 }
@@ -507,14 +522,20 @@ fn list_associations(call: &Call) -> Response {
         let mut edges = Vec::new();
         for t in targets {
             for other in store.associations(&id, t) {
-                edges.push(connection(None, (&other, t)));
+                edges.push(connection(
+                    None,
+                    (&other, t),
+                    store.edge_attributes(&id, &other),
+                ));
             }
         }
         graph_page(call, edges.into_iter())
     })
 }
 
-/// `POST /{collection}/{id}/associations`: `{"op": "add"|"remove"|"update", "type", "id"}`.
+/// `POST /{collection}/{id}/associations`: `{"op": "add"|"remove"|"update", "type", "id"}`,
+/// and `attributes` (sudo on a user–system edge) kept with an `add` and replaced by an
+/// `update` that sends them.
 fn change_associations(call: &Call) -> Response {
     if let Err(r) = graph_body(
         call,
@@ -546,13 +567,29 @@ fn change_associations(call: &Call) -> Response {
             Some("add") if exists => {
                 return error(409, "Already Exists: the association already exists");
             }
-            Some("add") => store.associate(&id, other),
+            Some("add") => {
+                store.associate(&id, other);
+                store.set_edge_attributes(&id, other, sent_attributes(call).unwrap_or_default());
+            }
             Some("remove") => store.dissociate(&id, other),
             Some("update") if !exists => return not_found(),
+            Some("update") => {
+                if let Some(attributes) = sent_attributes(call) {
+                    store.set_edge_attributes(&id, other, attributes);
+                }
+            }
             _ => {}
         }
         StatusCode::NO_CONTENT.into_response()
     })
+}
+
+/// The `attributes` of a graph operation's body, when it sends them.
+fn sent_attributes(call: &Call) -> Option<Map<String, Value>> {
+    call.body
+        .get("attributes")
+        .and_then(Value::as_object)
+        .cloned()
 }
 
 /// `GET /{collection}/{id}/{targets}`: the objects bound through the graph, with their paths.
@@ -572,7 +609,7 @@ fn traverse(call: &Call) -> Response {
             call,
             found
                 .iter()
-                .map(|(other, (kind, paths))| with_paths(other, *kind, paths)),
+                .map(|(other, (kind, paths))| with_paths(store, other, *kind, paths)),
         )
     })
 }

@@ -13,6 +13,7 @@
 #![allow(clippy::result_large_err)]
 
 mod approvals;
+mod attributes;
 mod auth;
 mod collections;
 mod defaults;
@@ -310,17 +311,25 @@ async fn record_change(app: &JumpCloud, change: Change, response: Response) -> R
         );
     };
     let answer: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    if let Some(mut event) = events::of_change(change.op, &change.path, &change.sent, &answer) {
-        let org = &app.orgs[change.org];
+    let org = &app.orgs[change.org];
+    let mut made: Vec<_> = events::of_change(change.op, &change.path, &change.sent, &answer)
+        .into_iter()
+        .collect();
+    // A bulk job also logs each user it made or changed.
+    if let Some(job) = answer.get("jobId").and_then(Value::as_str) {
+        let results = org.lock().bulk_job(job).cloned().unwrap_or_default();
+        made.extend(events::of_bulk_entries(change.op, &change.sent, &results));
+    }
+    let by_system = change.initiated_by["type"] == "system";
+    let method = if by_system {
+        "system_context"
+    } else {
+        "api_key"
+    };
+    for mut event in made {
         event.insert("service".into(), json!("directory"));
         event.insert("organization".into(), json!(org.id));
-        let by_system = change.initiated_by["type"] == "system";
-        let method = if by_system {
-            "system_context"
-        } else {
-            "api_key"
-        };
-        event.insert("initiated_by".into(), change.initiated_by);
+        event.insert("initiated_by".into(), change.initiated_by.clone());
         event.insert("client_ip".into(), json!(change.client_ip));
         event.insert("success".into(), json!(true));
         event.insert("auth_method".into(), json!(method));

@@ -20,6 +20,15 @@ pub(crate) type Refusal = (u16, String);
 /// One hop of a graph path: (from id, from kind, to id, to kind).
 pub(crate) type Hop = (String, Kind, String, Kind);
 
+/// An association's key: its two ids in order, so that either end finds it.
+fn edge_key(a: &str, b: &str) -> (String, String) {
+    if a <= b {
+        (a.to_owned(), b.to_owned())
+    } else {
+        (b.to_owned(), a.to_owned())
+    }
+}
+
 /// One organisation's objects.
 #[derive(Debug, Default)]
 pub(crate) struct JcStore {
@@ -43,6 +52,9 @@ pub(crate) struct JcStore {
     member_of: BTreeMap<String, BTreeSet<String>>,
     /// Associations, kept symmetric.
     assoc: BTreeMap<String, BTreeSet<String>>,
+    /// The attributes of associations that have some (sudo on a user–system edge), by the
+    /// edge's two ids in order.
+    edge_attributes: FastMap<(String, String), Map<String, Value>>,
     /// Creation timestamps are deterministic: a fixed epoch plus one second per object.
     clock: u64,
     /// The records of every other collection.
@@ -235,6 +247,14 @@ impl JcStore {
             }
             if let Some(system) = system_ids.get(u) {
                 s.associate(&id, system);
+                // Every fourth user administers their system: sudo, every eighth without a
+                // password.
+                if u % 4 == 0 {
+                    let sudo = json!({"sudo": {"enabled": true, "withoutPassword": u % 8 == 0}});
+                    if let Value::Object(attributes) = sudo {
+                        s.set_edge_attributes(&id, system, attributes);
+                    }
+                }
             }
         }
         s.seed_objects();
@@ -616,6 +636,7 @@ impl JcStore {
             if let Some(a) = self.assoc.get_mut(&other) {
                 a.remove(id);
             }
+            self.edge_attributes.remove(&edge_key(id, &other));
         }
     }
 
@@ -653,7 +674,7 @@ impl JcStore {
             .insert(a.to_owned());
     }
 
-    /// Removes an association (idempotent).
+    /// Removes an association and its attributes (idempotent).
     pub(crate) fn dissociate(&mut self, a: &str, b: &str) {
         if let Some(x) = self.assoc.get_mut(a) {
             x.remove(b);
@@ -661,6 +682,26 @@ impl JcStore {
         if let Some(x) = self.assoc.get_mut(b) {
             x.remove(a);
         }
+        self.edge_attributes.remove(&edge_key(a, b));
+    }
+
+    /// Whether `a` and `b` are associated.
+    pub(crate) fn is_associated(&self, a: &str, b: &str) -> bool {
+        self.assoc.get(a).is_some_and(|x| x.contains(b))
+    }
+
+    /// Sets the attributes of the association between `a` and `b` (an empty map clears them).
+    pub(crate) fn set_edge_attributes(&mut self, a: &str, b: &str, attributes: Map<String, Value>) {
+        if attributes.is_empty() {
+            self.edge_attributes.remove(&edge_key(a, b));
+        } else {
+            self.edge_attributes.insert(edge_key(a, b), attributes);
+        }
+    }
+
+    /// The attributes of the association between `a` and `b`, if it has any.
+    pub(crate) fn edge_attributes(&self, a: &str, b: &str) -> Option<&Map<String, Value>> {
+        self.edge_attributes.get(&edge_key(a, b))
     }
 
     /// The member ids of a group.

@@ -12,6 +12,10 @@
 //! # Ok(()) }
 //! ```
 
+mod bindings;
+
+pub use bindings::{Binding, Sudo};
+
 use crate::error::{Error, Result};
 use crate::v1::models::{Search, Systemuserput, Systemuserreturn};
 use crate::v2::models::{
