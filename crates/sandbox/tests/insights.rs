@@ -65,7 +65,8 @@ async fn changes_made_through_the_sandbox_are_events() {
     let jc = |method: reqwest::Method, path: &str, body: Option<Value>| {
         let mut r = http()
             .request(method, format!("{}{path}", sb.base_url()))
-            .header("x-api-key", idm_sandbox::JUMPCLOUD_API_KEY);
+            .header("x-api-key", idm_sandbox::JUMPCLOUD_API_KEY)
+            .header("user-agent", "audit-script/2.1.0 (Linux; x86_64)");
         if let Some(b) = body {
             r = r.json(&b);
         }
@@ -188,6 +189,14 @@ async fn changes_made_through_the_sandbox_are_events() {
     assert_eq!(events[0]["initiated_by"]["type"], "admin");
     assert_eq!(events[0]["service"], "directory");
     assert_eq!(events[0]["success"], true);
+    // The client's User-Agent, summarised; the refused request sent none.
+    let agent = &events[0]["useragent"];
+    assert_eq!(
+        (&agent["name"], &agent["major"]),
+        (&json!("audit-script"), &json!("2"))
+    );
+    assert_eq!(agent["os"], "Linux");
+    assert!(events[4].get("useragent").is_none(), "{}", events[4]);
     assert_eq!(
         events[0]["organization"],
         json!(di.sb.jumpcloud_info().org_id)

@@ -86,6 +86,7 @@ impl Seeded {
             "client_ip": format!("203.0.113.{}", 1 + i % 254),
             "success": !i.is_multiple_of(11),
             "auth_method": "password",
+            "useragent": seeded_agent(i),
             "@version": "1",
         });
         if event_type == "admin_login_attempt" {
@@ -100,6 +101,25 @@ impl Seeded {
             body,
         }
     }
+}
+
+/// The browser of seeded event `i`: one of three, as JumpCloud's log shows them.
+fn seeded_agent(i: usize) -> Value {
+    let (name, version, os, device) = [
+        ("Chrome", "120.0.6099", "Mac OS X", "Mac"),
+        ("Firefox", "121.0.1", "Windows", "Other"),
+        ("Mobile Safari", "17.2.1", "iOS", "iPhone"),
+    ][i % 3];
+    agent(name, version, os, device)
+}
+
+/// A `useragent` object: the product, its version whole and split, the system and device.
+fn agent(name: &str, version: &str, os: &str, device: &str) -> Value {
+    let mut parts = version.split('.');
+    let mut part = || parts.next().unwrap_or("").to_owned();
+    let (major, minor, patch) = (part(), part(), part());
+    json!({"name": name, "version": version, "major": major, "minor": minor, "patch": patch,
+           "os": os, "os_name": os, "device": device})
 }
 
 /// The event log of one organisation.
@@ -227,6 +247,24 @@ pub(crate) fn parse_rfc3339(s: &str) -> Option<i64> {
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146_097 + doe - 719_468;
     Some(((days * 86_400 + h * 3600 + mi * 60 + se) - offset_min * 60) * 1000 + millis)
+}
+
+/// The `useragent` of an event, from the request's `User-Agent`: the first product's name and
+/// version (split into major, minor and patch), the operating system when a comment names one,
+/// and the header as sent. Browsers' own grammar is not parsed; JumpCloud's is a full parser.
+pub(crate) fn user_agent(header: &str) -> Option<Value> {
+    let header = header.trim();
+    let product = header.split_whitespace().next()?;
+    let (name, version) = product.split_once('/').unwrap_or((product, ""));
+    let os = header
+        .split_once('(')
+        .and_then(|(_, rest)| rest.split([';', ')']).next())
+        .map(str::trim)
+        .filter(|os| !os.is_empty())
+        .unwrap_or("Other");
+    let mut agent = agent(name, version, os, "Other");
+    agent["original"] = json!(header);
+    Some(agent)
 }
 
 /// The user events of a bulk job: one `user_create` or `user_update` for each entry that
@@ -438,6 +476,36 @@ fn resource_type(op: &Op) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_user_agent_is_summarised_from_its_first_product() {
+        let a = user_agent("audit-script/2.1.0 (Linux; x86_64) reqwest/0.12").unwrap();
+        assert_eq!(
+            (
+                &a["name"],
+                &a["version"],
+                &a["major"],
+                &a["minor"],
+                &a["patch"],
+                &a["os"]
+            ),
+            (
+                &json!("audit-script"),
+                &json!("2.1.0"),
+                &json!("2"),
+                &json!("1"),
+                &json!("0"),
+                &json!("Linux")
+            )
+        );
+        let b = user_agent("idm/0.1").unwrap();
+        assert_eq!(
+            (&b["minor"], &b["patch"], &b["os"]),
+            (&json!("1"), &json!(""), &json!("Other"))
+        );
+        assert_eq!(user_agent("  "), None);
+    }
+
     use super::*;
 
     #[test]

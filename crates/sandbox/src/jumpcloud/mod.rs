@@ -299,6 +299,8 @@ struct Change {
     sent: Value,
     initiated_by: Value,
     client_ip: String,
+    /// The `useragent` of its event, from the request's `User-Agent`.
+    useragent: Option<Value>,
 }
 
 /// Logs a successful change as an event (its answer names what was made) and passes the answer on.
@@ -331,6 +333,9 @@ async fn record_change(app: &JumpCloud, change: Change, response: Response) -> R
         event.insert("organization".into(), json!(org.id));
         event.insert("initiated_by".into(), change.initiated_by.clone());
         event.insert("client_ip".into(), json!(change.client_ip));
+        if let Some(agent) = &change.useragent {
+            event.insert("useragent".into(), agent.clone());
+        }
         event.insert("success".into(), json!(true));
         event.insert("auth_method".into(), json!(method));
         crate::lock(&org.events).record(event);
@@ -348,7 +353,7 @@ pub(crate) fn record_refusal(
     if status != 401 && status != 403 {
         return;
     }
-    let Value::Object(event) = json!({
+    let Value::Object(mut event) = json!({
         "service": "directory",
         "event_type": "admin_login_attempt",
         "organization": app.main_org().id,
@@ -361,7 +366,16 @@ pub(crate) fn record_refusal(
     }) else {
         return;
     };
+    if let Some(agent) = useragent(parts) {
+        event.insert("useragent".into(), agent);
+    }
     crate::lock(&app.main_org().events).record(event);
+}
+
+/// The `useragent` of an event from this request, when it names one.
+fn useragent(parts: &axum::http::request::Parts) -> Option<Value> {
+    let header = parts.headers.get("user-agent")?.to_str().ok()?;
+    events::user_agent(header)
 }
 
 /// The caller's address as the sandbox knows it (a proxy's `X-Forwarded-For`, else loopback).
@@ -445,6 +459,7 @@ fn answer(
             sent: call.body.clone(),
             initiated_by,
             client_ip: client_ip(parts),
+            useragent: useragent(parts),
         });
     }
     if let Some(handler) = handlers::stateful(&op.id) {
