@@ -916,8 +916,12 @@ fn users_are_bound_to_systems_with_a_sudo_level() {
         .expect(0)
         .json();
     assert_eq!(
-        (&done["status"], &done["sudo"]),
-        (&serde_json::json!("done"), &serde_json::json!("nopassword"))
+        (&done["status"], &done["sudo"], &done["new"]),
+        (
+            &serde_json::json!("done"),
+            &serde_json::json!("nopassword"),
+            &serde_json::json!(true)
+        )
     );
     let rows = listed(&l);
     assert_eq!(rows.len(), 1, "{rows:?}");
@@ -947,16 +951,55 @@ fn users_are_bound_to_systems_with_a_sudo_level() {
         table.contains("password") && !table.contains("nopassword"),
         "{table}"
     );
-    // From the system's side: who may log in, with what sudo.
-    let users = l
-        .run(&["jumpcloud", "systems", "users", &system, "-o", "ndjson"])
+    // Without --sudo, a binding already there keeps its level.
+    let kept = l
+        .run(&["jumpcloud", "users", "bind", &user, &system])
         .expect(0)
-        .ndjson();
-    let row = users.iter().find(|u| u["id"] == user.as_str()).unwrap();
+        .json();
     assert_eq!(
-        (&row["username"], &row["sudo"]),
-        (&serde_json::json!("ops"), &serde_json::json!("password"))
+        (&kept["new"], &kept["sudo"]),
+        (&serde_json::json!(false), &serde_json::json!("unchanged"))
     );
+    assert_eq!(listed(&l)[0]["sudo"], "password");
+    // From the system's side: who may log in, with what sudo.
+    let on_system = |l: &Live| {
+        let users = l
+            .run(&["jumpcloud", "systems", "users", &system, "-o", "ndjson"])
+            .expect(0)
+            .ndjson();
+        let row = users
+            .into_iter()
+            .find(|u| u["id"] == user.as_str())
+            .unwrap();
+        (row["username"].clone(), row["sudo"].clone())
+    };
+    assert_eq!(
+        on_system(&l),
+        (serde_json::json!("ops"), serde_json::json!("password"))
+    );
+    // The user's own setting grants sudo on every bound system, here more than the binding.
+    l.run(&[
+        "jumpcloud",
+        "users",
+        "bind",
+        &user,
+        &system,
+        "--sudo",
+        "off",
+    ])
+    .expect(0);
+    assert_eq!(on_system(&l).1, "off");
+    l.run(&[
+        "jumpcloud",
+        "users",
+        "update",
+        &user,
+        "--body",
+        r#"{"sudo": true}"#,
+    ])
+    .expect(0);
+    assert_eq!(on_system(&l).1, "password");
+    assert_eq!(listed(&l)[0]["sudo"], "password");
     let bad = l
         .run(&[
             "jumpcloud",

@@ -509,12 +509,12 @@ async fn bulk_jobs_create_and_update_users_and_report_each() {
 #[tokio::test]
 async fn sudo_on_bound_systems_is_kept_and_compiled_over_every_path() {
     use jumpcloud::tasks::Sudo;
-    use jumpcloud::v2::models::{GraphConnection, UserGroupPost};
+    use jumpcloud::v2::models::{GraphConnection, GraphOperationUserGroup, UserGroupPost};
+    use serde_json::json;
     let (_sb, c) = start(4, 2).await;
-    let body: Systemuserputpost = serde_json::from_value(serde_json::json!({
-        "username": "sudoer", "email": "sudoer@example.com"
-    }))
-    .unwrap();
+    let body: Systemuserputpost =
+        serde_json::from_value(json!({"username": "sudoer", "email": "sudoer@example.com"}))
+            .unwrap();
     let user = c
         .v1()
         .systemusers()
@@ -539,17 +539,18 @@ async fn sudo_on_bound_systems_is_kept_and_compiled_over_every_path() {
             all.into_iter().find(|s| s.id == id)
         }
     };
+    let state = |id: &str| {
+        let bound = bound(id);
+        async move {
+            let s = bound.await.unwrap();
+            (s.sudo, s.direct, s.paths)
+        }
+    };
 
     // A direct binding with its sudo, seen from both ends.
-    users
-        .bind_system(&user, &a, Sudo::WithoutPassword)
-        .await
-        .unwrap();
-    let s = bound(&a).await.unwrap();
-    assert_eq!(
-        (s.sudo, s.direct, s.paths),
-        (Sudo::WithoutPassword, true, 1)
-    );
+    let new = users.bind_system(&user, &a, Some(Sudo::WithoutPassword));
+    assert!(new.await.unwrap());
+    assert_eq!(state(&a).await, (Sudo::WithoutPassword, true, 1));
     let from_system: Vec<GraphConnection> = c
         .v2()
         .systems()
@@ -562,73 +563,59 @@ async fn sudo_on_bound_systems_is_kept_and_compiled_over_every_path() {
         .iter()
         .find(|e| e.to.as_ref().and_then(|t| t.id.as_deref()) == Some(user.as_str()))
         .unwrap();
-    assert_eq!(
-        Sudo::from_attributes(edge.attributes.as_ref()),
-        Sudo::WithoutPassword
-    );
-    // Binding again sets the level; set_sudo changes it; neither makes a second edge.
-    users
-        .bind_system(&user, &a, Sudo::WithPassword)
-        .await
-        .unwrap();
-    assert_eq!(bound(&a).await.unwrap().sudo, Sudo::WithPassword);
+    let on_edge = Sudo::from_attributes(edge.attributes.as_ref());
+    assert_eq!(on_edge, Sudo::WithoutPassword);
+    // Binding again sets the level, or keeps it when none is given; set_sudo changes it; none
+    // makes a second edge.
+    let again = users.bind_system(&user, &a, Some(Sudo::WithPassword));
+    assert!(!again.await.unwrap());
+    assert_eq!(state(&a).await, (Sudo::WithPassword, true, 1));
+    assert!(!users.bind_system(&user, &a, None).await.unwrap());
+    assert_eq!(state(&a).await, (Sudo::WithPassword, true, 1));
     users.set_sudo(&user, &a, Sudo::Off).await.unwrap();
-    let s = bound(&a).await.unwrap();
-    assert_eq!((s.sudo, s.paths), (Sudo::Off, 1));
+    assert_eq!(state(&a).await, (Sudo::Off, true, 1));
     // No binding, nothing to set.
     let err = users.set_sudo(&user, &b, Sudo::Off).await.unwrap_err();
     assert_eq!(err.status(), Some(404), "{err}");
 
-    // Through a user group whose own sudo setting grants sudo on every bound system.
-    let group: UserGroupPost = serde_json::from_value(serde_json::json!({
-        "name": "Admins", "attributes": {"sudo": {"enabled": true, "withoutPassword": false}}
-    }))
-    .unwrap();
-    let group = c
-        .v2()
-        .user_groups()
-        .post()
-        .body(&group)
-        .send()
-        .await
-        .unwrap();
-    let group = group.id.unwrap();
-    c.v2()
-        .user_groups()
-        .add_member(&group, &user)
-        .await
-        .unwrap();
-    let associate = |system: &str, attributes: serde_json::Value| {
+    // Through user groups whose own sudo setting grants sudo on every bound system.
+    let admins = |name: &str, without_password: bool| {
         let v2 = c.v2();
-        let (group, system) = (group.clone(), system.to_owned());
+        let (user, name) = (user.clone(), name.to_owned());
         async move {
-            let op = serde_json::from_value::<jumpcloud::v2::models::GraphOperationUserGroup>(
-                serde_json::json!({"op": "add", "type": "system", "id": system,
-                    "attributes": attributes}),
-            )
+            let group: UserGroupPost = serde_json::from_value(json!({
+                "name": name,
+                "attributes": {"sudo": {"enabled": true, "withoutPassword": without_password}}
+            }))
             .unwrap();
-            v2.user_groups()
-                .graph_user_group_associations_post(group)
-                .body(&op)
-                .send()
-                .await
-                .unwrap();
+            let group = v2.user_groups().post().body(&group).send().await.unwrap();
+            let group = group.id.unwrap();
+            v2.user_groups().add_member(&group, &user).await.unwrap();
+            group
         }
     };
-    associate(&b, serde_json::json!({})).await;
-    let s = bound(&b).await.unwrap();
-    assert_eq!((s.sudo, s.direct, s.paths), (Sudo::WithPassword, false, 1));
+    let associate = |group: &str, system: &str, attributes: serde_json::Value| {
+        let v2 = c.v2();
+        let op: GraphOperationUserGroup = serde_json::from_value(
+            json!({"op": "add", "type": "system", "id": system, "attributes": attributes}),
+        )
+        .unwrap();
+        let group = group.to_owned();
+        async move {
+            let groups = v2.user_groups();
+            let post = groups.graph_user_group_associations_post(group);
+            post.body(&op).send().await.unwrap();
+        }
+    };
+    let sudoers = admins("Sudoers", false).await;
+    // Sudo sent on a group–system edge grants nothing: it belongs on the group.
+    let nopassword = json!({"sudo": {"enabled": true, "withoutPassword": true}});
+    associate(&sudoers, &b, nopassword).await;
+    assert_eq!(state(&b).await, (Sudo::WithPassword, false, 1));
     // Two paths to `a`: the most permissive sudo wins.
-    associate(
-        &a,
-        serde_json::json!({"sudo": {"enabled": true, "withoutPassword": true}}),
-    )
-    .await;
-    let s = bound(&a).await.unwrap();
-    assert_eq!(
-        (s.sudo, s.direct, s.paths),
-        (Sudo::WithoutPassword, true, 2)
-    );
+    let root = admins("Root", true).await;
+    associate(&root, &a, json!({})).await;
+    assert_eq!(state(&a).await, (Sudo::WithoutPassword, true, 2));
     // The same from the system's side.
     let on_a = c.v2().systems().users(&a).await.unwrap();
     let u = on_a.iter().find(|u| u.id == user).unwrap();
@@ -638,12 +625,8 @@ async fn sudo_on_bound_systems_is_kept_and_compiled_over_every_path() {
     );
     // Unbinding removes the direct path only.
     users.unbind_system(&user, &a).await.unwrap();
-    let s = bound(&a).await.unwrap();
-    assert_eq!(
-        (s.sudo, s.direct, s.paths),
-        (Sudo::WithoutPassword, false, 1)
-    );
-    // A deleted system takes its edges, and their attributes, with it.
+    assert_eq!(state(&a).await, (Sudo::WithoutPassword, false, 1));
+    // A deleted system takes its edges with it.
     c.v1().systems().delete(&b).send().await.unwrap();
     assert!(bound(&b).await.is_none());
 }

@@ -179,6 +179,8 @@ async fn changes_made_through_the_sandbox_are_events() {
     );
     assert_eq!(events[6]["resource"]["username"], "bulk.one");
     assert_eq!(events[8]["resource"]["id"], json!(bulk_id));
+    // Named as the user now is, though the entry sent no name.
+    assert_eq!(events[8]["resource"]["username"], "bulk.one");
     assert_eq!(
         events[8]["changes"],
         json!([{"field": "lastname", "to": "Bulk"}, {"field": "password"}])
@@ -219,6 +221,8 @@ async fn changes_made_through_the_sandbox_are_events() {
         events[2]["association"]["connection"]["to"]["id"],
         json!(id)
     );
+    assert_eq!(events[2]["association"]["op"], "add");
+    assert_eq!(events[2]["association"]["attributes"], json!({}));
     assert_eq!(events[4]["success"], false);
     // Timestamps and ids are in order.
     for pair in events.windows(2) {

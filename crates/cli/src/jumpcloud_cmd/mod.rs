@@ -198,12 +198,14 @@ pub fn log_op(id: &str) {
 }
 
 /// Bindings between users and systems as rows: the object bound, its `names` (read with `fetch`,
-/// eight at a time; one deleted meanwhile keeps its row without them), its sudo, whether it is
-/// bound directly and by how many paths.
+/// eight at a time; one deleted meanwhile keeps its row without them), the sudo the user has
+/// there (the binding's, or the user's own setting, `own_sudo` of the object read, when that is
+/// more), whether it is bound directly and by how many paths.
 pub async fn binding_rows<F, Fut>(
     bound: Vec<jumpcloud::tasks::Binding>,
     names: &[&str],
     fetch: F,
+    own_sudo: impl Fn(&Value) -> jumpcloud::tasks::Sudo,
 ) -> CliResult<Vec<Value>>
 where
     F: Fn(String) -> Fut,
@@ -213,6 +215,7 @@ where
     let rows = futures_util::stream::iter(bound)
         .map(|b| {
             let named = fetch(b.id.clone());
+            let own_sudo = &own_sudo;
             async move {
                 let found = match named.await {
                     Ok(found) => found,
@@ -225,7 +228,8 @@ where
                     let value = found.get(*name).cloned().unwrap_or(Value::Null);
                     row.insert((*name).to_owned(), value);
                 }
-                row.insert("sudo".into(), b.sudo.as_str().into());
+                let sudo = b.sudo.max(own_sudo(&found));
+                row.insert("sudo".into(), sudo.as_str().into());
                 row.insert("direct".into(), b.direct.into());
                 row.insert("paths".into(), b.paths.into());
                 Ok(Value::Object(row))

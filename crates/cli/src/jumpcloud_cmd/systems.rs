@@ -140,15 +140,22 @@ pub async fn run(ctx: &Ctx, cmd: SystemsCmd) -> CliResult {
             log_op("graph_systemTraverseUser");
             let bound = jc.v2().systems().users(&id).await?;
             let users = jc.v1().systemusers();
-            let rows = binding_rows(bound, &["username", "email"], |id| {
-                let get = users.get(id).fields("username email");
+            let read = |id| {
+                let get = users
+                    .get(id)
+                    .fields("username email sudo passwordless_sudo");
                 async move {
                     get.send()
                         .await
                         .map(|u| serde_json::to_value(u).unwrap_or_default())
                 }
-            })
-            .await?;
+            };
+            // A user's own setting grants sudo on every system they are bound to.
+            let own_sudo = |user: &Value| {
+                let user = serde_json::from_value(user.clone()).unwrap_or_default();
+                jumpcloud::tasks::Sudo::of_user(&user)
+            };
+            let rows = binding_rows(bound, &["username", "email"], read, own_sudo).await?;
             print_rows(ctx, &rows, USER_COLUMNS)
         }
     }

@@ -78,8 +78,9 @@ pub enum UsersCmd {
         /// The system id.
         system_id: String,
         /// Sudo on the system: off, password (sudo asks for the user's password) or nopassword.
-        #[arg(long, default_value = "off", value_name = "LEVEL")]
-        sudo: Sudo,
+        /// Without it, a new binding has no sudo and one already there keeps its level.
+        #[arg(long, value_name = "LEVEL")]
+        sudo: Option<Sudo>,
     },
     /// Remove a user's direct binding to a system (bindings through groups stay).
     #[command(after_help = "Example:\n  idm jumpcloud users unbind USER_ID SYSTEM_ID")]
@@ -172,17 +173,24 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> CliResult {
         }
         UsersCmd::Systems { id } => {
             log_op("graph_userTraverseSystem");
+            // The user's own setting grants sudo on every system they are bound to.
+            let own = jc
+                .v1()
+                .systemusers()
+                .get(&id)
+                .fields("sudo passwordless_sudo");
+            let own = Sudo::of_user(&own.send().await?);
             let bound = jc.v2().users().systems(&id).await?;
             let systems = jc.v1().systems();
-            let rows = binding_rows(bound, &["hostname", "displayName"], |id| {
+            let names = |id| {
                 let get = systems.get(id).fields("hostname displayName");
                 async move {
                     get.send()
                         .await
                         .map(|s| serde_json::to_value(s).unwrap_or_default())
                 }
-            })
-            .await?;
+            };
+            let rows = binding_rows(bound, &["hostname", "displayName"], names, |_| own).await?;
             print_rows(ctx, &rows, SYSTEM_COLUMNS)
         }
         UsersCmd::Bind {
@@ -191,12 +199,14 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> CliResult {
             sudo,
         } => {
             log_op("graph_userAssociationsPost");
-            jc.v2()
+            let new = jc
+                .v2()
                 .users()
                 .bind_system(&user_id, &system_id, sudo)
                 .await?;
+            let sudo = sudo.map_or("unchanged", Sudo::as_str);
             let done = json!({"user_id": user_id, "system_id": system_id, "op": "bind",
-                "sudo": sudo.as_str(), "status": "done"});
+                "new": new, "sudo": sudo, "status": "done"});
             output::print_one(ctx.format(false), &done, None)
         }
         UsersCmd::Unbind { user_id, system_id } => {

@@ -211,8 +211,13 @@ fn fastrand_suffix() -> u64 {
 /// A run journal's action lines, the latest for each `seq` (a resumed run's lines supersede).
 /// The journal may be read while a run writes it: a last line not yet ended is not read.
 pub fn journal_lines(path: &std::path::Path) -> std::collections::BTreeMap<u64, serde_json::Value> {
-    let text = std::fs::read_to_string(path).unwrap();
-    let whole = &text[..text.rfind('\n').map_or(0, |end| end + 1)];
+    // Bytes first: a write cut mid-line may also cut a character in two.
+    let bytes = std::fs::read(path).unwrap();
+    let end = bytes
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |end| end + 1);
+    let whole = String::from_utf8(bytes[..end].to_vec()).unwrap();
     let mut out = std::collections::BTreeMap::new();
     for line in whole.lines().filter(|l| !l.trim().is_empty()) {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();

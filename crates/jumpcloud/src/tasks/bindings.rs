@@ -1,9 +1,12 @@
 //! Which systems a user may log in to, and with what sudo: binding a user to a system, changing
 //! its sudo, and reading the bindings back, direct or through groups.
 //!
-//! JumpCloud keeps sudo as an attribute of the user–system association (`{"sudo": {"enabled":
-//! true, "withoutPassword": false}}`); a traversal (`/users/{id}/systems`) compiles it over every
-//! path that binds the two.
+//! JumpCloud keeps sudo in three places: as an attribute of a user–system association
+//! (`{"sudo": {"enabled": true, "withoutPassword": false}}`), on a user group (sudo on every
+//! system bound to the group), and on the user (`sudo`, `passwordless_sudo`: sudo on every
+//! system the user is bound to). A traversal (`/users/{id}/systems`) compiles the first two over
+//! every path that binds a user and a system; [`Sudo::of_user`] reads the third, and `max`
+//! combines them (levels are ordered from `Off` to `WithoutPassword`).
 
 use crate::error::Result;
 use crate::v2::models::{
@@ -37,6 +40,16 @@ impl Sudo {
             (false, _) => Sudo::Off,
             (true, false) => Sudo::WithPassword,
             (true, true) => Sudo::WithoutPassword,
+        }
+    }
+
+    /// The sudo a user's own settings grant on every system they are bound to (`sudo`, and
+    /// `passwordless_sudo` with it).
+    pub fn of_user(user: &crate::v1::models::Systemuserreturn) -> Sudo {
+        match (user.sudo, user.passwordless_sudo) {
+            (Some(true), Some(true)) => Sudo::WithoutPassword,
+            (Some(true), _) => Sudo::WithPassword,
+            _ => Sudo::Off,
         }
     }
 
@@ -122,18 +135,33 @@ fn operation(op: GraphOperationUserOp, system_id: &str, sudo: Option<Sudo>) -> G
 }
 
 impl crate::v2::UsersApi {
-    /// Binds the user `user_id` directly to the system `system_id` with this sudo. Binding is
-    /// idempotent: when the two are bound already, the binding's sudo is set instead.
-    pub async fn bind_system(&self, user_id: &str, system_id: &str, sudo: Sudo) -> Result<()> {
-        let add = operation(GraphOperationUserOp::Add, system_id, Some(sudo));
+    /// Binds the user `user_id` directly to the system `system_id`, idempotently. With a sudo
+    /// level, the binding has that level, whether it is new or was there (its level is then
+    /// set); without one, a new binding has no sudo and one that was there keeps its level.
+    /// Returns whether the binding is new.
+    ///
+    /// A binding that was there is recognised by JumpCloud's `409` to a second `add`.
+    pub async fn bind_system(
+        &self,
+        user_id: &str,
+        system_id: &str,
+        sudo: Option<Sudo>,
+    ) -> Result<bool> {
+        let add = operation(GraphOperationUserOp::Add, system_id, sudo);
         match self
             .graph_user_associations_post(user_id)
             .body(&add)
             .send()
             .await
         {
-            Err(e) if e.status() == Some(409) => self.set_sudo(user_id, system_id, sudo).await,
-            other => other,
+            Ok(()) => Ok(true),
+            Err(e) if e.status() == Some(409) => {
+                if let Some(sudo) = sudo {
+                    self.set_sudo(user_id, system_id, sudo).await?;
+                }
+                Ok(false)
+            }
+            Err(e) => Err(e),
         }
     }
 
@@ -158,7 +186,7 @@ impl crate::v2::UsersApi {
     }
 
     /// Every system the user `user_id` is bound to, directly or through groups, with the sudo
-    /// compiled over the paths.
+    /// compiled over the paths (the user's own sudo setting apart: see [`Sudo::of_user`]).
     pub async fn systems(&self, user_id: &str) -> Result<Vec<Binding>> {
         let found = self.graph_user_traverse_system(user_id).all().await?;
         Ok(found.into_iter().filter_map(Binding::from_graph).collect())
@@ -167,7 +195,8 @@ impl crate::v2::UsersApi {
 
 impl crate::v2::SystemsApi {
     /// Every user who may log in to the system `system_id`, directly or through groups, with
-    /// the sudo compiled over the paths.
+    /// the sudo compiled over the paths (each user's own sudo setting apart: see
+    /// [`Sudo::of_user`]).
     pub async fn users(&self, system_id: &str) -> Result<Vec<Binding>> {
         let found = self.graph_system_traverse_user(system_id).all().await?;
         Ok(found.into_iter().filter_map(Binding::from_graph).collect())
@@ -191,6 +220,18 @@ mod tests {
         assert_eq!(Sudo::from_attributes(Some(&odd)), Sudo::Off);
         assert_eq!(Sudo::from_attributes(Some(&json!({}))), Sudo::Off);
         assert_eq!(Sudo::from_attributes(None), Sudo::Off);
+        let user = |sudo, passwordless| crate::v1::models::Systemuserreturn {
+            sudo,
+            passwordless_sudo: passwordless,
+            ..Default::default()
+        };
+        assert_eq!(
+            Sudo::of_user(&user(Some(true), Some(true))),
+            Sudo::WithoutPassword
+        );
+        assert_eq!(Sudo::of_user(&user(Some(true), None)), Sudo::WithPassword);
+        assert_eq!(Sudo::of_user(&user(None, Some(true))), Sudo::Off);
+        assert_eq!(Sudo::WithPassword.max(Sudo::Off), Sudo::WithPassword);
         let err = "root".parse::<Sudo>().unwrap_err();
         assert!(err.contains("off, password or nopassword"), "{err}");
     }

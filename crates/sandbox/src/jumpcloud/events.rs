@@ -269,7 +269,12 @@ pub(crate) fn user_agent(header: &str) -> Option<Value> {
 
 /// The user events of a bulk job: one `user_create` or `user_update` for each entry that
 /// finished, as the one-user operation (`POST` or `PUT /systemusers`) logs it.
-pub(crate) fn of_bulk_entries(op: &Op, sent: &Value, results: &[Value]) -> Vec<Map<String, Value>> {
+pub(crate) fn of_bulk_entries<'s>(
+    op: &Op,
+    sent: &Value,
+    results: &[Value],
+    user: impl Fn(&str) -> Option<&'s Map<String, Value>>,
+) -> Vec<Map<String, Value>> {
     let create = op.id == "bulk_usersCreate";
     let one = if create {
         "systemusers_post"
@@ -290,7 +295,13 @@ pub(crate) fn of_bulk_entries(op: &Op, sent: &Value, results: &[Value]) -> Vec<M
             if let Value::Object(m) = &mut fields {
                 m.remove("id");
             }
-            let mut answer = result["persistedFields"].clone();
+            // The user as it now is names the resource, as a one-user answer would.
+            let mut answer = match user(id) {
+                Some(stored) => {
+                    json!({"username": stored.get("username"), "email": stored.get("email")})
+                }
+                None => result["persistedFields"].clone(),
+            };
             answer["_id"] = json!(id);
             let path = if create {
                 Vec::new()
@@ -334,6 +345,7 @@ pub(crate) fn of_change(
             "association".into(),
             json!({
                 "op": sent.get("op").cloned().unwrap_or(json!("add")),
+                "attributes": sent.get("attributes").map(redacted).unwrap_or(json!({})),
                 "connection": {
                     "from": {"type": from_type, "id": from_id},
                     "to": {"type": sent.get("type").cloned().unwrap_or(Value::Null),

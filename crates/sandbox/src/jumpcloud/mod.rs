@@ -318,9 +318,16 @@ async fn record_change(app: &JumpCloud, change: Change, response: Response) -> R
         .into_iter()
         .collect();
     // A bulk job also logs each user it made or changed.
-    if let Some(job) = answer.get("jobId").and_then(Value::as_str) {
-        let results = org.lock().bulk_job(job).cloned().unwrap_or_default();
-        made.extend(events::of_bulk_entries(change.op, &change.sent, &results));
+    let job = answer.get("jobId").and_then(Value::as_str);
+    if let Some(job) = job.filter(|_| change.op.id.starts_with("bulk_users")) {
+        let store = org.lock();
+        let results = store.bulk_job(job).map(Vec::as_slice).unwrap_or_default();
+        made.extend(events::of_bulk_entries(
+            change.op,
+            &change.sent,
+            results,
+            |id| store.user(id),
+        ));
     }
     let by_system = change.initiated_by["type"] == "system";
     let method = if by_system {
@@ -328,6 +335,8 @@ async fn record_change(app: &JumpCloud, change: Change, response: Response) -> R
     } else {
         "api_key"
     };
+    // One job's events together, none of another request's between them.
+    let mut log = crate::lock(&org.events);
     for mut event in made {
         event.insert("service".into(), json!("directory"));
         event.insert("organization".into(), json!(org.id));
@@ -338,8 +347,9 @@ async fn record_change(app: &JumpCloud, change: Change, response: Response) -> R
         }
         event.insert("success".into(), json!(true));
         event.insert("auth_method".into(), json!(method));
-        crate::lock(&org.events).record(event);
+        log.record(event);
     }
+    drop(log);
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 

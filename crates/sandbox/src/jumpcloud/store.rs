@@ -1203,6 +1203,45 @@ mod tests {
     }
 
     #[test]
+    fn edge_attributes_go_with_their_edge_or_either_end() {
+        let mut s = JcStore::seeded(1, "0123456789abcdef01234567", Sizes::default(), &[]);
+        let id = |v: Value| v["_id"].as_str().or(v["id"].as_str()).unwrap().to_owned();
+        let sudo = || {
+            json!({"sudo": {"enabled": true}})
+                .as_object()
+                .unwrap()
+                .clone()
+        };
+        let user = |s: &mut JcStore, n: &str| {
+            id(
+                s.create_user(json!({"username": n, "email": format!("{n}@x.com")}))
+                    .unwrap(),
+            )
+        };
+        let (u1, u2, u3) = (user(&mut s, "a"), user(&mut s, "b"), user(&mut s, "c"));
+        let ug = id(s
+            .create_group(Kind::UserGroup, json!({"name": "UG"}))
+            .unwrap());
+        let (sys1, sys2) = (s.seed_system(0), s.seed_system(1));
+        for (a, b) in [(&u1, &sys1), (&u2, &sys1), (&u3, &sys2), (&ug, &sys2)] {
+            s.associate(a, b);
+            s.set_edge_attributes(a, b, sudo());
+            // Found from either end.
+            assert!(s.edge_attributes(b, a).is_some());
+        }
+        s.dissociate(&sys1, &u1);
+        s.delete_user(&u2).unwrap();
+        s.delete_system(&sys2).unwrap();
+        s.delete_group(Kind::UserGroup, &ug).unwrap();
+        assert!(s.edge_attributes.is_empty(), "{:?}", s.edge_attributes);
+        // An empty set clears them.
+        s.associate(&u1, &sys1);
+        s.set_edge_attributes(&u1, &sys1, sudo());
+        s.set_edge_attributes(&u1, &sys1, Map::new());
+        assert!(s.edge_attributes(&u1, &sys1).is_none());
+    }
+
+    #[test]
     fn seeding_is_deterministic() {
         let sizes = Sizes {
             users: 50,
