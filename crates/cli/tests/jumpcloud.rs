@@ -1016,7 +1016,36 @@ fn users_are_bound_to_systems_with_a_sudo_level() {
         "{}",
         bad.stderr
     );
-    l.run(&["jumpcloud", "users", "unbind", &user, &system])
+    let gone = l
+        .run(&["jumpcloud", "users", "unbind", &user, &system])
         .expect(0);
+    assert_eq!(gone.json()["paths_left"], 0);
+    assert!(!gone.stderr.contains("warning"), "{}", gone.stderr);
     assert!(listed(&l).is_empty());
+    // Access through a group is not revoked by unbinding: the command says so.
+    let group = l
+        .run(&["jumpcloud", "user-groups", "create", "Ops", "-o", "json"])
+        .expect(0)
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    l.run(&["jumpcloud", "user-groups", "add-member", &group, &user])
+        .expect(0);
+    let associate = format!(r#"{{"op": "add", "type": "system", "id": "{system}"}}"#);
+    l.run(&[
+        "jumpcloud",
+        "call",
+        "graph_userGroupAssociationsPost",
+        "-p",
+        &format!("group_id={group}"),
+        "--body",
+        &associate,
+    ])
+    .expect(0);
+    let still = l
+        .run(&["jumpcloud", "users", "unbind", &user, &system])
+        .expect(0);
+    assert_eq!(still.json()["paths_left"], 1);
+    assert!(still.stderr.contains("still reaches"), "{}", still.stderr);
 }

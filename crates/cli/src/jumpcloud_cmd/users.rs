@@ -12,6 +12,7 @@ use crate::context::Ctx;
 use crate::errors::CliResult;
 use crate::listing::print_stream;
 use crate::output::{self, columns};
+use crate::sanitize;
 
 const COLUMNS: &[&str] = &[
     "_id",
@@ -211,9 +212,25 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> CliResult {
         }
         UsersCmd::Unbind { user_id, system_id } => {
             log_op("graph_userAssociationsPost");
-            jc.v2().users().unbind_system(&user_id, &system_id).await?;
+            let users = jc.v2().users();
+            users.unbind_system(&user_id, &system_id).await?;
+            // Removing the direct binding does not revoke access granted through groups.
+            log_op("graph_userTraverseSystem");
+            let left = users.systems(&user_id).await?;
+            let paths = left
+                .iter()
+                .find(|b| b.id == system_id)
+                .map_or(0, |b| b.paths);
+            if paths > 0 {
+                let (user, system) = (sanitize::line(&user_id), sanitize::line(&system_id));
+                eprintln!(
+                    "warning: {user} still reaches {system} through groups ({paths} path(s)); \
+                     `idm jumpcloud users systems {user}` shows it, and removing those group \
+                     memberships or associations revokes it"
+                );
+            }
             let done = json!({"user_id": user_id, "system_id": system_id, "op": "unbind",
-                "status": "done"});
+                "paths_left": paths, "status": "done"});
             output::print_one(ctx.format(false), &done, None)
         }
     }
