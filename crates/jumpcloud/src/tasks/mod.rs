@@ -11,6 +11,19 @@
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! Who may log in where, and with what sudo ([`Binding`], [`Sudo`]):
+//!
+//! ```no_run
+//! use jumpcloud::tasks::Sudo;
+//! # async fn f(jc: jumpcloud::Client, user: &str, system: &str) -> jumpcloud::Result<()> {
+//! jc.v2().users().bind_system(user, system, Some(Sudo::WithPassword)).await?;
+//! for b in jc.v2().systems().users(system).await? {
+//!     let how = if b.direct { "directly" } else { "through groups" };
+//!     println!("{}: sudo {} ({how}, {} paths)", b.id, b.sudo, b.paths);
+//! }
+//! # Ok(()) }
+//! ```
 
 mod bindings;
 
