@@ -165,7 +165,7 @@ impl ClientBuilder {
 fn insights_host(console: &Url) -> Url {
     let mut url = console.clone();
     if let Some(rest) = console.host_str().and_then(|h| h.strip_prefix("console."))
-        && rest.ends_with("jumpcloud.com")
+        && (rest == "jumpcloud.com" || rest.ends_with(".jumpcloud.com"))
     {
         let _ = url.set_host(Some(&format!("api.{rest}")));
     }
@@ -268,5 +268,10 @@ mod tests {
         assert_eq!(host(Region::Eu.base_url()), "https://api.eu.jumpcloud.com/");
         assert_eq!(host(Region::In.base_url()), "https://api.in.jumpcloud.com/");
         assert_eq!(host("http://127.0.0.1:8080"), "http://127.0.0.1:8080/");
+        // Only JumpCloud's own hosts are rewritten: the key never goes to a look-alike.
+        assert_eq!(
+            host("https://console.notjumpcloud.com"),
+            "https://console.notjumpcloud.com/"
+        );
     }
 }

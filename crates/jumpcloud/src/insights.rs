@@ -21,9 +21,11 @@
 //! ```
 //!
 //! Events page by `search_after`: each answer's `X-Search_after` header is the cursor of the
-//! next, and a page shorter than `X-Limit` is the last. [`EventQuery::stream`] follows that,
-//! checking every page (its `X-Result-Count` against what came, a cursor on every full page,
-//! never the same cursor twice), so a listing is never silently short or looping.
+//! next, and a page shorter than `X-Limit` (or than the page size asked for) is the last.
+//! [`EventQuery::stream`] follows that, checking every page (its `X-Result-Count` against what
+//! came, a non-empty cursor on every full page, a cursor that moves on from the one sent), so a
+//! listing is never silently short or looping. The typed fields of an event are read leniently
+//! (a number where text is expected, `"true"` for a boolean): one odd event never fails a page.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -100,21 +102,77 @@ fn operation(id: &str) -> &'static Operation {
         .unwrap_or(&OPERATIONS[0])
 }
 
+// Events come from many services, each with its own habits: the typed fields are read
+// leniently, so that one oddly typed field never fails a whole page.
+
+/// A text field: a string as it is, a number or boolean as its text, anything else as absent.
+fn text<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => Some(s),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    })
+}
+
+/// A text field that every event has: absent or null is empty.
+fn text_or_empty<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
+    Ok(text(d)?.unwrap_or_default())
+}
+
+/// A yes/no field: a boolean, or its text (`"true"`, `"false"`).
+fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<bool>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Bool(b) => Some(b),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    })
+}
+
+/// Who or what: an object; anything else (a bare name) as an actor with only that id.
+fn actor<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<Actor>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Null => None,
+        object @ Value::Object(_) => serde_json::from_value(object).ok(),
+        other => Some(Actor {
+            id: text(other).unwrap_or_default(),
+            ..Actor::default()
+        }),
+    })
+}
+
 /// Who did something, or what it was done to (`initiated_by`, `resource`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Actor {
     /// Its id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub id: Option<String>,
     /// Its type (`admin`, `user`, `system`, `user_group`...).
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub kind: Option<String>,
     /// An email, for administrators and users.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub email: Option<String>,
     /// A username, for users.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub username: Option<String>,
     /// Everything else it carries.
     #[serde(flatten)]
@@ -126,31 +184,51 @@ pub struct Actor {
 #[non_exhaustive]
 pub struct Event {
     /// Its id.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_empty")]
     pub id: String,
     /// The service that logged it (`directory`, `sso`, `radius`, `ldap`, `systems`...).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_empty")]
     pub service: String,
     /// What happened (`user_create`, `association_change`, `admin_login_attempt`...).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_empty")]
     pub event_type: String,
     /// When, RFC 3339 in UTC.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_empty")]
     pub timestamp: String,
     /// Who did it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "actor",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub initiated_by: Option<Actor>,
     /// What it was done to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "actor",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub resource: Option<Actor>,
     /// The address it came from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub client_ip: Option<String>,
     /// Whether it succeeded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "flag",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub success: Option<bool>,
     /// The organisation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub organization: Option<String>,
     /// Every other field of the event (`changes`, `association`, `geoip`, `useragent`...).
     #[serde(flatten)]
@@ -182,6 +260,17 @@ pub struct Bucket {
     pub key: String,
     /// How many events have it.
     pub count: u64,
+}
+
+/// The values of a field among the matching events (`events/distinct`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Distinct {
+    /// The values, each with how many events have it, most frequent first.
+    pub buckets: Vec<Bucket>,
+    /// How many matching events have a value not listed: JumpCloud lists the most frequent
+    /// values only, so when this is above 0 the list is not the whole.
+    pub others: u64,
 }
 
 /// Events in one time interval (`events/interval`).
@@ -428,16 +517,30 @@ impl EventQuery {
                 ),
             });
         }
-        let next = match header("x-search_after") {
-            Some(text) => Some(Cursor(serde_json::from_str(text).map_err(|e| {
-                Error::Decode {
-                    operation: op.id,
-                    detail: format!("X-Search_after is not JSON ({e}): {text:?}"),
+        // A cursor is the last event's sort values: a non-empty JSON array. An empty page has
+        // none, whatever the header says, so a caller keeps the one it had.
+        let next = match header("x-search_after").filter(|_| !events.is_empty()) {
+            Some(text) => match serde_json::from_str::<Value>(text) {
+                Ok(Value::Array(values)) if !values.is_empty() => {
+                    Some(Cursor(Value::Array(values)))
                 }
-            })?)),
+                Ok(_) => {
+                    return Err(Error::Decode {
+                        operation: op.id,
+                        detail: format!("X-Search_after is not a non-empty JSON array: {text:?}"),
+                    });
+                }
+                Err(e) => {
+                    return Err(Error::Decode {
+                        operation: op.id,
+                        detail: format!("X-Search_after is not JSON ({e}): {text:?}"),
+                    });
+                }
+            },
             None => None,
         };
-        let last = count < limit;
+        // A page shorter than what was asked for (or than the server's own cap) is the last.
+        let last = count < limit.min(self.page_size);
         if !last && next.is_none() {
             return Err(Error::Decode {
                 operation: op.id,
@@ -459,7 +562,8 @@ impl EventQuery {
             match query.page().await {
                 Err(e) => Some((vec![Err(e)], None)),
                 Ok(page) => {
-                    let repeated = page.next.is_some() && page.next == query.after;
+                    // Only a page that asks for another must move the cursor on.
+                    let repeated = !page.last && page.next == query.after;
                     let items: Vec<Result<Event>> = page.events.into_iter().map(Ok).collect();
                     if repeated {
                         let e = Error::Decode {
@@ -492,12 +596,13 @@ impl EventQuery {
     }
 
     /// The values of `field` among the matching events, with how many have each, most frequent
-    /// first (`events/distinct`).
-    pub async fn distinct(self, field: &str) -> Result<Vec<Bucket>> {
+    /// first, and how many events have a value not listed (`events/distinct`).
+    pub async fn distinct(self, field: &str) -> Result<Distinct> {
         #[derive(Deserialize)]
         struct Raw {
-            #[serde(default)]
             buckets: Vec<RawBucket>,
+            #[serde(default)]
+            sum_other_doc_count: u64,
         }
         #[derive(Deserialize)]
         struct RawBucket {
@@ -507,7 +612,7 @@ impl EventQuery {
         let raw: Raw = self
             .post("events_distinct", json!({"field": field}))
             .await?;
-        Ok(raw
+        let buckets = raw
             .buckets
             .into_iter()
             .map(|b| Bucket {
@@ -517,14 +622,17 @@ impl EventQuery {
                 },
                 count: b.doc_count,
             })
-            .collect())
+            .collect();
+        Ok(Distinct {
+            buckets,
+            others: raw.sum_other_doc_count,
+        })
     }
 
     /// Counts of the matching events per `value` `unit`s (`events/interval`).
     pub async fn interval(self, unit: IntervalUnit, value: u32) -> Result<Vec<IntervalBucket>> {
         #[derive(Deserialize)]
         struct Raw {
-            #[serde(default)]
             buckets: Vec<RawBucket>,
         }
         #[derive(Deserialize)]
@@ -618,7 +726,14 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
     };
     let (y, mo, d) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
     let (h, mi, se) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let month_days = match mo {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if !(1..=12).contains(&mo) || !(1..=month_days).contains(&d) || h > 23 || mi > 59 || se > 60 {
         return None;
     }
     let mut rest = &s[19..];
@@ -633,9 +748,19 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
     }
     let offset_min = match rest {
         "Z" | "z" => 0,
-        _ if rest.len() == 6 && (rest.starts_with('+') || rest.starts_with('-')) => {
-            let hours: i64 = rest.get(1..3)?.parse().ok()?;
-            let minutes: i64 = rest.get(4..6)?.parse().ok()?;
+        _ if rest.len() == 6
+            && (rest.starts_with('+') || rest.starts_with('-'))
+            && rest.as_bytes()[3] == b':' =>
+        {
+            let digits = |r: std::ops::Range<usize>| {
+                rest.get(r)
+                    .filter(|t| t.bytes().all(|c| c.is_ascii_digit()))
+                    .and_then(|t| t.parse::<i64>().ok())
+            };
+            let (hours, minutes) = (digits(1..3)?, digits(4..6)?);
+            if hours > 23 || minutes > 59 {
+                return None;
+            }
             let sign = if rest.starts_with('-') { -1 } else { 1 };
             sign * (hours * 60 + minutes)
         }
@@ -672,12 +797,35 @@ mod tests {
             "24h",
             "2026-01-01T25:00:00Z",
             "2026-01-01T00:00:00",
+            "2026-02-29T00:00:00Z",
+            "2026-04-31T00:00:00Z",
+            "2026-01-01T00:00:00+99:99",
+            "2026-01-01T00:00:00+05x30",
+            "2026-01-01T00:00:00+0a:00",
         ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad}");
         }
+        assert!(
+            parse_rfc3339("2024-02-29T00:00:00Z").is_some(),
+            "a leap day"
+        );
         let hour_ago = parse_rfc3339(&since(Duration::from_secs(3600))).unwrap();
         let now = parse_rfc3339(&since(Duration::ZERO)).unwrap();
         assert!((now - hour_ago - 3_600_000).abs() < 1000);
+    }
+
+    #[test]
+    fn odd_fields_never_fail_an_event() {
+        let e: Event = serde_json::from_value(json!({
+            "id": null, "service": "sso", "event_type": 5, "success": "true",
+            "initiated_by": "bob", "resource": null, "client_ip": 1, "geoip": {"country_code": "FR"}
+        }))
+        .unwrap();
+        assert_eq!((e.id.as_str(), e.event_type.as_str()), ("", "5"));
+        assert_eq!(e.success, Some(true));
+        assert_eq!(e.initiated_by.unwrap().id.as_deref(), Some("bob"));
+        assert_eq!((e.resource, e.client_ip.as_deref()), (None, Some("1")));
+        assert_eq!(e.other["geoip"]["country_code"], "FR");
     }
 
     #[test]

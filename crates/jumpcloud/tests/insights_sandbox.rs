@@ -111,6 +111,8 @@ async fn streams_every_page_in_order_across_equal_timestamps() {
         .distinct("service")
         .await
         .unwrap();
+    assert_eq!(services.others, 0);
+    let services = services.buckets;
     assert_eq!(services.iter().map(|b| b.count).sum::<u64>(), 2_500);
     assert!(services.iter().any(|b| b.key == "radius"));
     let days = c

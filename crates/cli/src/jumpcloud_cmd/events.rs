@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::Args;
 use futures_util::TryStreamExt;
-use jumpcloud::insights::{Event, EventQuery, parse_rfc3339, since};
+use jumpcloud::insights::{Event, EventQuery, MAX_PAGE_SIZE, parse_rfc3339, rfc3339, since};
 use serde_json::{Value, json};
 
 use super::log_op;
@@ -51,14 +51,26 @@ pub struct EventsArgs {
     /// Keep polling for new events after the last one, until Ctrl-C.
     #[arg(long, conflicts_with_all = ["count", "distinct", "newest_first"])]
     follow: bool,
-    /// Seconds between polls with --follow.
+    /// Seconds between polls with --follow (0.1 to 3600).
     #[arg(
         long,
         value_name = "SECONDS",
-        default_value_t = 5.0,
+        default_value = "5",
+        value_parser = seconds,
         requires = "follow"
     )]
-    poll_interval: f64,
+    poll_interval: Duration,
+    /// With --follow, how far back each poll looks again: an event indexed late, or in the
+    /// same millisecond as the last one shown, is still found (none is shown twice). 0 to 86400
+    /// seconds.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value = "300",
+        value_parser = lookback,
+        requires = "follow"
+    )]
+    lookback: Duration,
     /// Print how many events match, not the events.
     #[arg(long, conflicts_with = "distinct")]
     count: bool,
@@ -73,11 +85,28 @@ pub struct EventsArgs {
     limit: Option<u64>,
 }
 
-/// A time argument: a duration back from now, or an RFC 3339 time.
+/// `--poll-interval`: a number of seconds from 0.1 to 3600.
+fn seconds(text: &str) -> Result<Duration, String> {
+    bounded_seconds(text, 0.1, 3600.0)
+}
+
+/// `--lookback`: a number of seconds from 0 to a day.
+fn lookback(text: &str) -> Result<Duration, String> {
+    bounded_seconds(text, 0.0, 86_400.0)
+}
+
+fn bounded_seconds(text: &str, min: f64, max: f64) -> Result<Duration, String> {
+    match text.trim().parse::<f64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(Duration::from_secs_f64(n)),
+        _ => Err(format!("expected a number of seconds from {min} to {max}")),
+    }
+}
+
+/// A time argument: a duration back from now, or an RFC 3339 time; sent as UTC.
 fn time_arg(flag: &str, text: &str) -> CliResult<String> {
     let t = text.trim();
-    if parse_rfc3339(t).is_some() {
-        return Ok(t.to_owned());
+    if let Some(ms) = parse_rfc3339(t) {
+        return Ok(rfc3339(ms));
     }
     let unit_secs = match t.chars().last() {
         Some('s') => Some(1),
@@ -89,6 +118,7 @@ fn time_arg(flag: &str, text: &str) -> CliResult<String> {
     };
     let amount = t
         .get(..t.len().saturating_sub(1))
+        .filter(|n| !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()))
         .and_then(|n| n.parse::<u64>().ok());
     match (amount, unit_secs) {
         (Some(n), Some(unit)) => Ok(since(Duration::from_secs(n.saturating_mul(unit)))),
@@ -98,12 +128,16 @@ fn time_arg(flag: &str, text: &str) -> CliResult<String> {
     }
 }
 
-/// The query the arguments describe.
-fn query(ctx: &Ctx, a: &EventsArgs) -> CliResult<EventQuery> {
-    let jc = ctx.jumpcloud(None)?;
-    let mut q = jc.insights().events(time_arg("--since", &a.since)?);
+/// The query the arguments describe, from `start` (the --since time, or where a poll of
+/// --follow looks from).
+fn query(jc: &jumpcloud::Client, a: &EventsArgs, start: String) -> CliResult<EventQuery> {
+    let mut q = jc.insights().events(start);
     if let Some(until) = &a.until {
         q = q.until(time_arg("--until", until)?);
+    }
+    // No more than --limit events are fetched for a short listing.
+    if let Some(n) = a.limit {
+        q = q.page_size(n.clamp(1, MAX_PAGE_SIZE));
     }
     for s in &a.services {
         q = q.service(s.clone());
@@ -185,7 +219,17 @@ fn table_row(e: &Event) -> Value {
 
 /// Runs `idm jumpcloud events`.
 pub async fn run(ctx: &Ctx, a: EventsArgs) -> CliResult {
-    let q = query(ctx, &a)?;
+    let jc = ctx.jumpcloud(None)?;
+    let start = time_arg("--since", &a.since)?;
+    if let Some(until) = &a.until {
+        let until = time_arg("--until", until)?;
+        if parse_rfc3339(&until) < parse_rfc3339(&start) {
+            return Err(CliError::usage(format!(
+                "--until ({until}) is before --since ({start}): nothing can match"
+            )));
+        }
+    }
+    let q = query(&jc, &a, start.clone())?;
     if a.count {
         log_op("events_count");
         let n = q.count().await?;
@@ -200,9 +244,16 @@ pub async fn run(ctx: &Ctx, a: EventsArgs) -> CliResult {
     }
     if let Some(field) = &a.distinct {
         log_op("events_distinct");
-        let buckets = q.distinct(field).await?;
+        let distinct = q.distinct(field).await?;
+        if distinct.others > 0 {
+            eprintln!(
+                "warning: {} more events have a value of {} not listed (JumpCloud lists the most frequent values only)",
+                distinct.others,
+                crate::sanitize::line(field)
+            );
+        }
         let mut w = ListWriter::stdout(ctx.format(true), Some(columns(&["value", "count"])));
-        for b in buckets {
+        for b in distinct.buckets {
             w.push(&json!({"value": b.key, "count": b.count}))?;
         }
         return w.finish();
@@ -213,66 +264,97 @@ pub async fn run(ctx: &Ctx, a: EventsArgs) -> CliResult {
     let mut w = ListWriter::stdout(format, table.then(|| columns(COLUMNS)));
     let shown =
         |e: &Event| -> CliResult<Value> { if table { Ok(table_row(e)) } else { to_value(e) } };
-    let max = a.limit;
     if !a.follow {
         let mut events = std::pin::pin!(q.stream());
-        while max.is_none_or(|m| w.count() < m) {
+        while a.limit.is_none_or(|m| w.count() < m) {
             match events.try_next().await {
                 Ok(Some(e)) => w.push(&shown(&e)?)?,
                 Ok(None) => break,
-                Err(e) => {
-                    let written = w.count();
-                    w.finish()?;
-                    return Err(incomplete(e.into(), written));
-                }
+                Err(e) => return Err(incomplete(e.into(), w)),
             }
         }
         return w.finish();
     }
-    // --follow: page after page from the cursor of the last event seen; when caught up, wait
-    // and ask again. The cursor is JumpCloud's own, so no event is shown twice or skipped.
-    let stop = Stop::install();
-    let pause = Duration::from_secs_f64(a.poll_interval.clamp(0.1, 3600.0));
-    let mut cursor = None;
-    loop {
-        let mut page_query = q.clone();
-        if let Some(c) = cursor.clone() {
-            page_query = page_query.after(c);
-        }
-        let page = match page_query.page().await {
-            Ok(p) => p,
-            Err(e) => {
-                let written = w.count();
-                w.finish()?;
-                return Err(incomplete(e.into(), written));
-            }
-        };
-        for e in &page.events {
-            if max.is_some_and(|m| w.count() >= m) {
-                break;
-            }
-            w.push(&shown(e)?)?;
-        }
-        if max.is_some_and(|m| w.count() >= m) {
-            break;
-        }
-        if page.next.is_some() {
-            cursor = page.next;
-        }
-        if page.last {
-            w.show_now()?;
-            w.flush()?;
-            tokio::select! {
-                () = tokio::time::sleep(pause) => {}
-                () = stop.wait() => break,
-            }
-        }
+    match follow(&jc, &a, &start, &mut w, &shown).await {
+        Ok(()) => w.finish(),
+        Err(e) => Err(incomplete(e, w)),
     }
-    w.finish()
 }
 
-/// An error after some events were written: the output is incomplete, and says so.
-fn incomplete(e: CliError, written: u64) -> CliError {
+/// `--follow`: every poll reads the events from a little before the newest one shown
+/// (`--lookback`) and shows those not shown yet, so that an event indexed late, or sharing the
+/// newest one's millisecond, is not missed, and none is shown twice. Ctrl-C stops it between
+/// and during polls; so does reaching --until or --limit.
+async fn follow(
+    jc: &jumpcloud::Client,
+    a: &EventsArgs,
+    since: &str,
+    w: &mut ListWriter,
+    shown: &dyn Fn(&Event) -> CliResult<Value>,
+) -> CliResult {
+    let stop = Stop::install();
+    let since_ms = parse_rfc3339(since).unwrap_or(0);
+    let until_ms = a
+        .until
+        .as_deref()
+        .map(|u| time_arg("--until", u))
+        .transpose()?
+        .and_then(|u| parse_rfc3339(&u));
+    let window = i64::try_from(a.lookback.as_millis()).unwrap_or(i64::MAX);
+    // The ids shown, with their times, kept while they are inside the window.
+    let mut seen: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    let mut newest = since_ms;
+    let full = |w: &ListWriter| a.limit.is_some_and(|m| w.count() >= m);
+    loop {
+        let from = newest.saturating_sub(window).max(since_ms);
+        let mut events = std::pin::pin!(query(jc, a, rfc3339(from))?.stream());
+        loop {
+            let next = tokio::select! {
+                next = events.try_next() => next,
+                () = stop.wait() => return Ok(()),
+            };
+            let event = match next {
+                Ok(Some(event)) => event,
+                Ok(None) => break,
+                Err(e) => return Err(e.into()),
+            };
+            let at = parse_rfc3339(&event.timestamp).unwrap_or(newest);
+            if seen.contains_key(&event.id) {
+                continue;
+            }
+            w.push(&shown(&event)?)?;
+            newest = newest.max(at);
+            seen.insert(event.id.clone(), at);
+            if full(w) {
+                return Ok(());
+            }
+        }
+        let horizon = newest.saturating_sub(window);
+        seen.retain(|_, at| *at >= horizon);
+        w.show_now()?;
+        w.flush()?;
+        if until_ms.is_some_and(|u| now_ms() > u.saturating_add(window)) {
+            return Ok(());
+        }
+        tokio::select! {
+            () = tokio::time::sleep(a.poll_interval) => {}
+            () = stop.wait() => return Ok(()),
+        }
+    }
+}
+
+/// Now, in milliseconds since 1970.
+fn now_ms() -> i64 {
+    parse_rfc3339(&since(Duration::ZERO)).unwrap_or(i64::MAX)
+}
+
+/// An error after the events in `w` were written: they are flushed, and the error says the
+/// output is incomplete.
+fn incomplete(e: CliError, w: ListWriter) -> CliError {
+    let written = w.count();
+    if let Err(flush) = w.finish() {
+        return flush;
+    }
     if written == 0 {
         return e;
     }
@@ -289,15 +371,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn seconds_are_bounded_and_finite() {
+        assert_eq!(seconds("0.5"), Ok(Duration::from_millis(500)));
+        for bad in ["nan", "inf", "-1", "0", "3601", "x"] {
+            assert!(seconds(bad).is_err(), "{bad}");
+        }
+        assert_eq!(lookback("0"), Ok(Duration::ZERO));
+        assert!(lookback("86401").is_err());
+    }
+
+    #[test]
     fn times_back_from_now_and_absolute() {
         let day = parse_rfc3339(&time_arg("--since", "24h").unwrap()).unwrap();
         let now = parse_rfc3339(&since(Duration::ZERO)).unwrap();
         assert!((now - day - 86_400_000).abs() < 2000);
+        // Absolute times are sent in UTC.
         assert_eq!(
-            time_arg("--since", "2026-12-01T09:00:00Z").unwrap(),
-            "2026-12-01T09:00:00Z"
+            time_arg("--since", "2026-12-01T10:30:00+01:30").unwrap(),
+            "2026-12-01T09:00:00.000Z"
         );
-        for bad in ["yesterday", "24", "h", "-5m", "2026-12-01"] {
+        for bad in [
+            "yesterday",
+            "24",
+            "h",
+            "-5m",
+            "+5m",
+            "2026-12-01",
+            "2026-02-30T00:00:00Z",
+        ] {
             let e = time_arg("--since", bad).unwrap_err();
             assert!(e.to_string().contains("RFC 3339"), "{bad}: {e}");
         }
