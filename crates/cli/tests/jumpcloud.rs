@@ -870,6 +870,38 @@ fn events_show_what_was_just_done_and_follow_new_ones() {
         .map(|e| e["resource"]["username"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["ev.one", "ev.two", "ev.three"]);
+    // A follow with --until ends once that time has passed (and the lookback after it).
+    let ended = l
+        .run(&[
+            "jumpcloud",
+            "events",
+            "--since",
+            "1h",
+            "--until",
+            "0s",
+            "--type",
+            "user_create",
+            "--follow",
+            "--lookback",
+            "0",
+            "--poll-interval",
+            "0.1",
+        ])
+        .expect(0);
+    assert_eq!(ended.stdout.lines().count(), 3, "{}", ended.stdout);
+    // Bad numbers and an --until before --since are usage errors.
+    for (args, says) in [
+        (
+            vec!["--follow", "--poll-interval", "nan"],
+            "seconds from 0.1 to 3600",
+        ),
+        (vec!["--since", "1h", "--until", "2h"], "is before --since"),
+    ] {
+        let out = l
+            .run(&[&["jumpcloud", "events"][..], &args[..]].concat())
+            .expect(2);
+        assert!(out.stderr.contains(says), "{}", out.stderr);
+    }
 }
 
 #[test]
