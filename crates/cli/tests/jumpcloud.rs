@@ -1081,3 +1081,51 @@ fn users_are_bound_to_systems_with_a_sudo_level() {
     assert_eq!(still.json()["paths_left"], 1);
     assert!(still.stderr.contains("still reaches"), "{}", still.stderr);
 }
+
+#[test]
+fn follow_finds_an_event_indexed_after_a_newer_one() {
+    // The sandbox indexes every other event late, as JumpCloud can: the first user's creation
+    // becomes searchable 4 s after the second's.
+    let lag = std::time::Duration::from_secs(4);
+    let l = Live::start(
+        SandboxConfig::default()
+            .users(2)
+            .groups(1)
+            .jumpcloud_index_lag(lag),
+    );
+    for name in ["late.one", "soon.two"] {
+        let body = format!(r#"{{"username": "{name}", "email": "{name}@example.com"}}"#);
+        l.run(&["jumpcloud", "call", "systemusers_post", "--body", &body])
+            .expect(0);
+    }
+    let follow = |lookback: &str| -> Vec<String> {
+        let out = l
+            .run(&[
+                "jumpcloud",
+                "events",
+                "--since",
+                "1h",
+                "--until",
+                "0s",
+                "--type",
+                "user_create",
+                "--follow",
+                "--lookback",
+                lookback,
+                "--poll-interval",
+                "0.2",
+            ])
+            .expect(0);
+        out.stdout
+            .lines()
+            .map(|line| {
+                let e: serde_json::Value = serde_json::from_str(line).unwrap();
+                e["resource"]["username"].as_str().unwrap().to_owned()
+            })
+            .collect()
+    };
+    // Following from the newest event only, the late one is never seen...
+    assert_eq!(follow("0"), ["soon.two"]);
+    // ...looking back over the last 5 s, it is, once, after the newer one.
+    assert_eq!(follow("5"), ["soon.two", "late.one"]);
+}

@@ -42,6 +42,10 @@ pub struct SandboxConfig {
     /// before the sandbox starts (default 0: the log holds what is done through the sandbox).
     /// Computed from their index, not stored: a million cost no memory.
     pub jumpcloud_events: usize,
+    /// How long every other new Directory Insights event stays out of searches (default 0):
+    /// JumpCloud indexes events late and not in order, and a client that follows the log must
+    /// still find an event that appears after a newer one.
+    pub jumpcloud_index_lag: std::time::Duration,
     /// Speed-up of rate-limit time: a "minute" lasts `60 s / time_scale` (default 1.0).
     pub time_scale: f64,
     /// Send `Retry-After` with millisecond decimals (e.g. `0.250`) instead of whole seconds.
@@ -77,6 +81,7 @@ impl Default for SandboxConfig {
             systems: 10,
             throttle: false,
             jumpcloud_events: 0,
+            jumpcloud_index_lag: std::time::Duration::ZERO,
             time_scale: 1.0,
             fractional_retry_after: false,
             faults: Vec::new(),
@@ -118,6 +123,12 @@ impl SandboxConfig {
     /// Sets [`jumpcloud_events`](Self::jumpcloud_events).
     pub fn jumpcloud_events(mut self, n: usize) -> Self {
         self.jumpcloud_events = n;
+        self
+    }
+
+    /// Sets [`jumpcloud_index_lag`](Self::jumpcloud_index_lag).
+    pub fn jumpcloud_index_lag(mut self, lag: std::time::Duration) -> Self {
+        self.jumpcloud_index_lag = lag;
         self
     }
 

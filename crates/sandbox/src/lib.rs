@@ -301,6 +301,7 @@ impl Sandbox {
             },
             &people,
             config.jumpcloud_events,
+            config.jumpcloud_index_lag,
         ));
         let router = server::app([
             jumpcloud::router(Arc::clone(&jumpcloud), &shared),

@@ -15,6 +15,8 @@ use crate::fast_hash::FastMap;
 #[derive(Debug, Clone)]
 pub(crate) struct Event {
     pub(crate) ts: i64,
+    /// When a search can first find it: its time, or later for an event indexed late.
+    pub(crate) visible_at: i64,
     pub(crate) id: String,
     pub(crate) body: Map<String, Value>,
 }
@@ -97,6 +99,7 @@ impl Seeded {
         };
         Event {
             ts,
+            visible_at: ts,
             id: Self::id(i),
             body,
         }
@@ -128,6 +131,9 @@ pub(crate) struct EventLog {
     pub(crate) seeded: Seeded,
     pub(crate) live: Vec<Event>,
     next: u64,
+    /// How long every other live event stays out of searches (JumpCloud indexes events late,
+    /// and not in order); 0 for none.
+    lag_ms: i64,
     /// Reports made (`POST /reports/{type}`), by id, in order.
     pub(crate) reports: Vec<(String, Value, Vec<Value>)>,
     pub(crate) report_index: FastMap<String, usize>,
@@ -141,10 +147,11 @@ pub(crate) fn now_ms() -> i64 {
 }
 
 impl EventLog {
-    /// A log with `seeded` events of history.
-    pub(crate) fn new(seeded: usize) -> EventLog {
+    /// A log with `seeded` events of history, every other new event indexed `lag` late.
+    pub(crate) fn new(seeded: usize, lag: std::time::Duration) -> EventLog {
         EventLog {
             seeded: Seeded::new(seeded, now_ms()),
+            lag_ms: i64::try_from(lag.as_millis()).unwrap_or(i64::MAX),
             ..Default::default()
         }
     }
@@ -158,7 +165,19 @@ impl EventLog {
         body.insert("id".into(), json!(id));
         body.insert("timestamp".into(), json!(rfc3339_millis(ts)));
         body.insert("@version".into(), json!("1"));
-        self.live.push(Event { ts, id, body });
+        // The first, third, fifth... event is the one indexed late.
+        let late = self.next % 2 == 1;
+        let visible_at = if late {
+            ts.saturating_add(self.lag_ms)
+        } else {
+            ts
+        };
+        self.live.push(Event {
+            ts,
+            visible_at,
+            id,
+            body,
+        });
     }
 }
 

@@ -320,7 +320,8 @@ fn each(log: &EventLog, org: &str, q: &Query, mut f: impl FnMut(Event) -> bool) 
     }
     let seeded = (lo..hi.max(lo)).map(|i| s.event(i, org));
     let live = log.live[live_from..live_to.max(live_from)].iter().cloned();
-    let keep = |e: &Event| q.after_cursor(e) && q.matches(e);
+    let now = super::events::now_ms();
+    let keep = |e: &Event| e.visible_at <= now && q.after_cursor(e) && q.matches(e);
     if q.descending {
         for e in live.rev().chain(seeded.rev()) {
             if keep(&e) && !f(e) {
@@ -456,7 +457,7 @@ fn count(org: &Org, body: &Value) -> Result<Response, Response> {
         n += log
             .live
             .iter()
-            .filter(|e| e.ts >= q.start && e.ts <= q.end)
+            .filter(|e| e.ts >= q.start && e.ts <= q.end && e.visible_at <= super::events::now_ms())
             .count() as u64;
     } else {
         each(&log, &org.id, &q, |_| {

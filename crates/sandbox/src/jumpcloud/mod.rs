@@ -88,13 +88,19 @@ pub(crate) struct JumpCloud {
 
 impl JumpCloud {
     /// The demo organisation of the company's `people`, and a small second one.
-    pub(crate) fn new(seed: u64, sizes: Sizes, people: &[Person], events: usize) -> JumpCloud {
+    pub(crate) fn new(
+        seed: u64,
+        sizes: Sizes,
+        people: &[Person],
+        events: usize,
+        index_lag: std::time::Duration,
+    ) -> JumpCloud {
         let org = |seed: u64, name: &str, sizes: Sizes, events: usize| {
             let mut r = fastrand::Rng::with_seed(seed ^ 0x006f_7267);
             let id = format!("{:08x}{:016x}", r.u32(..), r.u64(..));
             Org {
                 store: Mutex::new(JcStore::seeded(seed, &id, sizes, people)),
-                events: Mutex::new(events::EventLog::new(events)),
+                events: Mutex::new(events::EventLog::new(events, index_lag)),
                 id,
                 name: name.to_owned(),
             }
