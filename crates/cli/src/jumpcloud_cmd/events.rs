@@ -128,12 +128,36 @@ fn time_arg(flag: &str, text: &str) -> CliResult<String> {
     }
 }
 
+/// The --since and --until times the arguments give, read once (a time back from now would
+/// move if read again), the end checked not to come before the start.
+fn times(a: &EventsArgs) -> CliResult<(String, Option<String>)> {
+    let start = time_arg("--since", &a.since)?;
+    let until = a
+        .until
+        .as_deref()
+        .map(|u| time_arg("--until", u))
+        .transpose()?;
+    if let Some(until) = &until
+        && parse_rfc3339(until) < parse_rfc3339(&start)
+    {
+        return Err(CliError::usage(format!(
+            "--until ({until}) is before --since ({start}): nothing can match"
+        )));
+    }
+    Ok((start, until))
+}
+
 /// The query the arguments describe, from `start` (the --since time, or where a poll of
-/// --follow looks from).
-fn query(jc: &jumpcloud::Client, a: &EventsArgs, start: String) -> CliResult<EventQuery> {
+/// --follow looks from) to `until`.
+fn query(
+    jc: &jumpcloud::Client,
+    a: &EventsArgs,
+    start: String,
+    until: Option<&str>,
+) -> CliResult<EventQuery> {
     let mut q = jc.insights().events(start);
-    if let Some(until) = &a.until {
-        q = q.until(time_arg("--until", until)?);
+    if let Some(until) = until {
+        q = q.until(until);
     }
     // No more than --limit events are fetched for a short listing.
     if let Some(n) = a.limit {
@@ -220,16 +244,8 @@ fn table_row(e: &Event) -> Value {
 /// Runs `idm jumpcloud events`.
 pub async fn run(ctx: &Ctx, a: EventsArgs) -> CliResult {
     let jc = ctx.jumpcloud(None)?;
-    let start = time_arg("--since", &a.since)?;
-    if let Some(until) = &a.until {
-        let until = time_arg("--until", until)?;
-        if parse_rfc3339(&until) < parse_rfc3339(&start) {
-            return Err(CliError::usage(format!(
-                "--until ({until}) is before --since ({start}): nothing can match"
-            )));
-        }
-    }
-    let q = query(&jc, &a, start.clone())?;
+    let (start, until) = times(&a)?;
+    let q = query(&jc, &a, start.clone(), until.as_deref())?;
     if a.count {
         log_op("events_count");
         let n = q.count().await?;
@@ -275,7 +291,7 @@ pub async fn run(ctx: &Ctx, a: EventsArgs) -> CliResult {
         }
         return w.finish();
     }
-    match follow(&jc, &a, &start, &mut w, &shown).await {
+    match follow(&jc, &a, (&start, until.as_deref()), &mut w, &shown).await {
         Ok(()) => w.finish(),
         Err(e) => Err(incomplete(e, w)),
     }
@@ -288,18 +304,13 @@ pub async fn run(ctx: &Ctx, a: EventsArgs) -> CliResult {
 async fn follow(
     jc: &jumpcloud::Client,
     a: &EventsArgs,
-    since: &str,
+    (since, until): (&str, Option<&str>),
     w: &mut ListWriter,
     shown: &dyn Fn(&Event) -> CliResult<Value>,
 ) -> CliResult {
     let stop = Stop::install();
     let since_ms = parse_rfc3339(since).unwrap_or(0);
-    let until_ms = a
-        .until
-        .as_deref()
-        .map(|u| time_arg("--until", u))
-        .transpose()?
-        .and_then(|u| parse_rfc3339(&u));
+    let until_ms = until.and_then(parse_rfc3339);
     let window = i64::try_from(a.lookback.as_millis()).unwrap_or(i64::MAX);
     // The ids shown, with their times, kept while they are inside the window.
     let mut seen: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
@@ -307,7 +318,7 @@ async fn follow(
     let full = |w: &ListWriter| a.limit.is_some_and(|m| w.count() >= m);
     loop {
         let from = newest.saturating_sub(window).max(since_ms);
-        let mut events = std::pin::pin!(query(jc, a, rfc3339(from))?.stream());
+        let mut events = std::pin::pin!(query(jc, a, rfc3339(from), until)?.stream());
         loop {
             let next = tokio::select! {
                 next = events.try_next() => next,
@@ -345,7 +356,8 @@ async fn follow(
 
 /// Now, in milliseconds since 1970.
 fn now_ms() -> i64 {
-    parse_rfc3339(&since(Duration::ZERO)).unwrap_or(i64::MAX)
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    now.map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// An error after the events in `w` were written: they are flushed, and the error says the

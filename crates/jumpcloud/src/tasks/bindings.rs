@@ -109,16 +109,11 @@ pub struct Binding {
 
 impl Binding {
     fn from_graph(object: GraphObjectWithPaths) -> Option<Binding> {
-        let paths = object.paths.as_ref().map_or(0, Vec::len);
-        let direct = object
-            .paths
-            .as_ref()
-            .is_some_and(|paths| paths.iter().any(|p| p.len() == 1));
         Some(Binding {
             sudo: Sudo::from_attributes(object.compiled_attributes.as_ref()),
+            direct: object.is_direct(),
+            paths: object.paths.as_ref().map_or(0, Vec::len),
             id: object.id?,
-            direct,
-            paths,
         })
     }
 }

@@ -507,6 +507,7 @@ fn resource_type(op: &Op) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn a_user_agent_is_summarised_from_its_first_product() {
@@ -536,8 +537,6 @@ mod tests {
         );
         assert_eq!(user_agent("  "), None);
     }
-
-    use super::*;
 
     #[test]
     fn times_round_trip() {

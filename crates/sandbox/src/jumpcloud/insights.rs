@@ -454,10 +454,11 @@ fn count(org: &Org, body: &Value) -> Result<Response, Response> {
             s.first_at(q.end.saturating_add(1))
         };
         n += hi.saturating_sub(lo) as u64;
+        let now = super::events::now_ms();
         n += log
             .live
             .iter()
-            .filter(|e| e.ts >= q.start && e.ts <= q.end && e.visible_at <= super::events::now_ms())
+            .filter(|e| e.ts >= q.start && e.ts <= q.end && e.visible_at <= now)
             .count() as u64;
     } else {
         each(&log, &org.id, &q, |_| {
